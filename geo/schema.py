@@ -1,0 +1,408 @@
+"""One documented schema per data layer.
+
+A planner's files arrive with Chinese or English headers; each column lists the header
+aliases it accepts (case- and space-insensitive). Readers rename aliases to the canonical
+name, then :mod:`geo.validate` checks types, ranges, codes and geometry against these
+definitions and reports every problem at once.
+
+Layers
+------
+county
+    The county (区/县) boundary polygon and its designations (革命老区, 原中央苏区, ...).
+townships
+    Township/street (乡镇/街道) polygons with their 9-digit codes.
+villages
+    Village/community (村/社区) points with resident children and service-target counts.
+facilities
+    儿童之家, schools, kindergartens, service stations, 妇女之家, 农家书屋, township
+    未成年人保护工作站, the county 未成年人救助保护机构 and 儿童福利机构.
+waterways
+    Rivers, streams and canals (lines); ponds, reservoirs and lakes (polygons).
+crossings
+    Bridges and fords where a river can be crossed on foot.
+roster
+    Candidates for 儿童主任 and 儿童督导员: codes only, never names.
+dem
+    A digital elevation model GeoTIFF (metres), read with rasterio.
+
+Codes
+-----
+The 12-digit statistical division code is 6 digits of county + 3 of township + 3 of village
+(统计用区划代码). Townships are identified by their first 9 digits; a 12-digit township code
+ending in ``000`` is accepted and shortened.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "COUNTY_DESIGNATIONS",
+    "FACILITY_KINDS",
+    "LAYERS",
+    "ROSTER_ROLES",
+    "VILLAGE_DESIGNATIONS",
+    "WATER_KINDS",
+    "Column",
+    "LayerSchema",
+    "normalise_header",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a layer.
+
+    Parameters
+    ----------
+    name : str
+        Canonical (English, snake_case) name used inside the product.
+    kind : str
+        One of ``"code12"``, ``"code9"``, ``"code6"``, ``"str"``, ``"count"`` (non-negative
+        integer), ``"int"``, ``"float"``, ``"bool"``, ``"date"``, ``"enum"``, ``"lon"``, ``"lat"``.
+    required : bool
+        Whether the column must be present.
+    zh, en : str
+        What the column means, in Chinese and English (used in messages and export headers).
+    aliases : tuple of str
+        Other headers accepted for this column (Chinese headers planners use).
+    choices : tuple of str
+        Allowed values for ``enum`` columns (canonical keys; Chinese labels are mapped).
+    default : object
+        Value used when an optional column is absent.
+    """
+
+    name: str
+    kind: str
+    required: bool
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    default: object = None
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """The schema of one layer: its columns and allowed geometry types."""
+
+    name: str
+    zh: str
+    en: str
+    columns: tuple[Column, ...]
+    geometry_types: tuple[str, ...] = ()
+    id_column: str | None = None
+    personal_columns: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Names of the required columns."""
+        return tuple(c.name for c in self.columns if c.required)
+
+    def alias_map(self) -> dict[str, str]:
+        """Map every accepted (normalised) header to its canonical column name."""
+        out: dict[str, str] = {}
+        for c in self.columns:
+            out[normalise_header(c.name)] = c.name
+            out[normalise_header(c.zh)] = c.name
+            for a in c.aliases:
+                out[normalise_header(a)] = c.name
+        return out
+
+
+def normalise_header(text: str) -> str:
+    """Normalise a header for matching: strip, lower-case, drop spaces, units and punctuation.
+
+    >>> normalise_header(" 常住儿童数（人） ")
+    '常住儿童数'
+    """
+    s = str(text).strip().lower().replace("\ufeff", "")
+    s = re.sub(r"[（(][^）)]*[）)]", "", s)  # drop "(人)", "(count)"
+    s = re.sub(r"[\s_\-:：/]+", "", s)
+    return s
+
+
+# --- enumerations -------------------------------------------------------------------------
+
+#: County-level designations a planner records (DOMAIN.md "Funding"; 000, 001 三(二)).
+COUNTY_DESIGNATIONS: dict[str, tuple[str, str]] = {
+    "old_base": ("革命老区", "old revolutionary base area"),
+    "central_soviet": ("原中央苏区", "former Central Soviet Area"),
+    "poverty_lifted": ("脱贫县", "county lifted out of poverty (formerly 贫困县)"),
+    "key_assistance": ("国家乡村振兴重点帮扶县", "national key assistance county"),
+    "three_regions": ("三区三州", "'three regions and three prefectures'"),
+}
+
+#: Village-level designations (DOMAIN.md "Funding").
+VILLAGE_DESIGNATIONS: dict[str, tuple[str, str]] = {
+    "poverty_village": ("脱贫村", "village lifted out of poverty (原建档立卡贫困村)"),
+    "old_base_village": ("老区村", "old-base village"),
+}
+
+#: Facility kinds (004 §2; 001; DOMAIN.md "Facilities"): key -> (zh, en).
+FACILITY_KINDS: dict[str, tuple[str, str]] = {
+    "children_home": ("儿童之家", "village children's home"),
+    "primary_school": ("村小", "village primary school"),
+    "kindergarten": ("幼儿园", "kindergarten"),
+    "service_station": ("村（社区）便民服务站", "village service station"),
+    "womens_home": ("妇女之家", "women's home"),
+    "farm_library": ("农家书屋", "farmhouse library"),
+    "school_youth_palace": ("学校少年宫", "school youth palace"),
+    "township_station": ("未成年人保护工作站", "township minors' protection station"),
+    "rescue_protection": ("未成年人救助保护机构", "minors' rescue-protection institution"),
+    "welfare_institution": ("儿童福利机构", "child welfare institution"),
+}
+
+#: Water body kinds (003 §14): key -> (zh, en, geometry family).
+WATER_KINDS: dict[str, tuple[str, str, str]] = {
+    "river": ("河流", "river", "line"),
+    "stream": ("溪沟", "stream", "line"),
+    "canal": ("渠道", "canal", "line"),
+    "pond": ("山坪塘/池塘", "pond", "polygon"),
+    "reservoir": ("水库", "reservoir", "polygon"),
+    "lake": ("湖泊", "lake", "polygon"),
+}
+
+#: Roles on the 儿童主任 / 儿童督导员 candidate roster (004 §1(1), 002 二(一), 001).
+ROSTER_ROLES: dict[str, tuple[str, str]] = {
+    "committee_member": ("村（居）委会委员", "village committee member"),
+    "college_grad_official": ("大学生村官", "college-graduate village official"),
+    "grid_worker": ("网格员", "grid worker"),
+    "social_worker": ("社会工作者", "social worker"),
+    "civil_affairs_assistant": ("民政协理员", "civil-affairs assistant"),
+    "womens_director": ("妇女主任", "women's director"),
+    "left_behind_woman": ("留守妇女", "left-behind woman"),
+    "volunteer": ("爱心人士/志愿者", "volunteer"),
+    "township_civil_affairs": ("乡镇（街道）民政干部", "township civil-affairs cadre"),
+    "township_womens_fed": ("乡镇（街道）妇联干部", "township women's-federation cadre"),
+    "village_doctor": ("村医", "village doctor (not an eligible role)"),
+    "other": ("其他", "other (not an eligible role)"),
+}
+
+_TRUE_WORDS = ("true", "1", "yes", "y", "是", "有", "√", "t")
+_FALSE_WORDS = ("false", "0", "no", "n", "否", "无", "", "f", "nan", "none")
+BOOL_WORDS = {"true": _TRUE_WORDS, "false": _FALSE_WORDS}
+
+_SYNTH = Column(
+    "is_synthetic", "bool", False, "示意数据", "synthetic (illustrative) data",
+    aliases=("synthetic", "是否示意"), default=False,
+)
+
+# --- layers -------------------------------------------------------------------------------
+
+COUNTY = LayerSchema(
+    name="county",
+    zh="区县边界",
+    en="county boundary",
+    geometry_types=("Polygon", "MultiPolygon"),
+    id_column="adcode",
+    columns=(
+        Column("adcode", "code6", True, "区县代码", "county code (6 digits)",
+               aliases=("county_code", "行政区划代码", "代码")),
+        Column("name", "str", True, "区县名称", "county name", aliases=("县名", "名称")),
+        Column("province", "str", False, "省份", "province", aliases=("省",), default=""),
+        Column("prefecture", "str", False, "地市", "prefecture", aliases=("市", "city"),
+               default=""),
+        Column("designations", "str", False, "区县认定", "county designations",
+               aliases=("认定", "类别"), default=""),
+        _SYNTH,
+    ),
+)
+
+TOWNSHIPS = LayerSchema(
+    name="townships",
+    zh="乡镇（街道）",
+    en="townships/streets",
+    geometry_types=("Polygon", "MultiPolygon"),
+    id_column="township_code",
+    columns=(
+        Column("township_code", "code9", True, "乡镇代码", "township code (9 digits)",
+               aliases=("乡镇街道代码", "街道代码", "乡镇区划代码", "code")),
+        Column("name", "str", True, "乡镇名称", "township name",
+               aliases=("乡镇街道名称", "乡镇", "街道")),
+        Column("kind", "enum", False, "类型", "kind", choices=("town", "township", "street"),
+               default="town"),
+        Column("in_difficulty", "bool", False, "困难街镇", "township in difficulty (002 五(二))",
+               default=False),
+        _SYNTH,
+    ),
+)
+
+VILLAGES = LayerSchema(
+    name="villages",
+    zh="村（社区）",
+    en="villages/communities",
+    geometry_types=("Point",),
+    id_column="village_code",
+    columns=(
+        Column("village_code", "code12", True, "村代码", "village code (12 digits)",
+               aliases=("统计用区划代码", "村社区代码", "村（社区）代码", "区划代码", "code")),
+        Column("name", "str", True, "村名称", "village name",
+               aliases=("村（社区）名称", "村社区名称", "村名")),
+        Column("township_code", "code9", False, "乡镇代码", "township code",
+               aliases=("乡镇街道代码", "所属乡镇代码")),
+        Column("kind", "enum", False, "村/社区", "village or community",
+               choices=("village", "community"), default="village",
+               aliases=("类型",)),
+        Column("resident_children", "count", True, "常住儿童数", "resident children",
+               aliases=("儿童数", "常住儿童", "儿童人数", "children")),
+        Column("left_behind", "count", True, "农村留守儿童数", "rural left-behind children",
+               aliases=("留守儿童数", "留守儿童")),
+        Column("orphan", "count", False, "孤儿数", "orphans", aliases=("孤儿",), default=0),
+        Column("unsupported", "count", False, "事实无人抚养儿童数", "de-facto unsupported children",
+               aliases=("事实无人抚养儿童", "事实无人抚养"), default=0),
+        Column("illness_disability", "count", False, "重病重残儿童数",
+               "children with serious illness/disability",
+               aliases=("重病重残", "重病/重残儿童数"), default=0),
+        Column("dibao_tekun", "count", False, "低保特困家庭儿童数",
+               "children of 低保/特困 families", aliases=("低保特困", "低保/特困儿童数"),
+               default=0),
+        Column("difficulty_other", "count", False, "其他困境儿童数",
+               "other children in difficulty", aliases=("其他困境",), default=0),
+        Column("key_attention", "count", False, "重点关注儿童数", "key-attention cases (003 §8)",
+               aliases=("重点儿童数", "重点关注"), default=0),
+        Column("poverty_village", "bool", False, "脱贫村", "village lifted out of poverty",
+               aliases=("建档立卡贫困村", "原建档立卡贫困村"), default=False),
+        Column("old_base_village", "bool", False, "老区村", "old-base village", default=False),
+        Column("lon", "lon", False, "经度", "longitude", aliases=("longitude", "x", "lng")),
+        Column("lat", "lat", False, "纬度", "latitude", aliases=("latitude", "y")),
+        _SYNTH,
+    ),
+)
+
+#: The five difficulty subtypes (DOMAIN.md "Who is counted").
+DIFFICULTY_COLUMNS = ("orphan", "unsupported", "illness_disability", "dibao_tekun",
+                      "difficulty_other")
+
+FACILITIES = LayerSchema(
+    name="facilities",
+    zh="设施",
+    en="facilities",
+    geometry_types=("Point",),
+    id_column="facility_id",
+    columns=(
+        Column("facility_id", "str", True, "设施编号", "facility id", aliases=("编号", "id")),
+        Column("kind", "enum", True, "设施类型", "facility kind", choices=tuple(FACILITY_KINDS),
+               aliases=("类型", "type")),
+        Column("name", "str", False, "设施名称", "facility name", aliases=("名称",), default=""),
+        Column("village_code", "code12", False, "所在村代码", "village code",
+               aliases=("村代码",)),
+        Column("township_code", "code9", False, "所在乡镇代码", "township code",
+               aliases=("乡镇代码",)),
+        Column("capacity", "count", False, "容量（儿童）", "capacity in children",
+               aliases=("容量",)),
+        Column("lon", "lon", False, "经度", "longitude", aliases=("longitude", "x", "lng")),
+        Column("lat", "lat", False, "纬度", "latitude", aliases=("latitude", "y")),
+        _SYNTH,
+    ),
+)
+
+WATERWAYS = LayerSchema(
+    name="waterways",
+    zh="水系",
+    en="waterways",
+    geometry_types=("LineString", "MultiLineString", "Polygon", "MultiPolygon"),
+    id_column="water_id",
+    columns=(
+        Column("water_id", "str", True, "水体编号", "water body id", aliases=("编号", "id")),
+        Column("name", "str", False, "水体名称", "name", aliases=("名称", "河流名称"),
+               default=""),
+        Column("kind", "enum", True, "水体类型", "kind of water", choices=tuple(WATER_KINDS),
+               aliases=("类型", "type")),
+        Column("source", "str", False, "来源", "source", default=""),
+        _SYNTH,
+    ),
+)
+
+CROSSINGS = LayerSchema(
+    name="crossings",
+    zh="过河点（桥梁）",
+    en="river crossings",
+    geometry_types=("Point",),
+    id_column="crossing_id",
+    columns=(
+        Column("crossing_id", "str", True, "过河点编号", "crossing id", aliases=("编号", "id")),
+        Column("kind", "enum", False, "类型", "kind", choices=("bridge", "ford", "ferry"),
+               default="bridge"),
+        Column("water_id", "str", False, "水体编号", "water body id", default=""),
+        _SYNTH,
+    ),
+)
+
+ROSTER = LayerSchema(
+    name="roster",
+    zh="儿童主任/督导员候选人",
+    en="director/supervisor candidates",
+    geometry_types=(),
+    id_column="person_code",
+    personal_columns=("name", "id_number", "phone"),
+    columns=(
+        Column("person_code", "str", True, "人员编码", "person code", aliases=("编码", "code")),
+        Column("village_code", "code12", False, "居住村代码", "home village code",
+               aliases=("村代码", "所在村代码")),
+        Column("township_code", "code9", True, "乡镇代码", "township code",
+               aliases=("所在乡镇代码",)),
+        Column("role", "enum", True, "身份", "role", choices=tuple(ROSTER_ROLES),
+               aliases=("岗位", "职务")),
+        Column("gender", "enum", True, "性别", "gender", choices=("F", "M")),
+        Column("committee_member", "bool", False, "村（居）委会委员", "committee member",
+               default=False),
+        Column("womens_fed_cadre", "bool", False, "妇联干部", "women's-federation cadre",
+               default=False),
+        Column("youth_league_cadre", "bool", False, "共青团干部", "Youth League cadre",
+               default=False),
+        Column("initial_training_date", "date", False, "初任培训合格日期",
+               "initial training passed on", aliases=("初任培训日期",)),
+        Column("last_training_date", "date", False, "最近年度培训日期",
+               "last annual training on", aliases=("年度培训日期",)),
+        Column("candidate_for", "enum", False, "候选岗位", "candidate for",
+               choices=("director", "supervisor", "either"), default="director"),
+        _SYNTH,
+    ),
+)
+
+LAYERS: dict[str, LayerSchema] = {
+    s.name: s for s in (COUNTY, TOWNSHIPS, VILLAGES, FACILITIES, WATERWAYS, CROSSINGS, ROSTER)
+}
+
+#: Chinese labels accepted for enum values, per column: label -> key.
+ENUM_LABELS: dict[str, dict[str, str]] = {
+    "facility_kind": {v[0]: k for k, v in FACILITY_KINDS.items()}
+    | {"儿童之家": "children_home", "小学": "primary_school", "村小学": "primary_school",
+       "便民服务站": "service_station", "民政工作站": "service_station",
+       "未成年人保护中心": "rescue_protection", "未成年人救助保护中心": "rescue_protection",
+       "儿童福利院": "welfare_institution", "儿童活动中心": "township_station"},
+    "water_kind": {"河流": "river", "河": "river", "江": "river", "溪沟": "stream",
+                   "溪": "stream", "沟": "stream", "渠道": "canal", "渠": "canal",
+                   "池塘": "pond", "山坪塘": "pond", "塘": "pond", "水库": "reservoir",
+                   "湖泊": "lake", "湖": "lake"},
+    "role": {v[0]: k for k, v in ROSTER_ROLES.items()}
+    | {"村委委员": "committee_member", "居委会委员": "committee_member",
+       "社工": "social_worker", "志愿者": "volunteer", "爱心人士": "volunteer"},
+    "gender": {"女": "F", "男": "M", "f": "F", "m": "M", "female": "F", "male": "M"},
+    "village_kind": {"村": "village", "社区": "community", "村委会": "village",
+                     "居委会": "community"},
+    "township_kind": {"镇": "town", "乡": "township", "街道": "street"},
+    "candidate_for": {"儿童主任": "director", "儿童督导员": "supervisor", "均可": "either"},
+    "crossing_kind": {"桥": "bridge", "桥梁": "bridge", "漫水桥": "ford", "渡口": "ferry"},
+}
+
+#: Which ENUM_LABELS table applies to a (layer, column).
+ENUM_TABLE = {
+    ("facilities", "kind"): "facility_kind",
+    ("waterways", "kind"): "water_kind",
+    ("roster", "role"): "role",
+    ("roster", "gender"): "gender",
+    ("roster", "candidate_for"): "candidate_for",
+    ("villages", "kind"): "village_kind",
+    ("townships", "kind"): "township_kind",
+    ("crossings", "kind"): "crossing_kind",
+}
