@@ -112,6 +112,8 @@ class LayerSchema:
         out: dict[str, str] = {}
         for c in self.columns:
             out[normalise_header(c.name)] = c.name
+            # Shapefile (dBase) field names are cut to 10 characters: township_code -> township_c
+            out.setdefault(normalise_header(c.name[:10]), c.name)
             out[normalise_header(c.zh)] = c.name
             for a in c.aliases:
                 out[normalise_header(a)] = c.name
@@ -369,8 +371,24 @@ ROSTER = LayerSchema(
     ),
 )
 
+#: Child counts joined to an existing village layer by the 12-digit code (a planner's
+#: spreadsheet without coordinates).
+CHILDREN = LayerSchema(
+    name="children",
+    zh="村儿童数统计表",
+    en="child counts per village",
+    geometry_types=(),
+    id_column="village_code",
+    columns=tuple(
+        c for c in VILLAGES.columns
+        if c.name not in ("name", "township_code", "kind", "lon", "lat")
+    ) + (Column("name", "str", False, "村名称", "village name",
+                aliases=("村（社区）名称", "村社区名称", "村名"), default=""),),
+)
+
 LAYERS: dict[str, LayerSchema] = {
-    s.name: s for s in (COUNTY, TOWNSHIPS, VILLAGES, FACILITIES, WATERWAYS, CROSSINGS, ROSTER)
+    s.name: s
+    for s in (COUNTY, TOWNSHIPS, VILLAGES, FACILITIES, WATERWAYS, CROSSINGS, ROSTER, CHILDREN)
 }
 
 #: Chinese labels accepted for enum values, per column: label -> key.

@@ -1,0 +1,684 @@
+"""Type, check and repair one layer; then check the layers against each other.
+
+:func:`coerce_layer` turns a :class:`~geo.io.RawTable` into a typed (Geo)DataFrame following
+its :class:`~geo.schema.LayerSchema`, reporting every bad cell (file, row, column, value, what
+to do, in Chinese and English). Bad rows are kept out of the typed result, so nothing wrong
+reaches a plan; the report says exactly which were left out.
+
+:func:`validate_layers` runs the checks that need several layers: code prefixes against the
+township and county, villages inside their township and the county, facilities inside the
+county, roster villages that exist.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.coords import SUPPORTED_INPUT_SYSTEMS, convert_geometry, to_wgs84
+from geo.crs import STORAGE_CRS, metric_crs_for
+from geo.io import RawTable
+from geo.report import Report
+from geo.schema import (
+    BOOL_WORDS,
+    DIFFICULTY_COLUMNS,
+    ENUM_LABELS,
+    ENUM_TABLE,
+    FACILITY_KINDS,
+    LAYERS,
+    ROSTER_ROLES,
+    WATER_KINDS,
+    Column,
+    LayerSchema,
+    normalise_header,
+)
+
+__all__ = ["PERSONAL_HEADERS", "coerce_layer", "validate_layers"]
+
+#: Headers that carry personal data; dropped on load unless a personal list is requested.
+PERSONAL_HEADERS = {
+    normalise_header(h)
+    for h in ("姓名", "名字", "儿童姓名", "监护人姓名", "身份证号", "身份证号码", "身份证",
+              "公民身份号码", "联系电话", "手机", "手机号", "电话", "id_number", "idcard",
+              "phone", "mobile", "person_name", "full_name")
+}
+
+_CHINA_LON = (73.0, 136.0)
+_CHINA_LAT = (3.0, 54.0)
+_CODE_LEN = {"code6": 6, "code9": 9, "code12": 12}
+_GEOM_FAMILY = {
+    "Point": "point", "MultiPoint": "point",
+    "LineString": "line", "MultiLineString": "line",
+    "Polygon": "polygon", "MultiPolygon": "polygon",
+}
+
+_KIND_HELP = {
+    "code6": ("6 位数字的区县代码，例如 500109", "a 6-digit county code such as 500109"),
+    "code9": ("9 位数字的乡镇代码，例如 500109102", "a 9-digit township code such as 500109102"),
+    "code12": ("12 位数字的统计用区划代码，例如 500109102001",
+               "a 12-digit statistical division code such as 500109102001"),
+    "count": ("填写 0 或正整数", "enter 0 or a whole positive number"),
+    "int": ("填写整数", "enter a whole number"),
+    "float": ("填写数字", "enter a number"),
+    "bool": ("填写 是/否（或 1/0）", "enter yes/no (or 1/0)"),
+    "date": ("填写日期，格式 2024-03-15", "enter a date as 2024-03-15"),
+    "lon": ("填写 WGS84 经度（73–136 之间的小数）", "enter a WGS84 longitude (73–136)"),
+    "lat": ("填写 WGS84 纬度（3–54 之间的小数）", "enter a WGS84 latitude (3–54)"),
+    "str": ("填写文字", "enter text"),
+}
+
+
+def _enum_labels(schema: LayerSchema, col: Column) -> dict[str, str]:
+    table = ENUM_TABLE.get((schema.name, col.name))
+    labels = {normalise_header(k): v for k, v in ENUM_LABELS.get(table, {}).items()}
+    for key in col.choices:
+        labels[normalise_header(key)] = key
+    return labels
+
+
+def _choices_text(schema: LayerSchema, col: Column) -> tuple[str, str]:
+    names = {
+        ("facilities", "kind"): FACILITY_KINDS,
+        ("roster", "role"): ROSTER_ROLES,
+        ("waterways", "kind"): {k: v[:2] for k, v in WATER_KINDS.items()},
+    }.get((schema.name, col.name))
+    if names:
+        zh = "、".join(f"{v[0]}（{k}）" for k, v in names.items())
+        en = ", ".join(f"{k} ({v[1]})" for k, v in names.items())
+        return zh, en
+    return "、".join(col.choices), ", ".join(col.choices)
+
+
+class _Ctx:
+    """Where we are, to add problems tersely."""
+
+    def __init__(self, schema: LayerSchema, raw: RawTable, report: Report, ids: pd.Series | None):
+        self.schema, self.raw, self.report, self.ids = schema, raw, report, ids
+
+    def add(self, severity, code, i, column, value, zh, en, fix_zh, fix_en):
+        fid = None
+        if self.ids is not None and i is not None:
+            v = self.ids.iloc[i]
+            fid = v if isinstance(v, str) and v else None
+        self.report.add(
+            severity, code, layer=self.schema.name, file=self.raw.file,
+            row=None if i is None else i + self.raw.row_offset, feature_id=fid, column=column,
+            value=value, zh=zh, en=en, fix_zh=fix_zh, fix_en=fix_en,
+        )
+
+
+def _rename_headers(schema: LayerSchema, frame: pd.DataFrame, ctx: _Ctx, allow_personal: bool):
+    amap = schema.alias_map()
+    rename, seen, drop = {}, {}, []
+    geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    for c in frame.columns:
+        if c == geom_name:
+            continue
+        key = normalise_header(c)
+        if key in PERSONAL_HEADERS or (schema.name == "roster" and key == "name"):
+            if not allow_personal:
+                drop.append(c)
+                ctx.add("warning", "personal_column_dropped", None, str(c), None,
+                        "该列为个人信息（姓名、身份证号或电话），已丢弃，不保存也不导出",
+                        "this column holds personal data (name, ID number or phone); it was "
+                        "dropped and is neither stored nor exported",
+                        "规划只需要编码与汇总数；如确需个人名单，请在导出时明确选择",
+                        "plans need codes and counts only; ask for a personal list explicitly "
+                        "when exporting if you really need one")
+            continue
+        canon = amap.get(key)
+        if canon is None:
+            continue
+        if canon in seen:
+            ctx.add("warning", "duplicate_column", None, str(c), None,
+                    f"列“{c}”与列“{seen[canon]}”表示同一字段 {canon}，只使用前者",
+                    f"column '{c}' means the same field {canon} as '{seen[canon]}'; the first "
+                    "is used",
+                    "删除多余的列", "delete the extra column")
+            drop.append(c)
+            continue
+        seen[canon] = c
+        rename[c] = canon
+    frame = frame.drop(columns=drop).rename(columns=rename)
+    return frame
+
+
+def _parse_code(value: str, kind: str) -> str | None:
+    s = str(value).strip()
+    if re.fullmatch(r"\d+\.0+", s):
+        s = s.split(".")[0]
+    n = _CODE_LEN[kind]
+    if kind == "code9" and re.fullmatch(r"\d{9}000", s):
+        s = s[:9]
+    return s if re.fullmatch(rf"\d{{{n}}}", s) else None
+
+
+def _parse_number(value: str) -> float | None:
+    s = str(value).strip().replace(",", "").replace("，", "")
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def _parse_bool(value: str) -> bool | None:
+    s = str(value).strip().lower()
+    if s in BOOL_WORDS["true"]:
+        return True
+    if s in BOOL_WORDS["false"]:
+        return False
+    return None
+
+
+def _parse_date(value: str) -> date | None:
+    s = str(value).strip().replace("/", "-").replace(".", "-")
+    s = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", s)
+    try:
+        return pd.Timestamp(s).date() if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", s) else None
+    except ValueError:
+        return None
+
+
+def _type_column(schema: LayerSchema, col: Column, series: pd.Series, ctx: _Ctx, bad: set[int]):
+    """Return a typed list for one column, marking bad rows."""
+    out: list = []
+    labels = _enum_labels(schema, col) if col.kind == "enum" else {}
+    help_zh, help_en = _KIND_HELP.get(col.kind, ("", ""))
+    for i, raw in enumerate(series.tolist()):
+        empty = raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() in (
+            "", "nan", "None", "NaN")
+        if empty:
+            if col.required:
+                ctx.add("error", "missing_value", i, col.name, "",
+                        f"必填字段“{col.zh}”为空", f"required field '{col.en}' is empty",
+                        help_zh, help_en)
+                bad.add(i)
+            out.append(col.default)
+            continue
+        text = str(raw).strip()
+        if col.kind in _CODE_LEN:
+            v = _parse_code(text, col.kind)
+            if v is None:
+                ctx.add("error", "malformed_code", i, col.name, text,
+                        f"“{col.zh}”格式不对，应为{help_zh}",
+                        f"'{col.en}' is malformed: expected {help_en}",
+                        "检查位数；Excel 中请把代码列设为“文本”格式，避免变成科学计数法或丢失前导零",
+                        "check the digits; in Excel format the code column as Text so it is not "
+                        "turned into scientific notation")
+                bad.add(i)
+            out.append(v)
+        elif col.kind in ("count", "int"):
+            v = _parse_number(text)
+            if v is None:
+                ctx.add("error", "not_a_number", i, col.name, text,
+                        f"“{col.zh}”不是数字", f"'{col.en}' is not a number", help_zh, help_en)
+                bad.add(i)
+                out.append(None)
+            elif not float(v).is_integer():
+                ctx.add("error", "non_integer_count", i, col.name, text,
+                        f"“{col.zh}”应为整数（人数不能有小数）",
+                        f"'{col.en}' must be a whole number (people cannot be fractional)",
+                        help_zh, help_en)
+                bad.add(i)
+                out.append(None)
+            elif col.kind == "count" and v < 0:
+                ctx.add("error", "negative_count", i, col.name, text,
+                        f"“{col.zh}”不能为负数", f"'{col.en}' cannot be negative",
+                        help_zh, help_en)
+                bad.add(i)
+                out.append(None)
+            else:
+                out.append(int(v))
+        elif col.kind in ("float", "lon", "lat"):
+            v = _parse_number(text)
+            if v is None:
+                ctx.add("error", "not_a_number", i, col.name, text,
+                        f"“{col.zh}”不是数字", f"'{col.en}' is not a number", help_zh, help_en)
+                bad.add(i)
+            out.append(v)
+        elif col.kind == "bool":
+            v = _parse_bool(text)
+            if v is None:
+                ctx.add("error", "not_a_bool", i, col.name, text,
+                        f"“{col.zh}”应为 是/否", f"'{col.en}' must be yes or no",
+                        help_zh, help_en)
+                bad.add(i)
+            out.append(v)
+        elif col.kind == "date":
+            v = _parse_date(text)
+            if v is None:
+                ctx.add("error", "bad_date", i, col.name, text,
+                        f"“{col.zh}”不是有效日期", f"'{col.en}' is not a valid date",
+                        help_zh, help_en)
+                bad.add(i)
+            out.append(v)
+        elif col.kind == "enum":
+            v = labels.get(normalise_header(text))
+            if v is None:
+                czh, cen = _choices_text(schema, col)
+                code = "unknown_facility_type" if (schema.name, col.name) == (
+                    "facilities", "kind") else "unknown_value"
+                ctx.add("error", code, i, col.name, text,
+                        f"“{col.zh}”的值无法识别", f"unknown value for '{col.en}'",
+                        f"请使用以下之一：{czh}", f"use one of: {cen}")
+                bad.add(i)
+            out.append(v)
+        else:
+            out.append(text)
+    return out
+
+
+def _geometry_from_lonlat(frame: pd.DataFrame, ctx: _Ctx, bad: set[int], coord_system: str):
+    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
+    for i in range(len(frame)):
+        if i in bad:
+            continue
+        x, y = lon[i], lat[i]
+        if np.isnan(x) or np.isnan(y):
+            ctx.add("error", "missing_coordinates", i, "lon/lat", "",
+                    "缺少经纬度", "longitude/latitude missing",
+                    "补全经纬度，或删除经纬度列并按村代码关联村点位",
+                    "fill in the coordinates, or drop the lon/lat columns and join by village code")
+            bad.add(i)
+            continue
+        if not (_CHINA_LON[0] <= x <= _CHINA_LON[1] and _CHINA_LAT[0] <= y <= _CHINA_LAT[1]):
+            swapped = _CHINA_LON[0] <= y <= _CHINA_LON[1] and _CHINA_LAT[0] <= x <= _CHINA_LAT[1]
+            ctx.add("error", "coordinates_out_of_range", i, "lon/lat", f"{x}, {y}",
+                    "经纬度不在中国范围内" + ("，看起来经度与纬度写反了" if swapped else ""),
+                    "coordinates are outside China" + (
+                        "; longitude and latitude look swapped" if swapped else ""),
+                    "经度约 73–136、纬度约 3–54；如为投影坐标（米），请转换为经纬度或上传带坐标系的空间文件",
+                    "longitude is about 73–136 and latitude 3–54; projected metres must be "
+                    "converted, or upload a spatial file that carries its CRS")
+            bad.add(i)
+    x, y = to_wgs84(np.nan_to_num(lon), np.nan_to_num(lat), coord_system)
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(x, y), crs=STORAGE_CRS)
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ctx: _Ctx, bad: set[int],
+                    coord_system: str, declared_crs):
+    if gdf.crs is None:
+        if declared_crs is not None:
+            gdf = gdf.set_crs(declared_crs)
+        else:
+            ctx.add("error", "unknown_crs", None, "geometry", None,
+                    "文件没有坐标系信息（缺少 .prj 或未声明 CRS）",
+                    "the file has no coordinate reference system (missing .prj or CRS)",
+                    "补上 .prj 文件，或另存为带坐标系的 GeoPackage；上传时也可声明 EPSG 代码（如 4326、4490）",
+                    "add the .prj file, or save as a GeoPackage with its CRS; you can also "
+                    "declare the EPSG code (e.g. 4326, 4490) when uploading")
+            return None
+    try:
+        gdf = gdf.to_crs(STORAGE_CRS)
+    except Exception as exc:  # pyproj errors on exotic CRS definitions
+        ctx.add("error", "unknown_crs", None, "geometry", str(gdf.crs)[:60],
+                f"无法转换该坐标系：{exc}", f"cannot transform this CRS: {exc}",
+                "另存为 WGS84（EPSG:4326）或 CGCS2000（EPSG:4490）",
+                "save it as WGS84 (EPSG:4326) or CGCS2000 (EPSG:4490)")
+        return None
+    if coord_system != "wgs84":
+        gdf = gdf.set_geometry(convert_geometry(gdf.geometry.values, _converter(coord_system)))
+    allowed = {_GEOM_FAMILY[t] for t in schema.geometry_types}
+    geoms = list(gdf.geometry.values)
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            ctx.add("error", "empty_geometry", i, "geometry", None,
+                    "几何为空", "the geometry is empty",
+                    "在 GIS 软件中补画该要素或删除该行",
+                    "draw the feature in your GIS or delete the row")
+            bad.add(i)
+            continue
+        family = _GEOM_FAMILY.get(g.geom_type)
+        if family not in allowed:
+            ctx.add("error", "wrong_geometry_type", i, "geometry", g.geom_type,
+                    f"几何类型应为 {'/'.join(schema.geometry_types)}",
+                    f"geometry type must be {'/'.join(schema.geometry_types)}",
+                    "检查是否上传了正确的图层", "check that you uploaded the right layer")
+            bad.add(i)
+            continue
+        if not g.is_valid:
+            reason = shapely.is_valid_reason(g)
+            fixed = shapely.make_valid(g)
+            fixed = _extract_family(fixed, family)
+            ok = (fixed is not None and not fixed.is_empty
+                  and _GEOM_FAMILY.get(fixed.geom_type) == family
+                  and (family != "polygon" or abs(fixed.area - abs(g.area)) <= 0.01 * max(
+                      abs(g.area), 1e-12)))
+            if ok:
+                geoms[i] = fixed
+                ctx.add("warning", "geometry_repaired", i, "geometry", reason,
+                        "几何无效（如自相交），已自动修复，面积变化小于 1%",
+                        "invalid geometry (e.g. self-intersection) was repaired; area changed "
+                        "by less than 1 %",
+                        "建议在 GIS 软件中检查该要素", "check the feature in your GIS")
+            else:
+                ctx.add("error", "invalid_geometry", i, "geometry", reason,
+                        "几何无效且无法安全修复", "invalid geometry that cannot be repaired safely",
+                        "在 GIS 软件中用“修复几何”工具处理后重新上传",
+                        "run 'Fix geometries' in your GIS and upload again")
+                bad.add(i)
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=STORAGE_CRS))
+    # Coordinates that land outside China after conversion: probably a wrong CRS.
+    b = gdf.geometry.bounds
+    for i in range(len(gdf)):
+        if i in bad:
+            continue
+        minx, miny, maxx, maxy = b.iloc[i]
+        if not (_CHINA_LON[0] <= minx and maxx <= _CHINA_LON[1] and _CHINA_LAT[0] <= miny
+                and maxy <= _CHINA_LAT[1]):
+            ctx.add("error", "coordinates_out_of_range", i, "geometry",
+                    f"{minx:.4f}, {miny:.4f}",
+                    "要素位置不在中国范围内，坐标系可能声明错误",
+                    "the feature lies outside China: the declared CRS is probably wrong",
+                    "检查 .prj/坐标系；投影坐标（米）的文件必须带正确的坐标系",
+                    "check the .prj/CRS; files in projected metres must carry the right CRS")
+            bad.add(i)
+    return gdf
+
+
+def _extract_family(geom, family: str):
+    """Keep only the parts of ``geom`` of one family (make_valid may return a collection)."""
+    parts = [p for p in shapely.get_parts(geom) if _GEOM_FAMILY.get(p.geom_type) == family]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
+
+
+def _converter(system: str):
+    def f(x, y):
+        return to_wgs84(x, y, system)
+
+    return f
+
+
+def coerce_layer(
+    raw: RawTable,
+    layer: str,
+    report: Report,
+    *,
+    coord_system: str = "wgs84",
+    declared_crs=None,
+    allow_personal: bool = False,
+) -> pd.DataFrame | None:
+    """Type and check one layer; return only the rows without errors.
+
+    Parameters
+    ----------
+    raw : RawTable
+        What :func:`geo.io.read_raw` returned.
+    layer : str
+        The layer name (a key of :data:`geo.schema.LAYERS`).
+    report : Report
+        Problems are appended here.
+    coord_system : {"wgs84", "gcj02", "bd09"}
+        What the planner declared the coordinates to be (Amap/Tencent: gcj02; Baidu: bd09).
+    declared_crs : optional
+        A CRS to assume for a vector file without one (e.g. ``4326`` or ``4490``).
+    allow_personal : bool
+        Keep personal columns (names, ID numbers, phones) — only for an explicit personal list.
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame or None
+        Typed rows (a hidden ``_row`` column keeps the planner's row number), or None when a
+        required column is missing or the geometry cannot be used at all.
+    """
+    schema = LAYERS[layer]
+    if coord_system not in SUPPORTED_INPUT_SYSTEMS:
+        raise ValueError(f"coord_system must be one of {SUPPORTED_INPUT_SYSTEMS}")
+    frame = raw.frame.copy()
+    ctx = _Ctx(schema, raw, report, None)
+    frame = _rename_headers(schema, frame, ctx, allow_personal)
+    if schema.id_column in frame.columns:
+        ctx.ids = frame[schema.id_column].astype(str)
+    if len(frame) == 0:
+        ctx.add("error", "no_rows", None, None, None, "文件中没有数据行", "the file has no data rows",
+                "检查是否上传了正确的文件或工作表", "check the file or worksheet")
+        return None
+    missing = [c for c in schema.required if c not in frame.columns]
+    if layer == "villages" and raw.is_vector is False and {"lon", "lat"} - set(frame.columns):
+        pass  # villages without coordinates are joined to a village layer by code later
+    for name in missing:
+        col = schema.column(name)
+        accepted = "、".join((col.zh, col.name) + col.aliases)
+        ctx.add("error", "missing_column", None, name, None,
+                f"缺少必填列“{col.zh}”", f"required column '{col.en}' ({name}) is missing",
+                f"添加该列；可用的表头：{accepted}",
+                f"add the column; accepted headers: {accepted}")
+    if missing:
+        return None
+    bad: set[int] = set()
+    typed: dict[str, list] = {}
+    for col in schema.columns:
+        if col.name in frame.columns:
+            typed[col.name] = _type_column(schema, col, frame[col.name], ctx, bad)
+        elif col.kind not in ("lon", "lat"):
+            typed[col.name] = [col.default] * len(frame)
+    out = pd.DataFrame(typed, index=frame.index)
+    for c in ("lon", "lat"):
+        if c in typed:
+            out[c] = pd.to_numeric(pd.Series(typed[c], index=frame.index), errors="coerce")
+    out["_row"] = np.arange(len(frame)) + raw.row_offset
+
+    # Duplicate ids: the second and later occurrences are errors naming the first.
+    if schema.id_column in out.columns:
+        ids = out[schema.id_column]
+        first: dict[str, int] = {}
+        for i, v in enumerate(ids.tolist()):
+            if v is None or i in bad:
+                continue
+            if v in first:
+                ctx.add("error", "duplicate_code", i, schema.id_column, v,
+                        f"编号重复，与第 {first[v] + raw.row_offset} 行相同",
+                        f"duplicate id: same as row {first[v] + raw.row_offset}",
+                        "每个编号只能出现一次；合并或删除重复行",
+                        "each id may appear once; merge or delete the duplicate row")
+                bad.add(i)
+            else:
+                first[v] = i
+
+    result: pd.DataFrame
+    if raw.is_vector:
+        gdf = gpd.GeoDataFrame(out, geometry=raw.frame.geometry.values, crs=raw.frame.crs)
+        gdf = _check_geometry(gdf, schema, ctx, bad, coord_system, declared_crs)
+        if gdf is None:
+            return None
+        result = gdf
+    elif "lon" in out.columns and "lat" in out.columns:
+        result = _geometry_from_lonlat(out, ctx, bad, coord_system)
+    elif schema.geometry_types and layer != "villages":
+        ctx.add("error", "missing_column", None, "lon/lat", None,
+                "表格缺少经度、纬度列，无法定位", "the table has no longitude/latitude columns",
+                "添加“经度”“纬度”两列（WGS84；高德/腾讯坐标请选 GCJ-02，百度请选 BD-09）",
+                "add 'lon' and 'lat' columns (WGS84; choose GCJ-02 for Amap/Tencent, BD-09 for "
+                "Baidu coordinates)")
+        return None
+    else:
+        result = out
+
+    if layer in ("villages", "children"):
+        _check_village_counts(result, ctx, bad)
+    keep = [i for i in range(len(result)) if i not in bad]
+    result = result.iloc[keep].reset_index(drop=True)
+    return result
+
+
+def _check_village_counts(frame: pd.DataFrame, ctx: _Ctx, bad: set[int]):
+    for i, r in enumerate(frame.itertuples(index=False)):
+        if i in bad:
+            continue
+        res = r.resident_children
+        lb = r.left_behind
+        diff = sum(getattr(r, c) or 0 for c in DIFFICULTY_COLUMNS)
+        if res is None or lb is None:
+            continue
+        if lb > res:
+            ctx.add("error", "left_behind_exceeds_resident", i, "left_behind", lb,
+                    f"留守儿童数 {lb} 大于常住儿童数 {res}",
+                    f"left-behind children ({lb}) exceed resident children ({res})",
+                    "核对两列；留守儿童是常住儿童的一部分",
+                    "check both columns: left-behind children are part of resident children")
+            bad.add(i)
+        if diff > res:
+            ctx.add("error", "difficulty_exceeds_resident", i, "difficulty", diff,
+                    f"困境儿童各类合计 {diff} 大于常住儿童数 {res}",
+                    f"children in difficulty ({diff}) exceed resident children ({res})",
+                    "核对孤儿、事实无人抚养、重病重残、低保特困、其他困境各列",
+                    "check the orphan, unsupported, illness/disability, 低保/特困 and other columns")
+            bad.add(i)
+        ka = r.key_attention or 0
+        if ka > lb + diff:
+            ctx.add("error", "key_attention_exceeds_targets", i, "key_attention", ka,
+                    f"重点关注儿童数 {ka} 大于留守与困境儿童合计 {lb + diff}",
+                    f"key-attention cases ({ka}) exceed left-behind + difficulty ({lb + diff})",
+                    "重点关注儿童应从留守和困境儿童中认定（003 §8）",
+                    "key-attention cases are a subset of left-behind and difficulty children "
+                    "(003 §8)")
+            bad.add(i)
+
+
+def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
+                    files: dict[str, str] | None = None, adcode: str | None = None) -> None:
+    """Checks across layers. Adds problems to ``report``; returns nothing.
+
+    Parameters
+    ----------
+    layers : dict
+        Typed layers from :func:`coerce_layer` (any may be missing or None).
+    report : Report
+        Problems are appended here.
+    files : dict, optional
+        Layer name -> file path, for messages.
+    adcode : str, optional
+        The county code every code must start with (taken from the county layer if absent).
+    """
+    files = files or {}
+    county = layers.get("county")
+    townships = layers.get("townships")
+    villages = layers.get("villages")
+    facilities = layers.get("facilities")
+    roster = layers.get("roster")
+    if adcode is None and county is not None and len(county):
+        adcode = county["adcode"].iloc[0]
+
+    def add(layer, code, row, fid, column, value, zh, en, fix_zh, fix_en, severity="error"):
+        report.add(severity, code, layer=layer, file=files.get(layer, ""), row=row,
+                   feature_id=fid, column=column, value=value, zh=zh, en=en, fix_zh=fix_zh,
+                   fix_en=fix_en)
+
+    if adcode:
+        for name, col in (("townships", "township_code"), ("villages", "village_code"),
+                          ("villages", "township_code"), ("facilities", "village_code"),
+                          ("roster", "township_code")):
+            frame = layers.get(name)
+            if frame is None or col not in frame.columns:
+                continue
+            for r in frame[[col, "_row"]].itertuples(index=False):
+                code = getattr(r, col)
+                if code and not str(code).startswith(adcode):
+                    add(name, "code_prefix_mismatch", r._1, code, col, code,
+                        f"代码前 6 位不是本区县代码 {adcode}",
+                        f"the code does not start with the county code {adcode}",
+                        "检查是否混入了其他区县的数据，或代码录入有误",
+                        "check for rows of another county or a typing error")
+
+    if villages is not None and "township_code" in villages.columns:
+        for r in villages[["village_code", "township_code", "_row"]].itertuples(index=False):
+            if r.township_code and r.village_code and r.village_code[:9] != r.township_code:
+                add("villages", "code_prefix_mismatch", r._2, r.village_code, "township_code",
+                    r.township_code,
+                    f"村代码前 9 位 {r.village_code[:9]} 与所属乡镇代码 {r.township_code} 不一致",
+                    f"the village code's first 9 digits {r.village_code[:9]} do not match its "
+                    f"township code {r.township_code}",
+                    "核对村代码或所属乡镇（统计用区划代码前 9 位即乡镇代码）",
+                    "check the village code or its township (the first 9 digits are the "
+                    "township code)")
+
+    if townships is not None and villages is not None and len(townships):
+        known = set(townships["township_code"])
+        for r in villages[["village_code", "_row"]].itertuples(index=False):
+            t = r.village_code[:9]
+            if t not in known:
+                add("villages", "unknown_township", r._1, r.village_code, "village_code", t,
+                    f"乡镇代码 {t} 不在乡镇图层中", f"township {t} is not in the township layer",
+                    "补充该乡镇边界，或更正村代码", "add the township or correct the village code")
+
+    metric = None
+    if county is not None and len(county) and isinstance(county, gpd.GeoDataFrame):
+        metric = metric_crs_for(county)
+        county_m = county.to_crs(metric).geometry.union_all().buffer(50.0)
+        for name in ("townships", "villages", "facilities"):
+            frame = layers.get(name)
+            if not isinstance(frame, gpd.GeoDataFrame) or not len(frame):
+                continue
+            geoms = frame.to_crs(metric).geometry
+            idcol = LAYERS[name].id_column
+            if name == "townships":
+                inside = geoms.buffer(-50.0).within(county_m) | geoms.buffer(-50.0).is_empty
+            else:
+                inside = geoms.within(county_m)
+            for i in np.flatnonzero(~inside.to_numpy()):
+                add(name, "outside_county", int(frame["_row"].iloc[i]), frame[idcol].iloc[i],
+                    "geometry", None,
+                    "位置在区县边界之外", "the location lies outside the county boundary",
+                    "检查坐标（是否为高德/百度坐标未声明，或经纬度写反）",
+                    "check the coordinates (undeclared Amap/Baidu coordinates? swapped lon/lat?)")
+
+    if (isinstance(townships, gpd.GeoDataFrame) and isinstance(villages, gpd.GeoDataFrame)
+            and len(townships) and len(villages)):
+        metric = metric or metric_crs_for(townships)
+        tw = townships.to_crs(metric).set_index("township_code").geometry
+        vm = villages.to_crs(metric)
+        for i, r in enumerate(vm[["village_code", "_row"]].itertuples(index=False)):
+            t = r.village_code[:9]
+            if t in tw.index:
+                poly = tw.loc[t]
+                if not poly.buffer(20.0).contains(vm.geometry.iloc[i]):
+                    d = poly.distance(vm.geometry.iloc[i])
+                    add("villages", "outside_township", r._1, r.village_code, "geometry",
+                        f"{d:.0f} m",
+                        f"村点位不在所属乡镇 {t} 的范围内（相距 {d:.0f} 米）",
+                        f"the village point is outside its township {t} ({d:.0f} m away)",
+                        "核对坐标或所属乡镇", "check the coordinates or the township")
+
+    if villages is not None and facilities is not None and len(facilities):
+        known_v = set(villages["village_code"])
+        for r in facilities[["facility_id", "village_code", "_row"]].itertuples(index=False):
+            if r.village_code and r.village_code not in known_v:
+                add("facilities", "unknown_village", r._2, r.facility_id, "village_code",
+                    r.village_code, "所在村代码不在村图层中", "the village code is not in the "
+                    "village layer", "更正村代码或留空", "correct the village code or leave it "
+                    "empty", severity="warning")
+
+    if villages is not None and roster is not None and len(roster):
+        known_v = set(villages["village_code"])
+        for r in roster[["person_code", "village_code", "township_code", "_row"]].itertuples(
+                index=False):
+            if r.village_code and r.village_code not in known_v:
+                add("roster", "unknown_village", r._3, r.person_code, "village_code",
+                    r.village_code, "居住村代码不在村图层中",
+                    "the home village code is not in the village layer",
+                    "更正村代码", "correct the village code")
+            elif r.village_code and r.township_code and r.village_code[:9] != r.township_code:
+                add("roster", "code_prefix_mismatch", r._3, r.person_code, "township_code",
+                    r.township_code, "居住村代码与乡镇代码不一致",
+                    "the home village code does not match the township code",
+                    "核对两列", "check both columns")
+
+    waterways = layers.get("waterways")
+    if isinstance(waterways, gpd.GeoDataFrame) and len(waterways):
+        for geom, kind, wid, row in zip(waterways.geometry, waterways["kind"],
+                                        waterways["water_id"], waterways["_row"]):
+            fam = _GEOM_FAMILY.get(geom.geom_type)
+            want = WATER_KINDS.get(kind, ("", "", fam))[2]
+            if fam != want:
+                add("waterways", "kind_geometry_mismatch", int(row), wid, "kind", kind,
+                    f"水体类型 {kind} 通常应为{'线' if want == 'line' else '面'}要素",
+                    f"a water body of kind {kind} is normally a {want}",
+                    "核对水体类型", "check the kind", severity="warning")
