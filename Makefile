@@ -1,0 +1,39 @@
+# Two entry points for a fresh machine (see README):
+#   make run   install everything and start the app on the embedded demo county
+#   make test  install everything (Python packages, Chromium, CJK font) and run every test
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test install install-test bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+$(VENV)/.system-deps: scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	touch $@
+
+install-test: install $(VENV)/.system-deps
+
+run: install
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: install-test
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/orlib.py ../shared/benchmarks/orlib-pmed/pmed*.txt
+	$(PY) bench/siting.py
+
+lint: install
+	$(VENV)/bin/ruff check geo optimization childplan app.py pages tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache static/vendor

@@ -1,0 +1,21 @@
+"""Streamlit entry point: language, county choice and navigation. Pages only render and wire.
+
+Run with ``make run`` (or ``streamlit run app.py``); it opens on the embedded demo county
+北碚区 with no upload and no network.
+"""
+
+import streamlit as st
+
+from childplan import ui
+from geo.i18n import t
+from geo.offline import ensure_static_assets
+
+st.set_page_config(page_title="儿童关爱服务规划 · childplan", page_icon="🏠", layout="wide")
+ensure_static_assets()
+lang = ui.sidebar()
+
+pages = [
+    st.Page("pages/map.py", title=t("nav_map", lang), icon="🗺️", url_path="map", default=True),
+    st.Page("pages/data.py", title=t("nav_data", lang), icon="📋", url_path="data"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,104 @@
+"""Streamlit glue shared by the pages: language, the county in use, cached loaders.
+
+Only this module and the pages import streamlit. Loaders are cached with ``st.cache_data``
+on hashable inputs (an adcode, the bytes of the uploaded files), so a widget change never
+reloads data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from geo.i18n import t
+from geo.layers import CountyData, LayerSource, demo_adcodes, demo_sources, load_county, load_demo
+
+__all__ = [
+    "current_county",
+    "lang",
+    "load_uploaded",
+    "sidebar",
+]
+
+_LANG_KEY = "lang"
+_SOURCE_KEY = "county_source"
+_UPLOAD_KEY = "uploaded_spec"
+
+
+def lang() -> str:
+    """The interface language chosen in the sidebar ('zh' by default)."""
+    return st.session_state.get(_LANG_KEY, "zh")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_demo(adcode: str) -> CountyData:
+    """An embedded county, loaded and validated once per process."""
+    return load_demo(adcode)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _cached_upload(spec: tuple) -> CountyData:
+    """Load uploaded files: spec = ((layer, filename, bytes, coord_system), ...), base."""
+    files, base = spec
+    folder = Path(tempfile.mkdtemp(prefix="childplan-upload-"))
+    sources: dict[str, object] = {}
+    if base:
+        sources.update({k: LayerSource(path=v) for k, v in demo_sources(base).items()})
+    for layer, filename, data, coord_system in files:
+        target = folder / f"{layer}{Path(filename).suffix.lower()}"
+        target.write_bytes(data)
+        sources[layer] = LayerSource(path=target, coord_system=coord_system,
+                                     display_name=filename)
+    return load_county(sources)
+
+
+def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None) -> CountyData:
+    """Validate uploaded files (same path as ``childplan validate``) and remember them."""
+    spec = (tuple(files), base)
+    data = _cached_upload(spec)
+    st.session_state[_UPLOAD_KEY] = spec
+    st.session_state[_SOURCE_KEY] = "upload"
+    return data
+
+
+def upload_digest() -> str | None:
+    """A short id of the uploaded file set in use, if any."""
+    spec = st.session_state.get(_UPLOAD_KEY)
+    if not spec:
+        return None
+    h = hashlib.sha1()
+    for layer, name, data, cs in spec[0]:
+        h.update(layer.encode() + name.encode() + data + cs.encode())
+    return h.hexdigest()[:8]
+
+
+def current_county() -> CountyData:
+    """The county the planner is working on (demo county by default)."""
+    source = st.session_state.get(_SOURCE_KEY) or "500109"
+    if source == "upload" and st.session_state.get(_UPLOAD_KEY):
+        return _cached_upload(st.session_state[_UPLOAD_KEY])
+    return cached_demo(source if source != "upload" else "500109")
+
+
+def sidebar() -> str:
+    """Language switch and county choice; returns the language."""
+    with st.sidebar:
+        choice = st.radio("语言 / Language", ["中文", "English"], horizontal=True,
+                          index=0 if lang() == "zh" else 1, key="lang_radio")
+        st.session_state[_LANG_KEY] = "zh" if choice == "中文" else "en"
+        lg = lang()
+        options = demo_adcodes()
+        labels = {code: f"{cached_demo(code).name}（{code}）" for code in options}
+        if st.session_state.get(_UPLOAD_KEY):
+            options = options + ["upload"]
+            labels["upload"] = t("uploaded", lg)
+        current = st.session_state.get(_SOURCE_KEY) or "500109"
+        idx = options.index(current) if current in options else 0
+        # No widget key: the widget follows _SOURCE_KEY, which an upload may change.
+        picked = st.selectbox(t("data_source", lg), options, index=idx,
+                              format_func=lambda c: labels.get(c, c))
+        st.session_state[_SOURCE_KEY] = picked
+    return lang()

@@ -1,0 +1,401 @@
+"""Map builders: each returns a :class:`folium.Map` (never renders, never touches Streamlit).
+
+The basemap is our own data — county boundary, townships, rivers and ponds — so a map is
+readable with no network; online tiles are an option. Every map carries a legend, a north
+arrow, a scale bar, and the 示意数据 mark whenever it shows any synthetic record. Villages
+are drawn on a canvas renderer (``prefer_canvas``) from one GeoJSON blob, which keeps a map
+of thousands of villages responsive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo.i18n import facility_label, t, water_label
+from geo.schema import DIFFICULTY_COLUMNS, FACILITY_KINDS
+
+__all__ = [
+    "FACILITY_COLOURS",
+    "MEASURES",
+    "Legend",
+    "add_legend",
+    "base_map",
+    "build_county_map",
+    "class_breaks",
+    "village_measure",
+]
+
+#: Village measures a planner can size and colour villages by.
+MEASURES = ("resident_children", "left_behind", "difficulty", "targets", "key_attention")
+
+#: One colour per facility kind (colour-blind-safe-ish, distinct on a pale basemap).
+FACILITY_COLOURS = {
+    "children_home": "#d7263d",
+    "primary_school": "#1b998b",
+    "kindergarten": "#f49d37",
+    "service_station": "#6c757d",
+    "womens_home": "#c45ab3",
+    "farm_library": "#8a6d3b",
+    "school_youth_palace": "#2e86ab",
+    "township_station": "#3f37c9",
+    "rescue_protection": "#000000",
+    "welfare_institution": "#7209b7",
+}
+_SEQ = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]  # ColorBrewer Reds, 5 classes
+_WATER = "#3a86c8"
+_WATER_FILL = "#9cc9ee"
+_BASEMAP_BG = "#f6f4ee"
+
+
+def village_measure(villages: pd.DataFrame, measure: str) -> pd.Series:
+    """Per-village value of a measure (``difficulty`` sums its subtypes; ``targets`` adds
+    left-behind)."""
+    if measure == "difficulty":
+        return villages[list(DIFFICULTY_COLUMNS)].fillna(0).sum(axis=1).astype(int)
+    if measure == "targets":
+        return (villages["left_behind"].fillna(0)
+                + villages[list(DIFFICULTY_COLUMNS)].fillna(0).sum(axis=1)).astype(int)
+    if measure not in villages.columns:
+        raise KeyError(f"unknown measure {measure!r}; choose one of {MEASURES}")
+    return villages[measure].fillna(0).astype(int)
+
+
+def class_breaks(values, k: int = 5) -> list[float]:
+    """Upper bounds of ``k`` quantile classes (distinct, increasing; last = max)."""
+    v = np.asarray(values, dtype=float)
+    if v.size == 0:
+        return [0.0]
+    qs = np.unique(np.quantile(v, np.linspace(0, 1, k + 1)[1:]))
+    return [float(q) for q in qs]
+
+
+def _classify(value: float, breaks: list[float]) -> int:
+    for i, b in enumerate(breaks):
+        if value <= b:
+            return i
+    return len(breaks) - 1
+
+
+class Legend(MacroElement):
+    """A Leaflet control holding the legend, a north arrow and the 示意数据 mark.
+
+    Added in the map's own script (not as loose HTML) so streamlit-folium and exported HTML
+    render it the same way; it also paints the map background, since no tiles are drawn.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            map.getContainer().style.background = {{ this.background|tojson }};
+            var legend = L.control({position: 'bottomright'});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create('div', 'cp-legend');
+                div.innerHTML = {{ this.html|tojson }};
+                div.style.cssText = 'background:rgba(255,255,255,0.92);padding:6px 9px;'
+                    + 'border-radius:4px;font:12px/1.45 sans-serif;box-shadow:0 1px 4px #888;'
+                    + 'max-height:60vh;overflow:auto';
+                return div;
+            };
+            legend.addTo(map);
+            var north = L.control({position: 'topleft'});
+            north.onAdd = function() {
+                var div = L.DomUtil.create('div', 'cp-north');
+                div.innerHTML = {{ this.north|tojson }};
+                div.style.cssText = 'background:rgba(255,255,255,0.9);padding:2px 7px;'
+                    + 'border-radius:4px;font:bold 13px sans-serif;text-align:center;'
+                    + 'box-shadow:0 1px 4px #888';
+                return div;
+            };
+            north.addTo(map);
+            {% if this.synthetic %}
+            var mark = L.control({position: 'topright'});
+            mark.onAdd = function() {
+                var div = L.DomUtil.create('div', 'cp-synthetic');
+                div.innerHTML = {{ this.synthetic|tojson }};
+                div.style.cssText = 'background:#fff3cd;color:#7a5b00;border:1px solid #e0c060;'
+                    + 'padding:3px 8px;border-radius:4px;font:bold 13px sans-serif';
+                return div;
+            };
+            mark.addTo(map);
+            {% endif %}
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, north: str, synthetic: str | None,
+                 background: str = _BASEMAP_BG):
+        super().__init__()
+        self._name = "Legend"
+        self.html = html
+        self.north = north
+        self.synthetic = synthetic
+        self.background = background
+
+
+def add_legend(m: folium.Map, sections: list[tuple[str, list[tuple[str, str]]]], *,
+               lang: str = "zh", synthetic: bool = False) -> folium.Map:
+    """Add a legend: ``sections`` = [(title, [(swatch_html, label), ...]), ...]."""
+    parts = [f"<b>{t('legend', lang)}</b>"]
+    for title, items in sections:
+        parts.append(f"<div style='margin-top:4px;font-weight:600'>{title}</div>")
+        for swatch, label in items:
+            parts.append(f"<div>{swatch} {label}</div>")
+    mark = None
+    if synthetic:
+        mark = f"{t('synthetic_mark', 'zh')}" + ("" if lang == "zh" else
+                                                 " · synthetic data")
+    north = f"▲<br>{t('north', lang)}"
+    Legend("".join(parts), north, mark).add_to(m)
+    return m
+
+
+def _dot(colour: str, size: int = 10, border: str = "#333") -> str:
+    return (f"<span style='display:inline-block;width:{size}px;height:{size}px;"
+            f"border-radius:50%;background:{colour};border:1px solid {border};"
+            "vertical-align:middle'></span>")
+
+
+def _line(colour: str, width: int = 3) -> str:
+    return (f"<span style='display:inline-block;width:18px;height:0;border-top:{width}px solid "
+            f"{colour};vertical-align:middle'></span>")
+
+
+def _box(fill: str, border: str) -> str:
+    return (f"<span style='display:inline-block;width:14px;height:10px;background:{fill};"
+            f"border:1px solid {border};vertical-align:middle'></span>")
+
+
+def base_map(bounds, *, tiles: str | None = None, height: int | str = "100%") -> folium.Map:
+    """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy), canvas-rendered.
+
+    ``tiles=None`` (default) draws no tiles at all: our vector layers are the basemap.
+    """
+    minx, miny, maxx, maxy = bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        tiles=tiles,
+        zoom_start=11,
+        control_scale=True,
+        prefer_canvas=True,
+        height=height,
+    )
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _features(gdf: gpd.GeoDataFrame, props: list[str], decimals: int = 6) -> dict:
+    """A compact GeoJSON FeatureCollection with only ``props``."""
+    sub = gdf[props + [gdf.geometry.name]].copy()
+    for c in props:
+        if sub[c].dtype.kind == "f":
+            sub[c] = sub[c].round(2)
+        elif sub[c].dtype == object:
+            sub[c] = sub[c].map(lambda v: None if v is None else (v if isinstance(
+                v, (str, int, float, bool)) else str(v)))
+    return json.loads(sub.to_json(drop_id=True, to_wgs84=True))
+
+
+def _round_coords(fc: dict, decimals: int = 5) -> dict:
+    def r(c):
+        if isinstance(c, (list, tuple)):
+            return [r(x) for x in c]
+        return round(c, decimals)
+
+    for f in fc["features"]:
+        g = f.get("geometry")
+        if g:
+            g["coordinates"] = r(g["coordinates"])
+    return fc
+
+
+def build_county_map(
+    data,
+    *,
+    measure: str = "resident_children",
+    layers: tuple[str, ...] = ("county", "townships", "waterways", "villages", "facilities"),
+    facility_kinds: tuple[str, ...] | None = None,
+    lang: str = "zh",
+    tiles: str | None = None,
+) -> folium.Map:
+    """The county overview map: boundary, townships, waterways, villages and facilities.
+
+    Parameters
+    ----------
+    data : geo.layers.CountyData
+        The validated county.
+    measure : str
+        What villages are sized and coloured by (one of :data:`MEASURES`).
+    layers : tuple of str
+        Layers to draw (each becomes a toggleable group in the layer control).
+    facility_kinds : tuple of str, optional
+        Facility kinds to draw (default: all present).
+    lang : {"zh", "en"}
+        Language of labels, tooltips and legend.
+    tiles : str, optional
+        An online tile layer (e.g. ``"OpenStreetMap"``); default none (offline).
+
+    Returns
+    -------
+    folium.Map
+    """
+    bounds_src = data.county if len(data.county) else data.villages
+    m = base_map(bounds_src.total_bounds, tiles=tiles)
+    legend: list[tuple[str, list[tuple[str, str]]]] = []
+    shown_synthetic = False
+
+    def synthetic(frame) -> bool:
+        return bool(len(frame) and "is_synthetic" in frame and frame["is_synthetic"].any())
+
+    if "townships" in layers and len(data.townships):
+        tw = data.townships.copy()
+        v = data.villages
+        totals = v.groupby(v["village_code"].str[:9])["resident_children"].sum()
+        tw["children"] = tw["township_code"].map(totals).fillna(0).astype(int)
+        fg = folium.FeatureGroup(name=t("townships", lang), show=True)
+        folium.GeoJson(
+            _round_coords(_features(tw, ["township_code", "name", "children"])),
+            style_function=lambda f: {"color": "#8d8d8d", "weight": 1, "fillColor": "#fbfaf5",
+                                      "fillOpacity": 0.55},
+            highlight_function=lambda f: {"weight": 2.5, "color": "#555"},
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "township_code", "children"],
+                aliases=[t("townships", lang), "代码" if lang == "zh" else "Code",
+                         t("resident_children", lang)],
+            ),
+            name="townships",
+        ).add_to(fg)
+        for row in tw.itertuples():
+            pt = row.geometry.representative_point()
+            folium.Marker(
+                [pt.y, pt.x],
+                icon=folium.DivIcon(
+                    html=f"<div style='font:11px sans-serif;color:#555;white-space:nowrap;"
+                         f"transform:translate(-50%,-50%);text-shadow:0 0 3px #fff'>"
+                         f"{row.name}</div>", icon_size=(0, 0)),
+            ).add_to(fg)
+        fg.add_to(m)
+        shown_synthetic |= synthetic(data.townships)
+        legend.append((t("townships", lang), [(_box("#fbfaf5", "#8d8d8d"),
+                                                t("townships", lang))]))
+
+    if "county" in layers and len(data.county):
+        fg = folium.FeatureGroup(name=t("county", lang), show=True)
+        folium.GeoJson(
+            _round_coords(_features(data.county, ["adcode", "name"])),
+            style_function=lambda f: {"color": "#222", "weight": 3, "fill": False},
+            name="county",
+        ).add_to(fg)
+        fg.add_to(m)
+        legend.append((t("county", lang), [(_line("#222"), data.name)]))
+
+    if "waterways" in layers and len(data.waterways):
+        w = data.waterways.copy()
+        w["kind_label"] = [water_label(k, lang) for k in w["kind"]]
+        fg = folium.FeatureGroup(name=t("waterways", lang), show=True)
+        folium.GeoJson(
+            _round_coords(_features(w, ["water_id", "name", "kind", "kind_label"])),
+            style_function=lambda f: {
+                "color": _WATER,
+                "weight": 4 if f["properties"]["kind"] == "river" else (
+                    1.5 if f["properties"]["kind"] in ("stream", "canal") else 1),
+                "fillColor": _WATER_FILL, "fillOpacity": 0.8,
+                "dashArray": "4 3" if f["properties"]["kind"] == "canal" else None,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["name", "kind_label"],
+                                          aliases=[t("waterways", lang), ""]),
+            name="waterways",
+        ).add_to(fg)
+        fg.add_to(m)
+        shown_synthetic |= synthetic(data.waterways)
+        legend.append((t("waterways", lang), [(_line(_WATER, 4), t("river", lang)),
+                                              (_line(_WATER, 2), t("water_lines", lang)),
+                                              (_box(_WATER_FILL, _WATER), t("water_areas", lang))]))
+
+    if "crossings" in layers and len(data.crossings):
+        fg = folium.FeatureGroup(name=t("crossings", lang), show=False)
+        for g in data.crossings.geometry:
+            folium.CircleMarker([g.y, g.x], radius=3, color="#333", weight=1, fill=True,
+                                fill_color="#fff", fill_opacity=1).add_to(fg)
+        fg.add_to(m)
+
+    if "villages" in layers and len(data.villages):
+        v = data.villages.copy()
+        v["value"] = village_measure(v, measure)
+        breaks = class_breaks(v["value"])
+        vmax = max(float(v["value"].max()), 1.0)
+        v["radius"] = [3.0 + 9.0 * math.sqrt(x / vmax) for x in v["value"]]
+        v["colour"] = [_SEQ[_classify(x, breaks) + (len(_SEQ) - len(breaks))] for x in v["value"]]
+        fc = _features(v, ["village_code", "name", "value", "resident_children", "left_behind",
+                           "radius", "colour"])
+        fg = folium.FeatureGroup(name=t("villages", lang), show=True)
+        folium.GeoJson(
+            _round_coords(fc),
+            marker=folium.CircleMarker(radius=5, weight=1, color="#444", fill=True,
+                                       fill_opacity=0.9),
+            style_function=lambda f: {"radius": f["properties"]["radius"],
+                                      "fillColor": f["properties"]["colour"],
+                                      "color": "#444", "weight": 0.8, "fillOpacity": 0.9},
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "village_code", "value", "resident_children", "left_behind"],
+                aliases=[t("villages", lang), "代码" if lang == "zh" else "Code",
+                         t(measure, lang), t("resident_children", lang),
+                         t("left_behind", lang)],
+            ),
+            name="villages",
+        ).add_to(fg)
+        fg.add_to(m)
+        shown_synthetic |= synthetic(data.villages)
+        lo = 0
+        items = []
+        offset = len(_SEQ) - len(breaks)
+        for i, b in enumerate(breaks):
+            items.append((_dot(_SEQ[i + offset], 6 + 2 * i), f"{lo:.0f}–{b:.0f}"))
+            lo = b + 1
+        legend.append((f"{t('villages', lang)}：{t(measure, lang)}" if lang == "zh"
+                       else f"{t('villages', lang)}: {t(measure, lang)}", items))
+
+    if "facilities" in layers and len(data.facilities):
+        f = data.facilities
+        kinds = [k for k in FACILITY_KINDS if k in set(f["kind"])]
+        if facility_kinds is not None:
+            kinds = [k for k in kinds if k in facility_kinds]
+        items = []
+        for kind in kinds:
+            sub = f[f["kind"] == kind].copy()
+            sub["kind_label"] = facility_label(kind, lang)
+            colour = FACILITY_COLOURS[kind]
+            big = kind in ("township_station", "rescue_protection", "welfare_institution")
+            fg = folium.FeatureGroup(name=facility_label(kind, lang),
+                                     show=kind not in ("service_station", "farm_library",
+                                                       "womens_home"))
+            folium.GeoJson(
+                _round_coords(_features(sub, ["facility_id", "name", "kind_label"])),
+                marker=folium.CircleMarker(radius=7 if big else 4, weight=1.5, color="#fff",
+                                           fill=True, fill_color=colour, fill_opacity=1),
+                style_function=lambda _f, c=colour, b=big: {
+                    "radius": 7 if b else 4, "fillColor": c, "color": "#fff",
+                    "weight": 1.5, "fillOpacity": 1},
+                tooltip=folium.GeoJsonTooltip(fields=["name", "kind_label"],
+                                              aliases=["", ""]),
+                name=f"facilities_{kind}",
+            ).add_to(fg)
+            fg.add_to(m)
+            items.append((_dot(colour, 9, "#fff"), facility_label(kind, lang)))
+        shown_synthetic |= synthetic(f)
+        if items:
+            legend.append((t("facilities", lang), items))
+
+    folium.LayerControl(collapsed=True).add_to(m)
+    add_legend(m, legend, lang=lang, synthetic=shown_synthetic)
+    return m

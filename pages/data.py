@@ -1,0 +1,69 @@
+"""数据 / Data: the validation report of what is loaded, and uploads of a planner's own files."""
+
+import streamlit as st
+
+from childplan import ui
+from childplan.sources import guess_layer
+from geo.i18n import t
+from geo.layers import demo_adcodes
+from geo.schema import LAYERS
+
+lang = ui.lang()
+data = ui.current_county()
+
+st.title(f"{t('nav_data', lang)} · {data.name}")
+
+st.subheader(t("report", lang))
+report = data.report
+if report.ok and not report.problems:
+    st.success(t("report_ok", lang) + " · " + report.summary(lang))
+elif report.ok:
+    st.warning(report.summary(lang))
+else:
+    st.error(report.summary(lang))
+if report.problems:
+    st.dataframe(report.to_frame(lang), use_container_width=True, hide_index=True)
+    st.download_button(
+        t("download", lang) + " CSV", report.to_frame(lang).to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"validation_{data.adcode}.csv", mime="text/csv",
+    )
+
+rows = []
+for name in ("county", "townships", "villages", "facilities", "waterways", "crossings", "roster"):
+    frame = getattr(data, name)
+    rows.append({
+        ("图层" if lang == "zh" else "layer"): t(name, lang),
+        ("记录数" if lang == "zh" else "records"): len(frame),
+        ("文件" if lang == "zh" else "file"): data.files.get(name, ""),
+        ("示意数据" if lang == "zh" else "synthetic"): name in data.synthetic_layers(),
+    })
+st.dataframe(rows, use_container_width=True, hide_index=True)
+
+st.subheader("上传数据" if lang == "zh" else "Upload data")
+uploads = st.file_uploader(t("upload_help", lang), accept_multiple_files=True,
+                           type=["gpkg", "geojson", "json", "zip", "csv", "xlsx", "tif", "tiff"])
+layer_names = list(LAYERS) + ["dem"]
+files = []
+for i, up in enumerate(uploads or []):
+    c1, c2, c3 = st.columns([3, 2, 2])
+    c1.write(up.name)
+    guess = guess_layer(up.name) or "villages"
+    layer = c2.selectbox(
+        "图层" if lang == "zh" else "Layer", layer_names, index=layer_names.index(guess),
+        key=f"layer_{i}_{up.name}",
+        format_func=lambda k: t(k, lang) if k in ("dem",) else (
+            LAYERS[k].zh if lang == "zh" else LAYERS[k].en),
+    )
+    cs = c3.selectbox(t("coord_system", lang), ["wgs84", "gcj02", "bd09"],
+                      key=f"cs_{i}_{up.name}", format_func=lambda k: t(k, lang))
+    files.append((layer, up.name, up.getvalue(), cs))
+base_options = [""] + demo_adcodes()
+base = st.selectbox(
+    "未上传的图层取自" if lang == "zh" else "Layers not uploaded come from",
+    base_options, format_func=lambda c: ("（无）" if lang == "zh" else "(none)") if not c else c,
+)
+if st.button("检查并使用" if lang == "zh" else "Check and use", disabled=not files,
+             type="primary"):
+    with st.spinner("正在检查…" if lang == "zh" else "Checking…"):
+        ui.load_uploaded(files, base or None)
+    st.rerun()

@@ -1,0 +1,53 @@
+"""地图 / Map: the county with every layer, toggleable, and the data's totals."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from childplan import ui
+from geo.i18n import facility_label, t
+from geo.maps import MEASURES, build_county_map, village_measure
+from geo.offline import localise_map
+
+lang = ui.lang()
+data = ui.current_county()
+
+st.title(f"{data.name} · {t('nav_map', lang)}")
+if data.synthetic_layers():
+    st.caption("⚠️ " + t("synthetic_note", lang))
+
+c1, c2, c3 = st.columns([2, 3, 2])
+measure = c1.selectbox(t("measure", lang), MEASURES, format_func=lambda k: t(k, lang))
+all_layers = ["county", "townships", "waterways", "villages", "facilities", "crossings"]
+layers = c2.multiselect(
+    t("legend", lang), all_layers, default=all_layers[:5], format_func=lambda k: t(k, lang)
+)
+basemap = c3.selectbox(
+    t("basemap", lang), ["none", "osm"],
+    format_func=lambda k: t("basemap_none" if k == "none" else "basemap_osm", lang),
+)
+
+m = build_county_map(
+    data, measure=measure, layers=tuple(layers), lang=lang,
+    tiles=None if basemap == "none" else "OpenStreetMap",
+)
+localise_map(m)
+st_folium(m, height=620, use_container_width=True, returned_objects=[], key="county_map")
+
+v = data.villages
+cols = st.columns(6)
+cols[0].metric(t("townships", lang), len(data.townships))
+cols[1].metric(t("villages", lang), len(v))
+for i, key in enumerate(["resident_children", "left_behind", "difficulty", "key_attention"]):
+    total = int(village_measure(v, key).sum()) if len(v) else 0
+    cols[2 + i].metric(t(key, lang), f"{total:,}")
+
+if len(data.facilities):
+    counts = data.facilities["kind"].value_counts()
+    st.caption(" · ".join(f"{facility_label(k, lang)} {n}" for k, n in counts.items()))
+
+if not data.report.ok:
+    st.error(data.report.summary(lang))
+elif data.report.warnings:
+    st.warning(data.report.summary(lang))
+else:
+    st.success(t("report_ok", lang) + " · " + data.report.summary(lang))
