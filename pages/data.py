@@ -60,7 +60,8 @@ for i, up in enumerate(uploads or []):
 base_options = [""] + demo_adcodes()
 base = st.selectbox(
     "未上传的图层取自" if lang == "zh" else "Layers not uploaded come from",
-    base_options, format_func=lambda c: ("（无）" if lang == "zh" else "(none)") if not c else c,
+    base_options, index=base_options.index(data.adcode) if data.adcode in base_options else 0,
+    format_func=lambda c: ("（无）" if lang == "zh" else "(none)") if not c else c,
 )
 if st.button("检查并使用" if lang == "zh" else "Check and use", disabled=not files,
              type="primary"):

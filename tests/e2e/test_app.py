@@ -1,0 +1,113 @@
+"""The app in a real browser: opens on 北碚区 with every layer drawn and no network."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.layers import load_demo
+from tests.e2e.conftest import map_frame, shot
+
+pytestmark = pytest.mark.e2e
+
+COUNT_VILLAGE_MARKERS = """() => {
+    let n = 0;
+    window.map.eachLayer(l => {
+        if (l instanceof L.CircleMarker && l.feature && l.feature.properties
+            && l.feature.properties.village_code && !l.feature.properties.facility_id) n++;
+    });
+    return n;
+}"""
+
+LAYER_SUMMARY = """() => {
+    const out = {polygons: 0, lines: 0, circles: 0};
+    window.map.eachLayer(l => {
+        if (l instanceof L.CircleMarker) out.circles++;
+        else if (l instanceof L.Polygon) out.polygons++;
+        else if (l instanceof L.Polyline) out.lines++;
+    });
+    out.legend = !!document.querySelector('.cp-legend');
+    out.synthetic = (document.querySelector('.cp-synthetic') || {}).innerText || '';
+    out.scale = !!document.querySelector('.leaflet-control-scale');
+    out.tiles = document.querySelectorAll('.leaflet-tile').length;
+    return out;
+}"""
+
+
+def test_map_page_draws_every_layer_offline(page, app_url):
+    data = load_demo("500109")
+    page.goto(app_url)
+    page.get_by_text("北碚区 · 地图").wait_for()
+    frame = map_frame(page)
+    frame.wait_for_function(f"() => ({COUNT_VILLAGE_MARKERS})() >= {len(data.villages)}")
+    assert frame.evaluate(COUNT_VILLAGE_MARKERS) == len(data.villages)
+    summary = frame.evaluate(LAYER_SUMMARY)
+    assert summary["legend"] and summary["scale"]
+    assert summary["tiles"] == 0  # no online tiles: our own layers are the basemap
+    assert summary["synthetic"].startswith("示意数据")
+    # township polygons + county + water polygons, river/stream lines
+    assert summary["polygons"] >= len(data.townships) + 1
+    assert summary["lines"] >= 1
+    page.wait_for_timeout(1500)
+    shot(page, "map_beibei_zh")
+    assert page.blocked == [], f"the page tried to reach the internet: {page.blocked[:5]}"
+
+
+def test_switch_language_and_county(page, app_url):
+    page.goto(app_url)
+    page.get_by_text("北碚区 · 地图").wait_for()
+    page.get_by_text("English").click()
+    page.get_by_text("北碚区 · Map").wait_for()
+    page.get_by_role("combobox").first.wait_for()
+    # pick 长汀县 in the data-source select box
+    page.locator("[data-testid='stSidebar'] [data-baseweb='select']").click()
+    page.get_by_role("option", name="长汀县（350821）").click()
+    page.get_by_text("长汀县 · Map").wait_for()
+    data = load_demo("350821")
+    frame = map_frame(page)
+    frame.wait_for_function(f"() => ({COUNT_VILLAGE_MARKERS})() >= {len(data.villages)}")
+    page.wait_for_timeout(1500)
+    shot(page, "map_changting_en")
+    assert page.blocked == []
+
+
+def test_data_page_shows_the_same_report_as_the_cli(page, app_url, tmp_path):
+    """Upload a villages CSV with two bad rows; the page's table equals `childplan validate`."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    data = load_demo("500109")
+    v = data.villages.drop(columns=["geometry", "_row"]).copy()
+    v["lon"] = data.villages.geometry.x.round(6)
+    v["lat"] = data.villages.geometry.y.round(6)
+    v = v.astype(object)
+    v.loc[3, "resident_children"] = -4
+    v.loc[7, "left_behind"] = int(v.loc[7, "resident_children"]) + 5
+    csv = tmp_path / "villages.csv"
+    v.to_csv(csv, index=False, encoding="utf-8-sig")
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "childplan.cli", "validate", str(csv), "--base", "500109",
+         "--format", "csv", "--lang", "zh"], capture_output=True, text=True)
+    assert cli.returncode == 1
+    from io import StringIO
+
+    cli_table = pd.read_csv(StringIO(cli.stdout), dtype=str).fillna("")
+    assert set(cli_table["代码"]) >= {"negative_count", "left_behind_exceeds_resident"}
+
+    page.goto(app_url + "/data")
+    page.get_by_text("上传数据").wait_for()
+    page.locator("input[type=file]").set_input_files(str(csv))
+    page.get_by_text("villages.csv").first.wait_for()
+    page.get_by_role("button", name="检查并使用").click()
+    page.get_by_text("个错误").first.wait_for()
+    shot(page, "data_upload_report_zh")
+    # the table on the page, exported through its download button, equals the CLI's
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载 CSV").click()
+    path = dl.value.path()
+    page_table = pd.read_csv(path, dtype=str, encoding="utf-8-sig").fillna("")
+    cols = ["级别", "代码", "图层", "文件", "行/要素", "编号", "列", "值", "问题", "处理办法"]
+    assert page_table[cols].to_dict("records") == cli_table[cols].to_dict("records")
+    assert page.blocked == []
