@@ -180,6 +180,10 @@ class FundingPolicy(_Section):
     institution_weight: float = Field(ge=0)
     tilt: dict[str, float]
     tilt_scale: float = Field(ge=0)
+    floor_yuan: float = Field(ge=0)
+    cap_share: float = Field(gt=0, le=1)
+    director_subsidy_yuan: float = Field(ge=0)
+    tilt_scale_max: float = Field(gt=0)
 
     @field_validator("target_weights")
     @classmethod
