@@ -547,7 +547,7 @@ def _site_table(sites: pd.DataFrame, params: SitingParams,
         raise ValueError(f"候选点状态应为 {STATUSES}，发现 {bad} / site status must be one of "
                          f"{STATUSES}, got {bad}")
     cost_col = "cost_yuan" if "cost_yuan" in sites.columns else "cost"
-    cost = pd.to_numeric(_col(sites, cost_col, np.nan), errors="coerce").to_numpy(dtype=float)
+    cost = pd.to_numeric(_col(sites, cost_col, np.nan), errors="coerce").to_numpy(float).copy()
     for j in np.flatnonzero(np.isnan(cost)):
         if kind[j] not in params.cost_yuan:
             raise ValueError(
