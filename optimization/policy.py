@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,15 @@ def _check_keys(value, allowed: set[str], what: str):
     bad = sorted(set(value) - allowed)
     if bad:
         raise ValueError(f"unknown {what}: {bad}; allowed: {sorted(allowed)}")
+    return value
+
+
+def _check_date(value: str) -> str:
+    """Accept an ISO date ``YYYY-MM-DD`` (as text, so overrides and TOML agree)."""
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}") from None
     return value
 
 
@@ -136,6 +146,26 @@ class StaffingPolicy(_Section):
     initial_training_required: bool
     national_directors_2019: int = Field(ge=0)
     national_supervisors_2019: int = Field(ge=0)
+    start_date: str
+    initial_training_sessions: tuple[str, ...]
+    initial_training_lead_months: int = Field(ge=0)
+    stay_within_township: bool
+    max_travel_m: float = Field(ge=0)
+    home_visits_per_trip: float = Field(gt=0)
+    small_village_max_targets: int = Field(ge=0)
+    neighbour_distance_m: float = Field(ge=0)
+    time_limit_s: float = Field(gt=0)
+    gap_rel: float = Field(ge=0, lt=1)
+
+    @field_validator("start_date")
+    @classmethod
+    def _start(cls, v):
+        return _check_date(v)
+
+    @field_validator("initial_training_sessions")
+    @classmethod
+    def _sessions(cls, v):
+        return tuple(_check_date(d) for d in v)
 
     @field_validator("eligible_director_roles", "eligible_supervisor_roles")
     @classmethod
