@@ -49,6 +49,9 @@ FACILITY_COLOURS = {
     "rescue_protection": "#000000",
     "welfare_institution": "#7209b7",
 }
+# Facility kinds drawn by default on the overview (the rest are one click away).
+_SHOWN_FACILITIES = ("children_home", "township_station", "rescue_protection",
+                     "welfare_institution")
 _SEQ = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]  # ColorBrewer Reds, 5 classes
 _WATER = "#3a86c8"
 _WATER_FILL = "#9cc9ee"
@@ -97,6 +100,15 @@ class Legend(MacroElement):
         (function() {
             var map = {{ this._parent.get_name() }};
             map.getContainer().style.background = {{ this.background|tojson }};
+            {% if this.bounds %}
+            // Fit once the frame has its final size (inside Streamlit the first size is 0).
+            var fit = function() {
+                map.invalidateSize();
+                map.fitBounds({{ this.bounds|tojson }}, {padding: [12, 12]});
+            };
+            setTimeout(fit, 50);
+            setTimeout(fit, 600);
+            {% endif %}
             var legend = L.control({position: 'bottomright'});
             legend.onAdd = function() {
                 var div = L.DomUtil.create('div', 'cp-legend');
@@ -134,9 +146,10 @@ class Legend(MacroElement):
     )
 
     def __init__(self, html: str, north: str, synthetic: str | None,
-                 background: str = _BASEMAP_BG):
+                 background: str = _BASEMAP_BG, bounds=None):
         super().__init__()
         self._name = "Legend"
+        self.bounds = bounds
         self.html = html
         self.north = north
         self.synthetic = synthetic
@@ -144,7 +157,7 @@ class Legend(MacroElement):
 
 
 def add_legend(m: folium.Map, sections: list[tuple[str, list[tuple[str, str]]]], *,
-               lang: str = "zh", synthetic: bool = False) -> folium.Map:
+               lang: str = "zh", synthetic: bool = False, bounds=None) -> folium.Map:
     """Add a legend: ``sections`` = [(title, [(swatch_html, label), ...]), ...]."""
     parts = [f"<b>{t('legend', lang)}</b>"]
     for title, items in sections:
@@ -156,7 +169,7 @@ def add_legend(m: folium.Map, sections: list[tuple[str, list[tuple[str, str]]]],
         mark = f"{t('synthetic_mark', 'zh')}" + ("" if lang == "zh" else
                                                  " · synthetic data")
     north = f"▲<br>{t('north', lang)}"
-    Legend("".join(parts), north, mark).add_to(m)
+    Legend("".join(parts), north, mark, bounds=bounds).add_to(m)
     return m
 
 
@@ -189,6 +202,8 @@ def base_map(bounds, *, tiles: str | None = None, height: int | str = "100%") ->
         control_scale=True,
         prefer_canvas=True,
         height=height,
+        zoom_snap=0.25,  # fractional zoom: a county fills the frame
+        zoom_delta=0.5,
     )
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
@@ -377,8 +392,7 @@ def build_county_map(
             colour = FACILITY_COLOURS[kind]
             big = kind in ("township_station", "rescue_protection", "welfare_institution")
             fg = folium.FeatureGroup(name=facility_label(kind, lang),
-                                     show=kind not in ("service_station", "farm_library",
-                                                       "womens_home"))
+                                     show=kind in _SHOWN_FACILITIES)
             folium.GeoJson(
                 _round_coords(_features(sub, ["facility_id", "name", "kind_label"])),
                 marker=folium.CircleMarker(radius=7 if big else 4, weight=1.5, color="#fff",
@@ -397,5 +411,7 @@ def build_county_map(
             legend.append((t("facilities", lang), items))
 
     folium.LayerControl(collapsed=True).add_to(m)
-    add_legend(m, legend, lang=lang, synthetic=shown_synthetic)
+    minx, miny, maxx, maxy = bounds_src.total_bounds
+    add_legend(m, legend, lang=lang, synthetic=shown_synthetic,
+               bounds=[[float(miny), float(minx)], [float(maxy), float(maxx)]])
     return m

@@ -543,6 +543,11 @@ def _check_village_counts(frame: pd.DataFrame, ctx: _Ctx, bad: set[int]):
             bad.add(i)
 
 
+def _present(v) -> bool:
+    """A non-empty code (pandas may turn a missing optional code into NaN)."""
+    return isinstance(v, str) and v != ""
+
+
 def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
                     files: dict[str, str] | None = None, adcode: str | None = None) -> None:
     """Checks across layers. Adds problems to ``report``; returns nothing.
@@ -581,7 +586,7 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
                 continue
             for r in frame[[col, "_row"]].itertuples(index=False):
                 code = getattr(r, col)
-                if code and not str(code).startswith(adcode):
+                if _present(code) and not str(code).startswith(adcode):
                     add(name, "code_prefix_mismatch", r._1, code, col, code,
                         f"代码前 6 位不是本区县代码 {adcode}",
                         f"the code does not start with the county code {adcode}",
@@ -590,7 +595,8 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
 
     if villages is not None and "township_code" in villages.columns:
         for r in villages[["village_code", "township_code", "_row"]].itertuples(index=False):
-            if r.township_code and r.village_code and r.village_code[:9] != r.township_code:
+            if _present(r.township_code) and _present(r.village_code) \
+                    and r.village_code[:9] != r.township_code:
                 add("villages", "code_prefix_mismatch", r._2, r.village_code, "township_code",
                     r.township_code,
                     f"村代码前 9 位 {r.village_code[:9]} 与所属乡镇代码 {r.township_code} 不一致",
@@ -650,7 +656,7 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
     if villages is not None and facilities is not None and len(facilities):
         known_v = set(villages["village_code"])
         for r in facilities[["facility_id", "village_code", "_row"]].itertuples(index=False):
-            if r.village_code and r.village_code not in known_v:
+            if _present(r.village_code) and r.village_code not in known_v:
                 add("facilities", "unknown_village", r._2, r.facility_id, "village_code",
                     r.village_code, "所在村代码不在村图层中", "the village code is not in the "
                     "village layer", "更正村代码或留空", "correct the village code or leave it "
@@ -660,12 +666,13 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
         known_v = set(villages["village_code"])
         for r in roster[["person_code", "village_code", "township_code", "_row"]].itertuples(
                 index=False):
-            if r.village_code and r.village_code not in known_v:
+            if _present(r.village_code) and r.village_code not in known_v:
                 add("roster", "unknown_village", r._3, r.person_code, "village_code",
                     r.village_code, "居住村代码不在村图层中",
                     "the home village code is not in the village layer",
                     "更正村代码", "correct the village code")
-            elif r.village_code and r.township_code and r.village_code[:9] != r.township_code:
+            elif _present(r.village_code) and _present(r.township_code) \
+                    and r.village_code[:9] != r.township_code:
                 add("roster", "code_prefix_mismatch", r._3, r.person_code, "township_code",
                     r.township_code, "居住村代码与乡镇代码不一致",
                     "the home village code does not match the township code",

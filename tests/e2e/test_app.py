@@ -57,9 +57,8 @@ def test_switch_language_and_county(page, app_url):
     page.get_by_text("北碚区 · 地图").wait_for()
     page.get_by_text("English").click()
     page.get_by_text("北碚区 · Map").wait_for()
-    page.get_by_role("combobox").first.wait_for()
     # pick 长汀县 in the data-source select box
-    page.locator("[data-testid='stSidebar'] [data-baseweb='select']").click()
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").click()
     page.get_by_role("option", name="长汀县（350821）").click()
     page.get_by_text("长汀县 · Map").wait_for()
     data = load_demo("350821")
