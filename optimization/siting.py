@@ -1691,17 +1691,26 @@ def _to_pulp(model: _Model) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
     return prob, xs
 
 
-def _solve_cbc(model: _Model, start: np.ndarray | None, time_limit: float, gap_abs: float,
+def _solve_cbc(model: _Model, start: np.ndarray | None, deadline: float, gap_abs: float,
                threads: int | None, msg: bool) -> _Result:
+    """CBC through PuLP (COIN_CMD on PuLP's bundled binary), warm start via ``-mips``.
+
+    PuLP exposes neither the best bound nor the stopping reason: both are read from the CBC
+    log (``logPath``). The time limit is what is left until ``deadline`` once the model is
+    built, less the time PuLP will take to write and read its files (outside CBC's clock);
+    CBC checks its clock between nodes, so a large model may overrun by a few seconds.
+    """
     t0 = time.perf_counter()
     prob, xs = _to_pulp(model)
     if start is not None:
         for var, val in zip(xs, start, strict=True):
             var.setInitialValue(float(val), check=False)
+    build = time.perf_counter() - t0  # PuLP then spends about as long writing and reading files
     with tempfile.TemporaryDirectory(prefix="siting_cbc_") as tmp:
         log_path = os.path.join(tmp, "cbc.log")
         solver = pulp.COIN_CMD(
-            path=_cbc_path(), msg=False, timeLimit=max(1, math.ceil(time_limit)),
+            path=_cbc_path(), msg=False,
+            timeLimit=max(1, math.ceil(deadline - time.perf_counter() - build)),
             gapAbs=gap_abs, threads=threads, warmStart=start is not None, logPath=log_path,
         )
         prob.solve(solver)
@@ -1720,15 +1729,19 @@ def _solve_cbc(model: _Model, start: np.ndarray | None, time_limit: float, gap_a
     return _Result(status, values, bound, time.perf_counter() - t0)
 
 
-def _solve_highs(model: _Model, start: np.ndarray | None, time_limit: float, gap_abs: float,
+def _solve_highs(model: _Model, start: np.ndarray | None, deadline: float, gap_abs: float,
                  threads: int | None, msg: bool) -> _Result:
+    """HiGHS in process through highspy, the arrays passed whole.
+
+    No per-element Python calls (PuLP's ``HiGHS`` adds columns one by one and has no warm
+    start); the greedy plan is set with ``setSolution``; the bound is ``mip_dual_bound``.
+    """
     import highspy
 
     t0 = time.perf_counter()
     obj, lb, ub, integer, rlb, rub, a = model.arrays()
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(msg))
-    h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", float(gap_abs))
     if threads:
@@ -1751,6 +1764,7 @@ def _solve_highs(model: _Model, start: np.ndarray | None, time_limit: float, gap
     lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                        for i in integer]
     h.passModel(lp)
+    h.setOptionValue("time_limit", max(0.5, deadline - time.perf_counter()))
     if start is not None:
         h.setSolution(len(start), np.arange(len(start), dtype=np.int32),
                       np.asarray(start, dtype=float))
@@ -1998,6 +2012,7 @@ def _solve_block(k, loc: _Local, solver, vname, sname, budget, scale, time_limit
                  threads, warm_start, msg, problem) -> tuple:
     """Solve one block by MILP (two stages under a budget that cannot cover everyone)."""
     tb = time.perf_counter()
+    deadline = tb + time_limit
     run = _SOLVERS[solver]
     big_m, delta = scale
     g_open, g_assign = _greedy_local(loc, budget)
@@ -2015,7 +2030,7 @@ def _solve_block(k, loc: _Local, solver, vname, sname, budget, scale, time_limit
         model, cols = _build_model(loc, vname, sname, coverage=True, budget=budget,
                                    stage="coverage", floor=None, scale=scale)
         x0 = _start_vector(model, cols, loc, g_open, g_assign) if warm_start else None
-        res = run(model, x0, time_limit / 2, max(0.999, gap * w_total), threads, msg)
+        res = run(model, x0, tb + time_limit / 2, max(0.999, gap * w_total), threads, msg)
         nvars, ncons = model.n_cols, model.n_rows
         if res.status == "infeasible":
             _raise_block_infeasible(loc, problem)
@@ -2026,12 +2041,11 @@ def _solve_block(k, loc: _Local, solver, vname, sname, budget, scale, time_limit
             cov_ub = min(w_total, math.floor(-res.bound + 1e-6)) if np.isfinite(res.bound) \
                 else w_total
         floor = float(loc.w[start_assign >= 0].sum())
-        time_limit = max(1.0, time_limit - (time.perf_counter() - tb))
     model, cols = _build_model(loc, vname, sname, coverage=floor is not None, budget=budget,
                                stage="cost", floor=floor, scale=scale)
     x0 = _start_vector(model, cols, loc, start_open, start_assign) if warm_start else None
     gap_abs = gap * max(g_dist, 1.0)
-    res = run(model, x0, time_limit, gap_abs, threads, msg)
+    res = run(model, x0, max(deadline, time.perf_counter() + 1.0), gap_abs, threads, msg)
     nvars, ncons = nvars + model.n_cols, ncons + model.n_rows
     if res.status == "infeasible":
         _raise_block_infeasible(loc, problem)
