@@ -1042,7 +1042,7 @@ class _Data:
 
 def _data(problem: SitingProblem) -> _Data:
     vt, st = problem.villages, problem.sites
-    n, m = len(vt), len(st)
+    m = len(st)
     children = vt["resident_children"].to_numpy(float)
     cap = st["capacity"].to_numpy(float).copy()
     cap[cap <= 0] = np.inf
@@ -1057,7 +1057,6 @@ def _data(problem: SitingProblem) -> _Data:
     lock_pair = {}
     for v, s in problem.locked:
         lock_pair[v] = int(np.flatnonzero((pv == v) & (ps == s))[0])
-    del n
     return _Data(
         children=children,
         weight=np.round(vt["weight"].to_numpy(float) * _WEIGHT_SCALE),
@@ -1083,7 +1082,7 @@ def _blocks(problem: SitingProblem, data: _Data, decompose: bool) -> tuple[list[
     used[ps] = True
     # sites that matter: in a pair, or forced open
     relevant_sites = used | data.must
-    ncomp, label = _graph_components(n, m, pv, ps)
+    _, label = _graph_components(n, m, pv, ps)
     vlab, slab = label[:n], label[n:]
     has_pairs = np.bincount(pv, minlength=n) > 0
     comp_ids = np.unique(np.concatenate([vlab[has_pairs], slab[relevant_sites]]))
@@ -1105,7 +1104,6 @@ def _blocks(problem: SitingProblem, data: _Data, decompose: bool) -> tuple[list[
         ss = np.sort(ss[relevant_sites[ss]])
         pp = np.sort(order_p[p_bounds[0][k]:p_bounds[1][k]])
         blocks.append(_Block(vs, ss, pp, 1))
-    del ncomp
     n_components = len(blocks)
     if not decompose or problem.params.max_new_homes >= 0:
         if len(blocks) > 1:
@@ -1353,7 +1351,8 @@ def _swap(loc: _Local, is_open, assign, budget: int | None, passes: int = 3) -> 
         for s in np.argsort(-loc.f, kind="stable"):
             if not is_open[s] or loc.fixed[s]:
                 continue
-            mine = np.flatnonzero((near1 >= 0) & (ls[np.maximum(near1, 0)] == s) & ~locked)
+            mine_mask = (near1 >= 0) & (ls[np.maximum(near1, 0)] == s) & ~locked
+            mine = np.flatnonzero(mine_mask)
             d1 = np.where(near1 >= 0, d[np.maximum(near1, 0)], inf)
             d2 = np.where(near2 >= 0, d[np.maximum(near2, 0)], inf)
             # closing s: each of its villages falls back to its second-nearest (or uncovered)
@@ -1380,7 +1379,7 @@ def _swap(loc: _Local, is_open, assign, budget: int | None, passes: int = 3) -> 
                 vk = lv[kp]
                 free = ~locked[vk]
                 dk, vk = dk[free], vk[free]
-                is_mine = np.isin(vk, mine)
+                is_mine = mine_mask[vk]
                 cov, dist = base_cov, base_dist
                 # s's villages that k reaches: min(d2, dk) instead of d2
                 for v, dv in zip(vk[is_mine], dk[is_mine], strict=True):
@@ -1991,6 +1990,9 @@ def solve_siting(
         dbar = _dbar(loc)
         bound = min(bound, z)
         sums["bound"] += bound
+        if not np.isfinite(bound):  # stopped before any bound (e.g. inside the root LP)
+            sums["cost_proven"] = False
+            continue
         cost_lb_units = max(0.0, math.ceil((bound - dbar) / big_m - 1e-9))
         sums["cost_lb"] += min(cost_lb_units * delta, cost)
         if z - bound < big_m - dbar - 1e-9 * abs(z):  # cost proven for this block
@@ -2016,7 +2018,6 @@ def _solve_block(k, loc: _Local, solver, vname, sname, budget, scale, time_limit
     run = _SOLVERS[solver]
     big_m, delta = scale
     g_open, g_assign = _greedy_local(loc, budget)
-    _, g_z, _ = _plan_key(loc, g_open, g_assign, big_m, delta)
     g_dist = loc.key(g_open, g_assign)[2]
     w_total = loc.w.sum()
     coverage = budget is not None
@@ -2068,13 +2069,12 @@ def _solve_block(k, loc: _Local, solver, vname, sname, budget, scale, time_limit
                 (floor is None or loc.w[g_assign >= 0].sum() >= floor):
             is_open, assign = g_open, g_assign
     _, z, _ = _plan_key(loc, is_open, assign, big_m, delta)
-    if not np.isfinite(bound):
-        bound = -math.inf
+    if not np.isfinite(bound):  # no bound yet (stopped inside the root LP): Z >= 0 always
+        bound = 0.0
     bound = min(bound, z)
     gap_k = (z - bound) / max(abs(z), 1e-9) if np.isfinite(bound) else math.nan
     st = BlockStats(k, loc.nv, loc.ns, len(loc.lv), nvars, ncons, "milp", status, z, bound,
                     gap_k, time.perf_counter() - tb, coverage_stage=floor is not None)
-    del g_z
     return is_open, assign, st, cov_ub
 
 
@@ -2122,7 +2122,7 @@ def _assemble(problem: SitingProblem, data: _Data, open_sites, assign_pairs, sta
         "left_behind": vt["left_behind"].to_numpy(float),
         "difficulty": vt["difficulty"].to_numpy(float),
         "township_code": vt["township_code"].to_numpy(object),
-        "home_id": np.where(covered, sid[np.maximum(home, 0)], ""),
+        "home_id": np.array([sid[h] if h >= 0 else "" for h in home], dtype=object),
         "distance_m": dist,
         "own_home": big,
         "covered": covered,
