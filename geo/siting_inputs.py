@@ -79,8 +79,15 @@ def village_table(villages: gpd.GeoDataFrame) -> pd.DataFrame:
             if "township_code" in villages.columns else np.array([""] * n, dtype=object))
     town = np.array([t if t and t != "nan" else (c[:9] if len(c) == 12 else "")
                      for t, c in zip(town, codes, strict=True)], dtype=object)
-    flag = lambda c: (villages[c].fillna(False).astype(bool).to_numpy()  # noqa: E731
-                      if c in villages.columns else np.zeros(n, dtype=bool))
+    def flag(col):
+        if col not in villages.columns:
+            return np.zeros(n, dtype=bool)
+        s = villages[col]
+        if s.dtype == bool:
+            return s.to_numpy()
+        words = {"true", "1", "1.0", "yes", "y", "t", "是", "有", "√"}
+        return np.array([str(x).strip().lower() in words for x in s], dtype=bool)
+
     return pd.DataFrame({
         "village_code": codes,
         "resident_children": num("resident_children"),

@@ -2025,6 +2025,7 @@ def _solve_block(k, loc: _Local, solver, vname, sname, budget, scale, time_limit
     cov_ub = w_total
     nvars = ncons = 0
     start_open, start_assign = g_open, g_assign
+    stage1_status = "optimal"
     if coverage and (g_assign >= 0).all():
         coverage = False  # greedy covers everyone within the budget: level 1 is settled
     if coverage:
@@ -2035,6 +2036,7 @@ def _solve_block(k, loc: _Local, solver, vname, sname, budget, scale, time_limit
         nvars, ncons = model.n_cols, model.n_rows
         if res.status == "infeasible":
             _raise_block_infeasible(loc, problem)
+        stage1_status = res.status
         if res.values is not None:
             c_open, c_assign = _decode(loc, cols, res.values)
             if loc.w[c_assign >= 0].sum() >= loc.w[g_assign >= 0].sum():
@@ -2068,6 +2070,8 @@ def _solve_block(k, loc: _Local, solver, vname, sname, budget, scale, time_limit
                 _plan_key(loc, is_open, assign, big_m, delta)[:2] and \
                 (floor is None or loc.w[g_assign >= 0].sum() >= floor):
             is_open, assign = g_open, g_assign
+    if stage1_status != "optimal":  # coverage not proven: the plan is not proven either
+        status = "time_limit"
     _, z, _ = _plan_key(loc, is_open, assign, big_m, delta)
     if not np.isfinite(bound):  # no bound yet (stopped inside the root LP): Z >= 0 always
         bound = 0.0
