@@ -33,8 +33,8 @@ a director living elsewhere travels there and back on each of their trips::
 Distances are great-circle metres between village points (lon/lat), or taken from a distance
 table (road distances if you have them); serving one's own village costs no travel.
 
-Assignment MILP (one block at a time)
--------------------------------------
+Assignment model (one block at a time)
+--------------------------------------
 Posts: :math:`d_v` director slots per village, ``supervisors_per_township`` supervisor slots per
 township. Candidates: a director pair :math:`(p, v)` exists when the role is in
 ``eligible_director_roles``, ``candidate_for`` is not ``supervisor``, the initial training can be
@@ -43,21 +43,18 @@ village is in the person's township; a supervisor pair :math:`(p, t)` when the r
 ``eligible_supervisor_roles``, ``candidate_for`` is ``supervisor`` or ``either`` and
 :math:`t` is the person's own township. Variables :math:`x_{pv}, u_{pt} \in \{0,1\}`; shortfalls
 :math:`s^1_v \in \{0,1\}, s^2_v \in \{0..d_v-1\}` (first and further directors),
-:math:`r^1_t, r^2_t` (supervisors); :math:`T_b \ge 0` (the block's heaviest director). Each
-family is built by one function and every row is named::
+:math:`r^1_t, r^2_t` (supervisors); :math:`y_{pvw} \ge 0` (K > 1 only: p serves both v and w).
+Each family is built by one function and every row is named::
 
-    assign_once_p<code>        sum_v w_pv x_pv + K u_pt <= K     K = max_villages_per_director;
+    assign_once_p<code>         sum_v w_pv x_pv + K u_pt <= K    K = max_villages_per_director;
                                                                   w_pv = 1 (small village), else K
-    cover_v<code>              sum_p x_pv + s1_v + s2_v = d_v
-    supervise_t<code>          sum_p u_pt + r1_t + r2_t = S
-    neighbour_p<code>_v<a>_v<b> x_pa + x_pb <= 1                 (K > 1: two small villages farther
+    cover_v<code>               sum_p x_pv + s1_v + s2_v = d_v
+    supervise_t<code>           sum_p u_pt + r1_t + r2_t = S
+    neighbour_p<code>_v<a>_v<b> x_pa + x_pb <= 1                 (K > 1: small villages farther
                                                                   apart than neighbour_distance_m)
-    hours_p<code>              sum_v a_pv x_pv - T_b <= 0
-    maxcut_v<code>             T_b + m_v s1_v >= m_v              m_v = min_p a_pv (valid cut:
-                                                                  a staffed village has a director
-                                                                  carrying at least m_v)
-    level_a_<block>            Z_b <= Z*_b + 0.5                  (stages B, C)
-    level_b_<block>            T_b <= T*_b (1 + 1e-6) + 1e-6      (stage C)
+    both_p<code>_v<a>_v<b>      y_pab >= x_pa + x_pb - 1          (K > 1: neighbouring small ones)
+    level_a_b<block>            Z_b <= Z*_b + 0.5                 (stages B, C)
+    level_b_b<block>            Q_b <= Q*_b (1 + 1e-6) + 1e-6     (stage C)
 
 "Small" villages (``max_villages_per_director`` K > 1 only): one director and at most
 ``small_village_max_targets`` targets. A director may serve up to K small villages that are
@@ -65,7 +62,7 @@ pairwise within ``neighbour_distance_m`` ("neighbouring"), or exactly one other 
 
 Lexicographic objectives
 ------------------------
-A. **Coverage, then preference** — one solve with *provably dominating integer weights*::
+A. **Coverage, then preference** — one objective with *provably dominating integer weights*::
 
        min Z_b = W2 * (W1 * (sum s1 + sum r1) + sum s2 + sum r2) - sum_p pi_p (x_pv + u_pt)
 
@@ -74,24 +71,37 @@ A. **Coverage, then preference** — one solve with *provably dominating integer
    W2 = (slots in the block) * max pi + 1 exceeds any preference total. The preference score
    :math:`\pi_p` is the sum of the ``preference_weights`` a person meets (female committee member,
    women's-federation cadre, Youth League cadre, woman, committee member — 001 二(二)1,
-   002 二(一)), scaled to integers. Z is integer, and the solver stops only at an absolute gap
-   below one (0.5), so coverage is maximal and, among maximal plans, preference is maximal.
-   (Should W1·W2 exceed 1e9 the stage splits into two sequential solves instead.)
-B. **Workload balance** — min :math:`\sum_b T_b` (each block's maximum hours per director), with
-   ``level_a`` fixing stage A's optimum (integer, so a 0.5 tolerance is exact). Sequential.
-C. **Travel** — min :math:`\sum a^{travel}_{pv} x_{pv}` with ``level_a`` and ``level_b`` (stage B's
-   optimum with a 1e-6 relative tolerance). Sequential.
+   002 二(一)), scaled to integers. Z is integer, so an absolute gap below one (0.5) is exact:
+   coverage is maximal and, among maximal plans, preference is maximal. (Should W1·W2 exceed
+   1e9, the MILP path splits the stage into two sequential solves.)
+B. **Workload balance** — min :math:`Q_b = \sum_p h_p^2`, the sum over directors of their squared
+   monthly hours :math:`h_p = \sum_v a_{pv} x_{pv}`: for a given total it is the variance, so it
+   spreads the load and keeps long trips away from heavy villages. With K = 1,
+   :math:`h_p^2 = \sum_v a_{pv}^2 x_{pv}` is linear; with K > 1 the cross terms
+   :math:`2 a_{pv} a_{pw} x_{pv} x_{pw}` use :math:`y_{pvw}` (exact once minimised).
+   (A minimax objective was tried first: it only looks at the heaviest director of a township,
+   and its LP relaxation is so weak that 200 villages did not close in 60 s.)
+C. **Travel** — min :math:`\sum a^{travel}_{pv} x_{pv}`.
 
-Stages B and C stop at the relative gap ``gap_rel``. Shortfalls become the recruitment list.
+Sequential solves, each held at the previous optimum. With K = 1 (the default) every stage is
+an **LP**: persons on one side and posts on the other make a bipartite b-matching, which is
+totally unimodular, so LP vertices are integral; after each stage the model is restricted to
+that stage's optimal face by complementary slackness (a column with a nonzero reduced cost is
+fixed at its bound, a row with a nonzero dual becomes an equality — the set of optimal
+solutions exactly, and still totally unimodular; with stage A's integer costs the duals are
+integral, so the test "nonzero" is exact; stage B uses 1e-7 of its largest cost), columns fixed
+at zero are dropped, and the ``level`` rows are added as a safety net. A batch whose LP vertex
+is fractional falls back to the MILP path: the same stages as MILPs held by the ``level`` rows
+(stage A to an absolute gap of 0.5, exact; B and C to ``gap_rel``). Shortfalls become the
+recruitment list.
 
 Decomposition
 -------------
 Blocks are the connected components of the candidate–post graph (within townships when
-``stay_within_township``, so a block never spans two townships); the objective and rows are
-separable by block, so solving blocks apart gives the monolithic optimum, and stage B's
-per-block maximum is the township's maximum (or finer). Several blocks are solved in one model
-("batch", up to ``max_batch_pairs`` pair variables) to save solver start-up time; each block
-keeps its own weights, T and level rows.
+``stay_within_township``, so a block never spans two townships); objective and rows are
+separable by block, so solving blocks apart gives the monolithic optimum. Blocks are grouped
+into a few models ("batches", up to ``max_batch_pairs`` pair variables) to save solver
+start-up time; each block keeps its own weights and ``level`` rows.
 
 Training (001 二(二)2, 002 二(二), 004 一(三))
 --------------------------------------------
@@ -1645,7 +1655,7 @@ def _assemble(problem: StaffingProblem, x_on: np.ndarray, u_on: np.ndarray,
     villages["directors_assigned"] = assigned
     villages["shortfall"] = villages["directors_needed"] - assigned
     names = directors.groupby("village_code")["person_code"].agg(";".join)
-    villages["directors"] = villages["village_code"].map(names).fillna("")
+    villages["directors"] = [names.get(code, "") for code in villages["village_code"]]
     sup_count = np.bincount(sp["township"].to_numpy(), minlength=len(tcodes))
     sup_short = problem.townships["supervisors_needed"].to_numpy() - sup_count
 
