@@ -553,9 +553,11 @@ def _initial_sessions(pol: StaffingPolicy) -> tuple[int | None, int | None]:
 def _training_status(r: pd.DataFrame, pol: StaffingPolicy) -> pd.DataFrame:
     """Per person: ``training`` (done/planned/flagged), ``initial_month``, ``trained_by``."""
     before, after = _initial_sessions(pol)
-    done = r["initial_training_date"].notna().to_numpy()
+    # an annual training on record without the initial date counts as trained too
+    first = r["initial_training_date"].fillna(r["last_training_date"])
+    done = first.notna().to_numpy()
     status, month, label = [], [], []
-    for i, d in enumerate(r["initial_training_date"]):
+    for i, d in enumerate(first):
         if done[i]:
             status.append("done")
             month.append(_month(d))
@@ -779,7 +781,13 @@ def build_staffing_problem(villages: pd.DataFrame, roster: pd.DataFrame, policy=
 
     # --- director pairs within reach ------------------------------------------------------
     lookup = _distance_lookup(distance_m)
-    has_xy = bool(np.isfinite(demand["lon"]).all() and np.isfinite(demand["lat"]).all()) and n
+    xy_ok = np.isfinite(demand["lon"]).to_numpy() & np.isfinite(demand["lat"]).to_numpy()
+    if lookup is None and xy_ok.any() and not xy_ok.all():
+        missing = demand.loc[~xy_ok, "village_code"]
+        raise StaffingInputError([(f"村缺少经纬度：{_codes(missing)}（或提供距离表）",
+                                   f"villages without lon/lat: {_codes(missing)} (or pass a "
+                                   "distance table)")])
+    has_xy = bool(n) and bool(xy_ok.all())
     source = "table" if lookup is not None else ("lonlat" if has_xy else "none")
     persons = np.flatnonzero(dir_elig)
     vt = np.array([tindex[c] for c in demand["township_code"]], dtype=np.int64)

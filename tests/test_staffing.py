@@ -380,6 +380,24 @@ def test_input_problems_are_reported_together():
         village_demand(v.drop(columns="left_behind"), load_policy())
 
 
+def test_coordinates_all_or_none():
+    v = pd.DataFrame([village(f"{T1}001"), village(f"{T1}002", km=1)])
+    r = pd.DataFrame([person("P", f"{T1}001"), person("Q", f"{T1}001")])
+    with pytest.raises(StaffingInputError, match=f"villages without lon/lat: {T1}002"):
+        build_staffing_problem(v.assign(lon=[106.45, None]), r, load_policy())
+    # Without any coordinates (and no distance table) a candidate serves the home village only.
+    problem = build_staffing_problem(v.drop(columns=["lon", "lat"]), r, load_policy())
+    assert problem.distance_source == "none"
+    assert problem.pairs["village"].tolist() == [0, 0]
+
+
+def test_an_annual_training_on_record_counts_as_trained():
+    roster = [person("P", f"{T1}001", initial_training_date="", last_training_date="2026-05-12")]
+    plan = solve([village(f"{T1}001")], roster, pol(initial_training_sessions=["2027-03-15"]))
+    assert plan.directors["trained_by"].tolist() == ["done 2026-05-12"]
+    assert plan.training[["kind", "due_month"]].values.tolist() == [["annual", "2027-05"]]
+
+
 def test_names_are_never_read_or_written():
     roster = pd.DataFrame([person("P1", f"{T1}001", gender="F")])
     roster["name"] = "张三"
