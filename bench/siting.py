@@ -58,6 +58,10 @@ COUNTIES = ("500118", "350803")
 #: (median resident children, name tag): 110 -> ~44 % of villages under 100 (DOMAIN.md range);
 #: 60 -> ~80 % under 100, far fewer own homes to lean on: the hard variant.
 MEDIANS = ((110.0, ""), (60.0, "-m60"))
+#: spopt builds dense models: LSCP loops over every village x site entry in Python, PMedian
+#: has one variable per entry (SITING-NOTES: 2,000 villages dense ran out of 12 GiB).
+LSCP_MAX = 20e6
+PMEDIAN_MAX = 0.5e6
 HOST_KINDS = ("service_station", "primary_school", "kindergarten", "womens_home", "farm_library",
               "school_youth_palace", "children_home")
 HOST_P = (0.35, 0.15, 0.08, 0.1, 0.1, 0.02, 0.2)
@@ -224,10 +228,10 @@ def spopt_rows(name, problem, plan, time_limit: float) -> list[dict]:
     predefined = np.zeros(m, dtype=int)
     own = vt["own_site"].to_numpy()
     predefined[own[own >= 0]] = 1
-    if cm.size > 30e6:
-        return [{"instance": name, "model": "spopt LSCP/PMedian", "vars": cm.size,
-                 "status": f"not run: dense {len(small)}x{m} matrix", "homes": "",
-                 "objective": "", "seconds": ""}]
+    if cm.size > LSCP_MAX:
+        return [{"instance": name, "model": "spopt LSCP", "vars": m,
+                 "status": f"not run: spopt loops over the dense {len(small)}x{m} matrix",
+                 "homes": "", "objective": "", "seconds": ""}]
     solver = pulp.COIN_CMD(path=_cbc(), msg=False, timeLimit=time_limit)
     t0 = time.perf_counter()
     lscp = LSCP.from_cost_matrix(cm, problem.params.travel_cap_m,
@@ -241,6 +245,11 @@ def spopt_rows(name, problem, plan, time_limit: float) -> list[dict]:
                  "objective": homes, "seconds": t1 - t0})
     shared = plan.homes[plan.homes["own_home_of"] == ""]
     p = int(len(shared) + predefined.sum())
+    if cm.size > PMEDIAN_MAX:
+        rows.append({"instance": name, "model": f"spopt PMedian p={p}", "vars": cm.size + m,
+                     "status": "not run: dense assignment variables", "homes": p,
+                     "objective": "", "seconds": ""})
+        return rows
     t0 = time.perf_counter()
     pm = PMedian.from_cost_matrix(np.where(cm < big, cm, 10 * problem.params.travel_cap_m),
                                   vt["resident_children"].to_numpy()[small], p,

@@ -1744,6 +1744,8 @@ def _solve_highs(model: _Model, start: np.ndarray | None, deadline: float, gap_a
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", float(gap_abs))
     if threads:
+        # HiGHS keeps one global thread pool: a different size needs a reset first
+        highspy.Highs.resetGlobalScheduler(True)
         h.setOptionValue("threads", int(threads))
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
@@ -1767,7 +1769,9 @@ def _solve_highs(model: _Model, start: np.ndarray | None, deadline: float, gap_a
     if start is not None:
         h.setSolution(len(start), np.arange(len(start), dtype=np.int32),
                       np.asarray(start, dtype=float))
-    h.run()
+    if h.run() == highspy.HighsStatus.kError:
+        why = h.modelStatusToString(h.getModelStatus())
+        raise RuntimeError(f"HiGHS 求解出错 / HiGHS failed: {why}")
     st = h.getModelStatus()
     info = h.getInfo()
     ms = highspy.HighsModelStatus

@@ -282,6 +282,20 @@ def test_budget_maximises_weighted_coverage(solver):
     assert plan.uncovered == () and plan.total_cost_yuan == pytest.approx(400000)
 
 
+def test_budget_weights_difficulty_and_old_base(solver):
+    # One new home. O: 20 children, 2 in difficulty, 老区村: w = (20 + 3*2) * 1.5 = 39.
+    # R: 38 children: w = 38 < 39 -> cover O. Without the 老区村 flag w_O = 26 < 38 -> R.
+    def rows(old_base):
+        return ([vil("O", 20, difficulty=2, old_base_village=old_base), vil("R", 38)],
+                [site("o_new", 200000, "O", "new"), site("r_new", 200000, "R", "new")],
+                [("O", "o_new", 0), ("R", "r_new", 0)])
+
+    plan = solve_siting(make(*rows(True), budget=1), solver)
+    assert plan.uncovered == ("R",) and plan.coverage == pytest.approx(39)
+    plan = solve_siting(make(*rows(False), budget=1), solver)
+    assert plan.uncovered == ("O",) and plan.coverage == pytest.approx(38)
+
+
 def test_budget_does_not_count_existing_homes(solver):
     # Budget 0: P can still use the existing home (status existing, cost 0); Q stays uncovered.
     v, s, p = _budget_rows(False)
