@@ -5,8 +5,9 @@ Usage::
     python bench/staffing.py [--solver cbc|highs|both] [--quick] [--mip]
 
 Instances: the demo county 500109 (when data/ holds it), a synthetic 500-village county
-(1,500 candidates) and the issue's 5,000 villages x 15,000 candidates (20 villages per
-township, villages about 2 km apart: see ``optimization.staffing.make_synthetic_county``).
+(1,500 candidates), the same size with ``max_villages_per_director`` = 2 (MILPs, one block per
+model) and the issue's 5,000 villages x 15,000 candidates (20 villages per township, villages
+about 2 km apart: see ``optimization.staffing.make_synthetic_county``).
 ``--quick`` skips the 5,000-village county; ``--mip`` also runs the MILP path (``method="mip"``)
 on the small instances for comparison.
 
@@ -54,12 +55,16 @@ def demo_county(adcode: str = "500109"):
 
 
 def instances(quick: bool):
+    """(name, (villages, roster), policy overrides, small enough for the MILP comparison)."""
     demo = demo_county()
     if demo is not None:
-        yield "demo 500109", demo, True
-    yield "synthetic 500", make_synthetic_county(500, 3.0, seed=1), True
+        yield "demo 500109", demo, {}, True
+    yield "synthetic 500", make_synthetic_county(500, 3.0, seed=1), {}, True
+    # one director may serve up to 2 neighbouring small villages (<= 40 targets): MILPs
+    yield "synthetic 500 K=2", make_synthetic_county(500, 1.5, seed=1), {
+        "staffing.max_villages_per_director": 2, "staffing.small_village_max_targets": 40}, False
     if not quick:
-        yield "synthetic 5000x15000", make_synthetic_county(5000, 3.0, seed=1), False
+        yield "synthetic 5000x15000", make_synthetic_county(5000, 3.0, seed=1), {}, False
 
 
 def main(argv=None) -> None:
@@ -73,12 +78,12 @@ def main(argv=None) -> None:
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} cores · "
           f"load {os.getloadavg()[0]:.1f} at start")
     head = (f"{'instance':<22}{'villages':>9}{'cands':>7}{'pairs':>8}{'vars':>8}{'rows':>7}"
-            f"{'blk/bat':>9} {'solver':<7}{'method':<5}{'prep_s':>7}{'solve_s':>8}  status")
+            f"{'blk/mod':>9} {'solver':<7}{'method':<5}{'prep_s':>7}{'solve_s':>8}  status")
     print(head)
     print("-" * len(head))
-    for name, (villages, roster), small in instances(args.quick):
+    for name, (villages, roster), overrides, small in instances(args.quick):
         t0 = time.perf_counter()
-        problem = build_staffing_problem(villages, roster, policy)
+        problem = build_staffing_problem(villages, roster, policy.with_overrides(overrides))
         prep = time.perf_counter() - t0
         methods = ["auto", "mip"] if args.mip and small else ["auto"]
         for key in solvers:

@@ -41,30 +41,33 @@ township. Candidates: a director pair :math:`(p, v)` exists when the role is in
 held before the start date, ``dist(home_p, v) <= max_travel_m`` and (``stay_within_township``) the
 village is in the person's township; a supervisor pair :math:`(p, t)` when the role is in
 ``eligible_supervisor_roles``, ``candidate_for`` is ``supervisor`` or ``either`` and
-:math:`t` is the person's own township. Variables :math:`x_{pv}, u_{pt} \in \{0,1\}`; shortfalls
-:math:`s^1_v \in \{0,1\}, s^2_v \in \{0..d_v-1\}` (first and further directors),
-:math:`r^1_t, r^2_t` (supervisors); :math:`y_{pvw} \ge 0` (K > 1 only: p serves both v and w).
+:math:`t` is the person's own township.
+
+What one director takes on is a *set* :math:`S` of villages: each single village in reach, and,
+when ``max_villages_per_director`` K > 1, every set of 2..K "small" villages in reach (one
+director needed, at most ``small_village_max_targets`` targets) that are pairwise within
+``neighbour_distance_m`` ("neighbouring"). Its hours are :math:`h_{pS} = \sum_{v \in S} a_{pv}`.
+Variables :math:`x_{pS}, u_{pt} \in \{0,1\}`; shortfalls :math:`s^1_v \in \{0,1\},
+s^2_v \in \{0..d_v-1\}` (first and further directors), :math:`r^1_t, r^2_t` (supervisors).
 Each family is built by one function and every row is named::
 
-    assign_once_p<code>         sum_v w_pv x_pv + K u_pt <= K    K = max_villages_per_director;
-                                                                  w_pv = 1 (small village), else K
-    cover_v<code>               sum_p x_pv + s1_v + s2_v = d_v
-    supervise_t<code>           sum_p u_pt + r1_t + r2_t = S
-    neighbour_p<code>_v<a>_v<b> x_pa + x_pb <= 1                 (K > 1: small villages farther
-                                                                  apart than neighbour_distance_m)
-    both_p<code>_v<a>_v<b>      y_pab >= x_pa + x_pb - 1          (K > 1: neighbouring small ones)
-    level_a_b<block>            Z_b <= Z*_b + 0.5                 (stages B, C)
-    level_b_b<block>            Q_b <= Q*_b (1 + 1e-6) + 1e-6     (stage C)
+    assign_once_p<code>   sum_S x_pS + u_pt <= 1           one set of villages or one township post
+    cover_v<code>         sum_{p, S containing v} x_pS + s1_v + s2_v = d_v
+    supervise_t<code>     sum_p u_pt + r1_t + r2_t = S
+    level_a_b<block>      Z_b <= Z*_b + 0.5                (stages B, C)
+    level_b_b<block>      Q_b <= Q*_b (1 + 1e-6) + 1e-6    (stage C)
 
-"Small" villages (``max_villages_per_director`` K > 1 only): one director and at most
-``small_village_max_targets`` targets. A director may serve up to K small villages that are
-pairwise within ``neighbour_distance_m`` ("neighbouring"), or exactly one other village.
+(Variables are named ``x_<person>_<village>[_<village>…]``.) Enumerating the sets keeps each
+person's choice exact and its LP relaxation tight; an earlier aggregated capacity row
+(``sum w x <= K``) let the LP take half a large village beside a small one, and CBC could not
+close the gap.
 
 Lexicographic objectives
 ------------------------
 A. **Coverage, then preference** — one objective with *provably dominating integer weights*::
 
-       min Z_b = W2 * (W1 * (sum s1 + sum r1) + sum s2 + sum r2) - sum_p pi_p (x_pv + u_pt)
+       min Z_b = W2 * (W1 * (sum s1 + sum r1) + sum s2 + sum r2)
+                 - sum pi_p (|S| x_pS + u_pt)
 
    W1 = (further slots in the block) + 1, so one first post (every village's first director,
    every township's supervisor: the "at least one" rules) outweighs all further posts (增配);
@@ -74,14 +77,13 @@ A. **Coverage, then preference** — one objective with *provably dominating int
    002 二(一)), scaled to integers. Z is integer, so an absolute gap below one (0.5) is exact:
    coverage is maximal and, among maximal plans, preference is maximal. (Should W1·W2 exceed
    1e9, the MILP path splits the stage into two sequential solves.)
-B. **Workload balance** — min :math:`Q_b = \sum_p h_p^2`, the sum over directors of their squared
-   monthly hours :math:`h_p = \sum_v a_{pv} x_{pv}`: for a given total it is the variance, so it
-   spreads the load and keeps long trips away from heavy villages. With K = 1,
-   :math:`h_p^2 = \sum_v a_{pv}^2 x_{pv}` is linear; with K > 1 the cross terms
-   :math:`2 a_{pv} a_{pw} x_{pv} x_{pw}` use :math:`y_{pvw}` (exact once minimised).
+B. **Workload balance** — min the sum over directors of their squared monthly hours,
+   :math:`Q_b = \sum_{p,S} h_{pS}^2 x_{pS}` (linear and exact, as a person takes one set): for a
+   given total it is the variance, so it spreads the load and keeps long trips away from heavy
+   villages.
    (A minimax objective was tried first: it only looks at the heaviest director of a township,
    and its LP relaxation is so weak that 200 villages did not close in 60 s.)
-C. **Travel** — min :math:`\sum a^{travel}_{pv} x_{pv}`.
+C. **Travel** — min :math:`\sum t_{pS} x_{pS}`, the sets' travel hours.
 
 Sequential solves, each held at the previous optimum. With K = 1 (the default) every stage is
 an **LP**: persons on one side and posts on the other make a bipartite b-matching, which is
@@ -99,9 +101,10 @@ Decomposition
 -------------
 Blocks are the connected components of the candidate–post graph (within townships when
 ``stay_within_township``, so a block never spans two townships); objective and rows are
-separable by block, so solving blocks apart gives the monolithic optimum. Blocks are grouped
-into a few models ("batches", up to ``max_batch_pairs`` pair variables) to save solver
-start-up time; each block keeps its own weights and ``level`` rows.
+separable by block, so solving blocks apart gives the monolithic optimum. For the LPs, blocks
+are grouped into a few models ("batches", up to ``max_batch_pairs`` variables) to save solver
+start-up time, each block keeping its own weights and ``level`` rows; MILPs are solved one block
+per model (in one model their branch-and-bound trees would multiply).
 
 Training (001 二(二)2, 002 二(二), 004 一(三))
 --------------------------------------------
@@ -125,6 +128,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 import time
@@ -694,15 +698,13 @@ class StaffingProblem:
         ``director_eligible``, ``supervisor_eligible``, ``excluded_reason``.
     pairs : DataFrame
         Director pairs: ``person`` and ``village`` (row indexes), ``distance_m``,
-        ``travel_hours``, ``hours`` (:math:`a_{pv}`), ``weight`` (:math:`w_{pv}`).
+        ``travel_hours``, ``hours`` (:math:`a_{pv}`).
     supervisor_pairs : DataFrame
         ``person``, ``township`` (row indexes).
-    conflicts : DataFrame
-        ``person``, ``village_a``, ``village_b``: small villages too far apart to be served by
-        the same director (``max_villages_per_director`` > 1 only).
-    combos : DataFrame
-        ``person``, ``village_a``, ``village_b``: neighbouring small villages one director may
-        serve together (their product enters the squared hours).
+    patterns : DataFrame
+        What one director may take on: ``person``, ``pairs`` (tuple of pair rows), ``hours``
+        and ``travel_hours`` (sums over the pairs). One per pair, plus (K > 1) every set of
+        2..K small villages in reach that are pairwise within ``neighbour_distance_m``.
     policy : StaffingPolicy
     distance_source : str
         ``"lonlat"``, ``"table"`` or ``"none"`` (home village only).
@@ -713,8 +715,7 @@ class StaffingProblem:
     candidates: pd.DataFrame
     pairs: pd.DataFrame
     supervisor_pairs: pd.DataFrame
-    conflicts: pd.DataFrame
-    combos: pd.DataFrame
+    patterns: pd.DataFrame
     policy: StaffingPolicy
     distance_source: str
 
@@ -804,10 +805,9 @@ def build_staffing_problem(villages: pd.DataFrame, roster: pd.DataFrame, policy=
     small = ((need == 1) & (demand["targets"].to_numpy() <= pol.small_village_max_targets)
              if k > 1 else np.zeros(n, dtype=bool))
     pairs = pd.DataFrame({"person": pp, "village": pv, "distance_m": pd_,
-                          "travel_hours": travel, "hours": share[pv] + travel,
-                          "weight": np.where(small[pv], 1, k).astype(np.int64)})
+                          "travel_hours": travel, "hours": share[pv] + travel})
     pairs = pairs.sort_values(["person", "village"], ignore_index=True)
-    conflicts, combos = _small_pairs(pairs, small, demand, pol, source, lookup)
+    patterns = _patterns(pairs, small, demand, pol, source, lookup)
 
     sp = np.flatnonzero(sup_elig)
     supervisor_pairs = pd.DataFrame({"person": sp, "township": town[sp]})
@@ -823,8 +823,7 @@ def build_staffing_problem(villages: pd.DataFrame, roster: pd.DataFrame, policy=
         ["", "township_not_in_data", "supervisor_only", "role_not_eligible", "untrained"],
         default="no_village_in_reach").astype(object)
     return StaffingProblem(demand=demand, townships=townships, candidates=cand, pairs=pairs,
-                           supervisor_pairs=supervisor_pairs, conflicts=conflicts,
-                           combos=combos, policy=pol,
+                           supervisor_pairs=supervisor_pairs, patterns=patterns, policy=pol,
                            distance_source=source)
 
 
@@ -883,32 +882,48 @@ def _reach(pol, demand, persons, home, town, vt, source, lookup):
             np.asarray(rows_d, dtype=float))
 
 
-def _small_pairs(pairs, small, demand, pol, source, lookup) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per person, pairs of small villages: too far apart (conflicts) or neighbouring (combos)."""
-    cols = ["person", "village_a", "village_b"]
-    if pol.max_villages_per_director <= 1 or not len(pairs):
-        return (pd.DataFrame(columns=cols, dtype=np.int64),
-                pd.DataFrame(columns=cols, dtype=np.int64))
-    lon = demand["lon"].to_numpy()
-    lat = demand["lat"].to_numpy()
-    codes = demand["village_code"].to_numpy()
-    rows, combos = [], []
-    sm = pairs[small[pairs["village"].to_numpy()]]
-    for p, grp in sm.groupby("person"):
-        vs = np.sort(grp["village"].to_numpy())
-        for i in range(len(vs)):
-            for j in range(i + 1, len(vs)):
-                a, b = vs[i], vs[j]
-                if source == "lonlat":
-                    d = float(_haversine(lon[a], lat[a], lon[b], lat[b]))
-                elif source == "table":
-                    d = lookup.get((codes[a], codes[b]), lookup.get((codes[b], codes[a]),
-                                                                    math.inf))
-                else:
-                    d = math.inf
-                (rows if d > pol.neighbour_distance_m else combos).append((p, a, b))
-    return (pd.DataFrame(rows, columns=cols, dtype=np.int64),
-            pd.DataFrame(combos, columns=cols, dtype=np.int64))
+def _patterns(pairs, small, demand, pol, source, lookup) -> pd.DataFrame:
+    """List the sets of villages one director may serve.
+
+    Each pair alone, and (K > 1) neighbouring small villages together (pairwise within
+    ``neighbour_distance_m``, at most K). A set's hours and travel are the sums over its
+    villages (each village's trips start from home: trips are not chained, a conservative
+    count).
+    """
+    pv = pairs["village"].to_numpy()
+    hours = pairs["hours"].to_numpy()
+    travel = pairs["travel_hours"].to_numpy()
+    person = pairs["person"].to_numpy()
+    sets: list[tuple[int, ...]] = [(i,) for i in range(len(pairs))]
+    k = pol.max_villages_per_director
+    if k > 1 and len(pairs):
+        lon, lat = demand["lon"].to_numpy(), demand["lat"].to_numpy()
+        codes = demand["village_code"].to_numpy()
+
+        def near(a: int, b: int) -> bool:
+            if source == "lonlat":
+                d = float(_haversine(lon[a], lat[a], lon[b], lat[b]))
+            elif source == "table":
+                d = lookup.get((codes[a], codes[b]), lookup.get((codes[b], codes[a]), math.inf))
+            else:
+                d = math.inf
+            return d <= pol.neighbour_distance_m
+
+        idx = np.flatnonzero(small[pv])
+        for _, grp in pd.Series(idx).groupby(person[idx]):
+            rows = grp.to_numpy()
+            ok = {(i, j) for i, j in itertools.combinations(rows, 2) if near(pv[i], pv[j])}
+            for size in range(2, k + 1):
+                for combo in itertools.combinations(rows, size):
+                    if all(pair in ok for pair in itertools.combinations(combo, 2)):
+                        sets.append(tuple(int(i) for i in combo))
+    multi = sets[len(pairs):]
+    return pd.DataFrame({
+        "person": np.concatenate([person, [person[c[0]] for c in multi]]).astype(np.int64),
+        "pairs": sets,
+        "hours": np.concatenate([hours, [hours[list(c)].sum() for c in multi]]),
+        "travel_hours": np.concatenate([travel, [travel[list(c)].sum() for c in multi]]),
+    })
 
 
 # ----------------------------------------------------------------------------- plan types
@@ -929,7 +944,8 @@ class StageStats:
     seconds : float
         Wall time of the stage's solver calls, PuLP's file writing included.
     status : str
-        ``optimal`` or ``feasible`` (a solver call stopped at its time limit with a plan).
+        ``optimal``, ``feasible`` (a solver call stopped at its time limit with a plan) or
+        ``stopped`` (one found no plan in time; the previous stage's plan is kept).
     calls : int
         Solver calls (one per batch).
     """
@@ -949,16 +965,18 @@ class StaffingSolveStats:
     ----------
     solver : str
     status : str
-        ``optimal``, ``feasible`` (some call stopped at its time limit) or ``trivial`` (no
+        ``optimal``, ``feasible`` (some call stopped at its time limit: with a plan, or —
+        stage ``stopped`` — without one, the previous stage's plan kept) or ``trivial`` (no
         candidate pairs: nothing to decide).
     seconds : float
         Whole solve, model building included.
     build_seconds : float
         Building the PuLP models.
     blocks, batches : int
-        Independent blocks, and models they were grouped into.
+        Independent blocks, and the models solved (LP batches of several blocks; MILPs one
+        block each).
     lp_batches : int
-        Batches solved as three LPs over optimal faces (the rest as MILPs).
+        Models solved as LPs over optimal faces (the rest as MILPs).
     variables, constraints : int
         Of the models as built (before any stage), summed over batches.
     stages : tuple of StageStats
@@ -1040,24 +1058,22 @@ def _blocks(problem: StaffingProblem) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 @dataclass(frozen=True)
 class _Batch:
-    """Indexes of one model: blocks, their villages, townships, pairs and supervisor pairs."""
+    """Indexes of one model: blocks, their villages, townships, patterns, supervisor pairs."""
 
     name: str
     blocks: np.ndarray
     villages: np.ndarray
     townships: np.ndarray
-    pairs: np.ndarray
+    patterns: np.ndarray
     sup_pairs: np.ndarray
-    conflicts: np.ndarray
-    combos: np.ndarray
 
 
 def _batches(problem: StaffingProblem, max_batch_pairs: int):
     vlab, tlab, plab, count = _blocks(problem)
-    pr, sp = problem.pairs, problem.supervisor_pairs
-    pair_block = plab[pr["person"].to_numpy()]
+    pt, sp = problem.patterns, problem.supervisor_pairs
+    pat_block = plab[pt["person"].to_numpy(dtype=np.int64)]
     sup_block = plab[sp["person"].to_numpy()]
-    size = np.bincount(pair_block, minlength=count) + np.bincount(sup_block, minlength=count)
+    size = np.bincount(pat_block, minlength=count) + np.bincount(sup_block, minlength=count)
     active = np.flatnonzero(size > 0)
     tcode = problem.townships["township_code"].to_numpy()
     vt = problem.demand["township_code"].to_numpy()
@@ -1076,9 +1092,6 @@ def _batches(problem: StaffingProblem, max_batch_pairs: int):
         cur_size += size[b]
     if cur:
         groups.append(cur)
-    conf, comb = problem.conflicts, problem.combos
-    conf_block = plab[conf["person"].to_numpy()] if len(conf) else np.zeros(0, np.int64)
-    comb_block = plab[comb["person"].to_numpy()] if len(comb) else np.zeros(0, np.int64)
     out = []
     for i, g in enumerate(groups):
         g = np.asarray(g)
@@ -1087,10 +1100,8 @@ def _batches(problem: StaffingProblem, max_batch_pairs: int):
             blocks=g,
             villages=np.flatnonzero(np.isin(vlab, g)),
             townships=np.flatnonzero(np.isin(tlab, g)),
-            pairs=np.flatnonzero(np.isin(pair_block, g)),
+            patterns=np.flatnonzero(np.isin(pat_block, g)),
             sup_pairs=np.flatnonzero(np.isin(sup_block, g)),
-            conflicts=np.flatnonzero(np.isin(conf_block, g)),
-            combos=np.flatnonzero(np.isin(comb_block, g)),
         ))
     return out, vlab, tlab, plab, len(active)
 
@@ -1121,20 +1132,22 @@ class _Model:
         self.pname, self.vname, self.tname = names
         self.prob = pulp.LpProblem(batch.name, pulp.LpMinimize)
         self.dead: set = set()  # hashes of columns dropped once fixed at zero
-        pr = problem.pairs
-        self.pp = pr["person"].to_numpy()[batch.pairs]
-        self.pv = pr["village"].to_numpy()[batch.pairs]
-        self.hours = pr["hours"].to_numpy()[batch.pairs]
-        self.travel = pr["travel_hours"].to_numpy()[batch.pairs]
-        self.weight = pr["weight"].to_numpy()[batch.pairs]
+        pt = problem.patterns.iloc[batch.patterns]
+        pair_village = problem.pairs["village"].to_numpy()
+        self.pp = pt["person"].to_numpy(dtype=np.int64)
+        self.pairs = pt["pairs"].tolist()
+        self.villages = [tuple(int(pair_village[i]) for i in c) for c in self.pairs]
+        self.hours = pt["hours"].to_numpy(dtype=float)
+        self.travel = pt["travel_hours"].to_numpy(dtype=float)
         sp = problem.supervisor_pairs
         self.sp = sp["person"].to_numpy()[batch.sup_pairs]
         self.st = sp["township"].to_numpy()[batch.sup_pairs]
         self.units = problem.candidates["preference_units"].to_numpy()
         self.need = problem.demand["directors_needed"].to_numpy()
         self.s_need = problem.townships["supervisors_needed"].to_numpy()
-        self.x = [pulp.LpVariable(f"x_{self.pname[p]}_{self.vname[v]}", cat=pulp.LpBinary)
-                  for p, v in zip(self.pp, self.pv, strict=True)]
+        self.x = [pulp.LpVariable(f"x_{self.pname[p]}_" + "_".join(self.vname[v] for v in vs),
+                                  cat=pulp.LpBinary)
+                  for p, vs in zip(self.pp, self.villages, strict=True)]
         self.u = [pulp.LpVariable(f"u_{self.pname[p]}_{self.tname[t]}", cat=pulp.LpBinary)
                   for p, t in zip(self.sp, self.st, strict=True)]
         self.s1 = {v: pulp.LpVariable(f"short1_{self.vname[v]}", 0, 1, pulp.LpInteger)
@@ -1147,10 +1160,6 @@ class _Model:
         self.r2 = {t: pulp.LpVariable(f"sup_short2_{self.tname[t]}", 0,
                                       int(self.s_need[t]) - 1, pulp.LpInteger)
                    for t in batch.townships if self.s_need[t] > 1}
-        comb = problem.combos.iloc[batch.combos]
-        self.y = {(p, a, b): pulp.LpVariable(
-            f"both_{self.pname[p]}_{self.vname[a]}_{self.vname[b]}", 0, 1)
-            for p, a, b in comb.itertuples(index=False)}
         self._weights()
 
     def _weights(self) -> None:
@@ -1196,11 +1205,11 @@ class _Model:
         return terms
 
     def preference_terms(self) -> dict[int, list]:
-        """Minus the preference units of every person placed."""
+        """Minus the preference units of every post filled (per village a person serves)."""
         terms = {b: [] for b in self.batch.blocks}
-        for var, p in zip(self.x, self.pp, strict=True):
+        for var, p, vs in zip(self.x, self.pp, self.villages, strict=True):
             if self.units[p]:
-                terms[self.plab[p]].append((var, -int(self.units[p])))
+                terms[self.plab[p]].append((var, -int(self.units[p]) * len(vs)))
         for var, p in zip(self.u, self.sp, strict=True):
             if self.units[p]:
                 terms[self.plab[p]].append((var, -int(self.units[p])))
@@ -1212,18 +1221,11 @@ class _Model:
         return {b: [(v, self.w2[b] * c) for v, c in cov[b]] + pref[b] for b in cov}
 
     def balance_terms(self) -> dict[int, list]:
-        """Sum over directors of squared monthly hours, exact for binary x.
-
-        hours_p^2 = sum_v a_pv^2 x_pv + 2 sum_{v<w} a_pv a_pw x_pv x_pw; the products exist
-        only for neighbouring small villages (K > 1) and are the ``both`` variables.
-        """
+        """Sum over directors of their squared monthly hours (exact: one set per person)."""
         terms = {b: [] for b in self.batch.blocks}
         for var, p, h in zip(self.x, self.pp, self.hours, strict=True):
             if h > 0:
                 terms[self.plab[p]].append((var, float(h) ** 2))
-        hp = {(p, v): float(h) for p, v, h in zip(self.pp, self.pv, self.hours, strict=True)}
-        for (p, a, b), var in self.y.items():
-            terms[self.plab[p]].append((var, 2.0 * hp[p, a] * hp[p, b]))
         return terms
 
     def travel_terms(self) -> list:
@@ -1231,25 +1233,25 @@ class _Model:
 
 
 def _add_person_rows(mod: _Model) -> None:
-    """``assign_once_p<code>``: a person fills at most K village weights, or one township post."""
-    k = mod.problem.policy.max_villages_per_director
+    """``assign_once_p<code>``: a person takes at most one set of villages or township post."""
     terms: dict[int, list] = {}
-    for var, p, w in zip(mod.x, mod.pp, mod.weight, strict=True):
-        terms.setdefault(p, []).append((var, int(w)))
+    for var, p in zip(mod.x, mod.pp, strict=True):
+        terms.setdefault(p, []).append((var, 1))
     for var, p in zip(mod.u, mod.sp, strict=True):
-        terms.setdefault(p, []).append((var, k))
+        terms.setdefault(p, []).append((var, 1))
     for p, t in terms.items():
-        if len(t) > 1 or t[0][1] > k:
+        if len(t) > 1:
             mod.prob.addConstraint(pulp.LpConstraint(
                 pulp.LpAffineExpression(t), pulp.LpConstraintLE, f"assign_once_p{mod.pname[p]}",
-                k))
+                1))
 
 
 def _add_cover_rows(mod: _Model) -> None:
     """``cover_v<code>``: directors placed plus shortfall equal the village's demand."""
     terms: dict[int, list] = {v: [] for v in mod.batch.villages}
-    for var, v in zip(mod.x, mod.pv, strict=True):
-        terms[v].append((var, 1))
+    for var, vs in zip(mod.x, mod.villages, strict=True):
+        for v in vs:
+            terms[v].append((var, 1))
     for v, t in terms.items():
         t.append((mod.s1[v], 1))
         if v in mod.s2:
@@ -1273,18 +1275,6 @@ def _add_supervise_rows(mod: _Model) -> None:
             int(mod.s_need[t])))
 
 
-def _add_neighbour_rows(mod: _Model) -> None:
-    """``neighbour_p<code>_v<a>_v<b>``: one director never serves two far-apart small villages."""
-    if not len(mod.batch.conflicts):
-        return
-    index = {(p, v): var for var, p, v in zip(mod.x, mod.pp, mod.pv, strict=True)}
-    conf = mod.problem.conflicts.iloc[mod.batch.conflicts]
-    for p, a, b in conf.itertuples(index=False):
-        mod.prob.addConstraint(pulp.LpConstraint(
-            pulp.LpAffineExpression([(index[p, a], 1), (index[p, b], 1)]), pulp.LpConstraintLE,
-            f"neighbour_p{mod.pname[p]}_v{mod.vname[a]}_v{mod.vname[b]}", 1))
-
-
 def _add_level_rows(mod: _Model, prefix: str, terms: dict[int, list],
                     bounds: dict[int, float]) -> None:
     """``<prefix>_b<block>``: a block's earlier objective held at its optimum."""
@@ -1293,17 +1283,6 @@ def _add_level_rows(mod: _Model, prefix: str, terms: dict[int, list],
         if t:
             mod.prob.addConstraint(pulp.LpConstraint(
                 pulp.LpAffineExpression(t), pulp.LpConstraintLE, f"{prefix}_b{b}", bounds[b]))
-
-
-def _add_product_rows(mod: _Model) -> None:
-    """``both_p<code>_v<a>_v<b>``: y >= x_pa + x_pb - 1 (y = x_pa x_pb once minimised)."""
-    if not mod.y:
-        return
-    index = {(p, v): var for var, p, v in zip(mod.x, mod.pp, mod.pv, strict=True)}
-    for (p, a, b), var in mod.y.items():
-        mod.prob.addConstraint(pulp.LpConstraint(
-            pulp.LpAffineExpression([(var, 1), (index[p, a], -1), (index[p, b], -1)]),
-            pulp.LpConstraintGE, f"both_p{mod.pname[p]}_v{mod.vname[a]}_v{mod.vname[b]}", -1))
 
 
 # ----------------------------------------------------------------------------- solving
@@ -1333,8 +1312,9 @@ def _run(mod: _Model, terms: list, solver: str, stage: str, *, mip: bool, gap_re
          gap_abs=None, threads=None, msg: bool = False) -> tuple[str, float]:
     """Solve the model with objective ``terms``; return (status, seconds).
 
-    Status is ``optimal``, ``feasible`` (time limit with a plan) or ``fractional`` (an LP
-    solve whose vertex is not integral: the caller falls back to the MILP).
+    Status is ``optimal``, ``feasible`` (time limit with a plan), ``fractional`` (an LP
+    solve whose vertex is not integral: the caller falls back to the MILP) or ``none`` (no
+    plan; the variables' values are then meaningless).
     """
     mod.prob.setObjective(pulp.LpAffineExpression(mod.live(terms)))
     warm = mip and all(v.varValue is not None for v in mod.x[:1] + mod.u[:1])
@@ -1349,29 +1329,22 @@ def _run(mod: _Model, terms: list, solver: str, stage: str, *, mip: bool, gap_re
     elif sol == pulp.LpSolutionIntegerFeasible and mip:
         status = "feasible"
     else:
-        towns = mod.problem.townships["township_code"].to_numpy()[mod.batch.townships]
-        raise StaffingNotSolved(
-            f"{mod.batch.name} {stage} 级求解无可行方案（状态 {pulp.LpStatus[mod.prob.status]}"
-            f"），乡镇：{_codes(towns)}；可增大 staffing.time_limit_s / stage {stage} returned no "
-            f"plan (status {pulp.LpStatus[mod.prob.status]}) for townships {_codes(towns)}; "
-            "raise staffing.time_limit_s")
+        return "none", secs
     ints = _int_vars(mod)
     if not mip and any(abs((v.varValue or 0.0) - round(v.varValue or 0.0)) > 1e-6 for v in ints):
         return "fractional", secs
     for v in ints:
         v.varValue = float(round(v.varValue or 0.0))
-    if mip or mod.y:
-        _fix_products(mod)
     return status, secs
 
 
-def _fix_products(mod: _Model) -> None:
-    """Set each product variable to the product of its rounded x (its minimal feasible value)."""
-    if not mod.y:
-        return
-    on = {(p, v): var.varValue > 0.5 for var, p, v in zip(mod.x, mod.pp, mod.pv, strict=True)}
-    for (p, a, b), var in mod.y.items():
-        var.varValue = float(on[p, a] and on[p, b])
+def _not_solved(mod: _Model, stage: str) -> StaffingNotSolved:
+    towns = mod.problem.townships["township_code"].to_numpy()[mod.batch.townships]
+    status = pulp.LpStatus[mod.prob.status]
+    return StaffingNotSolved(
+        f"{mod.batch.name} {stage} 级求解无可行方案（状态 {status}），乡镇：{_codes(towns)}；"
+        f"可增大 staffing.time_limit_s / stage {stage} returned no plan (status {status}) for "
+        f"townships {_codes(towns)}; raise staffing.time_limit_s")
 
 
 def _value(terms: list) -> float:
@@ -1400,7 +1373,7 @@ def _restrict_to_optimal_face(mod: _Model, tol: float) -> int:
 
 def _drop_zero_columns(mod: _Model) -> None:
     """Rebuild the model without the columns fixed at zero (same named rows, smaller files)."""
-    dead = {v.hash for v in (*_int_vars(mod), *mod.y.values())
+    dead = {v.hash for v in _int_vars(mod)
             if v.upBound is not None and v.upBound == 0 and v.lowBound == 0}
     if not dead:
         return
@@ -1423,8 +1396,6 @@ def _add_base_rows(mod: _Model) -> None:
     _add_person_rows(mod)
     _add_cover_rows(mod)
     _add_supervise_rows(mod)
-    _add_neighbour_rows(mod)
-    _add_product_rows(mod)
 
 
 def _flat(terms: dict[int, list]) -> list:
@@ -1443,6 +1414,8 @@ def _solve_batch_lp(mod: _Model, solver: str, stages: list, msg: bool) -> bool:
     """
     za = mod.stage_a_terms()
     st, secs = _run(mod, _flat(za), solver, "coverage+preference", mip=False, msg=msg)
+    if st == "none":
+        raise _not_solved(mod, "coverage+preference")
     if st == "fractional":
         return False
     best = {b: _value(za[b]) for b in za}
@@ -1454,6 +1427,8 @@ def _solve_batch_lp(mod: _Model, solver: str, stages: list, msg: bool) -> bool:
     if not _flat(bal):
         return True
     st, secs = _run(mod, _flat(bal), solver, "balance", mip=False, msg=msg)
+    if st == "none":
+        raise _not_solved(mod, "balance")
     if st == "fractional":
         return False
     bbest = {b: _value(bal[b]) for b in bal}
@@ -1465,46 +1440,61 @@ def _solve_batch_lp(mod: _Model, solver: str, stages: list, msg: bool) -> bool:
     travel = mod.travel_terms()
     if travel:
         st, secs = _run(mod, travel, solver, "travel", mip=False, msg=msg)
+        if st == "none":
+            raise _not_solved(mod, "travel")
         if st == "fractional":
             return False
         stages.append(("travel", _value(travel), secs, st))
     return True
 
 
+def _mip_stage(mod: _Model, name: str, terms: dict[int, list], level: str | None, *,
+               exact: bool, required: bool, solver: str, stages: list, threads,
+               msg: bool) -> bool:
+    """One MILP stage, then ``level`` rows holding its optimum; False if it found no plan.
+
+    A stage after the first that finds no plan within the time limit leaves the previous
+    stage's plan in place (status ``stopped``); the first one raises.
+    """
+    pol = mod.problem.policy
+    saved = [(v, v.varValue) for v in _int_vars(mod)]
+    st, secs = _run(mod, _flat(terms), solver, name, mip=True,
+                    gap_rel=0.0 if exact else pol.gap_rel, gap_abs=0.5 if exact else None,
+                    threads=threads, msg=msg)
+    if st == "none":
+        if required:
+            raise _not_solved(mod, name)
+        for v, val in saved:
+            v.varValue = val
+        stages.append((name, sum(_value(t) for t in terms.values()), secs, "stopped"))
+        return False
+    best = {b: _value(t) for b, t in terms.items()}
+    stages.append((name, sum(best.values()), secs, st))
+    if level:
+        tol = {b: 0.5 if exact else abs(best[b]) * 1e-6 + 1e-6 for b in best}
+        _add_level_rows(mod, level, terms, {b: best[b] + tol[b] for b in best})
+    return True
+
+
 def _solve_batch_mip(mod: _Model, solver: str, stages: list, threads, msg: bool) -> None:
     """Stages A, B, C as MILPs held by ``level`` rows (``max_villages_per_director`` > 1)."""
-    pol = mod.problem.policy
+    kw = dict(solver=solver, stages=stages, threads=threads, msg=msg)
     if mod.split_stage_a():  # sequential: coverage, then preference with coverage held
-        cov = mod.coverage_terms()
-        st, secs = _run(mod, _flat(cov), solver, "coverage", mip=True, gap_rel=0.0,
-                        gap_abs=0.5, threads=threads, msg=msg)
-        stages.append(("coverage", sum(_value(cov[b]) for b in cov), secs, st))
-        _add_level_rows(mod, "level_cov", cov, {b: _value(cov[b]) + 0.5 for b in cov})
-        pref = mod.preference_terms()
-        st, secs = _run(mod, _flat(pref), solver, "preference", mip=True, gap_rel=0.0,
-                        gap_abs=0.5, threads=threads, msg=msg)
-        stages.append(("preference", sum(_value(pref[b]) for b in pref), secs, st))
-        _add_level_rows(mod, "level_a", pref, {b: _value(pref[b]) + 0.5 for b in pref})
+        _mip_stage(mod, "coverage", mod.coverage_terms(), "level_cov", exact=True,
+                   required=True, **kw)
+        if not _mip_stage(mod, "preference", mod.preference_terms(), "level_a", exact=True,
+                          required=False, **kw):
+            return
     else:
-        za = mod.stage_a_terms()
-        st, secs = _run(mod, _flat(za), solver, "coverage+preference", mip=True, gap_rel=0.0,
-                        gap_abs=0.5, threads=threads, msg=msg)
-        best = {b: _value(za[b]) for b in za}
-        stages.append(("coverage+preference", sum(best.values()), secs, st))
-        _add_level_rows(mod, "level_a", za, {b: best[b] + 0.5 for b in za})
+        _mip_stage(mod, "coverage+preference", mod.stage_a_terms(), "level_a", exact=True,
+                   required=True, **kw)
     bal = mod.balance_terms()
-    if not _flat(bal):
+    if not _flat(bal) or not _mip_stage(mod, "balance", bal, "level_b", exact=False,
+                                        required=False, **kw):
         return
-    st, secs = _run(mod, _flat(bal), solver, "balance", mip=True, gap_rel=pol.gap_rel,
-                    threads=threads, msg=msg)
-    bbest = {b: _value(bal[b]) for b in bal}
-    stages.append(("balance", sum(bbest.values()), secs, st))
-    _add_level_rows(mod, "level_b", bal, {b: bbest[b] * (1 + 1e-6) + 1e-6 for b in bal})
     travel = mod.travel_terms()
     if travel:
-        st, secs = _run(mod, travel, solver, "travel", mip=True, gap_rel=pol.gap_rel,
-                        threads=threads, msg=msg)
-        stages.append(("travel", _value(travel), secs, st))
+        _mip_stage(mod, "travel", {0: travel}, None, exact=False, required=False, **kw)
 
 
 def solve_staffing(problem: StaffingProblem, solver: str = "PULP_CBC_CMD", *,
@@ -1525,7 +1515,8 @@ def solve_staffing(problem: StaffingProblem, solver: str = "PULP_CBC_CMD", *,
         ``"PULP_CBC_CMD"`` (PuLP's bundled CBC; CLP for the LPs) or ``"HiGHS"`` (highspy, in
         process).
     max_batch_pairs : int
-        Blocks are grouped into one model until it holds about this many pair variables.
+        LP batches group blocks until a model holds about this many pair variables; MILPs
+        are always solved one block per model.
     threads : int, optional
         Solver threads (MILPs).
     method : {"auto", "lp", "mip"}
@@ -1556,25 +1547,33 @@ def solve_staffing(problem: StaffingProblem, solver: str = "PULP_CBC_CMD", *,
     if method not in ("auto", "lp", "mip"):
         raise ValueError(f"method must be 'auto', 'lp' or 'mip', not {method!r}")
     linear = problem.policy.max_villages_per_director == 1 and method != "mip"
-    for batch in batches:
+    single: dict[int, _Batch] = {}
+
+    def one_per_block(blocks) -> list[tuple[_Batch, str]]:
+        # a MILP is solved block by block: in one model their branch-and-bound trees multiply
+        if not single:
+            single.update({b.blocks[0]: b for b in _batches(problem, 0)[0]})
+        return [(single[b], "mip") for b in blocks]
+
+    queue = ([(b, "lp") for b in batches] if linear
+             else one_per_block([b for batch in batches for b in batch.blocks]))
+    models = 0
+    while queue:
+        batch, how = queue.pop(0)
         stages: list = []
-        done = False
-        if linear:
-            t0 = time.perf_counter()
-            mod = _Model(problem, batch, vlab, tlab, plab, names)
-            _add_base_rows(mod)
-            sizes = (mod.prob.numVariables(), mod.prob.numConstraints())
-            build += time.perf_counter() - t0
-            done = _solve_batch_lp(mod, solver, stages, msg)
-            lp_batches += done
-        if not done:
-            stages = []
-            t0 = time.perf_counter()
-            mod = _Model(problem, batch, vlab, tlab, plab, names)
-            _add_base_rows(mod)
-            sizes = (mod.prob.numVariables(), mod.prob.numConstraints())
-            build += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        mod = _Model(problem, batch, vlab, tlab, plab, names)
+        _add_base_rows(mod)
+        sizes = (mod.prob.numVariables(), mod.prob.numConstraints())
+        build += time.perf_counter() - t0
+        if how == "lp":
+            if not _solve_batch_lp(mod, solver, stages, msg):
+                queue[:0] = one_per_block(batch.blocks)  # a fractional vertex: MILP instead
+                continue
+            lp_batches += 1
+        else:
             _solve_batch_mip(mod, solver, stages, threads, msg)
+        models += 1
         for name, obj, secs, st in stages:
             s = log.setdefault(name, {"objective": 0.0, "seconds": 0.0, "status": "optimal",
                                       "calls": 0})
@@ -1585,7 +1584,9 @@ def solve_staffing(problem: StaffingProblem, solver: str = "PULP_CBC_CMD", *,
                 s["status"] = st
         variables += sizes[0]
         constraints += sizes[1]
-        x_on[batch.pairs] = [v.varValue > 0.5 for v in mod.x]
+        for var, members in zip(mod.x, mod.pairs, strict=True):
+            if var.varValue > 0.5:
+                x_on[list(members)] = True
         u_on[batch.sup_pairs] = [v.varValue > 0.5 for v in mod.u]
     stages = tuple(StageStats(name=k, objective=v["objective"], seconds=v["seconds"],
                               status=v["status"], calls=v["calls"]) for k, v in log.items())
@@ -1593,7 +1594,7 @@ def solve_staffing(problem: StaffingProblem, solver: str = "PULP_CBC_CMD", *,
               "optimal" if all(s.status == "optimal" for s in stages) else "feasible")
     return _assemble(problem, x_on, u_on, stats=dict(
         solver=solver, status=status, seconds=time.perf_counter() - t_all,
-        build_seconds=build, blocks=nblocks, batches=len(batches), lp_batches=lp_batches,
+        build_seconds=build, blocks=nblocks, batches=models, lp_batches=lp_batches,
         variables=variables, constraints=constraints, stages=stages))
 
 
@@ -1838,16 +1839,11 @@ def write_staffing_lp(problem: StaffingProblem, path, township_code: str | None 
             name=f"staffing_t{township_code}", blocks=blocks,
             villages=batch.villages[np.isin(vlab[batch.villages], blocks)],
             townships=batch.townships[np.isin(tlab[batch.townships], blocks)],
-            pairs=batch.pairs[np.isin(plab[problem.pairs["person"].to_numpy()[batch.pairs]],
-                                      blocks)],
+            patterns=batch.patterns[np.isin(
+                plab[problem.patterns["person"].to_numpy(dtype=np.int64)[batch.patterns]],
+                blocks)],
             sup_pairs=batch.sup_pairs[np.isin(
-                plab[problem.supervisor_pairs["person"].to_numpy()[batch.sup_pairs]], blocks)],
-            conflicts=batch.conflicts[np.isin(
-                plab[problem.conflicts["person"].to_numpy()[batch.conflicts]], blocks)]
-            if len(batch.conflicts) else batch.conflicts,
-            combos=batch.combos[np.isin(
-                plab[problem.combos["person"].to_numpy()[batch.combos]], blocks)]
-            if len(batch.combos) else batch.combos)
+                plab[problem.supervisor_pairs["person"].to_numpy()[batch.sup_pairs]], blocks)])
     names = (_safe_names(problem.candidates["person_code"]),
              _safe_names(problem.demand["village_code"]),
              _safe_names(problem.townships["township_code"]))

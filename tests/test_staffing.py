@@ -355,6 +355,19 @@ def test_neighbouring_small_villages_may_share_a_director():
     assert len(plan3.directors) == 1
 
 
+def test_a_director_serves_at_most_k_villages():
+    # Three small villages in a row 1 km apart, one candidate in the middle one.
+    v = [village(f"{T1}001", lb=4), village(f"{T1}002", lb=4, km=1),
+         village(f"{T1}003", lb=4, km=2)]
+    plan2 = solve(v, [person("P", f"{T1}002")], pol(max_villages_per_director=2))
+    assert len(plan2.directors) == 2                      # K = 2: home + one neighbour
+    assert f"{T1}002" in assigned(plan2)
+    plan3 = solve(v, [person("P", f"{T1}002")], pol(max_villages_per_director=3))
+    assert len(plan3.directors) == 3                      # 0-2 km apart: pairwise neighbours
+    plan1 = solve(v, [person("P", f"{T1}002")])
+    assert assigned(plan1) == {f"{T1}002": ["P"]}       # K = 1
+
+
 def test_balance_spreads_villages_between_equal_candidates():
     # Two neighbouring small villages, one equal candidate in each: either one serves both or
     # each serves their own. Coverage (2) and preference (0 + 0) tie; squared hours decide:
