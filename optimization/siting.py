@@ -10,11 +10,13 @@ Own homes
 ---------
 A village with ``resident_children >= own_home_threshold`` is served by a home inside it: an
 existing 儿童之家 in the village if there is one (status ``existing``), otherwise the cheapest
-candidate site inside the village (``reuse`` or ``new``); a site whose capacity is smaller than
-the village's children is skipped. Such villages are not decided by the MILP. Their home **may
-also host small neighbours** (004 二(一) jointly-built regional homes, reuse instead of building
-twice): for the small villages an own home is an already-open candidate at no extra cost, with
-the capacity left after its own village.
+candidate site inside the village (``reuse`` or ``new``; a must-open one first). Such villages
+are not decided by the MILP. Their home **may also host small neighbours** (004 二(一)
+jointly-built regional homes, reuse instead of building twice): for the small villages an own
+home is an already-open candidate at no extra cost, with the capacity left after its own
+village. Capacity (``default_capacity`` is that of a *shared* home in the policy text) never
+denies a large village its home: one larger than its home is served anyway (``capacity_use``
+> 1) and the home hosts no neighbour.
 
 Formulation (shared homes, small villages)
 ------------------------------------------
@@ -678,25 +680,25 @@ def _build(villages, sites, pairs, params: SitingParams, must_ids, never_ids, lo
     for j, v in enumerate(site_village):
         if v >= 0:
             in_village.setdefault(int(v), []).append(j)
-    no_site, too_small, lock_outside = [], [], []
+    no_site, lock_outside = [], []
     for v in np.flatnonzero(big):
-        fits = [j for j in in_village.get(int(v), [])
-                if not never_mask[j] and (cap[j] == 0 or cap[j] >= children[v])]
+        usable = [j for j in in_village.get(int(v), []) if not never_mask[j]]
         if v in locks:
             j = locks[v]
             if site_village[j] != v:
                 lock_outside.append(v)
-            elif j in fits:
-                own_site[v] = j
             elif not never_mask[j]:
-                too_small.append(v)
+                own_site[v] = j
             continue
-        if fits:
-            own_site[v] = min(fits, key=lambda j: (not existing[j], not must_mask[j], cost[j], j))
-        elif any(not never_mask[j] for j in in_village.get(int(v), [])):
-            too_small.append(v)
-        else:
+        if not usable:
             no_site.append(v)
+            continue
+        # an existing home first, then a must-open site, then the cheapest (the larger on
+        # ties). Capacity only limits what the home may take from neighbours: a village larger
+        # than its home is served anyway (004 二(一)) and the home hosts no neighbour.
+        own_site[v] = min(usable, key=lambda j: (
+            not existing[j], not must_mask[j], cost[j],
+            -(cap[j] if cap[j] > 0 else np.inf), j))
     thr = threshold
     if no_site:
         c = [codes[v] for v in no_site]
@@ -707,16 +709,6 @@ def _build(villages, sites, pairs, params: SitingParams, must_ids, never_ids, lo
             f"villages {_codes(c)} have at least {thr} children and need their own home but no "
             "candidate site lies inside them: allow new builds (siting.allow_new_build) or add a "
             "host facility in the village",
-        ))
-    if too_small:
-        c = [codes[v] for v in too_small]
-        issues.append(SitingIssue(
-            "own_home_too_small", tuple(c), (),
-            f"村 {_codes(c)} 村内候选场所容量都小于本村儿童数：请提高容量（capacity 或 "
-            "siting.default_capacity）或允许新建",
-            f"villages {_codes(c)}: every candidate inside the village is smaller than its "
-            "children; raise the capacity (capacity or siting.default_capacity) or allow a new "
-            "build",
         ))
     if lock_outside:
         c = [codes[v] for v in lock_outside]
@@ -731,7 +723,7 @@ def _build(villages, sites, pairs, params: SitingParams, must_ids, never_ids, lo
     residual = cap.copy()
     for v in np.flatnonzero(own_site >= 0):
         if cap[own_site[v]] > 0:
-            residual[own_site[v]] = cap[own_site[v]] - children[v]
+            residual[own_site[v]] = max(0.0, cap[own_site[v]] - children[v])
     own_distance = np.full(n, np.nan)
     own_distance[big] = 0.0
     hit = (own_site[pv] == ps) & (own_site[pv] >= 0)
