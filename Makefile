@@ -33,7 +33,7 @@ bench: install
 	$(PY) bench/siting.py
 
 lint: install
-	$(VENV)/bin/ruff check geo optimization childplan app.py pages tests bench
+	$(VENV)/bin/ruff check geo optimization childplan app.py app_pages tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache static/vendor

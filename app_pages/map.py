@@ -31,7 +31,10 @@ m = build_county_map(
     tiles=None if basemap == "none" else "OpenStreetMap",
 )
 localise_map(m)
-st_folium(m, height=620, use_container_width=True, returned_objects=[], key="county_map")
+# streamlit-folium builds the Leaflet map once per key: a new key per view redraws it.
+view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", measure, lang, basemap,
+                                     *layers])
+st_folium(m, height=620, use_container_width=True, returned_objects=[], key=view_key)
 
 v = data.villages
 cols = st.columns(6)

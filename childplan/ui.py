@@ -14,7 +14,16 @@ from pathlib import Path
 import streamlit as st
 
 from geo.i18n import t
-from geo.layers import CountyData, LayerSource, demo_adcodes, demo_sources, load_county, load_demo
+from geo.layers import (
+    DEFAULT_ADCODE,
+    CountyData,
+    LayerSource,
+    demo_adcodes,
+    demo_name,
+    demo_sources,
+    load_county,
+    load_demo,
+)
 
 __all__ = [
     "current_county",
@@ -26,6 +35,8 @@ __all__ = [
 _LANG_KEY = "lang"
 _SOURCE_KEY = "county_source"
 _UPLOAD_KEY = "uploaded_spec"
+_PENDING_KEY = "pending_source"
+_SELECT_KEY = "source_select"
 
 
 def lang() -> str:
@@ -61,6 +72,7 @@ def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None) ->
     data = _cached_upload(spec)
     st.session_state[_UPLOAD_KEY] = spec
     st.session_state[_SOURCE_KEY] = "upload"
+    st.session_state[_PENDING_KEY] = "upload"  # the sidebar select follows on the next run
     return data
 
 
@@ -77,28 +89,34 @@ def upload_digest() -> str | None:
 
 def current_county() -> CountyData:
     """The county the planner is working on (demo county by default)."""
-    source = st.session_state.get(_SOURCE_KEY) or "500109"
+    source = st.session_state.get(_SOURCE_KEY) or DEFAULT_ADCODE
     if source == "upload" and st.session_state.get(_UPLOAD_KEY):
         return _cached_upload(st.session_state[_UPLOAD_KEY])
-    return cached_demo(source if source != "upload" else "500109")
+    return cached_demo(source if source != "upload" else DEFAULT_ADCODE)
 
 
 def sidebar() -> str:
     """Language switch and county choice; returns the language."""
     with st.sidebar:
+        # Same label and options in both languages: the widget keeps one identity. Its state
+        # is never written from code (that confuses the frontend on a cold start).
         choice = st.radio("语言 / Language", ["中文", "English"], horizontal=True,
-                          index=0 if lang() == "zh" else 1, key="lang_radio")
+                          key="lang_radio")
         st.session_state[_LANG_KEY] = "zh" if choice == "中文" else "en"
         lg = lang()
-        options = demo_adcodes()
-        labels = {code: f"{cached_demo(code).name}（{code}）" for code in options}
+        codes = demo_adcodes()
+        options = [c for c in codes if c == DEFAULT_ADCODE] + [c for c in codes
+                                                              if c != DEFAULT_ADCODE]
+        labels = {code: f"{demo_name(code)}（{code}）" for code in options}
         if st.session_state.get(_UPLOAD_KEY):
             options = options + ["upload"]
             labels["upload"] = t("uploaded", lg)
-        current = st.session_state.get(_SOURCE_KEY) or "500109"
-        idx = options.index(current) if current in options else 0
-        # No widget key: the widget follows _SOURCE_KEY, which an upload may change.
-        picked = st.selectbox(t("data_source", lg), options, index=idx,
+        pending = st.session_state.pop(_PENDING_KEY, None)
+        if pending in options:
+            st.session_state[_SELECT_KEY] = pending  # set before the widget exists: allowed
+        elif _SELECT_KEY in st.session_state and st.session_state[_SELECT_KEY] not in options:
+            del st.session_state[_SELECT_KEY]  # e.g. an upload that is gone: back to default
+        picked = st.selectbox(t("data_source", lg), options, key=_SELECT_KEY,
                               format_func=lambda c: labels.get(c, c))
         st.session_state[_SOURCE_KEY] = picked
     return lang()

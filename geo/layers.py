@@ -29,9 +29,11 @@ from geo.validate import coerce_layer, validate_layers
 
 __all__ = [
     "DATA_DIR",
+    "DEFAULT_ADCODE",
     "CountyData",
     "LayerSource",
     "demo_adcodes",
+    "demo_name",
     "demo_sources",
     "load_county",
     "load_demo",
@@ -50,6 +52,9 @@ _DEMO_FILES = {
     "crossings": ("facilities", "crossings.geojson"),
     "roster": ("facilities", "roster.csv"),
 }
+
+#: The county the app and the CLI open on: 北碚区, Chongqing (the district of seed 002).
+DEFAULT_ADCODE = "500109"
 
 #: Layers a county needs before anything can be planned.
 REQUIRED_LAYERS = ("county", "townships", "villages")
@@ -281,6 +286,18 @@ def demo_adcodes(data_dir: Path | None = None) -> list[str]:
     if not base.exists():
         return []
     return sorted(p.name for p in base.iterdir() if (p / "county.geojson").exists())
+
+
+def demo_name(adcode: str, data_dir: Path | None = None) -> str:
+    """An embedded county's name, read from its boundary file alone (cheap: no validation)."""
+    import json
+
+    path = Path(data_dir or DATA_DIR) / "boundaries" / adcode / "county.geojson"
+    try:
+        props = json.loads(path.read_text(encoding="utf-8"))["features"][0]["properties"]
+        return str(props.get("name") or adcode)
+    except (OSError, KeyError, IndexError, ValueError):
+        return adcode
 
 
 def demo_sources(adcode: str = "500109", data_dir: Path | None = None) -> dict[str, Path]:

@@ -505,7 +505,13 @@ def coerce_layer(
     if layer in ("villages", "children"):
         _check_village_counts(result, ctx, bad)
     keep = [i for i in range(len(result)) if i not in bad]
+    all_ids = set()
+    if schema.id_column in result.columns:
+        all_ids = {v for v in result[schema.id_column] if isinstance(v, str) and v}
     result = result.iloc[keep].reset_index(drop=True)
+    # Ids of every row, bad ones included: other layers that refer to a bad row get no
+    # second, misleading "unknown id" problem (the bad row itself is already reported).
+    result.attrs["all_ids"] = all_ids
     return result
 
 
@@ -572,6 +578,9 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
     if adcode is None and county is not None and len(county):
         adcode = county["adcode"].iloc[0]
 
+    def known_ids(frame, col):
+        return set(frame[col]) | set(frame.attrs.get("all_ids", set()))
+
     def add(layer, code, row, fid, column, value, zh, en, fix_zh, fix_en, severity="error"):
         report.add(severity, code, layer=layer, file=files.get(layer, ""), row=row,
                    feature_id=fid, column=column, value=value, zh=zh, en=en, fix_zh=fix_zh,
@@ -607,7 +616,7 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
                     "township code)")
 
     if townships is not None and villages is not None and len(townships):
-        known = set(townships["township_code"])
+        known = known_ids(townships, "township_code")
         for r in villages[["village_code", "_row"]].itertuples(index=False):
             t = r.village_code[:9]
             if t not in known:
@@ -654,7 +663,7 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
                         "核对坐标或所属乡镇", "check the coordinates or the township")
 
     if villages is not None and facilities is not None and len(facilities):
-        known_v = set(villages["village_code"])
+        known_v = known_ids(villages, "village_code")
         for r in facilities[["facility_id", "village_code", "_row"]].itertuples(index=False):
             if _present(r.village_code) and r.village_code not in known_v:
                 add("facilities", "unknown_village", r._2, r.facility_id, "village_code",
@@ -663,7 +672,7 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
                     "empty", severity="warning")
 
     if villages is not None and roster is not None and len(roster):
-        known_v = set(villages["village_code"])
+        known_v = known_ids(villages, "village_code")
         for r in roster[["person_code", "village_code", "township_code", "_row"]].itertuples(
                 index=False):
             if _present(r.village_code) and r.village_code not in known_v:

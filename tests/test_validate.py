@@ -464,3 +464,18 @@ def test_report_renders_in_both_languages(toy_sources, toy_dir):
     assert "villages.csv 第2行 [500109102001] 列“resident_children”" in text
     assert "villages.csv row 2 [500109102001] column 'resident_children'" in text
     assert "cannot be negative" in text and "不能为负数" in text
+
+
+def test_a_bad_village_row_does_not_cascade_into_unknown_references(toy_sources, toy_dir):
+    rows = list(VILLAGE_ROWS)
+    rows[0] = replace_cell(rows[0], "resident_children", "-1")
+    villages_csv(toy_dir, rows)
+    roster = toy_dir / "roster.csv"
+    roster.write_text("person_code,village_code,township_code,role,gender\n"
+                      "P1,500109102001,500109102,网格员,女\nP2,500109102999,500109102,网格员,女\n",
+                      encoding="utf-8")
+    data = load_county({**toy_sources, "roster": roster})
+    # the bad village is reported once; P1 refers to it and gets no second problem,
+    # P2 refers to a village that exists nowhere and is reported
+    assert [(p.code, p.feature_id) for p in data.report.problems] == [
+        ("negative_count", "500109102001"), ("unknown_village", "P2")]

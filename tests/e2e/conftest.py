@@ -116,16 +116,51 @@ def shot(page, name: str) -> Path:
     return path
 
 
-def map_frame(page):
-    """The streamlit-folium iframe holding the Leaflet map, once its map object exists."""
-    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=90_000)
-    for _ in range(180):
+def map_frame(page, ready: str = "() => !!(window.map && window.L)", timeout: float = 90):
+    """The streamlit-folium iframe holding the Leaflet map, once ``ready`` is true in it.
+
+    Frames are re-queried on every try: a rerun may replace the iframe (a detached frame is
+    simply skipped).
+    """
+    page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=timeout * 1000)
+    deadline = time.time() + timeout
+    seen = []
+    while time.time() < deadline:
         for fr in page.frames:
-            if "streamlit_folium" in (fr.url or ""):
+            if "streamlit_folium" in (fr.url or "") and not fr.is_detached():
                 try:
-                    if fr.evaluate("() => !!(window.map && window.L)"):
+                    if fr.evaluate(ready):
                         return fr
-                except Exception:
-                    pass
-        time.sleep(0.5)
-    raise AssertionError("the map never initialised inside its iframe")
+                    seen.append(fr.evaluate(PROBE))
+                except Exception as exc:
+                    seen.append(str(exc)[:60])
+        page.wait_for_timeout(500)  # not time.sleep: routed requests need the event loop
+    shot(page, "failure_map_frame")
+    raise AssertionError(f"the map never satisfied {ready[:80]!r} inside its iframe; "
+                         f"last probes: {seen[-3:]}")
+
+
+PROBE = """() => {
+    if (!window.map) return 'no map';
+    let v = 0;
+    window.map.eachLayer(l => { if (l.feature && l.feature.properties
+        && l.feature.properties.village_code && !l.feature.properties.facility_id) v++; });
+    return 'villages=' + v;
+}"""
+
+
+def click_until(page, locator, expect_text: str, tries: int = 4) -> None:
+    """Click ``locator`` until ``expect_text`` shows.
+
+    Streamlit's frontend may send the widget's previous value for a click made while the
+    first run of a cold-started server is settling; a second click then goes through. A
+    planner would simply click again; the test does the same and fails after ``tries``.
+    """
+    for _ in range(tries):
+        locator.click()
+        try:
+            page.get_by_text(expect_text).first.wait_for(timeout=8000)
+            return
+        except Exception:
+            continue
+    raise AssertionError(f"{expect_text!r} never appeared after {tries} clicks")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.layers import load_demo
-from tests.e2e.conftest import map_frame, shot
+from tests.e2e.conftest import click_until, map_frame, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -37,8 +37,7 @@ def test_map_page_draws_every_layer_offline(page, app_url):
     data = load_demo("500109")
     page.goto(app_url)
     page.get_by_text("北碚区 · 地图").wait_for()
-    frame = map_frame(page)
-    frame.wait_for_function(f"() => ({COUNT_VILLAGE_MARKERS})() >= {len(data.villages)}")
+    frame = map_frame(page, f"() => !!window.map && ({COUNT_VILLAGE_MARKERS})() > 0")
     assert frame.evaluate(COUNT_VILLAGE_MARKERS) == len(data.villages)
     summary = frame.evaluate(LAYER_SUMMARY)
     assert summary["legend"] and summary["scale"]
@@ -55,15 +54,16 @@ def test_map_page_draws_every_layer_offline(page, app_url):
 def test_switch_language_and_county(page, app_url):
     page.goto(app_url)
     page.get_by_text("北碚区 · 地图").wait_for()
-    page.get_by_text("English").click()
-    page.get_by_text("北碚区 · Map").wait_for()
+    map_frame(page)  # the first run has finished
+    click_until(page, page.get_by_text("English", exact=True), "北碚区 · Map")
     # pick 长汀县 in the data-source select box
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").click()
     page.get_by_role("option", name="长汀县（350821）").click()
     page.get_by_text("长汀县 · Map").wait_for()
     data = load_demo("350821")
-    frame = map_frame(page)
-    frame.wait_for_function(f"() => ({COUNT_VILLAGE_MARKERS})() >= {len(data.villages)}")
+    frame = map_frame(page, f"() => !!window.map && ({COUNT_VILLAGE_MARKERS})() == "
+                            f"{len(data.villages)}")
+    assert frame.evaluate(COUNT_VILLAGE_MARKERS) == len(data.villages)
     page.wait_for_timeout(1500)
     shot(page, "map_changting_en")
     assert page.blocked == []
@@ -100,7 +100,9 @@ def test_data_page_shows_the_same_report_as_the_cli(page, app_url, tmp_path):
     page.locator("input[type=file]").set_input_files(str(csv))
     page.get_by_text("villages.csv").first.wait_for()
     page.get_by_role("button", name="检查并使用").click()
-    page.get_by_text("个错误").first.wait_for()
+    page.locator("[data-testid='stAlertContentError']").first.wait_for()
+    assert "个错误" in page.locator("[data-testid='stAlertContentError']").first.inner_text()
+    page.wait_for_timeout(800)
     shot(page, "data_upload_report_zh")
     # the table on the page, exported through its download button, equals the CLI's
     with page.expect_download() as dl:
