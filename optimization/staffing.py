@@ -1410,7 +1410,7 @@ def _solve_batch_lp(mod: _Model, solver: str, stages: list, msg: bool) -> bool:
     vertex is integral and, with integer stage-A costs, so are the duals. Stage A's face is
     fixed with reduced costs at tolerance 0.5 (exact); stage B's at 1e-7 of its largest cost.
     The ``level`` rows are added as a safety net (they do not bind on the face). Returns False
-    when a vertex is fractional (the caller then solves the batch as a MILP).
+    when a vertex is fractional (the caller then solves the batch's blocks as MILPs).
     """
     za = mod.stage_a_terms()
     st, secs = _run(mod, _flat(za), solver, "coverage+preference", mip=False, msg=msg)
