@@ -45,7 +45,8 @@ weighted coverage :math:`W = \sum_i w_i z_i`; (2) minimise cost :math:`C = \sum_
 Levels (2)–(3) are one solve with **provably dominating weights**: cost is counted in units of
 :math:`\delta` = the gcd of the (whole-yuan) site costs, so two different costs differ by at least
 one unit, and the objective is :math:`Z = M C/\delta + D` with :math:`M = 2\bar D + 1`,
-:math:`\bar D = \sum_i c_i \max_j d_{ij}` (no plan's distance reaches :math:`\bar D`). A plan one
+:math:`\bar D = \sum_i c_i \max_j d_{ij}` over the component being solved (no plan's distance
+reaches :math:`\bar D`; a per-component :math:`M` keeps the weights small). A plan one
 cost unit cheaper always has a smaller :math:`Z`, so :math:`\min Z` is the lexicographic optimum;
 and from any proven bound :math:`L \le Z^*` the cost is *proven* optimal as soon as
 :math:`Z - L \le \bar D`. The solver stops at an absolute gap of ``gap_rel`` × (greedy
@@ -904,8 +905,8 @@ def _graph_components(n, m, pv, ps) -> tuple[int, np.ndarray]:
 class BlockStats:
     r"""How one independently solved block (connected component, or the whole model) went.
 
-    ``objective`` and ``best_bound`` are in the model's weighted units
-    (:math:`M C/\delta + D`, or :math:`-W` for the coverage stage); ``method`` is
+    ``objective`` and ``best_bound`` are in the block's own weighted units
+    (:math:`M_k C/\delta + D` with :math:`M_k = 2\bar D_k + 1`); ``method`` is
     ``"enumeration"``, ``"greedy"`` (nothing to decide) or ``"milp"``.
     """
 
@@ -936,8 +937,9 @@ class SolveStats:
         ``"optimal"`` (every block proven within the tolerance), ``"time_limit"`` (best plan
         found, see the gaps) or ``"heuristic"`` (greedy, no bound).
     objective, best_bound, gap : float
-        Weighted objective :math:`M C/\delta + D` summed over blocks (one common :math:`M`), its
-        proven lower bound and relative gap (``nan`` without a bound).
+        Weighted objective :math:`M C/\delta + D` of the whole plan with one common
+        :math:`M = 2 \max_k \bar D_k + 1`, a proven lower bound (recombined from each block's
+        cost and distance bounds) and the relative gap.
     cost_yuan, cost_bound_yuan, cost_gap : float
         Level (2) decoded: total cost, a proven lower bound, relative gap (0 = proven optimal).
     distance, distance_bound, distance_gap : float
@@ -1937,12 +1939,13 @@ def solve_siting(
     vname = _safe(problem.villages["village_code"].to_numpy())
     sname = _safe(problem.sites["site_id"].to_numpy())
     locs = [_Local(data, b) for b in blocks]
-    # one common scale for every block: delta = gcd of costs, M = 2 max(Dbar) + 1
+    # delta = gcd of the costs; each block is solved with its own M_k = 2 Dbar_k + 1 (well
+    # scaled); the reported objective uses one common M = 2 max Dbar_k + 1
     costs = np.unique(np.round(data.cost[data.cost > 0]).astype(np.int64))
     delta = float(reduce(math.gcd, costs.tolist(), 0)) if len(costs) else 1.0
     delta = delta or 1.0
-    big_m = 2.0 * max([_dbar(loc) for loc in locs], default=0.0) + 1.0
-    scale = (big_m, delta)
+    dbars = [_dbar(loc) for loc in locs]
+    big_m = 2.0 * max(dbars, default=0.0) + 1.0
 
     sizes = np.array([len(loc.lv) + loc.ns for loc in locs], dtype=float)
     trivial = np.array([loc.nv == 0 or (loc.nv == 1 and budget is None) for loc in locs])
@@ -1955,9 +1958,10 @@ def solve_siting(
     for k in [k for k in range(len(locs)) if trivial[k]] + milp_order:
         loc = locs[k]
         tb = time.perf_counter()
+        scale = (2.0 * dbars[k] + 1.0, delta)
         if trivial[k]:
             is_open, assign = _enumerate(loc)
-            _, z, _ = _plan_key(loc, is_open, assign, big_m, delta)
+            _, z, _ = _plan_key(loc, is_open, assign, *scale)
             st = BlockStats(k, loc.nv, loc.ns, len(loc.lv), 0, 0, "enumeration", "optimal",
                             z, z, 0.0, time.perf_counter() - tb)
             results[k] = (is_open, assign, st, z)
@@ -1981,27 +1985,29 @@ def solve_siting(
         open_sites.append(loc.blk.sites[is_open])
         assign_pairs.append(loc.pairs[assign[assign >= 0]])
         block_stats.append(st)
-        # decode the levels of this block
-        _, z, cost = _plan_key(loc, is_open, assign, big_m, delta)
-        dbar = _dbar(loc)
-        bound = min(bound, z)
-        sums["bound"] += bound
-        if not np.isfinite(bound):  # stopped before any bound (e.g. inside the root LP)
-            sums["cost_proven"] = False
-            continue
-        cost_lb_units = max(0.0, math.ceil((bound - dbar) / big_m - 1e-9))
-        sums["cost_lb"] += min(cost_lb_units * delta, cost)
-        if z - bound < big_m - dbar - 1e-9 * abs(z):  # cost proven for this block
-            sums["dist_lb"] += bound - big_m * cost / delta
+        # decode the levels of this block from its own scale M_k, then recombine the bound
+        # on the common scale: M * (cost bound) + (distance bound if the cost is proven)
+        dbar = dbars[k]
+        m_k = 2.0 * dbar + 1.0
+        _, z, cost = _plan_key(loc, is_open, assign, m_k, delta)
+        bound = min(bound, z) if np.isfinite(bound) else 0.0
+        cost_lb_units = max(0.0, math.ceil((bound - dbar) / m_k - 1e-9))
+        cost_lb_units = min(cost_lb_units, cost / delta)
+        sums["cost_lb"] += cost_lb_units * delta
+        if z - bound < m_k - dbar - 1e-9 * abs(z):  # cost proven for this block
+            dist_lb = bound - m_k * cost / delta
+            sums["dist_lb"] += dist_lb
         else:
+            dist_lb = 0.0
             sums["cost_proven"] = False
+        sums["bound"] += big_m * cost_lb_units + max(dist_lb, 0.0)
     stats = dict(
         solver=solver, status="optimal" if sums["optimal"] else "time_limit",
         seconds=time.perf_counter() - t0, components=ncomp,
         milp_blocks=len(milp_order), variables=sums["variables"],
         constraints=sums["constraints"], bound=sums["bound"], cost_lb=sums["cost_lb"],
         dist_lb=sums["dist_lb"] if sums["cost_proven"] else math.nan,
-        cov_bound=sums["cov_bound"] / _WEIGHT_SCALE, scale=scale,
+        cov_bound=sums["cov_bound"] / _WEIGHT_SCALE, scale=(big_m, delta),
     )
     return _assemble(problem, data, open_sites, assign_pairs, stats, block_stats)
 
