@@ -1,0 +1,1 @@
+"""The childplan command line, file-to-layer rules and the Streamlit glue."""

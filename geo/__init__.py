@@ -1,0 +1,1 @@
+"""Geography: read, validate, measure, map and export a county's layers."""

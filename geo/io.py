@@ -9,7 +9,10 @@ value is read as text first so that leading zeros of codes survive; typing happe
 
 from __future__ import annotations
 
+import codecs
 import io
+import threading
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,50 +135,148 @@ def _cell_text(v) -> str:
     return str(v).strip()
 
 
+_SHAPE_LOCK = threading.Lock()
+
+
+def _is_shapefile(path: Path) -> bool:
+    if path.suffix.lower() == ".shp":
+        return True
+    if path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                return any(n.lower().endswith(".shp") for n in zf.namelist())
+        except zipfile.BadZipFile:
+            return False
+    return False
+
+
+def _declared_cpg(path: Path) -> str | None:
+    """The encoding named by the shapefile's .cpg (next to it, or inside its zip)."""
+    text = None
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            for n in zf.namelist():
+                if n.lower().endswith(".cpg"):
+                    text = zf.read(n).decode("ascii", "ignore")
+                    break
+    elif path.with_suffix(".cpg").exists():
+        text = path.with_suffix(".cpg").read_text("ascii", "ignore")
+    if not text or not text.strip():
+        return None
+    t = text.strip().lower().replace("-", "").replace("_", "")
+    if t in ("utf8", "65001"):
+        return "utf-8"
+    if t in ("gbk", "936", "cp936", "gb2312", "gb18030", "ansi936"):
+        return "gb18030"
+    return text.strip()
+
+
+def _read_shapefile(path: Path, layer: str, report: Report, kwargs) -> tuple[
+        gpd.GeoDataFrame, str] | None:
+    """Read a shapefile's bytes as Latin-1 and decode the text ourselves.
+
+    GDAL assumes ISO-8859-1 without a .cpg, and a dBase field name is cut at 10 *bytes* —
+    in UTF-8 that can split a Chinese character (乡镇代码 is 12 bytes), which makes a strict
+    reader fail outright. Reading as Latin-1 keeps every byte; we then decode names and
+    values as the .cpg says, or — without one — as UTF-8 if every value is valid UTF-8,
+    else as GBK/GB18030 (what Chinese ArcGIS/QGIS installs write).
+    """
+    with _SHAPE_LOCK:  # a process-wide GDAL option: set, read, restore
+        previous = pyogrio.get_gdal_config_option("SHAPE_ENCODING")
+        pyogrio.set_gdal_config_options({"SHAPE_ENCODING": "ISO-8859-1"})
+        try:
+            frame = pyogrio.read_dataframe(path, **kwargs)
+        finally:
+            pyogrio.set_gdal_config_options({"SHAPE_ENCODING": previous})
+    declared = _declared_cpg(path)
+    geom = frame.geometry.name
+    text_cols = [c for c in frame.columns if c != geom and (
+        frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))]
+
+    def raw(v):
+        return v.encode("latin-1") if isinstance(v, str) else v
+
+    if declared:
+        encoding = declared
+    else:
+        try:
+            for c in frame.columns:  # field names count too (a GBK name is invalid UTF-8)
+                if c != geom:
+                    # not final: a character cut at the end of a name is not an error
+                    codecs.getincrementaldecoder("utf-8")().decode(raw(c), final=False)
+            for c in text_cols:
+                for v in frame[c]:
+                    if isinstance(v, str):
+                        raw(v).decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+        if encoding == "gb18030" and any(
+                isinstance(v, str) and any(ord(ch) > 127 for ch in v)
+                for c in text_cols for v in frame[c]):
+            report.add(
+                "warning", "encoding_guessed", layer=layer, file=path,
+                zh="缺少 .cpg 文件，已按 GBK/GB18030 读取属性表",
+                en="no .cpg file: attributes were read as GBK/GB18030",
+                fix_zh="如中文显示乱码，请补充 .cpg 文件（内容写 GBK 或 UTF-8）",
+                fix_en="add a .cpg file (containing GBK or UTF-8) if text looks garbled",
+            )
+    try:
+        "".encode(encoding)
+    except LookupError:
+        report.add(
+            "error", "unknown_encoding", layer=layer, file=path, value=encoding,
+            zh=f".cpg 文件中的编码 {encoding} 无法识别", en=f"unknown encoding {encoding} in the .cpg file",
+            fix_zh="把 .cpg 文件内容改为 GBK 或 UTF-8", fix_en="write GBK or UTF-8 in the .cpg file",
+        )
+        return None
+    for c in text_cols:
+        frame[c] = [raw(v).decode(encoding, errors="replace") if isinstance(v, str) else v
+                    for v in frame[c]]
+    renamed, cut = {}, []
+    for c in frame.columns:
+        if c == geom:
+            continue
+        b = raw(c)
+        try:
+            renamed[c] = b.decode(encoding)
+        except UnicodeDecodeError:
+            renamed[c] = b.decode(encoding, errors="ignore")  # a character cut at 10 bytes
+            cut.append(renamed[c])
+    frame = frame.rename(columns=renamed)
+    for name in cut:
+        report.add(
+            "warning", "header_truncated", layer=layer, file=path, column=name,
+            zh="Shapefile 字段名被截断（dBase 限 10 字节，中文字符被截半），已按前缀识别",
+            en="a shapefile field name was cut (dBase allows 10 bytes; a Chinese character was "
+               "split); it was matched by its prefix",
+            fix_zh="改用 GeoPackage，或使用英文字段名（见数据说明）",
+            fix_en="save as GeoPackage, or use the English field names (see the data guide)",
+        )
+    return frame, encoding
+
+
 def _read_vector(path: Path, layer: str, report: Report, sublayer) -> RawTable | None:
     kwargs = {}
     if sublayer is not None:
         kwargs["layer"] = sublayer
     encoding = None
-    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
-        # No .cpg: GDAL would assume ISO-8859-1 and garble Chinese. Try UTF-8, then GB18030.
-        for enc in ("utf-8", "gb18030"):
-            try:
-                frame = pyogrio.read_dataframe(path, encoding=enc, **kwargs)
-                encoding = enc
-                break
-            except UnicodeDecodeError:
-                continue
+    try:
+        if _is_shapefile(path):
+            got = _read_shapefile(path, layer, report, kwargs)
+            if got is None:
+                return None
+            frame, encoding = got
         else:
-            report.add(
-                "error", "unknown_encoding", layer=layer, file=path,
-                zh="Shapefile 属性表编码无法识别，且缺少 .cpg 文件",
-                en="the shapefile's attribute encoding is unknown and there is no .cpg file",
-                fix_zh="在同目录放一个 .cpg 文件，内容写 GBK 或 UTF-8",
-                fix_en="put a .cpg file next to the .shp containing GBK or UTF-8",
-            )
-            return None
-        if encoding == "gb18030":
-            report.add(
-                "warning", "encoding_guessed", layer=layer, file=path,
-                zh="缺少 .cpg 文件，已按 GBK/GB18030 读取属性表",
-                en="no .cpg file: attributes were read as GBK/GB18030",
-                fix_zh="如中文显示乱码，请补充 .cpg 文件", fix_en="add a .cpg file if text looks garbled",
-            )
-    else:
-        try:
             frame = pyogrio.read_dataframe(path, **kwargs)
-        except UnicodeDecodeError:
-            frame = pyogrio.read_dataframe(path, encoding="gb18030", **kwargs)
-            encoding = "gb18030"
-        except Exception as exc:  # pyogrio/GDAL raise DataSourceError and friends
-            report.add(
-                "error", "unreadable_file", layer=layer, file=path,
-                zh=f"无法读取空间数据文件：{exc}", en=f"cannot read the spatial file: {exc}",
-                fix_zh="确认文件完整（Shapefile 需 .shp/.shx/.dbf 同名同目录），或改存为 GeoPackage",
-                fix_en="check the file is complete (.shp/.shx/.dbf together) or save as GeoPackage",
-            )
-            return None
+    except Exception as exc:  # pyogrio/GDAL raise DataSourceError and friends
+        report.add(
+            "error", "unreadable_file", layer=layer, file=path,
+            zh=f"无法读取空间数据文件：{exc}", en=f"cannot read the spatial file: {exc}",
+            fix_zh="确认文件完整（Shapefile 需 .shp/.shx/.dbf 同名同目录），或改存为 GeoPackage",
+            fix_en="check the file is complete (.shp/.shx/.dbf together) or save as GeoPackage",
+        )
+        return None
     if not isinstance(frame, gpd.GeoDataFrame):
         frame = gpd.GeoDataFrame(frame)
     frame = frame.reset_index(drop=True)

@@ -59,8 +59,10 @@ _BASEMAP_BG = "#f6f4ee"
 
 
 def village_measure(villages: pd.DataFrame, measure: str) -> pd.Series:
-    """Per-village value of a measure (``difficulty`` sums its subtypes; ``targets`` adds
-    left-behind)."""
+    """Per-village value of a measure.
+
+    ``difficulty`` sums the five subtypes; ``targets`` adds left-behind children to them.
+    """
     if measure == "difficulty":
         return villages[list(DIFFICULTY_COLUMNS)].fillna(0).sum(axis=1).astype(int)
     if measure == "targets":

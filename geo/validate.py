@@ -132,6 +132,10 @@ def _rename_headers(schema: LayerSchema, frame: pd.DataFrame, ctx: _Ctx, allow_p
                         "when exporting if you really need one")
             continue
         canon = amap.get(key)
+        if canon is None and len(key) >= 2 and any(ord(ch) > 127 for ch in key):
+            # A Chinese header cut short (Shapefile field names): accept a unique prefix.
+            hits = {v for k, v in amap.items() if k.startswith(key)}
+            canon = hits.pop() if len(hits) == 1 else None
         if canon is None:
             continue
         if canon in seen:
@@ -690,7 +694,7 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
     waterways = layers.get("waterways")
     if isinstance(waterways, gpd.GeoDataFrame) and len(waterways):
         for geom, kind, wid, row in zip(waterways.geometry, waterways["kind"],
-                                        waterways["water_id"], waterways["_row"]):
+                                        waterways["water_id"], waterways["_row"], strict=True):
             fam = _GEOM_FAMILY.get(geom.geom_type)
             want = WATER_KINDS.get(kind, ("", "", fam))[2]
             if fam != want:

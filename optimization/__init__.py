@@ -1,0 +1,1 @@
+"""Pure planning models (siting, staffing, funding) and the cited policy parameters."""

@@ -82,7 +82,7 @@ def test_convert_geometry_moves_every_vertex_and_keeps_input():
     poly = Polygon([(106.4, 29.8), (106.5, 29.8), (106.5, 29.9), (106.4, 29.9)])
     moved = convert_geometry(poly, gcj02_to_wgs84)
     assert poly.exterior.coords[0] == (106.4, 29.8)  # input unchanged
-    for (x0, y0), (x1, y1) in zip(poly.exterior.coords, moved.exterior.coords):
+    for (x0, y0), (x1, y1) in zip(poly.exterior.coords, moved.exterior.coords, strict=True):
         ex, ey = gcj02_to_wgs84(x0, y0)
         assert (x1, y1) == pytest.approx((float(ex), float(ey)), abs=1e-12)
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from optimization.policy import DEFAULT_POLICY_FILE, PolicyError, load_policy
 
@@ -55,7 +56,7 @@ def test_overrides_return_a_new_policy_and_keep_defaults():
     assert q.overrides == {"siting.travel_cap_m": 2500, "staffing.targets_per_director": 25}
     assert [r["name"] for r in q.table() if r["overridden"]] == [
         "siting.travel_cap_m", "staffing.targets_per_director"]
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         p.siting.travel_cap_m = 1  # frozen
 
 

@@ -10,14 +10,13 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry import Point, Polygon
 
 from geo.coords import gcj02_to_wgs84
 from geo.io import read_raw
-from geo.layers import LayerSource, load_county
+from geo.layers import load_county
 from geo.report import Report
 from geo.validate import coerce_layer
 from tests.conftest import VILLAGE_HEADER, VILLAGE_ROWS, feature, square, write_geojson
@@ -479,3 +478,21 @@ def test_a_bad_village_row_does_not_cascade_into_unknown_references(toy_sources,
     # P2 refers to a village that exists nowhere and is reported
     assert [(p.code, p.feature_id) for p in data.report.problems] == [
         ("negative_count", "500109102001"), ("unknown_village", "P2")]
+
+
+@pytest.mark.parametrize("encoding,cpg", [("utf-8", True), ("utf-8", False), ("gbk", True),
+                                          ("gbk", False)])
+def test_shapefile_chinese_field_names_cut_at_ten_bytes(tmp_path, encoding, cpg):
+    # In UTF-8, 乡镇代码 is 12 bytes: dBase keeps 10 and splits 码 -> 乡镇代 + a stray byte.
+    # In GBK it is 8 bytes and survives. Both must load, with the names matched.
+    g = gpd.GeoDataFrame({"乡镇代码": ["500109102"], "乡镇名称": ["澄江镇"]},
+                         geometry=[Polygon(square(106.40, 29.80, 106.45, 29.85)[0])], crs=4326)
+    p = tmp_path / "t.shp"
+    g.to_file(p, encoding=encoding)
+    if not cpg and p.with_suffix(".cpg").exists():
+        p.with_suffix(".cpg").unlink()
+    frame, report = coerce(p, "townships")
+    assert report.ok, report.render()
+    assert frame[["township_code", "name"]].values.tolist() == [["500109102", "澄江镇"]]
+    truncated = [q.column for q in report.problems if q.code == "header_truncated"]
+    assert truncated == (["乡镇代", "乡镇名"] if encoding == "utf-8" else [])
