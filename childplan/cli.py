@@ -3,11 +3,13 @@
 Subcommands
 -----------
 validate   check a county's files and print the bilingual report (exit 0 clean / 1 errors)
+staff      assign child directors and supervisors; write staffing/recruit/training CSVs
+fund       split a budget across townships (or counties); write funding.csv/xlsx, tilt plot
+scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
 
-Later subcommands (site, staff, fund, hazards, brief, batch, scenario) call the same
-functions as the app's pages.
+Every subcommand calls the same functions as the app's pages (childplan.workflows).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 __all__ = ["main"]
 
@@ -59,6 +62,119 @@ def cmd_validate(args) -> int:
         _print("  " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
         _print(report.render(args.lang))
     return 0 if report.ok else 1
+
+
+def _policy(args):
+    from optimization.policy import load_policy
+
+    return load_policy(getattr(args, "policy", None), overrides=getattr(args, "overrides", None))
+
+
+def _out(args) -> Path:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _require_ok(data) -> bool:
+    if data.report.ok:
+        return True
+    _print(data.report.render("both"))
+    _print("数据有错误，未生成方案 / the data has errors: no plan was made")
+    return False
+
+
+def cmd_staff(args) -> int:
+    """Assign directors and supervisors; write staffing.csv, recruit.csv, training.csv."""
+    from childplan.workflows import run_staffing, staffing_outputs
+    from geo.plan_exports import write_csv
+
+    data = _load(args)
+    if not _require_ok(data):
+        return 1
+    plan = run_staffing(data, _policy(args), solver=args.solver)
+    out = _out(args)
+    for name, frame in staffing_outputs(plan).items():
+        write_csv(frame, out / f"{name}.csv")
+    _print(plan.totals.to_string(index=False))
+    _print(f"status: {plan.stats.status}; written to {out}")
+    return 0
+
+
+def cmd_fund(args) -> int:
+    """Split a budget; write funding.csv, funding.xlsx and the tilt plot."""
+    from childplan.workflows import county_units, funding_tilt_path, run_funding, township_units
+    from geo.layers import load_demo
+    from geo.plan_exports import tilt_plot, write_csv, write_xlsx
+    from optimization.funding import FundingInfeasible
+
+    policy = _policy(args)
+    if len(args.adcode_list or []) > 1:
+        counties = [load_demo(a) for a in args.adcode_list]
+        for d in counties:
+            if not _require_ok(d):
+                return 1
+        units = county_units(counties)
+    else:
+        if args.adcode_list:
+            args.adcode = args.adcode_list[0]
+        data = _load(args)
+        if not _require_ok(data):
+            return 1
+        staffing = None
+        if args.with_staffing:
+            from childplan.workflows import run_staffing
+
+            staffing = run_staffing(data, policy, solver=args.solver)
+        units = township_units(data, policy, staffing=staffing)
+    try:
+        plan = run_funding(units, args.budget, policy)
+        path = funding_tilt_path(units, args.budget, policy)
+    except FundingInfeasible as exc:
+        _print(str(exc))
+        return 1
+    out = _out(args)
+    cols = ["unit_code", "unit_name", "targets", "designations", "base", "tilt", "earmark",
+            "amount", "binding"]
+    write_csv(plan.table[cols], out / "funding.csv")
+    write_xlsx({"funding": plan.table, "tilt_path": path}, out / "funding.xlsx")
+    fig = tilt_plot(path, lang=args.lang)
+    fig.savefig(out / "funding_tilt.png")
+    _print(plan.table[["unit_code", "unit_name", "targets", "amount", "binding"]].to_string(
+        index=False))
+    _print(f"total {int(plan.table['amount'].sum()):,} yuan = budget {args.budget:,}; "
+           f"written to {out}")
+    return 0
+
+
+def cmd_scenario(args) -> int:
+    """List, show, export or import saved scenarios."""
+    from childplan.store import Store, StoreError
+
+    try:
+        with Store(args.store) as st:
+            if args.action == "list":
+                table = st.list()
+                _print("（没有保存的方案）/ (no saved scenario)" if table.empty
+                       else table.to_string(index=False))
+            elif args.action == "show":
+                sc = st.load(args.name)
+                _print(f"{sc.name} · {sc.county_name} ({sc.adcode}) · rev {sc.revision} · "
+                       f"{sc.updated_at}\n  overrides: {json.dumps(sc.overrides, ensure_ascii=False)}")
+                for k, v in (sc.figures or {}).items():
+                    _print(f"  {k} = {v:g}" if v is not None else f"  {k} = -")
+                for k, frame in (sc.tables or {}).items():
+                    _print(f"  table {k}: {len(frame)} rows")
+            elif args.action == "export":
+                target = Path(args.file or f"{args.name}.gpkg")
+                _print(str(st.export(args.name, target)))
+            elif args.action == "import":
+                sc = st.import_file(args.file, rename=args.rename, replace=args.replace)
+                _print(f"imported {sc.name}")
+    except StoreError as exc:
+        _print(str(exc))
+        return 1
+    return 0
 
 
 def cmd_policy(args) -> int:
@@ -116,6 +232,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default="both", choices=("zh", "en", "both"))
     p.add_argument("--format", default="text", choices=("text", "csv", "json"))
     p.set_defaults(func=cmd_validate)
+
+    def plan_args(p, out=True):
+        _add_data_args(p)
+        if out:
+            p.add_argument("--out", required=True, help="output folder")
+        p.add_argument("--policy", default=None, help="a full policy file (default: built in)")
+        p.add_argument("--overrides", default=None, help="a TOML file of policy overrides")
+        p.add_argument("--solver", default="cbc", choices=("cbc", "highs"))
+        p.add_argument("--lang", default="zh", choices=("zh", "en"))
+
+    p = sub.add_parser("staff", help="assign child directors and supervisors")
+    plan_args(p)
+    p.set_defaults(func=cmd_staff)
+
+    p = sub.add_parser("fund", help="split a budget across townships (or counties)")
+    plan_args(p)
+    p.add_argument("--budget", type=int, required=True, help="whole yuan")
+    p.add_argument("--county", dest="adcode_list", action="append", default=None,
+                   help="embedded county adcode; give several to split across counties")
+    p.add_argument("--with-staffing", action="store_true",
+                   help="earmark director subsidies from a staffing plan first")
+    p.set_defaults(func=cmd_fund)
+
+    p = sub.add_parser("scenario", help="saved scenarios: list | show | export | import")
+    p.add_argument("action", choices=("list", "show", "export", "import"))
+    p.add_argument("name", nargs="?", default=None, help="scenario name (show, export)")
+    p.add_argument("--file", default=None, help="file to export to / import from")
+    p.add_argument("--rename", default=None, help="import under another name")
+    p.add_argument("--replace", action="store_true", help="import over a scenario of that name")
+    p.add_argument("--store", default=None, help="the scenario database (default ~/.childplan)")
+    p.set_defaults(func=cmd_scenario)
 
     p = sub.add_parser("policy", help="print the policy parameters and their sources")
     p.add_argument("--policy", default=None, help="a full policy file (default: built in)")

@@ -1,0 +1,138 @@
+"""What the app's pages and the CLI's subcommands both call: data in, plans and tables out.
+
+Each function takes a validated :class:`~geo.layers.CountyData` and a
+:class:`~optimization.policy.Policy` and returns the pure model's plan; the page renders it,
+the CLI writes it. Nothing here touches Streamlit or the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from geo.layers import CountyData
+from geo.schema import DIFFICULTY_COLUMNS
+from optimization.funding import FundingPlan, FundingUnits, allocate, tilt_path
+from optimization.policy import Policy
+from optimization.staffing import StaffingPlan, plan_staffing, staffing_tables
+
+__all__ = [
+    "county_units",
+    "run_funding",
+    "run_staffing",
+    "staffing_outputs",
+    "township_units",
+    "village_points",
+]
+
+_TARGET_TYPES = ("left_behind",) + DIFFICULTY_COLUMNS
+
+
+def village_points(data: CountyData) -> pd.DataFrame:
+    """Villages as a plain table with lon/lat columns (what the pure models take)."""
+    v = data.villages
+    out = pd.DataFrame(v.drop(columns=[v.geometry.name, "_row"], errors="ignore"))
+    out["lon"] = v.geometry.x.to_numpy()
+    out["lat"] = v.geometry.y.to_numpy()
+    return out.reset_index(drop=True)
+
+
+def run_staffing(data: CountyData, policy: Policy, *, solver: str = "cbc") -> StaffingPlan:
+    """Assign directors and supervisors for a county (raises DataError on bad data)."""
+    data.require_ok()
+    roster = data.roster.drop(columns=["_row"], errors="ignore")
+    name = "HiGHS" if solver.lower() == "highs" else "PULP_CBC_CMD"
+    return plan_staffing(village_points(data), roster, policy, solver=name)
+
+
+def staffing_outputs(plan: StaffingPlan) -> dict[str, pd.DataFrame]:
+    """The staffing, recruit, training and supervisors tables (issue's column lists)."""
+    return staffing_tables(plan)
+
+
+def _earmarks_by_township(codes: Sequence[str], policy: Policy, homes: pd.DataFrame | None,
+                          staffing: StaffingPlan | None) -> pd.Series:
+    out = pd.Series(0.0, index=list(codes))
+    if homes is not None and len(homes):
+        h = homes[homes["status"].isin(["new", "reuse"])]
+        cost = h.groupby(h["township_code"].astype(str))["cost"].sum()
+        out = out.add(cost.reindex(out.index).fillna(0.0), fill_value=0.0)
+    if staffing is not None and len(staffing.villages):
+        needed = staffing.villages.groupby(
+            staffing.villages["village_code"].astype(str).str[:9])["directors_needed"].sum()
+        out = out.add(needed.reindex(out.index).fillna(0.0)
+                      * policy.funding.director_subsidy_yuan, fill_value=0.0)
+    return out
+
+
+def township_units(data: CountyData, policy: Policy, *, homes: pd.DataFrame | None = None,
+                   staffing: StaffingPlan | None = None,
+                   floors: dict[str, float] | None = None,
+                   caps: dict[str, float] | None = None) -> FundingUnits:
+    """Townships of a county as funding units (002 五(二): tilt toward townships in difficulty).
+
+    Targets are summed from the villages; institutions count the rescue-protection and welfare
+    institutions sited in the township; ``poverty_village_share`` and
+    ``old_base_village_share`` are the shares of the township's targets living in 脱贫村 and
+    老区村. Earmarks: the set-up cost of the homes the siting plan opens or converts there,
+    plus the director subsidy for every director post the staffing plan requires.
+    """
+    v = village_points(data)
+    v["township_code"] = v["village_code"].str[:9]
+    v["targets"] = v[list(_TARGET_TYPES)].fillna(0).sum(axis=1)
+    tw = data.townships[["township_code", "name", "in_difficulty"]].copy()
+    g = v.groupby("township_code")
+    table = pd.DataFrame({"unit_code": tw["township_code"].astype(str).to_numpy(),
+                          "unit_name": tw["name"].astype(str).to_numpy()})
+    for t in _TARGET_TYPES:
+        table[t] = table["unit_code"].map(g[t].sum()).fillna(0).astype(int)
+    fac = data.facilities
+    inst = fac[fac["kind"].isin(["rescue_protection", "welfare_institution"])]
+    inst_codes = inst["township_code"].fillna(inst["village_code"].str[:9])
+    table["institutions"] = table["unit_code"].map(inst_codes.value_counts()).fillna(0).astype(int)
+    table["designations"] = np.where(tw["in_difficulty"].fillna(False).to_numpy(),
+                                     "township_in_difficulty", "")
+    for col, flag in (("poverty_village_share", "poverty_village"),
+                      ("old_base_village_share", "old_base_village")):
+        num = v[v[flag].fillna(False).astype(bool)].groupby("township_code")["targets"].sum()
+        den = g["targets"].sum()
+        table[col] = table["unit_code"].map((num / den.replace(0, np.nan))).fillna(0.0).round(4)
+    table["earmark"] = _earmarks_by_township(table["unit_code"], policy, homes,
+                                             staffing).to_numpy()
+    table["floor"] = table["unit_code"].map(floors or {}).astype(float)
+    table["cap"] = table["unit_code"].map(caps or {}).astype(float)
+    return FundingUnits(table)
+
+
+def county_units(counties: Sequence[CountyData]) -> FundingUnits:
+    """Counties as funding units (a prefecture or province): county designations tilt."""
+    rows = []
+    for d in counties:
+        v = village_points(d)
+        row = {"unit_code": d.adcode, "unit_name": d.name,
+               "designations": ";".join(d.designations)}
+        for t in _TARGET_TYPES:
+            row[t] = int(v[t].fillna(0).sum())
+        row["institutions"] = int(d.facilities["kind"].isin(
+            ["rescue_protection", "welfare_institution"]).sum())
+        targets = v[list(_TARGET_TYPES)].fillna(0).sum(axis=1)
+        for col, flag in (("poverty_village_share", "poverty_village"),
+                          ("old_base_village_share", "old_base_village")):
+            tot = float(targets.sum())
+            row[col] = round(float(targets[v[flag].fillna(False).astype(bool)].sum()) / tot, 4) \
+                if tot else 0.0
+        rows.append(row)
+    return FundingUnits(pd.DataFrame(rows))
+
+
+def run_funding(units: FundingUnits, budget: int, policy: Policy) -> FundingPlan:
+    """Allocate ``budget`` yuan across the units."""
+    return allocate(units, budget, policy.funding)
+
+
+def funding_tilt_path(units: FundingUnits, budget: int, policy: Policy,
+                      steps: int = 13) -> pd.DataFrame:
+    """Each unit's amount as the tilt strength goes from 0 to its maximum."""
+    return tilt_path(units, budget, policy.funding, steps=steps)

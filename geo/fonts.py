@@ -1,0 +1,52 @@
+"""A CJK font for matplotlib, so Chinese renders as characters in PNG and PDF exports.
+
+The project's set-up installs Debian's ``fonts-noto-cjk`` (``scripts/system-deps.sh``). This
+module finds it (or any other CJK font matplotlib knows) and registers it once.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from matplotlib import font_manager
+
+__all__ = ["CJK_CANDIDATES", "cjk_font_path", "use_cjk_font"]
+
+CJK_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+_NAMES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei",
+          "Microsoft YaHei", "SimHei", "PingFang SC")
+
+
+@lru_cache(maxsize=1)
+def cjk_font_path() -> Path | None:
+    """Path of a font file with Chinese glyphs, or None when the machine has none."""
+    for p in CJK_CANDIDATES:
+        if Path(p).exists():
+            return Path(p)
+    for f in font_manager.fontManager.ttflist:
+        if f.name in _NAMES:
+            return Path(f.fname)
+    return None
+
+
+@lru_cache(maxsize=1)
+def use_cjk_font() -> str | None:
+    """Register the CJK font with matplotlib and put it first; return its family name."""
+    import matplotlib
+
+    path = cjk_font_path()
+    if path is None:
+        return None
+    font_manager.fontManager.addfont(str(path))
+    name = font_manager.FontProperties(fname=str(path)).get_name()
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["pdf.fonttype"] = 42  # embed TrueType: text stays text in the PDF
+    return name
