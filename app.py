@@ -10,12 +10,19 @@ from childplan import ui
 from geo.i18n import t
 from geo.offline import ensure_static_assets
 
-st.set_page_config(page_title="儿童关爱服务规划 · childplan", page_icon="assets/icon.png", layout="wide")
+st.set_page_config(page_title="儿童关爱服务规划 · childplan", page_icon="assets/icon.png",
+                   layout="wide")
 ensure_static_assets()
 lang = ui.sidebar()
 
 pages = [
-    st.Page("app_pages/map.py", title=t("nav_map", lang), icon=":material/map:", url_path="map", default=True),
-    st.Page("app_pages/data.py", title=t("nav_data", lang), icon=":material/table_view:", url_path="data"),
+    st.Page("app_pages/map.py", title=t("nav_map", lang), icon=":material/map:", url_path="map",
+            default=True),
+    st.Page("app_pages/staffing.py", title=t("nav_staffing", lang), icon=":material/groups:",
+            url_path="staffing"),
+    st.Page("app_pages/funding.py", title=t("nav_funding", lang), icon=":material/payments:",
+            url_path="funding"),
+    st.Page("app_pages/data.py", title=t("nav_data", lang), icon=":material/table_view:",
+            url_path="data"),
 ]
 st.navigation(pages).run()

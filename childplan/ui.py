@@ -120,3 +120,93 @@ def sidebar() -> str:
                               format_func=lambda c: labels.get(c, c))
         st.session_state[_SOURCE_KEY] = picked
     return lang()
+
+
+# --- policy overrides shared by every page (a scenario saves them) --------------------------
+_OVERRIDES_KEY = "policy_overrides"
+
+
+@st.cache_resource(show_spinner=False)
+def _base_policy():
+    """The built-in policy file, parsed once per process (frozen, safe to share)."""
+    from optimization.policy import load_policy
+
+    return load_policy()
+
+
+def overrides() -> dict:
+    """The planner's policy overrides for this session (dotted names -> values)."""
+    return dict(st.session_state.get(_OVERRIDES_KEY, {}))
+
+
+def set_overrides(values: dict) -> None:
+    """Replace the session's overrides (e.g. when a scenario is opened)."""
+    st.session_state[_OVERRIDES_KEY] = dict(values)
+
+
+def override(name: str, value) -> None:
+    """Record one override; a value equal to the default removes it."""
+    base = _base_policy().value(name)
+    cur = overrides()
+    plain = list(base) if isinstance(base, tuple) else base
+    if value == plain or value == base:
+        cur.pop(name, None)
+    else:
+        cur[name] = value
+    st.session_state[_OVERRIDES_KEY] = cur
+
+
+def policy():
+    """The policy in force: the file plus this session's overrides."""
+    return _base_policy().with_overrides(overrides()) if overrides() else _base_policy()
+
+
+def overrides_key() -> str:
+    """A stable text key of the overrides (for caches)."""
+    import json
+
+    return json.dumps(overrides(), sort_keys=True, ensure_ascii=False, default=str)
+
+
+def data_key() -> tuple:
+    """A hashable key of the county in use: ('demo', adcode) or ('upload', spec)."""
+    source = st.session_state.get(_SOURCE_KEY) or DEFAULT_ADCODE
+    if source == "upload" and st.session_state.get(_UPLOAD_KEY):
+        return ("upload", st.session_state[_UPLOAD_KEY])
+    return ("demo", source if source != "upload" else DEFAULT_ADCODE)
+
+
+def county_for(key: tuple) -> CountyData:
+    """The county a :func:`data_key` names."""
+    return cached_demo(key[1]) if key[0] == "demo" else _cached_upload(key[1])
+
+
+def data_label(key: tuple) -> str:
+    """Short text for a data key (stored with scenarios)."""
+    return f"demo:{key[1]}" if key[0] == "demo" else f"upload:{upload_digest()}"
+
+
+def policy_from_json(overrides_json: str):
+    """The policy for a cache key made by :func:`overrides_key`."""
+    import json
+
+    ov = json.loads(overrides_json)
+    return _base_policy().with_overrides(ov) if ov else _base_policy()
+
+
+# --- cached solves: a button runs them once; every rerun after that is a cache hit ---------
+@st.cache_data(show_spinner=False, max_entries=16)
+def solve_staffing(data_key: tuple, overrides_json: str, solver: str):
+    """Staffing plan and its output tables for (county, overrides, solver)."""
+    from childplan.workflows import run_staffing, staffing_outputs
+
+    plan = run_staffing(county_for(data_key), policy_from_json(overrides_json), solver=solver)
+    return plan, staffing_outputs(plan)
+
+
+def last_result(kind: str, key: tuple | None = None):
+    """The (settings, result) of the last solve of ``kind`` on the county in use, or None."""
+    done = st.session_state.get(f"{kind}_done")
+    if not done or done[0] != (key or data_key()):
+        return None
+    return done

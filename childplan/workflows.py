@@ -136,3 +136,73 @@ def funding_tilt_path(units: FundingUnits, budget: int, policy: Policy,
                       steps: int = 13) -> pd.DataFrame:
     """Each unit's amount as the tilt strength goes from 0 to its maximum."""
     return tilt_path(units, budget, policy.funding, steps=steps)
+
+
+# --- scenarios ---------------------------------------------------------------------------
+
+def township_summary(data: CountyData, *, homes: pd.DataFrame | None = None,
+                     staffing: StaffingPlan | None = None,
+                     funding: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per-township figures a scenario keeps for side-by-side comparison."""
+    v = village_points(data)
+    v["township_code"] = v["village_code"].str[:9]
+    v["targets"] = v[list(_TARGET_TYPES)].fillna(0).sum(axis=1)
+    g = v.groupby("township_code")
+    out = pd.DataFrame({"township_code": data.townships["township_code"].astype(str),
+                        "name": data.townships["name"].astype(str)})
+    out["villages"] = out["township_code"].map(g.size()).fillna(0).astype(int)
+    out["children"] = out["township_code"].map(g["resident_children"].sum()).fillna(0).astype(int)
+    out["targets"] = out["township_code"].map(g["targets"].sum()).fillna(0).astype(int)
+    if homes is not None and len(homes):
+        h = homes.assign(township_code=homes["township_code"].astype(str))
+        out["homes_open"] = out["township_code"].map(h.groupby("township_code").size()).fillna(
+            0).astype(int)
+        new = h[h["status"] == "new"].groupby("township_code").size()
+        out["homes_new"] = out["township_code"].map(new).fillna(0).astype(int)
+    if staffing is not None:
+        sv = staffing.villages.assign(township_code=staffing.villages["village_code"].str[:9])
+        gs = sv.groupby("township_code")
+        out["directors_needed"] = out["township_code"].map(gs["directors_needed"].sum()).fillna(
+            0).astype(int)
+        out["directors_assigned"] = out["township_code"].map(
+            gs["directors_assigned"].sum()).fillna(0).astype(int)
+    if funding is not None and len(funding):
+        amounts = funding.set_index(funding["unit_code"].astype(str))["amount"]
+        out["funding"] = out["township_code"].map(amounts).fillna(0).astype(int)
+    return out.reset_index(drop=True)
+
+
+def key_figures(data: CountyData, *, homes: pd.DataFrame | None = None,
+                assignments: pd.DataFrame | None = None,
+                staffing: StaffingPlan | None = None,
+                funding: pd.DataFrame | None = None) -> dict[str, float]:
+    """The figures compared side by side (names are stable keys; labels live in the page)."""
+    v = village_points(data)
+    fig: dict[str, float] = {
+        "villages": float(len(v)),
+        "resident_children": float(v["resident_children"].sum()),
+        "left_behind": float(v["left_behind"].sum()),
+        "difficulty": float(v[list(DIFFICULTY_COLUMNS)].fillna(0).to_numpy().sum()),
+    }
+    if homes is not None and len(homes):
+        for status in ("existing", "reuse", "new"):
+            fig[f"homes_{status}"] = float((homes["status"] == status).sum())
+        if "cost" in homes.columns:
+            fig["siting_cost_yuan"] = float(homes["cost"].sum())
+    if assignments is not None and len(assignments):
+        served = assignments["home_id"].notna() & (assignments["home_id"].astype(str) != "")
+        fig["villages_covered_pct"] = round(100.0 * served.mean(), 2)
+        if "distance_m" in assignments.columns:
+            d = assignments.loc[served, "distance_m"].astype(float)
+            fig["mean_distance_m"] = round(float(d.mean()), 1) if len(d) else 0.0
+    if staffing is not None:
+        tot = staffing.totals.set_index("position")
+        fig["directors_required"] = float(tot.loc["director", "required"])
+        fig["directors_assigned"] = float(tot.loc["director", "assigned"])
+        fig["directors_to_recruit"] = float(tot.loc["director", "to_recruit"])
+        fig["supervisors_assigned"] = float(tot.loc["supervisor", "assigned"])
+    if funding is not None and len(funding):
+        fig["budget_yuan"] = float(funding["amount"].sum())
+        fig["funding_max_yuan"] = float(funding["amount"].max())
+        fig["funding_min_yuan"] = float(funding["amount"].min())
+    return fig

@@ -1,0 +1,151 @@
+"""Map builders for plans: staffing gaps and workload, funding by township, scenario differences.
+
+Same conventions as :mod:`geo.maps`: each function returns a :class:`folium.Map` built on our
+own vector basemap, with a legend and the 示意数据 mark when synthetic data shows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import folium
+import numpy as np
+import pandas as pd
+
+from geo.i18n import t
+from geo.maps import _dot, _features, _round_coords, add_legend, base_map, class_breaks
+
+__all__ = ["build_choropleth_map", "build_staffing_map", "county_backdrop"]
+
+_GAP = "#d7263d"
+_OK = ["#d9f0d3", "#a6dba0", "#5aae61", "#1b7837"]  # hours classes, light to dark green
+_DIV = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b"]
+
+
+def _synthetic(frame) -> bool:
+    return bool(len(frame) and "is_synthetic" in frame and frame["is_synthetic"].any())
+
+
+def county_backdrop(data, *, lang: str = "zh", tiles: str | None = None,
+                    townships: bool = True, waterways: bool = True) -> tuple[folium.Map, bool]:
+    """A base map with the county outline, townships and waterways; returns (map, synthetic)."""
+    src = data.county if len(data.county) else data.villages
+    m = base_map(src.total_bounds, tiles=tiles)
+    syn = False
+    if townships and len(data.townships):
+        folium.GeoJson(
+            _round_coords(_features(data.townships, ["township_code", "name"])),
+            style_function=lambda f: {"color": "#9a9a9a", "weight": 1, "fillColor": "#fbfaf5",
+                                      "fillOpacity": 0.5},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""]),
+            name="townships",
+        ).add_to(m)
+        syn |= _synthetic(data.townships)
+    if waterways and len(data.waterways):
+        w = data.waterways[data.waterways["kind"].isin(["river", "reservoir", "stream"])]
+        folium.GeoJson(
+            _round_coords(_features(w, ["water_id", "kind"])),
+            style_function=lambda f: {"color": "#3a86c8",
+                                      "weight": 3.5 if f["properties"]["kind"] == "river" else 1,
+                                      "fillColor": "#9cc9ee", "fillOpacity": 0.8},
+            name="waterways",
+        ).add_to(m)
+        syn |= _synthetic(w)
+    if len(data.county):
+        folium.GeoJson(_round_coords(_features(data.county, ["name"])),
+                       style_function=lambda f: {"color": "#222", "weight": 3, "fill": False},
+                       name="county").add_to(m)
+    return m, syn
+
+
+def _bounds(data):
+    src = data.county if len(data.county) else data.villages
+    minx, miny, maxx, maxy = src.total_bounds
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def build_staffing_map(data, villages: pd.DataFrame, *, lang: str = "zh",
+                       tiles: str | None = None) -> folium.Map:
+    """Villages coloured by staffing gap (red: posts left open) and workload (greens).
+
+    ``villages`` is ``StaffingPlan.villages`` (village_code, lon, lat, hours_per_director,
+    directors_needed, directors_assigned, shortfall, ...).
+    """
+    m, syn = county_backdrop(data, lang=lang, tiles=tiles)
+    v = villages.copy()
+    names = data.villages.set_index("village_code")["name"]
+    v["name"] = v["village_code"].map(names).fillna("")
+    hours = v["hours_per_director"].fillna(0).to_numpy(dtype=float)
+    breaks = class_breaks(hours, k=len(_OK))
+    offset = len(_OK) - len(breaks)
+    fg = folium.FeatureGroup(name=t("villages", lang))
+    hmax = max(float(hours.max()) if len(hours) else 1.0, 1.0)
+    for r in v.itertuples(index=False):
+        gap = int(r.shortfall or 0)
+        h = float(r.hours_per_director or 0)
+        k = next((i for i, b in enumerate(breaks) if h <= b), len(breaks) - 1)
+        colour = _GAP if gap > 0 else _OK[k + offset]
+        radius = 3 + 6 * math.sqrt(h / hmax)
+        tip = (f"{r.name} {r.village_code}<br>"
+               + (f"需儿童主任 {r.directors_needed} 人，已配 {r.directors_assigned} 人"
+                  f"{'，缺 ' + str(gap) + ' 人' if gap else ''}<br>每人每月约 {h:.1f} 小时"
+                  if lang == "zh" else
+                  f"directors needed {r.directors_needed}, assigned {r.directors_assigned}"
+                  f"{', gap ' + str(gap) if gap else ''}<br>about {h:.1f} h/month each"))
+        folium.CircleMarker([r.lat, r.lon], radius=radius, color="#333", weight=0.8,
+                            fill=True, fill_color=colour, fill_opacity=0.9,
+                            tooltip=tip).add_to(fg)
+    fg.add_to(m)
+    lo = 0.0
+    items = [(_dot(_GAP, 10), "缺儿童主任（待招募）" if lang == "zh" else "posts left open")]
+    for i, b in enumerate(breaks):
+        items.append((_dot(_OK[i + offset], 7 + 2 * i),
+                      f"{lo:.0f}–{b:.0f} " + ("小时/月" if lang == "zh" else "h/month")))
+        lo = b
+    add_legend(m, [(("儿童主任配置与工作量" if lang == "zh" else "Directors and workload"), items)],
+               lang=lang, synthetic=syn or _synthetic(data.villages), bounds=_bounds(data))
+    return m
+
+
+def build_choropleth_map(data, values: pd.Series, *, title: str, lang: str = "zh",
+                         diverging: bool = False, fmt: str = "{:,.0f}",
+                         tiles: str | None = None) -> folium.Map:
+    """Townships coloured by a value (funding, or a difference between two scenarios).
+
+    ``values`` is indexed by township_code. ``diverging`` centres the colours on zero.
+    """
+    m, syn = county_backdrop(data, lang=lang, tiles=tiles, townships=False)
+    tw = data.townships.copy()
+    tw["value"] = tw["township_code"].map(values).astype(float)
+    vals = tw["value"].fillna(0).to_numpy()
+    if diverging:
+        top = float(np.abs(vals).max()) or 1.0
+        edges = np.linspace(-top, top, len(_DIV) + 1)
+        palette = _DIV
+    else:
+        edges = np.quantile(vals, np.linspace(0, 1, 6)) if len(vals) else np.zeros(6)
+        palette = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
+
+    def colour(x):
+        for i in range(len(palette)):
+            if x <= edges[i + 1] + 1e-9:
+                return palette[i]
+        return palette[-1]
+
+    tw["colour"] = [colour(x) for x in vals]
+    tw["label"] = [fmt.format(x) for x in vals]
+    folium.GeoJson(
+        _round_coords(_features(tw, ["township_code", "name", "label", "colour"])),
+        style_function=lambda f: {"color": "#666", "weight": 1,
+                                  "fillColor": f["properties"]["colour"], "fillOpacity": 0.85},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "label"], aliases=["", title]),
+        name="townships",
+    ).add_to(m)
+    items = []
+    for i, c in enumerate(palette):
+        items.append((f"<span style='display:inline-block;width:14px;height:10px;background:{c};"
+                      "border:1px solid #666'></span>",
+                      f"{fmt.format(edges[i])} – {fmt.format(edges[i + 1])}"))
+    add_legend(m, [(title, items)], lang=lang, synthetic=syn or _synthetic(data.townships),
+               bounds=_bounds(data))
+    return m
