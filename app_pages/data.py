@@ -22,7 +22,7 @@ elif report.ok:
 else:
     st.error(report.summary(lang))
 if report.problems:
-    st.dataframe(report.to_frame(lang), width=\"stretch\", hide_index=True)
+    st.dataframe(report.to_frame(lang), width="stretch", hide_index=True)
     st.download_button(
         t("download", lang) + " CSV", report.to_frame(lang).to_csv(index=False).encode("utf-8-sig"),
         file_name=f"validation_{data.adcode}.csv", mime="text/csv",
@@ -37,7 +37,7 @@ for name in ("county", "townships", "villages", "facilities", "waterways", "cros
         ("文件" if lang == "zh" else "file"): data.files.get(name, ""),
         ("示意数据" if lang == "zh" else "synthetic"): name in data.synthetic_layers(),
     })
-st.dataframe(rows, width=\"stretch\", hide_index=True)
+st.dataframe(rows, width="stretch", hide_index=True)
 
 st.subheader("上传数据" if lang == "zh" else "Upload data")
 uploads = st.file_uploader(t("upload_help", lang), accept_multiple_files=True,

@@ -91,7 +91,7 @@ c3.metric("最高/最低（元）" if zh else "Highest/lowest (yuan)",
 headers = {"unit_code": "乡镇代码", "unit_name": "乡镇", "targets": "服务对象", "designations": "认定",
            "need": "加权需求", "multiplier": "倾斜乘数", "base": "基础份额", "tilt": "倾斜与上下限调整",
            "earmark": "专项", "amount": "金额", "binding": "触及上下限"} if zh else {}
-st.dataframe(table.rename(columns=headers), width=\"stretch\", hide_index=True)
+st.dataframe(table.rename(columns=headers), width="stretch", hide_index=True)
 
 left, right = st.columns(2)
 with left:

@@ -90,7 +90,7 @@ tabs = st.tabs(["儿童主任", "待招募", "培训计划", "儿童督导员"] 
                else ["Directors", "Recruit", "Training", "Supervisors"])
 for tab, name in zip(tabs, ["staffing", "recruit", "training", "supervisors"], strict=True):
     with tab:
-        st.dataframe(tables[name], width=\"stretch\", hide_index=True)
+        st.dataframe(tables[name], width="stretch", hide_index=True)
 c1, c2 = st.columns(2)
 c1.download_button("下载 XLSX" if zh else "Download XLSX", to_xlsx_bytes(tables),
                    file_name=f"staffing_{data.adcode}.xlsx",

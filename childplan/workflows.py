@@ -98,7 +98,7 @@ def township_units(data: CountyData, policy: Policy, *, homes: pd.DataFrame | No
                       ("old_base_village_share", "old_base_village")):
         num = v[v[flag].fillna(False).astype(bool)].groupby("township_code")["targets"].sum()
         den = g["targets"].sum()
-        table[col] = table["unit_code"].map((num / den.replace(0, np.nan))).fillna(0.0).round(4)
+        table[col] = table["unit_code"].map(num / den.replace(0, np.nan)).fillna(0.0).round(4)
     table["earmark"] = _earmarks_by_township(table["unit_code"], policy, homes,
                                              staffing).to_numpy()
     table["floor"] = table["unit_code"].map(floors or {}).astype(float)
