@@ -43,10 +43,16 @@ __all__ = [
     "Scenario",
     "Store",
     "StoreError",
+    "store_path",
 ]
 
-DEFAULT_STORE = Path(os.environ.get("CHILDPLAN_STORE",
-                                    Path.home() / ".childplan" / "childplan.gpkg"))
+DEFAULT_STORE = Path.home() / ".childplan" / "childplan.gpkg"
+
+
+def store_path() -> Path:
+    """Where the store lives: ``$CHILDPLAN_STORE`` if set (read at each call), else the default."""
+    env = os.environ.get("CHILDPLAN_STORE")
+    return Path(env) if env else DEFAULT_STORE
 
 _APPLICATION_ID = 0x47504B47  # "GPKG": what QGIS/GDAL look for
 _GPKG_VERSION = 10300  # GeoPackage 1.3
@@ -158,7 +164,7 @@ class Store:
     """
 
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path or DEFAULT_STORE)
+        self.path = Path(path or store_path())
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._con.execute("PRAGMA foreign_keys = ON")

@@ -68,6 +68,73 @@ T: dict[str, tuple[str, str]] = {
     "download": ("下载", "Download"),
     "errors": ("错误", "Errors"),
     "warnings": ("警告", "Warnings"),
+    # drowning risk (geo/hazards, geo/patrol, geo/maps_hazards, app_pages/hazards)
+    "hz_title": ("防溺水：危险水域与河长巡查", "Drowning risk: danger spots and river-chief patrols"),
+    "hz_segments": ("河段风险", "Segment risk"),
+    "hz_spots": ("危险点", "Danger spots"),
+    "hz_spot_id": ("危险点编号", "Spot id"),
+    "hz_rank": ("排名", "Rank"),
+    "hz_no": ("序号", "No."),
+    "hz_river": ("水体名称", "Water body"),
+    "hz_kind": ("水体类型", "Kind of water"),
+    "hz_village": ("村（社区）", "Village/community"),
+    "hz_village_code": ("村代码", "Village code"),
+    "hz_township": ("乡镇（街道）", "Township/street"),
+    "hz_township_code": ("乡镇代码", "Township code"),
+    "hz_lon": ("经度（WGS84）", "Longitude (WGS84)"),
+    "hz_lat": ("纬度（WGS84）", "Latitude (WGS84)"),
+    "hz_lon_gcj02": ("经度（GCJ-02，高德/腾讯地图）", "Longitude (GCJ-02, Amap/Tencent)"),
+    "hz_lat_gcj02": ("纬度（GCJ-02，高德/腾讯地图）", "Latitude (GCJ-02, Amap/Tencent)"),
+    "hz_wgs84": ("WGS84 经纬度", "WGS84 lon, lat"),
+    "hz_gcj02": ("GCJ-02 经纬度（手机地图）", "GCJ-02 lon, lat (phone maps)"),
+    "hz_children_exposed": ("周边常住儿童数", "Resident children nearby"),
+    "hz_left_behind_within": ("其中留守儿童", "of whom left-behind"),
+    "hz_difficulty_within": ("其中困境儿童", "of whom in difficulty"),
+    "hz_facilities_within": ("周边学校/幼儿园/儿童之家", "Schools/kindergartens/儿童之家 nearby"),
+    "hz_score": ("风险分值", "Risk score"),
+    "hz_chief": ("河长", "River chief"),
+    "hz_township_chief": ("乡镇级河长", "Township river chief"),
+    "hz_village_chief": ("村级河长", "Village river chief"),
+    "hz_four_ones": ("“四个一”状态", "'Four ones' status"),
+    "hz_four_ones_missing": ("缺少项", "Missing items"),
+    "hz_complete": ("齐全", "complete"),
+    "hz_missing": ("缺", "missing"),
+    "hz_flagged": ("待补齐", "to complete"),
+    "hz_never_checked": ("未检查", "never checked"),
+    "hz_last_inspection": ("最近检查日期", "Last inspection"),
+    "hz_checked_by": ("检查人（职务或编码）", "Checked by (role or code)"),
+    "warning_sign": ("警示牌", "warning sign"),
+    "life_buoy": ("救生圈", "life buoy"),
+    "rescue_rope": ("救生绳", "rescue rope"),
+    "rescue_pole": ("救生杆", "rescue pole"),
+    "hz_flood": ("汛期涉儿童机构周边水域排查清单", "Flood season: water near children's institutions"),
+    "hz_facility": ("机构", "Institution"),
+    "hz_facility_kind": ("机构类型", "Kind of institution"),
+    "hz_distance_m": ("距离（米）", "Distance (m)"),
+    "hz_direction": ("水体方位", "Direction of the water"),
+    "hz_patrol_title": ("河长巡查清单", "River-chief patrol list"),
+    "hz_patrol_note": ("请按序巡查各危险点，核对“四个一”（警示牌、救生圈、救生绳、救生杆），"
+                       "缺项及时补齐并记录检查日期与检查人。",
+                       "Patrol each danger spot in order, check the 'four ones' (warning sign, "
+                       "life buoy, rescue rope, rescue pole), replace what is missing and record "
+                       "the date and who checked."),
+    "hz_filter_township": ("乡镇（街道）", "Township/street"),
+    "hz_filter_chief": ("河长", "River chief"),
+    "hz_filter_kind": ("水体类型", "Kind of water"),
+    "hz_all": ("全部", "All"),
+    "hz_checklist": ("“四个一”检查记录", "'Four ones' checklist"),
+    "hz_checked_on": ("检查日期", "Checked on"),
+    "hz_note": ("备注", "Note"),
+    "hz_save": ("保存检查记录", "Save the check"),
+    "hz_saved": ("已保存", "Saved"),
+    "hz_history": ("历史记录", "History"),
+    "hz_no_spots": ("没有符合条件的危险点", "No danger spot matches the filters"),
+    "hz_segments_legend": ("河段风险分值", "Segment risk score"),
+    "hz_no_risk": ("周边无儿童", "No children nearby"),
+    "hz_spots_flagged": ("“四个一”缺项的危险点", "Danger spots missing 'four ones' items"),
+    "hz_spots_ok": ("“四个一”齐全", "'Four ones' complete"),
+    "hz_method": ("评分方法", "How segments are scored"),
+    "hz_safety_activities": ("每村每年安全知识活动", "Safety-knowledge activities per village per year"),
 }
 
 
@@ -100,3 +167,41 @@ def column_label(layer: str, column: str, lang: str = "zh") -> str:
     except KeyError:
         return column
     return c.zh if lang == "zh" else c.en
+
+#: Labels of the key figures scenarios are compared by.
+FIGURE_LABELS: dict[str, tuple[str, str]] = {
+    "villages": ("村（社区）数", "Villages"),
+    "resident_children": ("常住儿童", "Resident children"),
+    "left_behind": ("农村留守儿童", "Left-behind children"),
+    "difficulty": ("困境儿童", "Children in difficulty"),
+    "homes_existing": ("儿童之家：已有", "Homes: existing"),
+    "homes_reuse": ("儿童之家：改建", "Homes: reuse"),
+    "homes_new": ("儿童之家：新建", "Homes: new"),
+    "siting_cost_yuan": ("建设改造费用（元）", "Set-up cost (yuan)"),
+    "villages_covered_pct": ("覆盖村比例（%）", "Villages covered (%)"),
+    "mean_distance_m": ("平均服务距离（米）", "Mean distance (m)"),
+    "directors_required": ("儿童主任：需配", "Directors: required"),
+    "directors_assigned": ("儿童主任：已配", "Directors: assigned"),
+    "directors_to_recruit": ("儿童主任：待招募", "Directors: to recruit"),
+    "supervisors_assigned": ("儿童督导员：已配", "Supervisors: assigned"),
+    "budget_yuan": ("经费合计（元）", "Budget (yuan)"),
+    "funding_max_yuan": ("乡镇最高金额（元）", "Highest township amount (yuan)"),
+    "funding_min_yuan": ("乡镇最低金额（元）", "Lowest township amount (yuan)"),
+}
+
+#: Per-township measures a comparison can map.
+TOWNSHIP_MEASURES: dict[str, tuple[str, str]] = {
+    "funding": ("经费（元）", "Funding (yuan)"),
+    "directors_needed": ("需配儿童主任", "Directors required"),
+    "directors_assigned": ("已配儿童主任", "Directors assigned"),
+    "homes_open": ("儿童之家数", "Homes open"),
+    "homes_new": ("新建儿童之家", "New homes"),
+}
+
+
+def figure_label(key: str, lang: str = "zh") -> str:
+    """Label of a key figure or township measure."""
+    pair = FIGURE_LABELS.get(key) or TOWNSHIP_MEASURES.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]

@@ -1,0 +1,190 @@
+"""情景对比 / Scenarios: save what was planned, reopen it days later, compare 2–4 side by side."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from childplan import ui
+from childplan.store import Scenario, Store, StoreError
+from childplan.workflows import key_figures, township_summary
+from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, t
+from geo.maps_plans import build_choropleth_map
+from geo.offline import localise_map
+from geo.plan_exports import to_xlsx_bytes
+
+lang = ui.lang()
+zh = lang == "zh"
+key = ui.data_key()
+data = ui.county_for(key)
+st.title(f"{data.name} · {t('nav_scenarios', lang)}")
+
+
+def store() -> Store:
+    return Store()
+
+
+# --- save the current work -------------------------------------------------------------
+st.subheader("保存当前方案" if zh else "Save the current plan")
+staff = ui.last_result("staffing", key)
+fund = st.session_state.get("funding_done")
+fund = fund if fund and fund[0] == key else None
+siting = ui.last_result("siting", key)
+have = []
+if siting:
+    have.append("儿童之家选址" if zh else "siting")
+if staff:
+    have.append("人员配置" if zh else "staffing")
+if fund:
+    have.append("经费分配" if zh else "funding")
+st.caption(("将保存：政策参数调整 " + str(len(ui.overrides())) + " 项；结果：" + ("、".join(have) or "无"))
+           if zh else (f"Will save: {len(ui.overrides())} policy override(s); results: "
+                       + (", ".join(have) or "none")))
+with st.form("save_scenario"):
+    c1, c2 = st.columns([2, 3])
+    name = c1.text_input("方案名称" if zh else "Scenario name", max_chars=60)
+    note = c2.text_input("说明" if zh else "Note", max_chars=300)
+    submitted = st.form_submit_button("保存" if zh else "Save", type="primary")
+if submitted:
+    if not name.strip():
+        st.error("请填写方案名称" if zh else "Give the scenario a name")
+    else:
+        with st.status("正在保存…" if zh else "Saving…") as status:
+            tables: dict[str, pd.DataFrame] = {}
+            homes = assignments = None
+            plan = None
+            if siting:
+                res = ui.solve_siting(*siting)
+                homes, assignments = res["homes"], res["assignments"]
+                tables.update({"homes": homes, "assignments": assignments})
+            if staff:
+                plan, staff_tables = ui.solve_staffing(*staff)
+                tables.update({f"staffing_{k}": v for k, v in staff_tables.items()})
+            if fund:
+                tables["funding"] = fund[3]
+            tables["townships"] = township_summary(data, homes=homes, staffing=plan,
+                                                   funding=fund[3] if fund else None)
+            figures = key_figures(data, homes=homes, assignments=assignments, staffing=plan,
+                                  funding=fund[3] if fund else None)
+            with store() as stc:
+                saved = stc.save(Scenario(name=name.strip(), adcode=data.adcode,
+                                          county_name=data.name, data_source=ui.data_label(key),
+                                          overrides=ui.overrides(), note=note, tables=tables,
+                                          figures=figures))
+            status.update(label=(f"已保存“{saved.name}”（第 {saved.revision} 版）" if zh
+                                 else f"Saved '{saved.name}' (revision {saved.revision})"),
+                          state="complete")
+
+# --- saved scenarios -----------------------------------------------------------------------
+st.subheader("已保存的方案" if zh else "Saved scenarios")
+with store() as stc:
+    listing = stc.list()
+if listing.empty:
+    st.info("还没有保存的方案。" if zh else "No saved scenario yet.")
+else:
+    st.dataframe(listing, width="stretch", hide_index=True)
+    c1, c2, c3 = st.columns(3)
+    chosen = c1.selectbox("方案" if zh else "Scenario", listing["name"].tolist())
+    if c2.button("打开（载入其政策参数）" if zh else "Open (load its policy)"):
+        with store() as stc:
+            sc = stc.load(chosen)
+        ui.set_overrides(sc.overrides or {})
+        st.success("已载入政策参数；各页重新求解即得该方案" if zh else
+                    "Policy loaded; solve on each page to reproduce it")
+    with tempfile.TemporaryDirectory() as tmp:
+        with store() as stc:
+            f = stc.export(chosen, Path(tmp) / "scenario.gpkg")
+        c3.download_button("导出为单个文件" if zh else "Export as one file", f.read_bytes(),
+                           file_name=f"{chosen}.gpkg", mime="application/geopackage+sqlite3")
+up = st.file_uploader("导入方案文件（.gpkg）" if zh else "Import a scenario file (.gpkg)",
+                      type=["gpkg"])
+if up is not None and st.button("导入" if zh else "Import"):
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "in.gpkg"
+        p.write_bytes(up.getvalue())
+        try:
+            with store() as stc:
+                sc = stc.import_file(p, replace=False)
+            st.success(f"已导入“{sc.name}”" if zh else f"Imported '{sc.name}'")
+            st.rerun()
+        except StoreError as exc:
+            st.error(str(exc))
+
+# --- compare ---------------------------------------------------------------------------------
+st.subheader("对比（2–4 个方案）" if zh else "Compare (2–4 scenarios)")
+names = listing["name"].tolist() if not listing.empty else []
+picked = st.multiselect("选择方案" if zh else "Scenarios", names, max_selections=4,
+                        default=names[:2] if len(names) >= 2 else names)
+if len(picked) < 2:
+    st.info("至少选择两个方案。" if zh else "Pick at least two scenarios.")
+    st.stop()
+with store() as stc:
+    scs = [stc.load(n) for n in picked]
+order = list(FIGURE_LABELS)
+keys = sorted({k for sc in scs for k in (sc.figures or {})},
+              key=lambda k: (order.index(k) if k in order else len(order), k))
+fig_rows = []
+for k in keys:
+    row = {("指标" if zh else "figure"): figure_label(k, lang)}
+    for sc in scs:
+        row[sc.name] = (sc.figures or {}).get(k)
+    base = row[scs[0].name]
+    for sc in scs[1:]:
+        v = row[sc.name]
+        row[f"{sc.name} − {scs[0].name}"] = None if v is None or base is None else v - base
+    fig_rows.append(row)
+figures = pd.DataFrame(fig_rows)
+st.dataframe(figures, width="stretch", hide_index=True)
+
+same_county = len({sc.adcode for sc in scs}) == 1
+if not same_county:
+    st.warning("所选方案属于不同区县，只比较汇总指标。" if zh else
+               "The scenarios are for different counties: only key figures are compared.")
+    per_township = pd.DataFrame()
+else:
+    frames = []
+    for sc in scs:
+        tw = (sc.tables or {}).get("townships")
+        if tw is not None:
+            frames.append(tw.assign(scenario=sc.name))
+    per_township = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+if not per_township.empty:
+    measures = [m for m in TOWNSHIP_MEASURES if m in per_township.columns]
+    measure = st.selectbox("按乡镇对比的指标" if zh else "Per-township measure", measures,
+                           format_func=lambda m: figure_label(m, lang)) if measures else None
+    if measure:
+        wide = per_township.pivot_table(index=["township_code", "name"], columns="scenario",
+                                        values=measure, aggfunc="first").reset_index()
+        for sc in scs[1:]:
+            if sc.name in wide and scs[0].name in wide:
+                wide[f"{sc.name} − {scs[0].name}"] = wide[sc.name] - wide[scs[0].name]
+        st.dataframe(wide, width="stretch", hide_index=True)
+        if scs[0].adcode == data.adcode:
+            cols = st.columns(len(scs))
+            for col, sc in zip(cols, scs, strict=True):
+                with col:
+                    st.caption(sc.name)
+                    vals = wide.set_index("township_code")[sc.name] if sc.name in wide else None
+                    if vals is not None:
+                        m = build_choropleth_map(data, vals, title=figure_label(measure, lang),
+                                                 lang=lang)
+                        localise_map(m)
+                        st_folium(m, height=320, use_container_width=True, returned_objects=[],
+                                  key=f"cmp_{sc.name}_{measure}_{lang}")
+            diff_col = f"{scs[1].name} − {scs[0].name}"
+            if diff_col in wide:
+                st.caption(("差异：" if zh else "Difference: ") + diff_col)
+                m = build_choropleth_map(data, wide.set_index("township_code")[diff_col],
+                                         title=diff_col, lang=lang, diverging=True)
+                localise_map(m)
+                st_folium(m, height=380, use_container_width=True, returned_objects=[],
+                          key=f"diff_{'_'.join(picked)}_{measure}_{lang}")
+        else:
+            st.info("地图只在当前区县与方案区县相同时显示。" if zh else
+                    "Maps show when the county in use is the scenarios' county.")
+        st.download_button("下载对比 XLSX" if zh else "Download comparison XLSX",
+                           to_xlsx_bytes({"figures": figures, "townships": wide}),
+                           file_name="scenario_comparison.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
