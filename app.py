@@ -18,6 +18,8 @@ lang = ui.sidebar()
 pages = [
     st.Page("app_pages/map.py", title=t("nav_map", lang), icon=":material/map:", url_path="map",
             default=True),
+    st.Page("app_pages/siting.py", title=t("nav_siting", lang), icon=":material/home_work:",
+            url_path="siting"),
     st.Page("app_pages/staffing.py", title=t("nav_staffing", lang), icon=":material/groups:",
             url_path="staffing"),
     st.Page("app_pages/funding.py", title=t("nav_funding", lang), icon=":material/payments:",

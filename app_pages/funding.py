@@ -58,24 +58,32 @@ with st.expander("权重与倾斜系数" if zh else "Weights and tilts"):
         "每个救助保护/福利机构折算的服务对象数" if zh else "Target-equivalents per institution",
         0.0, 10_000.0, float(pol.institution_weight))))
 
+siting_done = ui.last_result("siting", key)
 staff_done = ui.last_result("staffing", key)
-use_staff = st.checkbox(
+c1, c2 = st.columns(2)
+use_siting = c1.checkbox(
+    "先安排儿童之家建设改造费用（专项，取自选址页最近一次求解）" if zh
+    else "Earmark the homes' set-up cost first (last siting solve)",
+    value=False, disabled=siting_done is None)
+use_staff = c2.checkbox(
     "先安排儿童主任补助（专项，取自人员配置页最近一次求解）" if zh
-    else "Earmark director subsidies first (from the last staffing solve)",
+    else "Earmark director subsidies first (last staffing solve)",
     value=False, disabled=staff_done is None)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def allocate(data_key: tuple, overrides_json: str, budget: int, staffing_done):
+def allocate(data_key: tuple, overrides_json: str, budget: int, siting_done, staffing_done):
     county = ui.county_for(data_key)
     policy = ui.policy_from_json(overrides_json)
+    homes = ui.solve_siting(*siting_done)["homes"] if siting_done else None
     staffing = ui.solve_staffing(*staffing_done)[0] if staffing_done else None
-    units = township_units(county, policy, staffing=staffing)
+    units = township_units(county, policy, homes=homes, staffing=staffing)
     return units, run_funding(units, budget, policy), funding_tilt_path(units, budget, policy)
 
 
 try:
     units, plan, path = allocate(key, ui.overrides_key(), budget,
+                                 siting_done if use_siting else None,
                                  staff_done if use_staff else None)
 except FundingInfeasible as exc:
     st.error(str(exc))

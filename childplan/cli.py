@@ -3,6 +3,7 @@
 Subcommands
 -----------
 validate   check a county's files and print the bilingual report (exit 0 clean / 1 errors)
+site       site shared 儿童之家; write homes.csv, assignments.csv and a GeoPackage
 staff      assign child directors and supervisors; write staffing/recruit/training CSVs
 fund       split a budget across townships (or counties); write funding.csv/xlsx, tilt plot
 scenario   list | show | export | import saved scenarios
@@ -82,6 +83,42 @@ def _require_ok(data) -> bool:
     _print(data.report.render("both"))
     _print("数据有错误，未生成方案 / the data has errors: no plan was made")
     return False
+
+
+def cmd_site(args) -> int:
+    """Site shared 儿童之家; write homes.csv, assignments.csv and siting.gpkg."""
+    from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, run_siting, siting_layers
+    from geo.plan_exports import write_csv, write_gpkg
+    from optimization.siting import SitingInfeasible, SitingNotSolved
+
+    data = _load(args)
+    if not _require_ok(data):
+        return 1
+    locked = dict(item.split("=", 1) for item in (args.lock or []))
+    try:
+        res = run_siting(data, _policy(args), solver=args.solver,
+                         must_open=args.must_open or (), never_open=args.never_open or (),
+                         locked=locked, time_limit_s=args.time_limit)
+    except SitingInfeasible as exc:
+        _print(str(exc))
+        return 1
+    except SitingNotSolved as exc:
+        _print(str(exc))
+        return 1
+    out = _out(args)
+    write_csv(res["homes"][HOMES_COLUMNS], out / "homes.csv")
+    write_csv(res["assignments"][ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    write_gpkg(siting_layers(res), out / "siting.gpkg")
+    plan = res["plan"]
+    s = plan.stats
+    counts = res["homes"]["status"].value_counts().to_dict()
+    _print(f"homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
+           f"uncovered {len(plan.uncovered)}; mean distance {plan.mean_distance_m:,.0f} m")
+    _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
+           f"{s.best_bound:,.2f}, gap {s.gap:.4%}, {s.seconds:.2f} s, {s.variables} variables, "
+           f"{s.constraints} constraints, {s.components} components")
+    _print(f"written to {out}")
+    return 0 if s.status in ("optimal", "time_limit") else 1
 
 
 def cmd_staff(args) -> int:
@@ -241,6 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--overrides", default=None, help="a TOML file of policy overrides")
         p.add_argument("--solver", default="cbc", choices=("cbc", "highs"))
         p.add_argument("--lang", default="zh", choices=("zh", "en"))
+
+    p = sub.add_parser("site", help="site shared 儿童之家 (homes.csv, assignments.csv, siting.gpkg)")
+    plan_args(p)
+    p.add_argument("--must-open", action="append", help="a site id that must open (repeatable)")
+    p.add_argument("--never-open", action="append", help="a site id that must not open")
+    p.add_argument("--lock", action="append", metavar="VILLAGE=SITE",
+                   help="assign a village to a site (repeatable)")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds (default: policy)")
+    p.set_defaults(func=cmd_site)
 
     p = sub.add_parser("staff", help="assign child directors and supervisors")
     plan_args(p)

@@ -210,3 +210,16 @@ def last_result(kind: str, key: tuple | None = None):
     if not done or done[0] != (key or data_key()):
         return None
     return done
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def solve_siting(data_key: tuple, overrides_json: str, solver: str, options_json: str = "{}"):
+    """Siting result (dict of plan and tables) for (county, overrides, solver, options)."""
+    import json
+
+    from childplan.workflows import run_siting
+
+    opts = json.loads(options_json)
+    return run_siting(county_for(data_key), policy_from_json(overrides_json), solver=solver,
+                      must_open=opts.get("must_open", ()), never_open=opts.get("never_open", ()),
+                      locked=opts.get("locked", {}))

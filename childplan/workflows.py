@@ -206,3 +206,83 @@ def key_figures(data: CountyData, *, homes: pd.DataFrame | None = None,
         fig["funding_max_yuan"] = float(funding["amount"].max())
         fig["funding_min_yuan"] = float(funding["amount"].min())
     return fig
+
+
+# --- siting ------------------------------------------------------------------------------
+
+#: homes.csv and assignments.csv columns (issue 4).
+HOMES_COLUMNS = ["home_id", "kind", "status", "lon", "lat", "children_served", "capacity"]
+ASSIGNMENT_COLUMNS = ["village_code", "resident_children", "home_id", "distance_m", "own_home"]
+
+
+def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
+               must_open: Sequence[str] = (), never_open: Sequence[str] = (),
+               locked: dict[str, str] | None = None, allow_uncovered: bool = False,
+               time_limit_s: float | None = None) -> dict:
+    """Site shared 儿童之家 for a county (raises DataError, SitingInfeasible).
+
+    Returns a dict: ``plan`` (the :class:`~optimization.siting.SitingPlan`), ``homes`` and
+    ``assignments`` (the plan's tables with coordinates and names), ``sites`` (all candidates),
+    ``pairs`` (the feasible village–site pairs with the bridge used).
+    """
+    from geo.siting_inputs import siting_inputs
+    from optimization.siting import build_siting_problem, solve_siting
+
+    data.require_ok()
+    v, sites, pairs = siting_inputs(data.villages, data.facilities, policy.siting,
+                                    waterways=data.waterways, crossings=data.crossings)
+    problem = build_siting_problem(v, sites, pairs, policy.siting, must_open=tuple(must_open),
+                                   never_open=tuple(never_open), locked=dict(locked or {}),
+                                   allow_uncovered=allow_uncovered)
+    plan = solve_siting(problem, solver, time_limit_s=time_limit_s)
+    names = data.villages.set_index("village_code")["name"]
+    fac_names = data.facilities.set_index("facility_id")["name"] if len(data.facilities) else {}
+    homes = plan.homes.copy()
+    homes["name"] = [fac_names.get(h, "") if hasattr(fac_names, "get") else ""
+                     for h in homes["home_id"]]
+    homes["name"] = homes["name"].where(homes["name"] != "",
+                                        homes["village_code"].map(names).fillna("") + "（新建）")
+    homes["cost"] = homes["cost_yuan"]
+    for c in ("children_served", "capacity", "villages_served", "left_behind_served",
+              "difficulty_served"):
+        if c in homes.columns:
+            homes[c] = homes[c].fillna(0).round().astype(int)
+    for c in ("max_distance_m", "mean_distance_m"):
+        if c in homes.columns:
+            homes[c] = homes[c].round(1)
+    pts = village_points(data).set_index("village_code")
+    a = plan.assignments.copy()
+    for c in ("resident_children", "left_behind", "difficulty"):
+        if c in a.columns:
+            a[c] = a[c].fillna(0).round().astype(int)
+    a["distance_m"] = a["distance_m"].round(1)
+    a["name"] = a["village_code"].map(names)
+    a["lon"] = a["village_code"].map(pts["lon"])
+    a["lat"] = a["village_code"].map(pts["lat"])
+    h = homes.set_index("home_id")
+    a["home_lon"] = a["home_id"].map(h["lon"])
+    a["home_lat"] = a["home_id"].map(h["lat"])
+    via = pairs.set_index(["village_code", "site_id"])["via"] if "via" in pairs.columns else None
+    if via is not None:
+        a["via"] = [via.get((vc, hid), "") if isinstance(hid, str) else ""
+                    for vc, hid in zip(a["village_code"], a["home_id"], strict=True)]
+    return {"plan": plan, "homes": homes, "assignments": a, "sites": sites, "pairs": pairs}
+
+
+def siting_layers(result: dict) -> dict:
+    """GeoDataFrames for the GeoPackage: homes (points), villages (points), links (lines)."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    homes = result["homes"]
+    a = result["assignments"]
+    hg = gpd.GeoDataFrame(homes.drop(columns=["cost"], errors="ignore"),
+                          geometry=gpd.points_from_xy(homes["lon"], homes["lat"]), crs=4326)
+    vg = gpd.GeoDataFrame(a, geometry=gpd.points_from_xy(a["lon"], a["lat"]), crs=4326)
+    linked = a[a["home_id"].notna() & a["home_lon"].notna()]
+    lines = gpd.GeoDataFrame(
+        linked[["village_code", "home_id", "distance_m", "own_home"]].copy(),
+        geometry=[LineString([(x0, y0), (x1, y1)]) for x0, y0, x1, y1 in zip(
+            linked["lon"], linked["lat"], linked["home_lon"], linked["home_lat"], strict=True)],
+        crs=4326)
+    return {"homes": hg, "assignments": vg, "links": lines}

@@ -88,6 +88,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; a shared export folder needs more
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
@@ -114,7 +117,7 @@ _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_names(names) -> list[str]:
-    """Valid, unique Excel sheet names (no ``[]:*?/\\``, at most 31 characters), in order."""
+    r"""Valid, unique Excel sheet names (no ``[]:*?/\``, at most 31 characters), in order."""
     out: list[str] = []
     used: set[str] = set()
     for name in names:

@@ -15,7 +15,7 @@ import pandas as pd
 from geo.i18n import t
 from geo.maps import _dot, _features, _round_coords, add_legend, base_map, class_breaks
 
-__all__ = ["build_choropleth_map", "build_staffing_map", "county_backdrop"]
+__all__ = ["build_choropleth_map", "build_siting_map", "build_staffing_map", "county_backdrop"]
 
 _GAP = "#d7263d"
 _OK = ["#d9f0d3", "#a6dba0", "#5aae61", "#1b7837"]  # hours classes, light to dark green
@@ -147,5 +147,71 @@ def build_choropleth_map(data, values: pd.Series, *, title: str, lang: str = "zh
                       "border:1px solid #666'></span>",
                       f"{fmt.format(edges[i])} – {fmt.format(edges[i + 1])}"))
     add_legend(m, [(title, items)], lang=lang, synthetic=syn or _synthetic(data.townships),
+               bounds=_bounds(data))
+    return m
+
+
+_HOME_COLOURS = {"existing": "#1b7837", "reuse": "#2166ac", "new": "#d7263d"}
+
+
+def build_siting_map(data, homes: pd.DataFrame, assignments: pd.DataFrame, *, lang: str = "zh",
+                     tiles: str | None = None) -> folium.Map:
+    """Homes by status (existing / reuse / new), assignment lines, uncovered villages.
+
+    ``homes`` and ``assignments`` are what :func:`childplan.workflows.run_siting` returns.
+    """
+    zh = lang == "zh"
+    m, syn = county_backdrop(data, lang=lang, tiles=tiles)
+    a = assignments
+    links = folium.FeatureGroup(name="服务关系" if zh else "Assignments")
+    linked = a[a["home_id"].notna() & a["home_lon"].notna() & ~a["own_home"].astype(bool)]
+    for r in linked.itertuples(index=False):
+        folium.PolyLine([[r.lat, r.lon], [r.home_lat, r.home_lon]], color="#555", weight=1.2,
+                        opacity=0.7, dash_array="4 3").add_to(links)
+    links.add_to(m)
+    vg = folium.FeatureGroup(name=t("villages", lang))
+    uncovered = a[a["home_id"].isna() | (a["home_id"].astype(str) == "")]
+    for r in a.itertuples(index=False):
+        own = bool(r.own_home)
+        miss = r.village_code in set(uncovered["village_code"])
+        folium.CircleMarker(
+            [r.lat, r.lon], radius=3 if not miss else 6,
+            color="#000" if miss else "#444", weight=2 if miss else 0.8, fill=True,
+            fill_color="#ffffff" if own else ("#000000" if miss else "#bbbbbb"), fill_opacity=1,
+            tooltip=(f"{r.name} {r.village_code}<br>"
+                     + (f"常住儿童 {r.resident_children}；" if zh else
+                        f"{r.resident_children} children; ")
+                     + (("未覆盖" if zh else "not covered") if miss else
+                        (("自有儿童之家" if zh else "own home") if own else
+                         (f"共建之家距离 {r.distance_m:.0f} 米" if zh else
+                          f"shared home {r.distance_m:.0f} m away")))),
+        ).add_to(vg)
+    vg.add_to(m)
+    hg = folium.FeatureGroup(name="儿童之家" if zh else "Children's homes")
+    cmax = max(float(homes["children_served"].max()) if len(homes) else 1.0, 1.0)
+    status_zh = {"existing": "已有", "reuse": "改建（利用现有设施）", "new": "新建"}
+    for r in homes.itertuples(index=False):
+        radius = 5 + 9 * math.sqrt(float(r.children_served or 0) / cmax)
+        folium.CircleMarker(
+            [r.lat, r.lon], radius=radius, color="#fff", weight=2, fill=True,
+            fill_color=_HOME_COLOURS.get(r.status, "#777"), fill_opacity=0.95,
+            tooltip=(f"{r.name}<br>{status_zh.get(r.status, r.status) if zh else r.status} · "
+                     + (f"服务 {int(r.villages_served)} 个村、{int(r.children_served)} 名儿童"
+                        if zh else f"{int(r.villages_served)} villages, "
+                        f"{int(r.children_served)} children")),
+        ).add_to(hg)
+    hg.add_to(m)
+    items = [(_dot(_HOME_COLOURS["existing"], 11, "#fff"), "已有儿童之家" if zh else "existing home"),
+             (_dot(_HOME_COLOURS["reuse"], 11, "#fff"),
+              "利用现有设施改建" if zh else "reuse of a facility"),
+             (_dot(_HOME_COLOURS["new"], 11, "#fff"), "新建" if zh else "new build"),
+             (_dot("#ffffff", 7), "有自有儿童之家的村" if zh else "village with its own home"),
+             (_dot("#bbbbbb", 7), "共建共享的村" if zh else "village sharing a home"),
+             (_dot("#000000", 9), "未覆盖的村" if zh else "village not covered"),
+             ("<span style='display:inline-block;width:18px;border-top:2px dashed #555;"
+              "vertical-align:middle'></span>", "服务关系" if zh else "served by")]
+    folium.LayerControl(collapsed=True).add_to(m)
+    add_legend(m, [("儿童之家选址" if zh else "Children's homes", items)], lang=lang,
+               synthetic=syn or _synthetic(data.villages) or _synthetic(data.facilities),
                bounds=_bounds(data))
     return m

@@ -231,13 +231,15 @@ def _draw_map(ax, data, chief_spots: gpd.GeoDataFrame, segments: gpd.GeoDataFram
         seg.to_crs(crs).plot(ax=ax, color=_RISK, linewidth=3.0, zorder=5)
     for k, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
         ax.annotate(str(k), (x, y), ha="center", va="center", fontsize=7, color="white",
-                    fontweight="bold", zorder=7,
+                    zorder=7,
                     bbox={"boxstyle": "circle,pad=0.25", "fc": _RISK, "ec": "white", "lw": 0.8})
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     # scale bar and north arrow
     sb = _nice_scale(x1 - x0)
     bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
@@ -247,16 +249,17 @@ def _draw_map(ax, data, chief_spots: gpd.GeoDataFrame, segments: gpd.GeoDataFram
             zorder=8)
     nx, ny = x1 - 0.05 * (x1 - x0), y1 - 0.12 * (y1 - y0)
     ax.annotate(t("north", lang), xy=(nx, ny + 0.08 * (y1 - y0)), xytext=(nx, ny),
-                ha="center", va="top", fontsize=8, fontweight="bold",
+                ha="center", va="top", fontsize=8,
                 arrowprops={"arrowstyle": "-|>", "color": "#111", "lw": 1.2}, zorder=8)
 
 
 def _pdf_rows(table: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
     cols = list(table.columns)
     k = {key: cols[i] for i, key in enumerate(_PATROL_COLUMNS)}
-    head = [t("hz_no", lang), t("hz_spot_id", lang), t("hz_river", lang), t("hz_village", lang),
-            t("hz_wgs84", lang), t("hz_gcj02", lang), t("hz_children_exposed", lang),
-            t("hz_four_ones", lang), t("hz_last_inspection", lang)]
+    head = (["序号", "危险点编号", "水体", "村（社区）", "WGS84\n经度, 纬度", "GCJ-02（手机地图）\n经度, 纬度",
+             "周边\n儿童", "“四个一”", "最近检查"] if lang == "zh" else
+            ["No.", "Spot id", "Water", "Village", "WGS84\nlon, lat", "GCJ-02 (phone maps)\nlon, lat",
+             "Children\nnearby", "Four ones", "Last check"])
     rows = []
     for n, r in enumerate(table.itertuples(index=False), start=1):
         d = dict(zip(cols, r, strict=True))
@@ -284,9 +287,7 @@ def _draw_table(ax, head, rows, lang: str) -> None:
         cell.set_edgecolor("#888")
         if r == 0:
             cell.set_facecolor("#eef2f6")
-            cell.get_text().set_fontweight("bold")
-            cell.get_text().set_wrap(True)
-            cell.set_height(cell.get_height() * 1.6)
+            cell.set_height(cell.get_height() * 1.8)
 
 
 def write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, path: str | Path, *,
@@ -302,12 +303,44 @@ def write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, path: str | Pat
     -------
     Path
     """
+    import matplotlib
+
+    with matplotlib.rc_context(_pdf_font_rc()):
+        return _write_patrol_pdf(data, analysis, chief, path, lang=lang, four_ones=four_ones,
+                                 buffer_m=buffer_m, today=today)
+
+
+def _pdf_font_rc() -> dict:
+    """Matplotlib settings that draw every PDF text with the CJK font file (one face).
+
+    The font is registered by path (:func:`geo.fonts.use_cjk_font`); of a Noto CJK
+    collection the Simplified-Chinese face is chosen (face 0 is the Japanese one, whose
+    glyphs differ for some characters). One regular face only: each embedded face costs
+    about a second of font subsetting per PDF.
+    """
+    from matplotlib import font_manager
+
+    from geo.fonts import cjk_font_path, use_cjk_font
+
+    name = use_cjk_font()
+    path = cjk_font_path()
+    if path is not None:
+        faces = {f.name for f in font_manager.fontManager.ttflist if f.fname == str(path)}
+        for pick in ("Noto Sans CJK SC", "Source Han Sans SC"):
+            if pick in faces:
+                name = pick
+                break
+    rc = {"pdf.fonttype": 3, "axes.unicode_minus": False}
+    if name:
+        rc |= {"font.family": "sans-serif", "font.sans-serif": [name, "DejaVu Sans"]}
+    return rc
+
+
+def _write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, path, *, lang, four_ones,
+                      buffer_m, today) -> Path:
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
-    from geo.fonts import use_cjk_font
-
-    use_cjk_font()
     spots = _with_status(analysis.spots, four_ones)
     mine = spots[spots["chief"].astype(str) == str(chief)].sort_values("rank")
     if not len(mine):
@@ -326,7 +359,7 @@ def write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, path: str | Pat
         for p, chunk in enumerate(chunks, start=1):
             fig = Figure(figsize=(8.27, 11.69))
             fig.text(0.06, 0.955, f"{t('hz_patrol_title', lang)} · {chief}", fontsize=15,
-                     fontweight="bold", va="top")
+                     va="top")
             sub = (f"{data.name}（{data.adcode}） {tw} · {t('hz_spots', lang)} {len(mine)} · "
                    f"{t('hz_spots_flagged', lang)} {flagged} · {today}") if lang == "zh" else (
                    f"{data.name} ({data.adcode}) {tw} · {t('hz_spots', lang)}: {len(mine)} · "
@@ -335,7 +368,7 @@ def write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, path: str | Pat
             if synthetic:
                 fig.text(0.94, 0.955, t("synthetic_mark", "zh") + ("" if lang == "zh" else
                                                                   " · synthetic data"),
-                         fontsize=10, fontweight="bold", color="#7a5b00", ha="right", va="top",
+                         fontsize=10, color="#7a5b00", ha="right", va="top",
                          bbox={"fc": "#fff3cd", "ec": "#e0c060", "boxstyle": "round,pad=0.3"})
             if p == 1:
                 ax = fig.add_axes((0.06, 0.50, 0.88, 0.40))

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from childplan.store import Store
 from tests.conftest import REPO
 
-PAGES = ["app_pages/map.py", "app_pages/staffing.py", "app_pages/funding.py",
+PAGES = ["app_pages/map.py", "app_pages/siting.py", "app_pages/staffing.py", "app_pages/funding.py",
          "app_pages/scenarios.py", "app_pages/data.py"]
 
 
@@ -50,7 +50,7 @@ def test_staffing_solve_then_funding_earmarks(app):
     app.switch_page("app_pages/funding.py").run()
     total = {m.label: m.value for m in app.metric}["合计（元）"]
     assert total == "5,000,000"
-    box = app.checkbox[0]
+    box = next(c for c in app.checkbox if "儿童主任补助" in c.label)
     assert not box.disabled
     box.check().run()
     earmarked = {m.label: m.value for m in app.metric}["专项（元）"]
@@ -81,3 +81,23 @@ def test_save_two_scenarios_and_compare(app, tmp_path):
     comparison = next(f for f in frames if "加大倾斜 − 基准" in f.columns or
                       "基准 − 加大倾斜" in f.columns)
     assert len(comparison) >= 5
+
+
+def test_siting_solve_and_its_cost_is_earmarked(app):
+    from childplan.workflows import run_siting
+    from geo.layers import load_demo
+    from optimization.policy import load_policy
+
+    app.switch_page("app_pages/siting.py").run()
+    app.button[0].click().run()
+    assert not errors(app)
+    metrics = {m.label: m.value for m in app.metric}
+    expected = run_siting(load_demo("500109"), load_policy())
+    counts = expected["homes"]["status"].value_counts()
+    assert metrics["已有"] == str(counts.get("existing", 0))
+    assert metrics["改建"] == str(counts.get("reuse", 0))
+    assert metrics["覆盖村比例"] == "100.0%"
+    app.switch_page("app_pages/funding.py").run()
+    next(c for c in app.checkbox if "建设改造费用" in c.label).check().run()
+    earmarked = {m.label: m.value for m in app.metric}["专项（元）"]
+    assert earmarked == f"{int(expected['plan'].total_cost_yuan):,}"

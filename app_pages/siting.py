@@ -1,0 +1,159 @@
+"""儿童之家选址 / Children's homes: own homes for large villages, shared ones for the rest."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from childplan import ui
+from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, siting_layers
+from geo.i18n import facility_label, t
+from geo.maps_plans import build_siting_map
+from geo.offline import localise_map
+from geo.plan_exports import to_xlsx_bytes, write_gpkg
+from geo.report import DataError
+from optimization.siting import SitingInfeasible, SitingNotSolved
+
+lang = ui.lang()
+zh = lang == "zh"
+key = ui.data_key()
+data = ui.county_for(key)
+st.title(f"{data.name} · {t('nav_siting', lang)}")
+st.caption("004 二(一)：常住儿童 100 人以上的村应设立儿童之家，不足 100 人的村可联合建立区域性儿童之家，"
+           "依托村（社区）民政工作站或村小、幼儿园，充分利用学校少年宫、妇女之家、农家书屋，避免重复建设。"
+           if zh else "004 二(一): villages with 100+ children should have their own home; smaller "
+           "villages may share a regional one hosted by a service station, school or kindergarten, "
+           "reusing youth palaces, women's homes and libraries rather than building twice.")
+
+pol = ui.policy().siting
+with st.expander("规则与参数" if zh else "Rules and parameters", expanded=False):
+    c1, c2, c3, c4 = st.columns(4)
+    ui.override("siting.own_home_threshold", int(c1.number_input(
+        "单独设立的儿童数门槛（004 二(一)）" if zh else "Own-home threshold (children)", 1, 2000,
+        int(pol.own_home_threshold))))
+    ui.override("siting.travel_cap_m", float(c2.number_input(
+        "最大服务距离（米）" if zh else "Travel cap (m)", 200.0, 20000.0,
+        float(pol.travel_cap_m), step=250.0)))
+    ui.override("siting.default_capacity", int(c3.number_input(
+        "共建之家容量（0=不限）" if zh else "Capacity per home (0 = none)", 0, 5000,
+        int(pol.default_capacity), step=10)))
+    ui.override("siting.max_new_homes", int(c4.number_input(
+        "共建之家数量上限（-1=不限）" if zh else "Most shared homes (-1 = no budget)", -1, 5000,
+        int(pol.max_new_homes))))
+    c1, c2, c3 = st.columns(3)
+    ui.override("siting.stay_within_township", bool(c1.checkbox(
+        "只服务本乡镇的村" if zh else "Within the township only", pol.stay_within_township)))
+    ui.override("siting.rivers_are_barriers", bool(c2.checkbox(
+        "河流为阻隔（经桥梁通过）" if zh else "Rivers are barriers (cross at bridges)",
+        pol.rivers_are_barriers)))
+    ui.override("siting.allow_new_build", bool(c3.checkbox(
+        "允许在村委会驻地新建" if zh else "Allow new builds", pol.allow_new_build)))
+    st.markdown("**建设（改造）成本，元** " if zh else "**Set-up cost by host kind, yuan**")
+    costs = dict(pol.cost_yuan)
+    cols = st.columns(4)
+    for i, k in enumerate(costs):
+        label = ("新建" if zh else "new build") if k == "new_build" else facility_label(k, lang)
+        costs[k] = float(cols[i % 4].number_input(label, 0.0, 5_000_000.0, float(costs[k]),
+                                                  step=5000.0, key=f"cost_{k}"))
+    ui.override("siting.cost_yuan", costs)
+
+candidates = data.facilities[data.facilities["kind"].isin(pol.host_kinds)]
+labels = dict(zip(candidates["facility_id"], candidates["name"], strict=True))
+with st.expander("必选、排除与锁定" if zh else "Must-open, never-open and locked", expanded=False):
+    must = st.multiselect("必须开设的场所" if zh else "Must open", list(labels),
+                          format_func=lambda k: labels.get(k, k))
+    never = st.multiselect("不得开设的场所" if zh else "Never open", list(labels),
+                           format_func=lambda k: labels.get(k, k))
+    locks = st.data_editor(pd.DataFrame({"village_code": pd.Series(dtype=str),
+                                         "site_id": pd.Series(dtype=str)}),
+                           num_rows="dynamic", key="siting_locks")
+locked = {str(r.village_code): str(r.site_id) for r in locks.dropna().itertuples(index=False)
+          if str(r.village_code).strip() and str(r.site_id).strip()}
+options = json.dumps({"must_open": must, "never_open": never, "locked": locked},
+                     sort_keys=True, ensure_ascii=False)
+solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True)
+want = (key, ui.overrides_key(), solver, options)
+if st.button("求解选址方案" if zh else "Solve siting", type="primary"):
+    with st.status("正在求解…" if zh else "Solving…", expanded=True) as status:
+        st.write("构建候选场所与可达村对…" if zh else "Building candidates and reachable pairs…")
+        try:
+            ui.solve_siting(*want)
+            st.session_state["siting_done"] = want
+            status.update(label="完成" if zh else "Done", state="complete", expanded=False)
+        except SitingInfeasible as exc:
+            status.update(label="无可行方案" if zh else "No feasible plan", state="error")
+            st.error(str(exc))
+        except DataError as exc:
+            status.update(label="数据有错误" if zh else "The data has errors", state="error")
+            st.error(exc.report.summary(lang))
+        except SitingNotSolved as exc:
+            status.update(label=str(exc)[:200], state="error")
+
+done = ui.last_result("siting", key)
+if not done:
+    st.info("设置参数后点击“求解选址方案”。" if zh else "Set the parameters and click 'Solve siting'.")
+    st.stop()
+if done != want:
+    st.warning("参数已更改：下方是上次求解的结果，点击求解以更新。" if zh
+               else "Parameters changed: below is the last result; solve again to update.")
+res = ui.solve_siting(*done)
+plan, homes, assignments = res["plan"], res["homes"], res["assignments"]
+s = plan.stats
+cols = st.columns(6)
+counts = homes["status"].value_counts()
+cols[0].metric("已有" if zh else "Existing", int(counts.get("existing", 0)))
+cols[1].metric("改建" if zh else "Reuse", int(counts.get("reuse", 0)))
+cols[2].metric("新建" if zh else "New", int(counts.get("new", 0)))
+cols[3].metric("费用（元）" if zh else "Cost (yuan)", f"{plan.total_cost_yuan:,.0f}")
+covered = assignments["home_id"].notna().mean() * 100
+cols[4].metric("覆盖村比例" if zh else "Villages covered", f"{covered:.1f}%")
+cols[5].metric("平均距离（米）" if zh else "Mean distance (m)", f"{plan.mean_distance_m:,.0f}")
+st.caption((f"求解：{s.solver} · 状态 {s.status} · 目标值 {s.objective:,.1f} · 下界 {s.best_bound:,.1f} · "
+            f"间隙 {s.gap:.2%} · {s.seconds:.2f} 秒 · 变量 {s.variables:,} · 约束 {s.constraints:,} · "
+            f"分块 {s.components}") if zh else
+           (f"solver {s.solver} · status {s.status} · objective {s.objective:,.1f} · bound "
+            f"{s.best_bound:,.1f} · gap {s.gap:.2%} · {s.seconds:.2f} s · {s.variables:,} variables"
+            f" · {s.constraints:,} constraints · {s.components} components"))
+if len(plan.uncovered):
+    st.error(("未覆盖的村：" if zh else "Villages not covered: ") + "、".join(plan.uncovered))
+
+m = build_siting_map(data, homes, assignments, lang=lang)
+localise_map(m)
+st_folium(m, height=560, use_container_width=True, returned_objects=[],
+          key="siting_map_" + str(abs(hash(done[1:])) % 10**10) + data.adcode + lang)
+
+table = homes[["home_id", "name", "kind", "status", "villages_served", "children_served",
+               "left_behind_served", "difficulty_served", "max_distance_m", "mean_distance_m",
+               "capacity", "capacity_use", "cost_yuan"]].copy()
+if zh:
+    table = table.rename(columns={
+        "home_id": "编号", "name": "名称", "kind": "承载场所", "status": "状态",
+        "villages_served": "服务村数", "children_served": "服务儿童", "left_behind_served": "其中留守",
+        "difficulty_served": "其中困境", "max_distance_m": "最远距离（米）",
+        "mean_distance_m": "平均距离（米）", "capacity": "容量", "capacity_use": "容量使用率",
+        "cost_yuan": "费用（元）"})
+st.dataframe(table, width="stretch", hide_index=True)
+
+c1, c2 = st.columns(2)
+c1.download_button("下载 XLSX" if zh else "Download XLSX",
+                   to_xlsx_bytes({"homes": homes[HOMES_COLUMNS + ["name", "cost_yuan",
+                                                                 "villages_served"]],
+                                  "assignments": assignments[ASSIGNMENT_COLUMNS + ["name", "via"]]}),
+                   file_name=f"siting_{data.adcode}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def gpkg_bytes(done_key):
+    import tempfile
+    from pathlib import Path
+
+    result = ui.solve_siting(*done_key)
+    with tempfile.TemporaryDirectory() as tmp:
+        p = write_gpkg(siting_layers(result), Path(tmp) / "siting.gpkg")
+        return p.read_bytes()
+
+
+c2.download_button("下载 GeoPackage" if zh else "Download GeoPackage", gpkg_bytes(done),
+                   file_name=f"siting_{data.adcode}.gpkg", mime="application/geopackage+sqlite3")
