@@ -112,7 +112,7 @@ class FundingPlan:
 
     def amounts(self) -> dict[str, int]:
         """unit_code -> yuan."""
-        return dict(zip(self.table["unit_code"], self.table["amount"].astype(int)))
+        return dict(zip(self.table["unit_code"], self.table["amount"].astype(int), strict=True))
 
 
 def unit_needs(table: pd.DataFrame, policy) -> np.ndarray:
@@ -352,7 +352,7 @@ def tilt_path(units: FundingUnits, budget: int, policy, steps: int = 13) -> pd.D
     for s in np.linspace(0.0, policy.tilt_scale_max, steps):
         plan = allocate(units, budget, policy, tilt_scale=float(s))
         for code, name, amt in zip(plan.table["unit_code"], plan.table["unit_name"],
-                                   plan.table["amount"]):
+                                   plan.table["amount"], strict=True):
             rows.append({"tilt_scale": round(float(s), 4), "unit_code": code,
                          "unit_name": name, "amount": int(amt)})
     return pd.DataFrame(rows)
