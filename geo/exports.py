@@ -110,7 +110,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a CSV in UTF-8 with BOM (Excel on Chinese Windows reads it right), safely, atomically."""
-    return atomic_write_bytes(path, safe_frame(frame).to_csv(index=False).encode("utf-8-sig"))
+    text = safe_frame(frame).to_csv(index=False, lineterminator="\r\n")  # CRLF: a CR in a cell is quoted
+    return atomic_write_bytes(path, text.encode("utf-8-sig"))
 
 
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")

@@ -189,8 +189,8 @@ class _Grid:
                 minx, miny, maxx, maxy = bounds
                 b = Transformer.from_crs(bounds_crs, ds.crs, always_xy=True).transform_bounds(
                     minx - pad, miny - pad, maxx + pad, maxy + pad, densify_pts=5)
-                cols, rows = ~ds.transform * (np.array([b[0], b[2], b[0], b[2]]),
-                                              np.array([b[1], b[1], b[3], b[3]]))
+                cols, rows = _affine(~ds.transform, np.array([b[0], b[2], b[0], b[2]]),
+                                     np.array([b[1], b[1], b[3], b[3]]))
                 c0 = max(int(np.floor(np.min(cols))), 0)
                 r0 = max(int(np.floor(np.min(rows))), 0)
                 c1 = min(int(np.ceil(np.max(cols))), ds.width)
@@ -211,7 +211,7 @@ class _Grid:
         if self.values.size == 0 or x.size == 0:
             return out
         rx, ry = Transformer.from_crs(crs, self.crs, always_xy=True).transform(x, y)
-        col, row = ~self.transform * (np.asarray(rx), np.asarray(ry))
+        col, row = _affine(~self.transform, np.asarray(rx), np.asarray(ry))
         col = np.floor(col).astype(int)
         row = np.floor(row).astype(int)
         ok = (row >= 0) & (row < self.values.shape[0]) & (col >= 0) & (col < self.values.shape[1])
@@ -226,7 +226,7 @@ class _Grid:
         xres = abs(self.transform.a)
         yres = abs(self.transform.e)
         if self.crs.is_geographic:  # degrees -> metres at the window's middle latitude
-            lat = (self.transform * (0, z.shape[0] / 2))[1]
+            lat = float(_affine(self.transform, 0.0, z.shape[0] / 2)[1])
             xres *= 111_320.0 * np.cos(np.radians(lat))
             yres *= 110_540.0
         dzdy, dzdx = np.gradient(z, yres, xres)
@@ -235,10 +235,17 @@ class _Grid:
     def cells(self, crs) -> tuple[np.ndarray, np.ndarray]:
         """Centres (points in ``crs``) and values of the finite, non-zero cells."""
         rows, cols = np.nonzero(np.isfinite(self.values) & (self.values != 0))
-        x, y = self.transform * (cols + 0.5, rows + 0.5)
+        x, y = _affine(self.transform, cols + 0.5, rows + 0.5)
         mx, my = Transformer.from_crs(self.crs, crs, always_xy=True).transform(
             np.asarray(x, float), np.asarray(y, float))
         return shapely.points(mx, my), self.values[rows, cols]
+
+
+def _affine(tr, x, y):
+    """Apply an affine transform to coordinate arrays (no operator overloading)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    return tr.a * x + tr.b * y + tr.c, tr.d * x + tr.e * y + tr.f
 
 
 def _raster_pairs(path, geoms, crs, distance: float, grid: _Grid | None = None):
@@ -701,8 +708,8 @@ def danger_spots(scored: gpd.GeoDataFrame, policy, *, villages=None, townships=N
         "township_chief": top["township_chief"].to_numpy() if "township_chief" in top else "",
         "village_chief": top["village_chief"].to_numpy() if "village_chief" in top else "",
     })
-    out["village"] = out["village_code"].map(vnames).fillna("")
-    out["township"] = out["township_code"].map(tnames).fillna("")
+    out["village"] = [vnames.get(str(c), "") for c in out["village_code"]]
+    out["township"] = [tnames.get(str(c), "") for c in out["township_code"]]
     if "is_synthetic" in top.columns:
         out["is_synthetic"] = top["is_synthetic"].fillna(False).astype(bool).to_numpy()
     return gpd.GeoDataFrame(out, geometry=pts.to_numpy(), crs=STORAGE_CRS)

@@ -193,6 +193,14 @@ class HazardsPolicy(_Section):
     flood_inspection_distance_m: float = Field(gt=0)
     danger_spots_top_n: int = Field(ge=1)
     safety_activities_per_village_per_year: int = Field(ge=0)
+    distance_decay_m: float = Field(gt=0)
+    child_weights: dict[str, float]
+    facility_weights: dict[str, float]
+    height_scale_m: float = Field(gt=0)
+    slope_scale_deg: float = Field(gt=0)
+    population_raster_weight: float = Field(ge=0)
+    chief_level: str
+    flood_institution_kinds: tuple[str, ...]
 
     @field_validator("water_kind_weights")
     @classmethod
@@ -201,6 +209,34 @@ class HazardsPolicy(_Section):
         if any(w < 0 for w in v.values()):
             raise ValueError("weights must be >= 0")
         return v
+
+    @field_validator("child_weights")
+    @classmethod
+    def _children(cls, v):
+        _check_keys(v, {"resident", "left_behind", "difficulty", "key_attention"}, "child weight")
+        if any(w < 0 for w in v.values()):
+            raise ValueError("weights must be >= 0")
+        return v
+
+    @field_validator("facility_weights")
+    @classmethod
+    def _facilities(cls, v):
+        _check_keys(v, _FACILITY_KEYS, "facility kind")
+        if any(w < 0 for w in v.values()):
+            raise ValueError("weights must be >= 0")
+        return v
+
+    @field_validator("chief_level")
+    @classmethod
+    def _level(cls, v):
+        if v not in ("township", "village"):
+            raise ValueError("expected 'township' or 'village'")
+        return v
+
+    @field_validator("flood_institution_kinds")
+    @classmethod
+    def _flood_kinds(cls, v):
+        return _check_keys(v, _FACILITY_KEYS, "facility kind")
 
 
 class FundingPolicy(_Section):
