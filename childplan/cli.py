@@ -6,6 +6,7 @@ validate   check a county's files and print the bilingual report (exit 0 clean /
 site       site shared 儿童之家; write homes.csv, assignments.csv and a GeoPackage
 staff      assign child directors and supervisors; write staffing/recruit/training CSVs
 fund       split a budget across townships (or counties); write funding.csv/xlsx, tilt plot
+brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and PDF)
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
@@ -184,6 +185,36 @@ def cmd_fund(args) -> int:
     return 0
 
 
+def cmd_brief(args) -> int:
+    """Write the one-page A4 briefing PDF (and a map snapshot PNG/PDF) for a county."""
+    import time
+
+    from childplan.workflows import briefing_inputs
+    from geo.briefing import briefing_pdf
+    from geo.plan_exports import atomic_write_bytes
+    from geo.snapshot import Overlay, figure_bytes, render_snapshot
+
+    data = _load(args)
+    if not _require_ok(data):
+        return 1
+    t0 = time.perf_counter()
+    inputs = briefing_inputs(data, _policy(args), budget=args.budget, solver=args.solver)
+    t1 = time.perf_counter()
+    out = _out(args)
+    pdf = atomic_write_bytes(out / f"briefing_{data.adcode}.pdf",
+                             briefing_pdf(data, inputs, lang=args.lang))
+    t2 = time.perf_counter()
+    overlay = Overlay(homes=inputs.homes, assignments=inputs.assignments, spots=inputs.spots)
+    title = f"{data.name} · " + ("儿童之家与防溺水危险点" if args.lang == "zh"
+                                 else "children's homes and danger spots")
+    for fmt in ("png", "pdf"):
+        fig = render_snapshot(data, title=title, lang=args.lang, overlay=overlay,
+                              layers=("county", "townships", "waterways", "villages"))
+        atomic_write_bytes(out / f"map_{data.adcode}.{fmt}", figure_bytes(fig, fmt))
+    _print(f"{pdf} (plans {t1 - t0:.1f} s, page {t2 - t1:.1f} s); map snapshot PNG/PDF in {out}")
+    return 0
+
+
 def cmd_scenario(args) -> int:
     """List, show, export or import saved scenarios."""
     from childplan.store import Store, StoreError
@@ -300,6 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--with-staffing", action="store_true",
                    help="earmark director subsidies from a staffing plan first")
     p.set_defaults(func=cmd_fund)
+
+    p = sub.add_parser("brief", help="one-page A4 briefing PDF and a map snapshot")
+    plan_args(p)
+    p.add_argument("--budget", type=int, default=5_000_000, help="yuan to split (default 5M)")
+    p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("scenario", help="saved scenarios: list | show | export | import")
     p.add_argument("action", choices=("list", "show", "export", "import"))

@@ -286,3 +286,42 @@ def siting_layers(result: dict) -> dict:
             linked["lon"], linked["lat"], linked["home_lon"], linked["home_lat"], strict=True)],
         crs=4326)
     return {"homes": hg, "assignments": vg, "links": lines}
+
+
+# --- briefing ------------------------------------------------------------------------------
+
+def briefing_inputs(data: CountyData, policy: Policy, *, budget: int = 5_000_000,
+                    solver: str = "cbc", siting: dict | None = None,
+                    staffing: StaffingPlan | None = None, funding: pd.DataFrame | None = None,
+                    spots: pd.DataFrame | None = None):
+    """Plans for the briefing: reuse what is given, compute what is missing."""
+    from geo.briefing import BriefingInputs
+
+    siting = siting if siting is not None else run_siting(data, policy, solver=solver)
+    staffing = staffing if staffing is not None else run_staffing(data, policy, solver=solver)
+    if funding is None:
+        units = township_units(data, policy, homes=siting["homes"], staffing=staffing)
+        earmarks = float(units.table["earmark"].sum())
+        budget = max(int(budget), int(earmarks) + 1)
+        funding = run_funding(units, budget, policy).table
+    if spots is None:
+        spots = hazard_spots(data, policy)
+    return BriefingInputs(homes=siting["homes"], assignments=siting["assignments"],
+                          staffing_totals=staffing.totals, funding=funding, spots=spots)
+
+
+def hazard_spots(data: CountyData, policy: Policy, checks: pd.DataFrame | None = None):
+    """Ranked drowning danger spots (None when the county has no waterways)."""
+    if not len(data.waterways):
+        return None
+    from geo.hazards import analyse_hazards
+
+    result = analyse_hazards(data, policy, checks=checks)
+    spots = pd.DataFrame(result["spots"] if isinstance(result, dict) else result.spots)
+    vnames = data.villages.set_index("village_code")["name"]
+    tnames = data.townships.set_index("township_code")["name"]
+    if "village_code" in spots.columns:
+        spots["village_name"] = spots["village_code"].map(vnames).fillna("")
+    if "township_code" in spots.columns:
+        spots["township_name"] = spots["township_code"].map(tnames).fillna("")
+    return spots

