@@ -117,3 +117,8 @@ st.download_button("下载 XLSX" if zh else "Download XLSX",
                                   "units": units.table}),
                    file_name=f"funding_{data.adcode}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+ui.snapshot_buttons(f"{data.name} · {t('nav_funding', lang)}", layers=("county", "townships",
+                    "waterways"), overlay_key=("funding", tuple(sorted(zip(
+                        table["unit_code"], table["amount"].astype(int), strict=True)))),
+                    key="funding_snapshot")

@@ -54,3 +54,26 @@ elif data.report.warnings:
     st.warning(data.report.summary(lang))
 else:
     st.success(t("report_ok", lang) + " · " + data.report.summary(lang))
+
+c1, c2 = st.columns(2)
+with c1:
+    ui.snapshot_buttons(f"{data.name} · {t('nav_map', lang)}", layers=tuple(
+        x for x in layers if x != "crossings"), measure=measure, key="map_snapshot")
+with c2:
+    zh = lang == "zh"
+    if st.button("生成一页简报（PDF）" if zh else "Make the one-page briefing (PDF)", key="brief"):
+        st.session_state["brief_wanted"] = True
+    if st.session_state.get("brief_wanted"):
+        if not data.report.ok:
+            st.error(data.report.summary(lang))
+        else:
+            fund = st.session_state.get("funding_done")
+            fund_table = fund[3] if fund and fund[0] == ui.data_key() else None
+            with st.status("正在生成简报…" if zh else "Making the briefing…") as status:
+                pdf = ui.briefing_bytes(ui.data_key(), ui.overrides_key(), lang,
+                                        ui.last_result("siting"), ui.last_result("staffing"),
+                                        fund_table)
+                status.update(label="完成" if zh else "Done", state="complete")
+            st.download_button("下载简报 PDF" if zh else "Download the briefing PDF", pdf,
+                               file_name=f"briefing_{data.adcode}.pdf", mime="application/pdf",
+                               key="brief_pdf")

@@ -157,3 +157,6 @@ def gpkg_bytes(done_key):
 
 c2.download_button("下载 GeoPackage" if zh else "Download GeoPackage", gpkg_bytes(done),
                    file_name=f"siting_{data.adcode}.gpkg", mime="application/geopackage+sqlite3")
+
+ui.snapshot_buttons(f"{data.name} · {t('nav_siting', lang)}", layers=("county", "townships",
+                    "waterways", "villages"), overlay_key=("siting", done), key="siting_snapshot")

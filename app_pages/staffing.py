@@ -98,3 +98,7 @@ c1.download_button("下载 XLSX" if zh else "Download XLSX", to_xlsx_bytes(table
 c2.download_button("下载 staffing.csv" if zh else "Download staffing.csv",
                    tables["staffing"].to_csv(index=False).encode("utf-8-sig"),
                    file_name="staffing.csv", mime="text/csv")
+
+ui.snapshot_buttons(f"{data.name} · {t('nav_staffing', lang)}", layers=("county", "townships",
+                    "waterways", "villages"), overlay_key=("staffing", done),
+                    key="staffing_snapshot")

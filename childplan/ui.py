@@ -11,6 +11,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from geo.i18n import t
@@ -223,3 +224,65 @@ def solve_siting(data_key: tuple, overrides_json: str, solver: str, options_json
     return run_siting(county_for(data_key), policy_from_json(overrides_json), solver=solver,
                       must_open=opts.get("must_open", ()), never_open=opts.get("never_open", ()),
                       locked=opts.get("locked", {}))
+
+
+# --- snapshots and the briefing --------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=16)
+def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measure: str,
+                   overlay_key: tuple | None, fmt: str) -> bytes:
+    """A map snapshot (PNG or PDF) of the county with an optional plan overlay."""
+    from geo.snapshot import Overlay, figure_bytes, render_snapshot
+
+    overlay = None
+    zh = lang == "zh"
+    if overlay_key is not None and overlay_key[0] == "siting":
+        res = solve_siting(*overlay_key[1])
+        overlay = Overlay(homes=res["homes"], assignments=res["assignments"])
+    elif overlay_key is not None and overlay_key[0] == "staffing":
+        v = solve_staffing(*overlay_key[1])[0].villages.set_index("village_code")
+        colours = v["shortfall"].map(lambda g: "#d7263d" if g > 0 else "#5aae61")
+        overlay = Overlay(village_colours=colours, village_legend=(
+            ("#d7263d", "缺儿童主任" if zh else "posts open"),
+            ("#5aae61", "已配齐" if zh else "fully staffed")))
+    elif overlay_key is not None and overlay_key[0] == "funding":
+        values = pd.Series(dict(overlay_key[1]))
+        overlay = Overlay(township_values=values, township_title="元" if zh else "yuan")
+    fig = render_snapshot(county_for(data_key), title=title, lang=lang, layers=layers,
+                          measure=measure, overlay=overlay)
+    return figure_bytes(fig, fmt)
+
+
+def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", "villages",
+                                            "facilities"), measure: str = "resident_children",
+                     overlay_key: tuple | None = None, key: str = "snap") -> None:
+    """'Export map' → PNG and PDF downloads of what the page's map shows."""
+    lg = lang()
+    zh = lg == "zh"
+    flag = f"{key}_wanted"
+    if st.button("导出地图快照（PNG/PDF）" if zh else "Export map snapshot (PNG/PDF)", key=key):
+        st.session_state[flag] = True
+    if st.session_state.get(flag):
+        args = (data_key(), title, lg, tuple(layers), measure, overlay_key)
+        with st.spinner("正在生成地图…" if zh else "Drawing the map…"):
+            png = snapshot_bytes(*args, "png")
+            pdf = snapshot_bytes(*args, "pdf")
+        c1, c2 = st.columns(2)
+        c1.download_button("下载 PNG" if zh else "Download PNG", png, file_name=f"{key}.png",
+                           mime="image/png", key=f"{key}_png")
+        c2.download_button("下载 PDF" if zh else "Download PDF", pdf, file_name=f"{key}.pdf",
+                           mime="application/pdf", key=f"{key}_pdf")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def briefing_bytes(data_key: tuple, overrides_json: str, lang: str, siting_done, staffing_done,
+                   funding_table) -> bytes:
+    """The one-page briefing PDF, from the session's latest plans (computing what is missing)."""
+    from childplan.workflows import briefing_inputs
+    from geo.briefing import briefing_pdf
+
+    data = county_for(data_key)
+    pol = policy_from_json(overrides_json)
+    siting = solve_siting(*siting_done) if siting_done else None
+    staffing = solve_staffing(*staffing_done)[0] if staffing_done else None
+    inputs = briefing_inputs(data, pol, siting=siting, staffing=staffing, funding=funding_table)
+    return briefing_pdf(data, inputs, lang=lang)

@@ -33,6 +33,7 @@ __all__ = [
     "FORMULA_PREFIXES",
     "atomic_path",
     "atomic_write_bytes",
+    "csv_bytes",
     "safe_cell",
     "safe_frame",
     "sheet_names",
@@ -108,10 +109,17 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     return Path(path)
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV bytes in UTF-8 with BOM (Excel on Chinese Windows reads it right), formulas neutralised.
+
+    Lines end in CRLF, so a carriage return inside a cell is quoted like a line feed.
+    """
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a CSV in UTF-8 with BOM (Excel on Chinese Windows reads it right), safely, atomically."""
-    text = safe_frame(frame).to_csv(index=False, lineterminator="\r\n")  # CRLF: a CR in a cell is quoted
-    return atomic_write_bytes(path, text.encode("utf-8-sig"))
+    """Write :func:`csv_bytes` to ``path`` atomically."""
+    return atomic_write_bytes(path, csv_bytes(frame))
 
 
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")

@@ -181,6 +181,7 @@ class _Grid:
     def read(cls, path, bounds=None, bounds_crs=None, pad: float = 0.0) -> _Grid:
         """Read band 1, or only the window covering ``bounds`` (in ``bounds_crs``) + ``pad``."""
         import rasterio
+        from affine import Affine
         from rasterio.windows import Window
 
         with rasterio.open(path) as ds:
@@ -200,7 +201,11 @@ class _Grid:
                 window = Window(c0, r0, c1 - c0, r1 - r0)
             arr = ds.read(1, window=window, masked=True)
             values = np.ma.filled(arr.astype(float), np.nan)
-            transform = ds.window_transform(window) if window is not None else ds.transform
+            tr = ds.transform
+            if window is not None:  # the window's own transform (rasterio's uses Affine "*")
+                x, y = _affine(tr, window.col_off, window.row_off)
+                tr = Affine(tr.a, tr.b, float(x), tr.d, tr.e, float(y))
+            transform = tr
             return cls(values, transform, CRS(ds.crs))
 
     def sample(self, x, y, crs) -> np.ndarray:

@@ -36,6 +36,7 @@ __all__ = [
     "danger_spots_table",
     "flood_table",
     "four_ones_text",
+    "patrol_pdf_bytes",
     "patrol_sheets",
     "patrol_table",
     "run_hazards",
@@ -303,11 +304,25 @@ def write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, path: str | Pat
     -------
     Path
     """
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(patrol_pdf_bytes(data, analysis, chief, lang=lang, four_ones=four_ones,
+                                         buffer_m=buffer_m, today=today))
+    return Path(path)
+
+
+def patrol_pdf_bytes(data, analysis: HazardAnalysis, chief: str, *, lang: str = "zh",
+                     four_ones=(), buffer_m: float | None = None, today: str | None = None
+                     ) -> bytes:
+    """The bytes of :func:`write_patrol_pdf` (for a download button)."""
+    import io
+
     import matplotlib
 
+    buf = io.BytesIO()
     with matplotlib.rc_context(_pdf_font_rc()):
-        return _write_patrol_pdf(data, analysis, chief, path, lang=lang, four_ones=four_ones,
-                                 buffer_m=buffer_m, today=today)
+        _write_patrol_pdf(data, analysis, chief, buf, lang=lang, four_ones=four_ones,
+                          buffer_m=buffer_m, today=today)
+    return buf.getvalue()
 
 
 def _pdf_font_rc() -> dict:
@@ -336,8 +351,8 @@ def _pdf_font_rc() -> dict:
     return rc
 
 
-def _write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, path, *, lang, four_ones,
-                      buffer_m, today) -> Path:
+def _write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, target, *, lang, four_ones,
+                      buffer_m, today) -> None:
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
@@ -354,7 +369,7 @@ def _write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, path, *, lang,
     chunks = [rows[:first]] + [rows[i:i + per_page] for i in range(first, len(rows), per_page)]
     n_pages = len(chunks)
     flagged = int(mine["flagged"].sum())
-    with atomic_path(path) as tmp, PdfPages(tmp, metadata={
+    with PdfPages(target, metadata={
             "Title": f"{t('hz_patrol_title', lang)} {chief}", "Creator": "childplan"}) as pdf:
         for p, chunk in enumerate(chunks, start=1):
             fig = Figure(figsize=(8.27, 11.69))
@@ -383,7 +398,6 @@ def _write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, path, *, lang,
             fig.text(0.06, 0.025, "003 §14 · 河湖长制" if lang == "zh" else
                      "003 §14 · river/lake-chief system", fontsize=6.5, color="#666")
             pdf.savefig(fig)
-    return Path(path)
 
 
 # ----------------------------------------------------------------------------- one call

@@ -57,6 +57,10 @@ class Overlay:
     homes: pd.DataFrame | None = None
     assignments: pd.DataFrame | None = None
     spots: pd.DataFrame | None = None
+    township_values: pd.Series | None = None
+    township_title: str = ""
+    village_colours: pd.Series | None = None
+    village_legend: tuple = ()
 
 
 def _synthetic(frame) -> bool:
@@ -87,7 +91,19 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
     ax.set_facecolor("#f6f4ee")
     if "townships" in layers and len(data.townships):
         tw = data.townships.to_crs(crs)
-        tw.plot(ax=ax, facecolor="#fbfaf5", edgecolor="#9a9a9a", linewidth=0.6)
+        tv = overlay.township_values if overlay is not None else None
+        if tv is not None:
+            vals = tw["township_code"].map(tv).astype(float).fillna(0.0).to_numpy()
+            edges = np.quantile(vals, np.linspace(0, 1, 6))
+            pal = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
+            idx = np.searchsorted(edges[1:-1], vals, side="left")
+            tw.plot(ax=ax, color=[pal[i] for i in idx], edgecolor="#777", linewidth=0.6)
+            for i, c in enumerate(pal):
+                handles.append(Patch(facecolor=c, edgecolor="#777",
+                                     label=f"{edges[i]:,.0f}–{edges[i + 1]:,.0f} "
+                                           f"{overlay.township_title}"))
+        else:
+            tw.plot(ax=ax, facecolor="#fbfaf5", edgecolor="#9a9a9a", linewidth=0.6)
         syn |= _synthetic(data.townships)
         if labels:
             for g, name in zip(tw.geometry, tw["name"], strict=True):
@@ -116,7 +132,17 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
             p1 = _points(a, crs, "home_lon", "home_lat")
             for g0, g1 in zip(p0, p1, strict=True):
                 ax.plot([g0.x, g1.x], [g0.y, g1.y], color="#555", lw=0.5, ls="--", zorder=3)
-    if "villages" in layers and len(data.villages):
+    vc = overlay.village_colours if overlay is not None else None
+    if "villages" in layers and len(data.villages) and vc is not None:
+        v = data.villages.to_crs(crs)
+        cols = v["village_code"].map(vc).fillna("#cccccc")
+        ax.scatter(v.geometry.x, v.geometry.y, s=14, c=list(cols), edgecolors="#444",
+                   linewidths=0.3, zorder=4)
+        for colour, label in overlay.village_legend:
+            handles.append(Line2D([], [], marker="o", ls="", markerfacecolor=colour,
+                                  markeredgecolor="#444", markersize=5, label=label))
+        syn |= _synthetic(data.villages)
+    elif "villages" in layers and len(data.villages):
         v = data.villages.to_crs(crs)
         val = village_measure(data.villages, measure).to_numpy(dtype=float)
         vmax = max(val.max() if len(val) else 1.0, 1.0)
