@@ -39,6 +39,20 @@ for name in ("county", "townships", "villages", "facilities", "waterways", "cros
     })
 st.dataframe(rows, width="stretch", hide_index=True)
 
+st.subheader("政策参数与依据" if lang == "zh" else "Policy parameters and their sources")
+st.caption("每条规划规则都是一个参数，注明其政策出处（../shared/seeds）；各页面的调整会覆盖默认值，随方案保存。"
+           if lang == "zh" else "Every planning rule is a parameter citing its policy source; changes "
+           "made on the pages override the defaults and are saved with a scenario.")
+prows = ui.policy().table()
+st.dataframe(
+    [{("参数" if lang == "zh" else "parameter"): r["name"],
+      ("取值" if lang == "zh" else "value"): str(r["value"]),
+      ("单位" if lang == "zh" else "unit"): r["unit"],
+      ("含义" if lang == "zh" else "meaning"): r["zh"] if lang == "zh" else r["en"],
+      ("依据" if lang == "zh" else "source"): r["source"],
+      ("已调整" if lang == "zh" else "changed"): r["overridden"]} for r in prows],
+    width="stretch", hide_index=True)
+
 st.subheader("上传数据" if lang == "zh" else "Upload data")
 uploads = st.file_uploader(t("upload_help", lang), accept_multiple_files=True,
                            type=["gpkg", "geojson", "json", "zip", "csv", "xlsx", "tif", "tiff"])

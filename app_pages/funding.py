@@ -114,7 +114,7 @@ with right:
 
 st.download_button("下载 XLSX" if zh else "Download XLSX",
                    to_xlsx_bytes({"funding": plan.table, "tilt_path": path,
-                                  "units": units.table}),
+                                  "units": units.table}, lang=lang),
                    file_name=f"funding_{data.adcode}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -185,6 +185,6 @@ if not per_township.empty:
             st.info("地图只在当前区县与方案区县相同时显示。" if zh else
                     "Maps show when the county in use is the scenarios' county.")
         st.download_button("下载对比 XLSX" if zh else "Download comparison XLSX",
-                           to_xlsx_bytes({"figures": figures, "townships": wide}),
+                           to_xlsx_bytes({"figures": figures, "townships": wide}, lang=lang),
                            file_name="scenario_comparison.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -139,7 +139,8 @@ c1, c2 = st.columns(2)
 c1.download_button("下载 XLSX" if zh else "Download XLSX",
                    to_xlsx_bytes({"homes": homes[HOMES_COLUMNS + ["name", "cost_yuan",
                                                                  "villages_served"]],
-                                  "assignments": assignments[ASSIGNMENT_COLUMNS + ["name", "via"]]}),
+                                  "assignments": assignments[ASSIGNMENT_COLUMNS + ["name", "via"]]},
+                                 lang=lang),
                    file_name=f"siting_{data.adcode}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -92,7 +92,7 @@ for tab, name in zip(tabs, ["staffing", "recruit", "training", "supervisors"], s
     with tab:
         st.dataframe(tables[name], width="stretch", hide_index=True)
 c1, c2 = st.columns(2)
-c1.download_button("下载 XLSX" if zh else "Download XLSX", to_xlsx_bytes(tables),
+c1.download_button("下载 XLSX" if zh else "Download XLSX", to_xlsx_bytes(tables, lang=lang),
                    file_name=f"staffing_{data.adcode}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 c2.download_button("下载 staffing.csv" if zh else "Download staffing.csv",

@@ -205,3 +205,26 @@ def figure_label(key: str, lang: str = "zh") -> str:
     if pair is None:
         return key
     return pair[0] if lang == "zh" else pair[1]
+
+#: Chinese headers for exported tables (English keeps the canonical column names).
+HEADERS_ZH: dict[str, str] = {
+    "home_id": "儿童之家编号", "kind": "类型", "status": "状态", "lon": "经度", "lat": "纬度",
+    "children_served": "服务儿童数", "capacity": "容量", "name": "名称", "cost_yuan": "费用（元）",
+    "villages_served": "服务村数", "village_code": "村代码", "resident_children": "常住儿童数",
+    "distance_m": "距离（米）", "own_home": "自有儿童之家", "via": "经由过河点",
+    "person_code": "人员编码", "role": "身份", "gender": "性别", "preference_rank": "优先序",
+    "hours_per_month": "月工作量（小时）", "trained_by": "培训情况", "level": "层级", "code": "代码",
+    "township_code": "乡镇代码", "position": "岗位", "count": "人数", "looking_for": "招募对象",
+    "reason": "原因", "due_month": "应训月份", "overdue": "已逾期", "organiser": "组织单位",
+    "unit_code": "单位代码", "unit_name": "单位名称", "targets": "服务对象数", "designations": "认定",
+    "need": "加权需求", "multiplier": "倾斜乘数", "base": "基础份额", "tilt": "倾斜与上下限调整",
+    "earmark": "专项", "amount": "金额（元）", "binding": "触及上下限", "tilt_scale": "倾斜力度",
+    "left_behind": "留守儿童数", "institutions": "机构数", "earmarks": "专项",
+}
+
+
+def localise_headers(frame, lang: str = "zh"):
+    """A copy of ``frame`` with Chinese headers where known (English: unchanged)."""
+    if lang != "zh":
+        return frame
+    return frame.rename(columns={c: HEADERS_ZH.get(c, c) for c in frame.columns})

@@ -70,8 +70,15 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     return atomic_write_bytes(path, data)
 
 
-def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook (one sheet per table) as bytes; sheet names cut to Excel's 31 chars."""
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], lang: str | None = None) -> bytes:
+    """An XLSX workbook (one sheet per table) as bytes; sheet names cut to Excel's 31 chars.
+
+    With ``lang="zh"`` the headers are Chinese (:func:`geo.i18n.localise_headers`).
+    """
+    if lang is not None:
+        from geo.i18n import localise_headers
+
+        sheets = {k: localise_headers(v, lang) for k, v in sheets.items()}
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         used = set()

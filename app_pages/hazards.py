@@ -1,0 +1,236 @@
+"""防溺水 / Drowning risk: waterway segments ranked by children exposed, danger spots, patrol lists."""
+
+import hashlib
+import os
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from childplan import ui
+from childplan.store import DEFAULT_STORE, Store, StoreError
+from geo.exports import csv_bytes, xlsx_bytes
+from geo.hazards import analyse_hazards, attach_checklist
+from geo.i18n import facility_label, t, water_label
+from geo.maps_hazards import build_hazard_map, filter_hazards
+from geo.offline import localise_map
+from geo.patrol import (
+    danger_spots_table,
+    flood_table,
+    four_ones_text,
+    patrol_pdf_bytes,
+    patrol_sheets,
+    patrol_table,
+)
+
+# The checklist store: CHILDPLAN_STORE when set (read now, not at import), else DEFAULT_STORE.
+STORE_PATH = Path(os.environ.get("CHILDPLAN_STORE") or DEFAULT_STORE)
+lang = ui.lang()
+zh = lang == "zh"
+key = ui.data_key()
+data = ui.county_for(key)
+st.title(f"{data.name} · {t('nav_hazards', lang)}")
+st.caption("003 §13–14：发挥河湖长制平台作用，加强对人口集中居住地区河湖明渠的巡查，因地制宜设置隔离防护设施，"
+           "推进危险点“四个一”（警示牌、救生圈、救生绳、救生杆）建设；汛期排查涉儿童机构周边水域；"
+           "每年至少开展一次安全知识进村（社区）活动。" if zh else
+           "003 §13–14: use the river/lake-chief platform to patrol rivers, lakes and open channels "
+           "near where people live, with barriers where fit; a warning sign, a life buoy, a rescue "
+           "rope and a rescue pole at every danger spot; in the flood season inspect the water "
+           "around children's institutions; one safety-knowledge activity per village per year.")
+if data.synthetic_layers():
+    st.caption("⚠️ " + t("synthetic_note", lang))
+
+pol = ui.policy().hazards
+with st.expander("规则与参数" if zh else "Rules and parameters", expanded=False):
+    c1, c2, c3, c4 = st.columns(4)
+    ui.override("hazards.buffer_m", float(c1.number_input(
+        "暴露缓冲距离（米）" if zh else "Exposure buffer (m)", 50.0, 3000.0,
+        float(pol.buffer_m), step=50.0)))
+    ui.override("hazards.distance_decay_m", float(c2.number_input(
+        "距离衰减尺度（米）" if zh else "Distance decay (m)", 10.0, 5000.0,
+        float(pol.distance_decay_m), step=10.0)))
+    ui.override("hazards.segment_length_m", float(c3.number_input(
+        "河段长度（米）" if zh else "Segment length (m)", 50.0, 2000.0,
+        float(pol.segment_length_m), step=50.0)))
+    ui.override("hazards.danger_spots_top_n", int(c4.number_input(
+        "危险点数量" if zh else "Danger spots", 1, 1000, int(pol.danger_spots_top_n))))
+    c1, c2 = st.columns(2)
+    levels = ["township", "village"]
+    ui.override("hazards.chief_level", c1.radio(
+        "巡查清单发给" if zh else "Patrol lists go to", levels, index=levels.index(pol.chief_level),
+        horizontal=True, format_func=lambda k: t(f"hz_{k}_chief", lang)))
+    ui.override("hazards.flood_inspection_distance_m", float(c2.number_input(
+        "汛期排查距离（米）" if zh else "Flood-season inspection distance (m)", 50.0, 3000.0,
+        float(pol.flood_inspection_distance_m), step=50.0)))
+    st.markdown(
+        "风险分值 = 水体类型系数 × 岸坡系数 × Σ（村儿童加权数 × e^(−距离/衰减尺度) × 地势系数）"
+        "＋ 学校、幼儿园、儿童之家折算数（同样随距离衰减）。详见 `geo/hazards.py`。" if zh else
+        "Score = water-kind weight × bank-slope factor × Σ (weighted children of a village × "
+        "e^(−distance/decay) × low-ground factor) + schools, kindergartens and 儿童之家 as "
+        "children-equivalents (same decay). See `geo/hazards.py`.")
+
+pol = ui.policy().hazards
+overrides_json = ui.overrides_key()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def hazard_analysis(data_key: tuple, overrides_json: str):
+    """Segments, spots and the flood list; recomputed only when the county or policy changes."""
+    return analyse_hazards(ui.county_for(data_key), ui.policy_from_json(overrides_json))
+
+
+def load_checks(adcode: str) -> pd.DataFrame:
+    with Store(STORE_PATH) as store:
+        return store.checks(adcode)
+
+
+with st.spinner("正在计算河段风险…" if zh else "Scoring waterway segments…"):
+    analysis = hazard_analysis(key, overrides_json)
+try:
+    checks = load_checks(data.adcode)
+except StoreError as exc:
+    st.error(str(exc))
+    checks = None
+spots = attach_checklist(analysis.spots, checks, pol.four_ones)
+checks_digest = hashlib.sha1(
+    (checks.to_csv(index=False) if checks is not None else "").encode()).hexdigest()[:8]
+segments = analysis.segments
+
+# --- filters ---------------------------------------------------------------------------
+tnames = dict(zip(data.townships["township_code"], data.townships["name"], strict=True))
+c1, c2, c3 = st.columns([2, 2, 3])
+town_opts = [""] + sorted(set(segments.loc[segments["score"] > 0, "township_code"]) - {""})
+township = c1.selectbox(t("hz_filter_township", lang), town_opts,
+                        format_func=lambda c: t("hz_all", lang) if not c else
+                        f"{tnames.get(c, c)}（{c}）")
+chief_opts = [""] + sorted(set(spots["chief"]))
+chief = c2.selectbox(t("hz_filter_chief", lang), chief_opts,
+                     format_func=lambda c: t("hz_all", lang) if not c else c)
+kind_opts = [k for k in ("river", "stream", "canal", "pond", "reservoir", "lake")
+             if k in set(segments["kind"])]
+kinds = c3.multiselect(t("hz_filter_kind", lang), kind_opts,
+                       format_func=lambda k: water_label(k, lang))
+seg_f, spots_f = filter_hazards(segments, spots, chief=chief or None, township=township or None,
+                                kinds=kinds or None)
+
+cols = st.columns(5)
+cols[0].metric("河段" if zh else "Segments", f"{len(segments):,}")
+cols[1].metric("周边有儿童的河段" if zh else "Segments with children nearby",
+               f"{int((segments['score'] > 0).sum()):,}")
+cols[2].metric(t("hz_spots", lang), len(spots))
+cols[3].metric(t("hz_spots_flagged", lang), int(spots["flagged"].sum()))
+cols[4].metric("汛期排查机构" if zh else "Institutions to inspect (flood season)",
+               analysis.flood["facility_id"].nunique())
+
+# --- map ------------------------------------------------------------------------------
+m = build_hazard_map(data, segments, spots, lang=lang, chief=chief or None,
+                     township=township or None, kinds=kinds or None)
+localise_map(m)
+view_key = "hazard_map_" + hashlib.sha1("|".join(
+    [str(key[1]) if key[0] == "demo" else (ui.upload_digest() or ""), overrides_json, lang,
+     township, chief, *kinds, checks_digest]).encode()).hexdigest()[:16]
+st_folium(m, height=600, use_container_width=True, returned_objects=[], key=view_key)
+
+# --- ranked table -----------------------------------------------------------------------
+st.subheader(t("hz_spots", lang))
+if not len(spots_f):
+    st.info(t("hz_no_spots", lang))
+else:
+    table = patrol_table(spots_f, lang=lang, buffer_m=pol.buffer_m)
+    table.insert(2, t("hz_score", lang), spots_f.sort_values("rank")["score"].to_numpy())
+    st.dataframe(table, width="stretch", hide_index=True)
+
+# --- "四个一" checklist editor ------------------------------------------------------------
+st.subheader(t("hz_checklist", lang))
+if len(spots_f):
+    labels = {r.spot_id: f"#{r.rank} {r.spot_id} · {r.village} · {r.chief}"
+              for r in spots_f.sort_values("rank").itertuples()}
+    spot_id = st.selectbox(t("hz_spot_id", lang), list(labels), format_func=labels.get)
+    row = spots_f.set_index("spot_id").loc[spot_id]
+    st.caption(f"{t('hz_four_ones', lang)}：{four_ones_text(row['missing'], row['last_inspection'], lang)}"
+               if zh else
+               f"{t('hz_four_ones', lang)}: {four_ones_text(row['missing'], row['last_inspection'], lang)}")
+    with st.form(f"check_{spot_id}", clear_on_submit=False):
+        cols = st.columns(len(pol.four_ones))
+        found = {item: cols[i].checkbox(t(item, lang), value=item not in row["missing"]
+                                        and bool(row["last_inspection"]), key=f"{spot_id}_{item}")
+                 for i, item in enumerate(pol.four_ones)}
+        c1, c2, c3 = st.columns([1, 2, 3])
+        checked_on = c1.date_input(t("hz_checked_on", lang), value=date.today(),
+                                   key=f"{spot_id}_date")
+        checked_by = c2.text_input(
+            t("hz_checked_by", lang), value=str(row["village_chief"]), key=f"{spot_id}_by",
+            help="填写职务或编码（如 村级河长、河长-500109102003），不填姓名" if zh else
+                 "A role or code (e.g. village river chief, 河长-500109102003), never a name")
+        note = c3.text_input(t("hz_note", lang), key=f"{spot_id}_note")
+        if st.form_submit_button(t("hz_save", lang), type="primary"):
+            try:
+                with Store(STORE_PATH) as store:
+                    store.record_check(data.adcode, spot_id, found,
+                                       checked_on=checked_on.isoformat(),
+                                       checked_by=checked_by, note=note)
+                st.success(t("hz_saved", lang))
+                st.rerun()
+            except StoreError as exc:
+                st.error(str(exc))
+    with st.expander(t("hz_history", lang)):
+        with Store(STORE_PATH) as store:
+            hist = store.check_history(data.adcode, spot_id)
+        if len(hist):
+            hist = hist.assign(item=[t(i, lang) for i in hist["item"]],
+                               present=["√" if p else "×" for p in hist["present"]])
+        st.dataframe(hist, width="stretch", hide_index=True)
+
+# --- flood season ------------------------------------------------------------------------
+with st.expander(t("hz_flood", lang) + f"（{len(analysis.flood)}）", expanded=False):
+    flood = analysis.flood
+    if township:
+        flood = flood[flood["township_code"] == township]
+    st.dataframe(flood_table(flood, lang=lang), width="stretch", hide_index=True)
+    st.caption(", ".join(f"{facility_label(k, lang)} {n}" for k, n in
+                         analysis.flood.drop_duplicates("facility_id")["facility_kind"]
+                         .value_counts().items()))
+
+# --- downloads ---------------------------------------------------------------------------
+st.subheader(t("download", lang))
+c1, c2, c3, c4 = st.columns(4)
+c1.download_button("danger_spots.csv", csv_bytes(danger_spots_table(spots)),
+                   file_name=f"danger_spots_{data.adcode}.csv", mime="text/csv")
+sheets = patrol_sheets(spots, lang=lang, buffer_m=pol.buffer_m)
+c2.download_button(("河长巡查清单 XLSX" if zh else "Patrol lists XLSX"),
+                   xlsx_bytes(sheets, headers={c: f"{t('hz_patrol_title', lang)} · {c} · {data.name}"
+                                               for c in sheets}),
+                   file_name=f"patrol_lists_{data.adcode}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+c3.download_button(("汛期排查清单 CSV" if zh else "Flood-season list CSV"),
+                   csv_bytes(flood_table(analysis.flood, lang=lang)),
+                   file_name=f"flood_season_{data.adcode}.csv", mime="text/csv")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def chief_pdf(data_key: tuple, overrides_json: str, chief: str, lang: str, checks_digest: str):
+    """A chief's A4 PDF (cached per county, policy, chief, language and checklist state)."""
+    an = hazard_analysis(data_key, overrides_json)
+    p = ui.policy_from_json(overrides_json).hazards
+    ch = load_checks(ui.county_for(data_key).adcode)
+    from geo.hazards import HazardAnalysis
+
+    full = HazardAnalysis(an.segments, attach_checklist(an.spots, ch, p.four_ones), an.flood,
+                          an.timings)
+    return patrol_pdf_bytes(ui.county_for(data_key), full, chief, lang=lang, buffer_m=p.buffer_m)
+
+
+chiefs = sorted(set(spots["chief"]))
+pdf_chief = c4.selectbox(("河长 PDF" if zh else "Chief's PDF"), chiefs,
+                         index=chiefs.index(chief) if chief in chiefs else 0)
+pdf_key = (key[1] if key[0] == "demo" else ui.upload_digest(), overrides_json, pdf_chief, lang,
+           checks_digest)
+if pdf_chief and c4.button(("生成 PDF" if zh else "Make the PDF"), key="make_pdf"):
+    st.session_state["hazard_pdf"] = (pdf_key, chief_pdf(key, overrides_json, pdf_chief, lang,
+                                                         checks_digest))
+made = st.session_state.get("hazard_pdf")
+if made and made[0] == pdf_key:
+    c4.download_button(f"{pdf_chief}.pdf", made[1], file_name=f"{pdf_chief}.pdf",
+                       mime="application/pdf")
