@@ -110,7 +110,7 @@ chief = c2.selectbox(t("hz_filter_chief", lang), chief_opts,
                      format_func=lambda c: t("hz_all", lang) if not c else c)
 kind_opts = [k for k in ("river", "stream", "canal", "pond", "reservoir", "lake")
              if k in set(segments["kind"])]
-kinds = c3.multiselect(t("hz_filter_kind", lang), kind_opts,
+kinds = c3.multiselect(t("hz_filter_kind", lang), kind_opts, placeholder=t("hz_all", lang),
                        format_func=lambda k: water_label(k, lang))
 seg_f, spots_f = filter_hazards(segments, spots, chief=chief or None, township=township or None,
                                 kinds=kinds or None)

@@ -99,12 +99,12 @@ def county_data(w, v, f=None, dem_path=None) -> CountyData:
 
 def write_raster(path, values, *, x0=X0, y0=Y0, cell=100.0, nodata=None, crs=GK):
     import rasterio
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     values = np.asarray(values, dtype="float32")
     with rasterio.open(path, "w", driver="GTiff", width=values.shape[1], height=values.shape[0],
                        count=1, dtype="float32", crs=f"EPSG:{crs}", nodata=nodata,
-                       transform=from_origin(x0, y0, cell, cell)) as ds:
+                       transform=Affine(cell, 0, x0, 0, -cell, y0)) as ds:
         ds.write(values, 1)
     return path
 
@@ -551,3 +551,52 @@ def test_demo_county_invariants(policy, adcode):
     assert set(f["direction"]) <= {"N", "NE", "E", "SE", "S", "SW", "W", "NW", ""}
     sheets = patrol_sheets(spots, four_ones=h.four_ones)
     assert sum(len(x) for x in sheets.values()) == len(spots)
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+@pytest.fixture
+def hazard_page(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app_pages" / "hazards.py"), default_timeout=180)
+    at.run()
+    assert not at.exception, [str(e.value)[:500] for e in at.exception]
+    return at
+
+
+def test_page_checklist_save_clears_the_flag(hazard_page, tmp_path):
+    from childplan.store import Store
+
+    at = hazard_page
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["危险点"] == "30" and metrics["“四个一”缺项的危险点"] == "30"
+    for item in at.checkbox:
+        item.check()
+    at.text_input[0].set_value("村级河长")
+    at.button[0].click().run()  # the form's save button
+    assert not at.exception, [str(e.value)[:500] for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["“四个一”缺项的危险点"] == "29"
+    with Store(tmp_path / "store.gpkg") as store:
+        saved = store.checks("500109")
+    assert sorted(saved["item"]) == sorted(FOUR) and saved["present"].all()
+    assert set(saved["checked_by"]) == {"村级河长"}
+    # filters and the PDF do not fail
+    at.selectbox[1].set_value(at.selectbox[1].options[1]).run()
+    at.button(key="make_pdf").click().run()
+    assert not at.exception, [str(e.value)[:500] for e in at.exception]
+
+
+def test_page_in_english(hazard_page):
+    at = hazard_page
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, [str(e.value)[:500] for e in at.exception]
+    title = at.title[0].value
+    assert title.endswith("Drowning risk")
+    assert {m.label for m in at.metric} >= {"Danger spots", "Segments"}
