@@ -35,10 +35,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """The app, started as a planner would start it, on a free local port."""
+def app_url(tmp_path_factory):
+    """The app, started as a planner would start it, on a free local port.
+
+    Its scenario store is a temporary file, never the planner's ~/.childplan.
+    """
     port = _free_port()
     env = dict(os.environ)
+    env["CHILDPLAN_STORE"] = str(tmp_path_factory.mktemp("store") / "childplan.gpkg")
     for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         env.pop(k, None)
     log = open(ARTIFACTS.joinpath("streamlit.log") if ARTIFACTS.mkdir(exist_ok=True) is None

@@ -1,0 +1,160 @@
+"""Every page in a real browser: solve, download each export and check its contents, switch
+language, keep screenshots (test-artifacts/). No network but localhost."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from geo.layers import load_demo
+from tests.e2e.conftest import click_until, map_frame, shot
+
+pytestmark = pytest.mark.e2e
+
+PAGES = {  # url path -> (Chinese title, English title)
+    "map": ("北碚区 · 地图", "北碚区 · Map"),
+    "siting": ("北碚区 · 儿童之家选址", "北碚区 · Children's homes"),
+    "staffing": ("北碚区 · 人员配置", "北碚区 · Staffing"),
+    "funding": ("北碚区 · 经费分配", "北碚区 · Funding"),
+    "scenarios": ("北碚区 · 情景对比", "北碚区 · Scenarios"),
+    "data": ("数据 · 北碚区", "Data · 北碚区"),
+}
+
+
+def nav(page, title):
+    page.locator("[data-testid='stSidebarNav']").get_by_text(title, exact=True).click()
+
+
+class Saved:
+    """A finished download saved under its suggested file name (openpyxl needs the suffix)."""
+
+    def __init__(self, dl):
+        import tempfile
+        from pathlib import Path
+
+        self.name = dl.suggested_filename
+        self._path = Path(tempfile.mkdtemp(prefix="dl-")) / self.name
+        dl.save_as(self._path)
+
+    def path(self):
+        return str(self._path)
+
+
+def download(page, button_name):
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name=button_name).click()
+    return Saved(dl.value)
+
+
+def xlsx_sheets(path):
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def test_siting_solve_map_and_exports(page, app_url, tmp_path):
+    page.goto(app_url + "/siting")
+    page.get_by_text(PAGES["siting"][0]).wait_for()
+    page.get_by_role("button", name="求解选址方案").click()
+    page.get_by_text("覆盖村比例").wait_for(timeout=120_000)
+    map_frame(page, "() => !!window.map && document.querySelectorAll('.cp-legend').length > 0")
+    page.wait_for_timeout(1500)
+    shot(page, "siting_zh")
+    x = download(page, "下载 XLSX")
+    sheets = xlsx_sheets(x.path())
+    assert set(sheets) == {"homes", "assignments"}
+    header = sheets["assignments"][0]
+    assert header[:5] == ["村代码", "常住儿童数", "儿童之家编号", "距离（米）", "自有儿童之家"]
+    data = load_demo("500109")
+    assert len(sheets["assignments"]) - 1 == len(data.villages)
+    g = download(page, "下载 GeoPackage")
+    import pyogrio
+
+    layers = {n for n, _ in pyogrio.list_layers(g.path())}
+    assert layers == {"homes", "assignments", "links"}
+    page.get_by_role("button", name="导出地图快照（PNG/PDF）").click()
+    png = download(page, "下载 PNG")
+    assert open(png.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    pdf = download(page, "下载 PDF")
+    assert open(pdf.path(), "rb").read(5) == b"%PDF-"
+    assert page.blocked == []
+
+
+def test_staffing_and_funding_with_earmarks(page, app_url):
+    page.goto(app_url + "/staffing")
+    page.get_by_text(PAGES["staffing"][0]).wait_for()
+    page.get_by_role("button", name="求解人员配置").click()
+    page.get_by_text("儿童主任（需/配）").wait_for(timeout=120_000)
+    map_frame(page, "() => !!window.map && document.querySelectorAll('.cp-legend').length > 0")
+    page.wait_for_timeout(1000)
+    shot(page, "staffing_zh")
+    x = download(page, "下载 XLSX")
+    sheets = xlsx_sheets(x.path())
+    assert {"staffing", "recruit", "training", "supervisors"} <= set(sheets)
+    assert sheets["staffing"][0][:2] == ["村代码", "人员编码"]
+    nav(page, "经费分配")
+    page.get_by_text(PAGES["funding"][0]).wait_for()
+    page.get_by_text("先安排儿童主任补助").click()
+    page.get_by_text("专项（元）").wait_for()
+    page.wait_for_timeout(1500)
+    shot(page, "funding_zh")
+    x = download(page, "下载 XLSX")
+    f = pd.read_excel(x.path(), sheet_name="funding")
+    assert int(f["金额（元）"].sum()) == 5_000_000
+    assert float(f["专项"].sum()) == 313 * 2400  # every required director post x the subsidy
+    assert page.blocked == []
+
+
+def test_briefing_from_the_map_page(page, app_url):
+    page.goto(app_url)
+    page.get_by_text(PAGES["map"][0]).wait_for()
+    map_frame(page)
+    page.get_by_role("button", name="生成一页简报（PDF）").click()
+    pdf = download(page, "下载简报 PDF")
+    data = open(pdf.path(), "rb").read()
+    assert data[:5] == b"%PDF-" and data.count(b"/Type /Page\n") + data.count(b"/Type/Page ") <= 2
+    import subprocess
+
+    text = subprocess.run(["pdftotext", pdf.path(), "-"], capture_output=True, text=True).stdout
+    assert "北碚区农村留守儿童和困境儿童关爱服务简报" in text and "58,482" in text
+    assert page.blocked == []
+
+
+def test_every_page_in_english(page, app_url):
+    page.goto(app_url)
+    page.get_by_text(PAGES["map"][0]).wait_for()
+    map_frame(page)
+    click_until(page, page.get_by_text("English", exact=True), PAGES["map"][1])
+    for name, (_, en) in PAGES.items():
+        label = {"map": "Map", "siting": "Children's homes", "staffing": "Staffing",
+                 "funding": "Funding", "scenarios": "Scenarios", "data": "Data"}[name]
+        nav(page, label)
+        page.get_by_text(en).first.wait_for()
+        page.wait_for_timeout(800)
+        body = page.locator("[data-testid='stMain']").inner_text()
+        assert "Traceback" not in body
+        shot(page, f"{name}_en")
+    assert page.blocked == []
+
+
+def test_scenarios_save_and_compare(page, app_url):
+    page.goto(app_url + "/funding")
+    page.get_by_text(PAGES["funding"][0]).wait_for()
+    page.get_by_text("合计（元）").wait_for()
+    nav(page, "情景对比")
+    page.get_by_text(PAGES["scenarios"][0]).wait_for()
+    page.get_by_label("方案名称").fill("浏览器测试A")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("已保存“浏览器测试A”").wait_for()
+    page.get_by_label("方案名称").fill("浏览器测试B")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("已保存“浏览器测试B”").wait_for()
+    page.get_by_text("对比（2–4 个方案）").wait_for()
+    page.wait_for_timeout(2000)
+    shot(page, "scenarios_zh")
+    x = download(page, "下载对比 XLSX")
+    sheets = xlsx_sheets(x.path())
+    assert "figures" in sheets and len(sheets["figures"]) > 3
+    f = download(page, "导出为单个文件")
+    assert open(f.path(), "rb").read(16) == b"SQLite format 3\x00"
+    assert page.blocked == []
