@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from geo.i18n import facility_label, t, water_label
 from geo.maps_hazards import build_hazard_map, filter_hazards
 from geo.offline import localise_map
 from geo.patrol import (
+    activities_table,
     danger_spots_table,
     flood_table,
     four_ones_text,
@@ -193,6 +195,15 @@ with st.expander(t("hz_flood", lang) + f"（{len(analysis.flood)}）", expanded=
                          analysis.flood.drop_duplicates("facility_id")["facility_kind"]
                          .value_counts().items()))
 
+# --- safety-knowledge activities (003 §13) -------------------------------------------------
+if analysis.activities is not None:
+    with st.expander(t("hz_safety_activities", lang) + f"（{len(analysis.activities)}）",
+                     expanded=False):
+        acts = analysis.activities
+        if township:
+            acts = acts[acts["township_code"] == township]
+        st.dataframe(activities_table(acts, lang=lang), width="stretch", hide_index=True)
+
 # --- downloads ---------------------------------------------------------------------------
 st.subheader(t("download", lang))
 c1, c2, c3, c4 = st.columns(4)
@@ -215,10 +226,7 @@ def chief_pdf(data_key: tuple, overrides_json: str, chief: str, lang: str, check
     an = hazard_analysis(data_key, overrides_json)
     p = ui.policy_from_json(overrides_json).hazards
     ch = load_checks(ui.county_for(data_key).adcode)
-    from geo.hazards import HazardAnalysis
-
-    full = HazardAnalysis(an.segments, attach_checklist(an.spots, ch, p.four_ones), an.flood,
-                          an.timings)
+    full = replace(an, spots=attach_checklist(an.spots, ch, p.four_ones))
     return patrol_pdf_bytes(ui.county_for(data_key), full, chief, lang=lang, buffer_m=p.buffer_m)
 
 

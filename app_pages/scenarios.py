@@ -84,7 +84,11 @@ with store() as stc:
 if listing.empty:
     st.info("还没有保存的方案。" if zh else "No saved scenario yet.")
 else:
-    st.dataframe(listing, width="stretch", hide_index=True)
+    shown = listing.rename(columns={"name": "方案", "adcode": "区县代码", "county_name": "区县",
+                                    "revision": "版本", "created_at": "创建时间",
+                                    "updated_at": "更新时间", "note": "说明", "tables": "结果表数"}) \
+        if zh else listing
+    st.dataframe(shown, width="stretch", hide_index=True)
     c1, c2, c3 = st.columns(3)
     chosen = c1.selectbox("方案" if zh else "Scenario", listing["name"].tolist())
     if c2.button("打开（载入其政策参数）" if zh else "Open (load its policy)"):

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the project needs beyond Python: Chromium (end-to-end browser tests and
-# map snapshots) and a CJK font (Chinese text in PNG/PDF exports). Idempotent; skips what
+# Debian packages the project needs beyond Python: Chromium (end-to-end browser tests), a CJK
+# font (Chinese text in PNG/PDF exports) and poppler-utils (tests read the PDFs back). Idempotent; skips what
 # is already installed.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # PDF pages to PNG/text in tests
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
