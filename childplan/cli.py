@@ -96,10 +96,20 @@ def cmd_site(args) -> int:
     if not _require_ok(data):
         return 1
     locked = dict(item.split("=", 1) for item in (args.lock or []))
+    matrix = None
+    if args.travel_matrix:
+        import pandas as pd
+
+        matrix = pd.read_csv(args.travel_matrix, dtype={"village_code": str, "site_id": str})
+        missing = {"village_code", "site_id"} - set(matrix.columns)
+        if missing or not ({"metres", "distance_m"} & set(matrix.columns)):
+            _print(f"{args.travel_matrix}: 需要列 village_code、site_id、metres / needs columns "
+                   "village_code, site_id and metres")
+            return 1
     try:
         res = run_siting(data, _policy(args), solver=args.solver,
                          must_open=args.must_open or (), never_open=args.never_open or (),
-                         locked=locked, time_limit_s=args.time_limit)
+                         locked=locked, time_limit_s=args.time_limit, travel_matrix=matrix)
     except SitingInfeasible as exc:
         _print(str(exc))
         return 1
@@ -317,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock", action="append", metavar="VILLAGE=SITE",
                    help="assign a village to a site (repeatable)")
     p.add_argument("--time-limit", type=float, default=None, help="seconds (default: policy)")
+    p.add_argument("--travel-matrix", default=None, metavar="CSV",
+                   help="road/path distances: village_code, site_id, metres (replaces straight "
+                        "lines)")
     p.set_defaults(func=cmd_site)
 
     p = sub.add_parser("staff", help="assign child directors and supervisors")

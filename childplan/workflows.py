@@ -218,8 +218,12 @@ ASSIGNMENT_COLUMNS = ["village_code", "resident_children", "home_id", "distance_
 def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
                must_open: Sequence[str] = (), never_open: Sequence[str] = (),
                locked: dict[str, str] | None = None, allow_uncovered: bool = False,
-               time_limit_s: float | None = None) -> dict:
+               time_limit_s: float | None = None,
+               travel_matrix: pd.DataFrame | None = None) -> dict:
     """Site shared 儿童之家 for a county (raises DataError, SitingInfeasible).
+
+    ``travel_matrix`` (village_code, site_id, metres) replaces straight-line distances with a
+    road/path network's, e.g. exported from a GIS route tool.
 
     Returns a dict: ``plan`` (the :class:`~optimization.siting.SitingPlan`), ``homes`` and
     ``assignments`` (the plan's tables with coordinates and names), ``sites`` (all candidates),
@@ -230,7 +234,8 @@ def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
 
     data.require_ok()
     v, sites, pairs = siting_inputs(data.villages, data.facilities, policy.siting,
-                                    waterways=data.waterways, crossings=data.crossings)
+                                    waterways=data.waterways, crossings=data.crossings,
+                                    travel_matrix=travel_matrix)
     problem = build_siting_problem(v, sites, pairs, policy.siting, must_open=tuple(must_open),
                                    never_open=tuple(never_open), locked=dict(locked or {}),
                                    allow_uncovered=allow_uncovered)

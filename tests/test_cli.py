@@ -128,3 +128,22 @@ def test_scenario_commands(tmp_path, capsys):
         assert st.load("甲").figures == {"budget_yuan": 5.0}
     assert main(["scenario", "show", "乙", "--store", str(store)]) == 1
     assert gpd.read_file(f, layer="scenario_homes").empty
+
+
+def test_site_with_a_road_travel_matrix(tmp_path, site_out):
+    # Road distances = straight pairs x 1.3 (a typical detour factor): the plan must use them.
+    from childplan.workflows import run_siting
+
+    res = run_siting(load_demo("500109"), load_policy())
+    pairs = res["pairs"][["village_code", "site_id", "distance_m"]].rename(
+        columns={"distance_m": "metres"})
+    pairs["metres"] = pairs["metres"] * 1.3
+    f = tmp_path / "roads.csv"
+    pairs.to_csv(f, index=False)
+    out = tmp_path / "o"
+    assert main(["site", "--out", str(out), "--travel-matrix", str(f)]) == 0
+    a = read(out / "assignments.csv").set_index("village_code")
+    lookup = pairs.set_index(["village_code", "site_id"])["metres"]
+    for code, r in a.iterrows():
+        assert r["distance_m"] == pytest.approx(lookup[(code, r["home_id"])], abs=0.06)
+    assert (a["distance_m"] <= load_policy().siting.travel_cap_m).all()
