@@ -81,6 +81,7 @@ __all__ = [
     "distance_decay",
     "flood_season_list",
     "height_factor",
+    "safety_activity_plan",
     "score_segments",
     "segment_waterways",
     "zonal_sums",
@@ -802,6 +803,64 @@ def flood_season_list(facilities: gpd.GeoDataFrame, waterways: gpd.GeoDataFrame,
     return out.sort_values(["facility_id", "distance_m", "water_id"]).reset_index(drop=True)
 
 
+# ----------------------------------------------------------------------------- safety activities
+
+
+def safety_activity_plan(scored: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
+                         spots: pd.DataFrame, policy) -> pd.DataFrame:
+    """Every village's safety-knowledge activities for the year, most exposed villages first.
+
+    003 §13: at least ``safety_activities_per_village_per_year`` activity (drowning, bullying,
+    sexual assault, road safety) in every village each year. All villages are listed; the
+    order tells the county where to go first (before the summer holidays): villages with more
+    danger spots within ``buffer_m``, then a higher best nearby segment score, then more
+    left-behind children.
+
+    Returns
+    -------
+    DataFrame
+        ``priority`` (1 = first), ``village_code``, ``name``, ``township_code``,
+        ``resident_children``, ``left_behind``, ``nearest_water_m``, ``danger_spots_nearby``,
+        ``max_segment_score``, ``activities_per_year``.
+    """
+    hp = _hp(policy)
+    n = len(villages)
+    v = villages.to_crs(scored.crs) if n else villages
+    vg = v.geometry.to_numpy() if n else np.zeros(0, object)
+    sg = scored.geometry.to_numpy()
+    nearest = np.full(n, np.nan)
+    best = np.zeros(n)
+    n_spots = np.zeros(n, dtype=int)
+    if n and len(sg):
+        vi, si = STRtree(sg).query_nearest(vg, all_matches=False, return_distance=False)
+        nearest[vi] = shapely.distance(vg[vi], sg[si])
+        vi, si = STRtree(sg).query(vg, predicate="dwithin", distance=float(hp.buffer_m))
+        if len(vi):
+            np.maximum.at(best, vi, scored["score"].to_numpy(float)[si])
+            is_spot = scored["segment_id"].isin(set(spots["spot_id"])).to_numpy()[si]
+            n_spots = np.bincount(vi[is_spot], minlength=n)
+
+    def col(name):
+        return (pd.to_numeric(v[name], errors="coerce").fillna(0).astype(int).to_numpy()
+                if name in v.columns else np.zeros(n, dtype=int))
+
+    out = pd.DataFrame({
+        "village_code": v["village_code"].astype(str).to_numpy() if n else [],
+        "name": v["name"].astype(str).to_numpy() if n and "name" in v else [""] * n,
+        "township_code": (v["village_code"].astype(str).str[:9].to_numpy() if n else []),
+        "resident_children": col("resident_children"),
+        "left_behind": col("left_behind"),
+        "nearest_water_m": np.round(nearest, 0),
+        "danger_spots_nearby": n_spots,
+        "max_segment_score": np.round(best, 2),
+        "activities_per_year": int(hp.safety_activities_per_village_per_year),
+    })
+    out = out.sort_values(["danger_spots_nearby", "max_segment_score", "left_behind",
+                           "village_code"], ascending=[False, False, False, True])
+    out.insert(0, "priority", np.arange(1, len(out) + 1))
+    return out.reset_index(drop=True)
+
+
 # ----------------------------------------------------------------------------- one call
 
 
@@ -820,12 +879,15 @@ class HazardAnalysis:
         The flood-season inspection list (:func:`flood_season_list`).
     timings : dict
         Seconds per stage.
+    activities : DataFrame, optional
+        The safety-activity list (:func:`safety_activity_plan`).
     """
 
     segments: gpd.GeoDataFrame
     spots: gpd.GeoDataFrame
     flood: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    activities: pd.DataFrame | None = None
 
 
 def analyse_hazards(data, policy, *, checks: pd.DataFrame | None = None,
@@ -870,4 +932,8 @@ def analyse_hazards(data, policy, *, checks: pd.DataFrame | None = None,
     t0 = time.perf_counter()
     flood = flood_season_list(data.facilities, data.waterways, hp, crs=crs)
     timings["flood"] = time.perf_counter() - t0
-    return HazardAnalysis(segments=scored, spots=spots, flood=flood, timings=timings)
+    t0 = time.perf_counter()
+    activities = safety_activity_plan(scored, data.villages, spots, hp)
+    timings["activities"] = time.perf_counter() - t0
+    return HazardAnalysis(segments=scored, spots=spots, flood=flood, timings=timings,
+                          activities=activities)

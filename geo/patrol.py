@@ -12,6 +12,8 @@ takes on patrol, from a :class:`geo.hazards.HazardAnalysis`:
 * ``patrol_pdf/<chief>.pdf`` — a printable A4 page (or more) per chief: a small map of the
   chief's spots, numbered, and the table, Chinese rendered with the CJK font;
 * ``flood_season.csv`` — the flood-season list of children's institutions near water;
+* ``safety_activities.csv`` — every village's safety-knowledge activities for the year (003 §13),
+  the villages nearest danger first;
 * ``segments.csv`` — every scored segment (no geometry), for whoever wants to check a score.
 
 Every file is written atomically and every text cell is neutralised against formula injection
@@ -21,6 +23,7 @@ the data and none is ever exported.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from geo.i18n import facility_label, t, water_label
 
 __all__ = [
     "DANGER_SPOT_COLUMNS",
+    "activities_table",
     "danger_spots_table",
     "flood_table",
     "four_ones_text",
@@ -159,6 +163,25 @@ def flood_table(flood: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
                                   flood["direction"]],
         t("hz_lon", lang): flood["lon"], t("hz_lat", lang): flood["lat"],
     })
+
+
+_ACTIVITY_HEADERS = {
+    "priority": ("优先顺序", "Priority"), "village_code": ("村代码", "Village code"),
+    "name": ("村（社区）", "Village/community"), "township_code": ("乡镇代码", "Township code"),
+    "resident_children": ("常住儿童数", "Resident children"),
+    "left_behind": ("农村留守儿童数", "Left-behind children"),
+    "nearest_water_m": ("最近水体距离（米）", "Nearest water (m)"),
+    "danger_spots_nearby": ("周边危险点数", "Danger spots nearby"),
+    "max_segment_score": ("周边最高河段风险分值", "Highest nearby segment score"),
+    "activities_per_year": ("每年安全知识活动次数（003 §13）",
+                            "Safety-knowledge activities per year (003 §13)"),
+}
+
+
+def activities_table(activities: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """The safety-activity list (:func:`geo.hazards.safety_activity_plan`) with headers in ``lang``."""
+    i = 0 if lang == "zh" else 1
+    return activities.rename(columns={k: v[i] for k, v in _ACTIVITY_HEADERS.items()})
 
 
 # ----------------------------------------------------------------------------- PDF
@@ -426,7 +449,8 @@ def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
         Language of the patrol XLSX/CSV/PDF headers (``danger_spots.csv`` keeps fixed
         English headers and keys).
     store : childplan.store.Store or path, optional
-        Where the "四个一" checks are recorded; without it every spot reads "never checked".
+        Where the "四个一" checks are recorded (a path that does not exist is not created);
+        without it every spot reads "never checked".
     population_path : path, optional
         A population or child-population GeoTIFF (see :func:`geo.hazards.score_segments`).
     analysis : HazardAnalysis, optional
@@ -435,8 +459,8 @@ def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
     Returns
     -------
     dict of str to Path
-        ``danger_spots``, ``patrol_xlsx``, ``patrol_csv``, ``flood_season``, ``segments`` and
-        one ``pdf:<chief>`` per chief.
+        ``danger_spots``, ``patrol_xlsx``, ``patrol_csv``, ``flood_season``,
+        ``safety_activities``, ``segments`` and one ``pdf:<chief>`` per chief.
     """
     hp = getattr(policy, "hazards", policy)
     out = Path(out_dir)
@@ -444,16 +468,17 @@ def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
     checks = None
     if store is not None:
         if isinstance(store, (str, Path)):
-            from childplan.store import Store
+            if Path(store).exists():  # reading must not create a store
+                from childplan.store import Store
 
-            with Store(store) as st:
-                checks = st.checks(data.adcode)
+                with Store(store) as st:
+                    checks = st.checks(data.adcode)
         else:
             checks = store.checks(data.adcode)
     if analysis is None:
         analysis = analyse_hazards(data, hp, population_path=population_path)
     spots = attach_checklist(analysis.spots, checks, hp.four_ones)
-    analysis = HazardAnalysis(analysis.segments, spots, analysis.flood, analysis.timings)
+    analysis = replace(analysis, spots=spots)
     paths: dict[str, Path] = {}
     paths["danger_spots"] = write_csv(danger_spots_table(spots), out / "danger_spots.csv")
     sheets = patrol_sheets(spots, lang=lang, buffer_m=hp.buffer_m)
@@ -464,6 +489,9 @@ def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
                                     out / "patrol_lists.csv")
     paths["flood_season"] = write_csv(flood_table(analysis.flood, lang=lang),
                                       out / "flood_season.csv")
+    if analysis.activities is not None:
+        paths["safety_activities"] = write_csv(activities_table(analysis.activities, lang=lang),
+                                               out / "safety_activities.csv")
     seg = pd.DataFrame(analysis.segments.drop(columns=analysis.segments.geometry.name))
     num = seg.select_dtypes("float").columns
     seg[num] = seg[num].round(3)

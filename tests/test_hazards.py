@@ -30,6 +30,7 @@ from geo.hazards import (
     distance_decay,
     flood_season_list,
     height_factor,
+    safety_activity_plan,
     score_segments,
     segment_waterways,
     zonal_sums,
@@ -388,6 +389,24 @@ def test_flood_season_list_distance_and_direction(policy):
     assert out["distance_m"].tolist() == sorted(out["distance_m"])
 
 
+def test_safety_activity_plan_orders_villages_by_danger(policy):
+    p = hp(policy, danger_spots_top_n=1)
+    w = water([("W-pond", "pond", "", box(0, 0, 100, 100)),
+               ("W-s", "stream", "", LineString([(5000, 0), (5200, 0)]))])
+    v = villages([("500109102001", 150, 50, 100, 5, 0, 0),     # next to the pond: the spot
+                  ("500109102002", 5100, 300, 100, 30, 0, 0),  # 300 m from the stream
+                  ("500109102003", 20_000, 0, 300, 90, 0, 0)])  # far from any water
+    s = score_segments(assign_chiefs(segment_waterways(w, 200), v), v, None, p)
+    spots = danger_spots(s, p)
+    plan = safety_activity_plan(s, v, spots, p)
+    assert plan["village_code"].tolist() == ["500109102001", "500109102002", "500109102003"]
+    assert plan["priority"].tolist() == [1, 2, 3]
+    assert plan["danger_spots_nearby"].tolist() == [1, 0, 0]  # the one spot: a pond shore piece
+    assert plan["nearest_water_m"].tolist() == [50.0, 300.0, 14_800.0]
+    assert plan["max_segment_score"].iloc[2] == 0
+    assert (plan["activities_per_year"] == 1).all()
+
+
 # ----------------------------------------------------------------------------- exports
 
 
@@ -471,6 +490,10 @@ def test_run_hazards_exports_read_back_row_by_row(tmp_path, policy):
                 assert r["“四个一”状态"] == "未检查"
     # no personal column anywhere
     assert not {"姓名", "name", "身份证号", "电话"} & set(header)
+    acts = pd.read_csv(paths["safety_activities"], dtype=str, encoding="utf-8-sig")
+    assert len(acts) == len(data.villages) and acts["优先顺序"].tolist()[:3] == ["1", "2", "3"]
+    flood = pd.read_csv(paths["flood_season"], dtype=str, encoding="utf-8-sig")
+    assert len(flood) == len(analysis.flood)
     # one PDF per chief
     assert sorted(k for k in paths if k.startswith("pdf:")) == [f"pdf:{c}" for c in chiefs]
     assert all(paths[f"pdf:{c}"].read_bytes().startswith(b"%PDF") for c in chiefs)
