@@ -23,6 +23,7 @@ the data and none is ever exported.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -200,6 +201,22 @@ def _nice_scale(width_m: float) -> float:
     return 10000.0
 
 
+def _stack_labels(xs, ys, within: float) -> list[tuple[str, tuple[float, float]]]:
+    """Numbers 1..k of the spots, those closer than ``within`` to an earlier one joined ("3,7").
+
+    A chief has a handful of spots, so the greedy pass over them is cheap.
+    """
+    groups: list[list[int]] = []
+    for i in range(len(xs)):
+        for g in groups:
+            if math.hypot(xs[i] - xs[g[0]], ys[i] - ys[g[0]]) < within:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    return [(",".join(str(i + 1) for i in g), (float(xs[g[0]]), float(ys[g[0]]))) for g in groups]
+
+
 def _draw_map(ax, data, chief_spots: gpd.GeoDataFrame, segments: gpd.GeoDataFrame, crs,
               lang: str) -> None:
     """A small map: townships, county, waterways, the chief's segments numbered."""
@@ -248,15 +265,18 @@ def _draw_map(ax, data, chief_spots: gpd.GeoDataFrame, segments: gpd.GeoDataFram
         ax.scatter(v.geometry.x, v.geometry.y, s=7, color="#777", zorder=3)
         near = set(chief_spots["village_code"].astype(str))
         for r in v[v["village_code"].astype(str).isin(near)].itertuples():
-            ax.annotate(str(r.name), (r.geometry.x, r.geometry.y), xytext=(3, -8),
+            ax.annotate(str(r.name), (r.geometry.x, r.geometry.y), xytext=(4, -11),
                         textcoords="offset points", fontsize=6, color="#444", zorder=4)
     seg = segments[segments["segment_id"].isin(set(chief_spots["spot_id"]))]
     if len(seg):
         seg.to_crs(crs).plot(ax=ax, color=_RISK, linewidth=3.0, zorder=5)
-    for k, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
-        ax.annotate(str(k), (x, y), ha="center", va="center", fontsize=7, color="white",
-                    zorder=7,
-                    bbox={"boxstyle": "circle,pad=0.25", "fc": _RISK, "ec": "white", "lw": 0.8})
+    ax.scatter(xs, ys, s=14, color=_RISK, edgecolor="white", linewidth=0.6, zorder=6)
+    for label, (x, y) in _stack_labels(xs, ys, 0.03 * (x1 - x0)):
+        # the number sits just above its spot, clear of the village names drawn below-right
+        ax.annotate(label, (x, y), xytext=(0, 10), textcoords="offset points", ha="center",
+                    va="center", fontsize=7, color="white", zorder=7,
+                    bbox={"boxstyle": "round,pad=0.25" if "," in label else "circle,pad=0.25",
+                          "fc": _RISK, "ec": "white", "lw": 0.8})
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
