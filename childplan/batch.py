@@ -559,9 +559,11 @@ def _near_water(client, out: Path, adcodes: list[str], buffer_m: float) -> pd.Da
         ["village_code", "adcode", "resident_children", "left_behind", "water_id",
          "water_adcode"]]
     pairs = pairs.assign(other=pairs["water_adcode"] != pairs["adcode"])
-    per_village = pairs.drop_duplicates(subset=["village_code", "water_id"]).groupby(
-        ["village_code", "adcode"]).agg({"resident_children": "first", "left_behind": "first",
-                                         "water_id": "count", "other": "max"})
+    # A (village, water body) pair occurs once: water ids are unique and each county's waters
+    # are one partition. So a tree reduction (no shuffle) gives the per-village figures.
+    per_village = pairs.groupby(["village_code", "adcode"]).agg(
+        {"resident_children": "max", "left_behind": "max", "water_id": "count", "other": "max"},
+        split_out=1)
     result = client.compute(per_village).result().reset_index()
     result = result.rename(columns={"water_id": "waters_near", "other": "near_other_county_water"})
     return result[cols].sort_values("village_code").reset_index(drop=True)

