@@ -450,7 +450,7 @@ def assign_chiefs(segments: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, *,
         codes = villages["village_code"].astype(str).to_numpy()
         vcode[si] = codes[vi]
         dist[si] = shapely.distance(out.geometry.to_numpy()[si], vg[vi])
-    tcode = np.array([c[:9] for c in vcode], dtype=object)
+    tcode = pd.Series(vcode, dtype=object).str[:9].to_numpy(dtype=object)
     out["village_code"] = vcode
     out["township_code"] = tcode
     out["nearest_village_m"] = np.round(dist, 1)
