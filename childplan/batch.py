@@ -79,6 +79,7 @@ __all__ = [
     "default_province_dir",
     "find_counties",
     "inputs_hash",
+    "list_counties",
     "plan_county",
     "run_batch",
 ]
@@ -190,6 +191,29 @@ def _job(adcode: str, sources: dict[str, Path]) -> CountyJob:
                      sources=tuple(sorted((k, str(v)) for k, v in sources.items())))
 
 
+def list_counties(root: str | Path, prefix: str = "") -> list[CountyJob]:
+    """Every county in a folder (adcode starting with ``prefix``), sorted by adcode.
+
+    Counties ``data/make_demo.py`` listed in the folder's ``province.json`` but did not build
+    come back without sources, with the generator's reason (bilingual).
+    """
+    root = Path(root)
+    jobs = {a: _job(a, _sources_in(root, a)) for a in _adcodes_in(root, prefix)}
+    manifest = root / "province.json"
+    if manifest.is_file():
+        try:
+            listed = json.loads(manifest.read_text(encoding="utf-8")).get("counties", [])
+        except ValueError:
+            listed = []
+        for c in listed:
+            a = str(c.get("adcode", ""))
+            if c.get("status") != "built" and a.startswith(prefix) and a not in jobs:
+                jobs[a] = CountyJob(adcode=a, name=c.get("name", ""),
+                                    missing_zh=c.get("reason_zh", "没有数据"),
+                                    missing_en=c.get("reason_en", "no data"))
+    return [jobs[a] for a in sorted(jobs)]
+
+
 def find_counties(selection: str | Iterable[str],
                   data_root: str | Path | Sequence[str | Path] | None = None) -> list[CountyJob]:
     """The counties a selection names, with the paths of their layers.
@@ -225,17 +249,10 @@ def find_counties(selection: str | Iterable[str],
             gen = default_province_dir(pp)
             roots = [gen] if gen.is_dir() else [Path(DATA_DIR)]
         jobs: dict[str, CountyJob] = {}
-        for root in roots:
-            for a in _adcodes_in(root, pp):
-                jobs.setdefault(a, _job(a, _sources_in(root, a)))
-            manifest = root / "province.json"
-            if manifest.is_file():
-                for c in json.loads(manifest.read_text(encoding="utf-8")).get("counties", []):
-                    if c.get("status") != "built" and c["adcode"] not in jobs:
-                        jobs[c["adcode"]] = CountyJob(
-                            adcode=c["adcode"], name=c.get("name", ""),
-                            missing_zh=c.get("reason_zh", "没有数据"),
-                            missing_en=c.get("reason_en", "no data"))
+        for root in roots:  # first root wins; a county built anywhere beats a listed gap
+            for job in list_counties(root, pp):
+                if job.adcode not in jobs or (job.has_data and not jobs[job.adcode].has_data):
+                    jobs[job.adcode] = job
         return [jobs[a] for a in sorted(jobs)]
     codes = [selection] if isinstance(selection, str) else list(selection)
     roots = roots + [Path(DATA_DIR)]
@@ -612,6 +629,14 @@ SUMMARY_COLUMNS = [
 ]
 
 
+_COUNT_COLUMNS = (
+    "villages", "resident_children", "left_behind", "difficulty", "homes_existing", "homes_reuse",
+    "homes_new", "siting_cost_yuan", "uncovered_villages", "directors_required",
+    "directors_assigned", "directors_to_recruit", "supervisors_assigned", "villages_near_water",
+    "children_near_water", "left_behind_near_water", "villages_near_water_across_border",
+    "funding_yuan")
+
+
 @dataclass(frozen=True)
 class BatchEvent:
     """What the progress callback receives.
@@ -689,9 +714,29 @@ def _client(scheduler, workers: int | None) -> Iterator:
             yield client
         return
     n = int(workers or min(2, os.cpu_count() or 1))
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with _bare_main():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+    with cluster, Client(cluster) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _bare_main() -> Iterator[None]:
+    """Hide the caller's ``__main__`` script while worker processes are spawned.
+
+    A spawned process first re-runs the parent's ``__main__`` file (as ``__mp_main__``).
+    Streamlit runs each page as ``__main__``, so every worker would run the page again; a
+    module with neither ``__file__`` nor ``__spec__`` gives the workers nothing to re-run.
+    """
+    import types
+
+    saved = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = saved
 
 
 class _TerminalBar:
@@ -908,6 +953,8 @@ def _with_province_columns(table: pd.DataFrame, near: pd.DataFrame,
     if funding is not None:
         amounts = funding.set_index(funding["unit_code"].astype(str))["amount"]
         table["funding_yuan"] = table["adcode"].map(amounts)
+    for c in _COUNT_COLUMNS:  # whole numbers, empty where a county has none
+        table[c] = pd.to_numeric(table[c], errors="coerce").round().astype("Int64")
     return table
 
 

