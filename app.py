@@ -24,6 +24,8 @@ pages = [
             url_path="staffing"),
     st.Page("app_pages/funding.py", title=t("nav_funding", lang), icon=":material/payments:",
             url_path="funding"),
+    st.Page("app_pages/hazards.py", title=t("nav_hazards", lang), icon=":material/pool:",
+            url_path="hazards"),
     st.Page("app_pages/scenarios.py", title=t("nav_scenarios", lang), icon=":material/compare:",
             url_path="scenarios"),
     st.Page("app_pages/data.py", title=t("nav_data", lang), icon=":material/table_view:",

@@ -1,17 +1,15 @@
 """防溺水 / Drowning risk: waterway segments ranked by children exposed, danger spots, patrol lists."""
 
 import hashlib
-import os
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
-from childplan.store import DEFAULT_STORE, Store, StoreError
+from childplan.store import Store, StoreError, store_path
 from geo.exports import csv_bytes, xlsx_bytes
 from geo.hazards import analyse_hazards, attach_checklist
 from geo.i18n import facility_label, t, water_label
@@ -27,8 +25,8 @@ from geo.patrol import (
     patrol_table,
 )
 
-# The checklist store: CHILDPLAN_STORE when set (read now, not at import), else DEFAULT_STORE.
-STORE_PATH = Path(os.environ.get("CHILDPLAN_STORE") or DEFAULT_STORE)
+# The checklist store: $CHILDPLAN_STORE when set (read at each run), else ~/.childplan.
+STORE_PATH = store_path()
 lang = ui.lang()
 zh = lang == "zh"
 key = ui.data_key()

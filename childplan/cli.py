@@ -6,6 +6,7 @@ validate   check a county's files and print the bilingual report (exit 0 clean /
 site       site shared 儿童之家; write homes.csv, assignments.csv and a GeoPackage
 staff      assign child directors and supervisors; write staffing/recruit/training CSVs
 fund       split a budget across townships (or counties); write funding.csv/xlsx, tilt plot
+hazards    drowning danger spots, 四个一 status, patrol lists per river chief (XLSX/CSV/PDF)
 brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and PDF)
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
@@ -195,6 +196,21 @@ def cmd_fund(args) -> int:
     return 0
 
 
+def cmd_hazards(args) -> int:
+    """Rank drowning danger spots; write danger_spots.csv, patrol lists (XLSX/CSV/PDF per chief)."""
+    from childplan.store import store_path
+    from geo.patrol import run_hazards
+
+    data = _load(args)
+    if not _require_ok(data):
+        return 1
+    files = run_hazards(data, _policy(args), _out(args), lang=args.lang,
+                        store=args.store or store_path())
+    pdfs = [k for k in files if k.startswith("pdf:")]
+    _print(f"{files['danger_spots']}; {files['patrol_xlsx']}; {len(pdfs)} PDF patrol lists")
+    return 0
+
+
 def cmd_brief(args) -> int:
     """Write the one-page A4 briefing PDF (and a map snapshot PNG/PDF) for a county."""
     import time
@@ -344,6 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--with-staffing", action="store_true",
                    help="earmark director subsidies from a staffing plan first")
     p.set_defaults(func=cmd_fund)
+
+    p = sub.add_parser("hazards", help="drowning danger spots and river-chief patrol lists")
+    plan_args(p)
+    p.add_argument("--store", default=None, help="scenario/checklist database (四个一 status)")
+    p.set_defaults(func=cmd_hazards)
 
     p = sub.add_parser("brief", help="one-page A4 briefing PDF and a map snapshot")
     plan_args(p)

@@ -45,6 +45,12 @@ def use_cjk_font() -> str | None:
         return None
     font_manager.fontManager.addfont(str(path))
     name = font_manager.FontProperties(fname=str(path)).get_name()
+    # A Noto CJK collection lists the Japanese face first; Chinese text wants the SC face.
+    faces = {f.name for f in font_manager.fontManager.ttflist if f.fname == str(path)}
+    for pick in ("Noto Sans CJK SC", "Source Han Sans SC"):
+        if pick in faces:
+            name = pick
+            break
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
