@@ -171,7 +171,7 @@ if len(spots_f):
                     store.record_check(data.adcode, spot_id, found,
                                        checked_on=checked_on.isoformat(),
                                        checked_by=checked_by, note=note)
-                st.success(t("hz_saved", lang))
+                st.toast(t("hz_saved", lang))
                 st.rerun()
             except StoreError as exc:
                 st.error(str(exc))
@@ -201,6 +201,10 @@ if analysis.activities is not None:
         if township:
             acts = acts[acts["township_code"] == township]
         st.dataframe(activities_table(acts, lang=lang), width="stretch", hide_index=True)
+
+ui.snapshot_buttons(f"{data.name} · {t('nav_hazards', lang)}",
+                    layers=("county", "townships", "waterways", "villages"),
+                    overlay_key=("hazards", overrides_json), key="hazards_snapshot")
 
 # --- downloads ---------------------------------------------------------------------------
 st.subheader(t("download", lang))

@@ -244,6 +244,11 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
         overlay = Overlay(village_colours=colours, village_legend=(
             ("#d7263d", "缺儿童主任" if zh else "posts open"),
             ("#5aae61", "已配齐" if zh else "fully staffed")))
+    elif overlay_key is not None and overlay_key[0] == "hazards":
+        from childplan.workflows import hazard_spots
+
+        overlay = Overlay(spots=hazard_spots(county_for(data_key),
+                                             policy_from_json(overlay_key[1])))
     elif overlay_key is not None and overlay_key[0] == "funding":
         values = pd.Series(dict(overlay_key[1]))
         overlay = Overlay(township_values=values, township_title="元" if zh else "yuan")

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -28,6 +29,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: The app's scenario/checklist store during the tests (never the planner's ~/.childplan).
+APP_STORE = Path(tempfile.mkdtemp(prefix="childplan-e2e-")) / "childplan.gpkg"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -42,7 +47,7 @@ def app_url(tmp_path_factory):
     """
     port = _free_port()
     env = dict(os.environ)
-    env["CHILDPLAN_STORE"] = str(tmp_path_factory.mktemp("store") / "childplan.gpkg")
+    env["CHILDPLAN_STORE"] = str(APP_STORE)
     for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         env.pop(k, None)
     log = open(ARTIFACTS.joinpath("streamlit.log") if ARTIFACTS.mkdir(exist_ok=True) is None

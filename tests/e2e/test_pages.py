@@ -158,3 +158,31 @@ def test_scenarios_save_and_compare(page, app_url):
     f = download(page, "导出为单个文件")
     assert open(f.path(), "rb").read(16) == b"SQLite format 3\x00"
     assert page.blocked == []
+
+
+def test_hazards_page_checklist_and_patrol_exports(page, app_url):
+    from childplan.store import Store
+    from tests.e2e.conftest import APP_STORE
+
+    page.goto(app_url + "/hazards")
+    page.get_by_text("北碚区 · 防溺水").wait_for()
+    map_frame(page, "() => !!window.map && document.querySelectorAll('.cp-legend').length > 0")
+    page.wait_for_timeout(1500)
+    shot(page, "hazards_zh")
+    # record a patrol check for the top spot: all four items present
+    form = page.locator("[data-testid='stForm']").first
+    for label in ("警示牌", "救生圈", "救生绳", "救生杆"):
+        form.get_by_text(label, exact=True).click()
+    form.get_by_role("button", name="保存检查记录").click()
+    page.wait_for_timeout(2500)
+    with Store(APP_STORE) as st:
+        checks = st.checks("500109")
+    assert len(checks) == 4 and checks["present"].all()
+    spot = checks["spot_id"].iloc[0]
+    x = download(page, "河长巡查清单 XLSX")
+    sheets = xlsx_sheets(x.path())
+    assert all(name.startswith("河长-500109") for name in sheets)
+    rows = [r for s in sheets.values() for r in s[1:]]
+    hit = [r for r in rows if spot in [str(c) for c in r]]
+    assert hit, "the checked spot is on its chief's sheet"
+    assert page.blocked == []
