@@ -76,42 +76,33 @@ def localise_map(m: folium.Map, mode: str = "static") -> folium.Map:
         vetted); better to fail loudly than to draw a blank map on the intranet.
     """
     bundled = _bundled()
-    inline_js, inline_css = [], []
+    inline: dict[str, list] = {"js": [], "css": []}
+
+    def local(assets, kind):
+        kept = []
+        for name, url in assets:
+            if name in _UNUSED:
+                continue
+            if url.startswith(STATIC_URL):
+                kept.append((name, url))
+            elif url not in bundled:
+                raise KeyError(f"no offline copy of {url}")
+            elif mode == "inline":
+                inline[kind].append((name, bundled[url]))
+            else:
+                kept.append((name, f"{STATIC_URL}/{_local_name(url)}"))
+        return kept
+
     for el in _walk(m):
-        if not isinstance(el, folium.elements.JSCSSMixin):
-            continue
-        new_js, new_css = [], []
-        for name, url in el.default_js:
-            if name in _UNUSED:
-                continue
-            if url.startswith(STATIC_URL):
-                new_js.append((name, url))
-                continue
-            if url not in bundled:
-                raise KeyError(f"no offline copy of {url}")
-            if mode == "inline":
-                inline_js.append((name, bundled[url]))
-            else:
-                new_js.append((name, f"{STATIC_URL}/{_local_name(url)}"))
-        for name, url in el.default_css:
-            if name in _UNUSED:
-                continue
-            if url.startswith(STATIC_URL):
-                new_css.append((name, url))
-                continue
-            if url not in bundled:
-                raise KeyError(f"no offline copy of {url}")
-            if mode == "inline":
-                inline_css.append((name, bundled[url]))
-            else:
-                new_css.append((name, f"{STATIC_URL}/{_local_name(url)}"))
-        el.default_js = new_js  # instance attributes: the class lists stay untouched
-        el.default_css = new_css
+        if isinstance(el, folium.elements.JSCSSMixin):
+            # instance attributes: the class-level lists stay untouched
+            el.default_js = local(el.default_js, "js")
+            el.default_css = local(el.default_css, "css")
     if mode == "inline":
         header = m.get_root().header
-        for name, css in inline_css:
+        for name, css in inline["css"]:
             header.add_child(branca.element.Element(f"<style>{css}</style>"), name=f"{name}_inline")
-        for name, js in inline_js:
+        for name, js in inline["js"]:
             header.add_child(branca.element.Element(f"<script>{js}</script>"),
                              name=f"{name}_inline")
     return m

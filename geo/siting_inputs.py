@@ -25,6 +25,7 @@ import shapely
 from shapely import STRtree
 
 from geo.crs import STORAGE_CRS, metric_crs_for
+from geo.schema import DIFFICULTY_COLUMNS
 from optimization.policy import SitingPolicy
 
 __all__ = [
@@ -36,8 +37,6 @@ __all__ = [
     "village_table",
 ]
 
-DIFFICULTY_COLUMNS = ("orphan", "unsupported", "illness_disability", "dibao_tekun",
-                      "difficulty_other")
 
 
 def _siting(policy) -> SitingPolicy:
