@@ -40,7 +40,8 @@ def test_inline_mode_is_self_contained():
     html = map_html(build_county_map(DATA, lang="en"))
     assert external_refs(html) == []
     assert "L.Map" in html or "leaflet" in html.lower()
-    assert "cp-legend" in html and "示意数据" in html and "synthetic" in html
+    assert "cp-legend" in html and "cp-synthetic" in html
+    assert "\\u793a\\u610f\\u6570\\u636e \\u00b7 synthetic data" in html  # 示意数据 · synthetic data
 
 
 def test_measures_are_computed_from_the_columns():
