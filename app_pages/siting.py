@@ -12,7 +12,6 @@ from geo.i18n import facility_label, t
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
 from geo.plan_exports import to_xlsx_bytes, write_gpkg
-from geo.report import DataError
 from optimization.siting import SitingInfeasible, SitingNotSolved
 
 lang = ui.lang()
@@ -74,29 +73,11 @@ options = json.dumps({"must_open": must, "never_open": never, "locked": locked},
                      sort_keys=True, ensure_ascii=False)
 solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True)
 want = (key, ui.overrides_key(), solver, options)
-if st.button("求解选址方案" if zh else "Solve siting", type="primary"):
-    with st.status("正在求解…" if zh else "Solving…", expanded=True) as status:
-        st.write("构建候选场所与可达村对…" if zh else "Building candidates and reachable pairs…")
-        try:
-            ui.solve_siting(*want)
-            st.session_state["siting_done"] = want
-            status.update(label="完成" if zh else "Done", state="complete", expanded=False)
-        except SitingInfeasible as exc:
-            status.update(label="无可行方案" if zh else "No feasible plan", state="error")
-            st.error(str(exc))
-        except DataError as exc:
-            status.update(label="数据有错误" if zh else "The data has errors", state="error")
-            st.error(exc.report.summary(lang))
-        except SitingNotSolved as exc:
-            status.update(label=str(exc)[:200], state="error")
-
-done = ui.last_result("siting", key)
-if not done:
-    st.info("设置参数后点击“求解选址方案”。" if zh else "Set the parameters and click 'Solve siting'.")
-    st.stop()
-if done != want:
-    st.warning("参数已更改：下方是上次求解的结果，点击求解以更新。" if zh
-               else "Parameters changed: below is the last result; solve again to update.")
+button = "求解选址方案" if zh else "Solve siting"
+if st.button(button, type="primary"):
+    ui.solve_with_status("siting", want, ui.solve_siting,
+                         expected=(SitingInfeasible, SitingNotSolved))
+done = ui.result_or_stop("siting", want, button)
 res = ui.solve_siting(*done)
 plan, homes, assignments = res["plan"], res["homes"], res["assignments"]
 s = plan.stats

@@ -9,7 +9,7 @@ from geo.i18n import t
 from geo.maps_plans import build_staffing_map
 from geo.offline import localise_map
 from geo.plan_exports import to_xlsx_bytes
-from geo.report import DataError
+from optimization.staffing import StaffingInputError, StaffingNotSolved
 
 lang = ui.lang()
 zh = lang == "zh"
@@ -42,25 +42,10 @@ with st.expander("规则与参数（政策依据见“数据”页的政策表�
 solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True)
 
 want = (key, ui.overrides_key(), solver)
-if st.button("求解人员配置" if zh else "Solve staffing", type="primary"):
-    with st.status("正在求解…" if zh else "Solving…", expanded=False) as status:
-        try:
-            solve(*want)
-            st.session_state["staffing_done"] = want
-            status.update(label="完成" if zh else "Done", state="complete")
-        except DataError as exc:
-            status.update(label="数据有错误" if zh else "The data has errors", state="error")
-            st.error(exc.report.summary(lang))
-        except Exception as exc:  # a model error is shown, never a traceback
-            status.update(label=str(exc)[:200], state="error")
-
-done = ui.last_result("staffing", key)
-if not done:
-    st.info("设置参数后点击“求解人员配置”。" if zh else "Set the parameters and click 'Solve staffing'.")
-    st.stop()
-if done != want:
-    st.warning("参数已更改：下方是上次求解的结果，点击求解以更新。" if zh
-               else "Parameters changed: below is the last result; solve again to update.")
+button = "求解人员配置" if zh else "Solve staffing"
+if st.button(button, type="primary"):
+    ui.solve_with_status("staffing", want, solve, expected=(StaffingInputError, StaffingNotSolved))
+done = ui.result_or_stop("staffing", want, button)
 plan, tables = solve(*done)
 
 tot = plan.totals.set_index("position")

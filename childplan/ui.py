@@ -291,3 +291,41 @@ def briefing_bytes(data_key: tuple, overrides_json: str, lang: str, siting_done,
     staffing = solve_staffing(*staffing_done)[0] if staffing_done else None
     inputs = briefing_inputs(data, pol, siting=siting, staffing=staffing, funding=funding_table)
     return briefing_pdf(data, inputs, lang=lang)
+
+
+def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
+    """Run ``solve(*want)`` under a progress box and remember it as the last ``kind`` result.
+
+    ``expected`` are the model's own error types whose bilingual message is shown as is
+    (e.g. an infeasible siting); bad data shows the report summary; nothing shows a traceback.
+    """
+    from geo.report import DataError
+
+    zh = lang() == "zh"
+    with st.status("正在求解…" if zh else "Solving…", expanded=False) as status:
+        try:
+            solve(*want)
+            st.session_state[f"{kind}_done"] = want
+            status.update(label="完成" if zh else "Done", state="complete")
+        except DataError as exc:
+            status.update(label="数据有错误" if zh else "The data has errors", state="error")
+            st.error(exc.report.summary(lang()))
+        except expected as exc:
+            status.update(label="无可行方案" if zh else "No feasible plan", state="error")
+            st.error(str(exc))
+        except Exception as exc:  # shown, never a traceback
+            status.update(label=str(exc)[:200], state="error")
+
+
+def result_or_stop(kind: str, want: tuple, button_label: str):
+    """The last ``kind`` result on this county; stop the page with a hint when there is none."""
+    zh = lang() == "zh"
+    done = last_result(kind, want[0])
+    if not done:
+        st.info(f"设置参数后点击“{button_label}”。" if zh else
+                f"Set the parameters and click '{button_label}'.")
+        st.stop()
+    if done != want:
+        st.warning("参数已更改：下方是上次求解的结果，点击求解以更新。" if zh
+                   else "Parameters changed: below is the last result; solve again to update.")
+    return done
