@@ -76,6 +76,7 @@ __all__ = [
     "CountyJob",
     "add_batch_arguments",
     "cmd_batch",
+    "county_groups",
     "default_province_dir",
     "find_counties",
     "inputs_hash",
@@ -536,48 +537,113 @@ def _plan(job: CountyJob, out: Path, policy, solver: str, summary: dict) -> dict
 # --- the province: after every county ---------------------------------------------------
 
 
-def _village_disks(part, buffer_m: float):
-    """Disks of ``buffer_m`` around each village, drawn in its county's Gauss–Krüger zone."""
-    from geo.crs import STORAGE_CRS, metric_crs_for
-
-    part = part[["adcode", "village_code", "resident_children", "left_behind", "geometry"]]
-    if not len(part):
-        return part.set_crs(STORAGE_CRS, allow_override=True)
-    metric = metric_crs_for(part)
-    return part.to_crs(metric).assign(geometry=lambda g: g.buffer(buffer_m, quad_segs=16)).to_crs(
-        STORAGE_CRS)
+#: Villages per partition of the province layers (a few thousand: big enough that a task is
+#: worth scheduling, small enough that the country makes hundreds of partitions).
+PARTITION_VILLAGES = 4000
 
 
-def _near_water(client, out: Path, adcodes: list[str], buffer_m: float) -> pd.DataFrame:
+def county_groups(villages: dict[str, int], *, target: int = PARTITION_VILLAGES,
+                  at_least: int = 1) -> list[list[str]]:
+    """Consecutive counties (by adcode) grouped into partitions of about ``target`` villages.
+
+    Adcodes share their first four digits within a prefecture, so a run of consecutive codes
+    is a compact area: the partitions are spatially coherent and their hulls overlap only
+    where prefectures meet.
+
+    >>> county_groups({"350102": 60, "350103": 50, "350104": 200}, target=100)
+    [['350102', '350103'], ['350104']]
+    """
+    codes = sorted(villages)
+    n = max(1, min(len(codes), max(at_least, -(-sum(villages.values()) // max(target, 1)))))
+    size = sum(villages.values()) / n
+    groups: list[list[str]] = [[]]
+    acc = 0.0
+    for a in codes:
+        if groups[-1] and acc >= size * len(groups) and len(groups) < n:
+            groups.append([])
+        groups[-1].append(a)
+        acc += villages[a]
+    return groups
+
+
+def _read_wgs84(files: list[str]):
+    """Concatenate GeoParquet files this module wrote (all EPSG:4326) into one GeoDataFrame.
+
+    Read with pyarrow and decoded from WKB with the CRS given once: geopandas would parse
+    each file's PROJJSON CRS, about 20 ms a file, most of the time for small county files.
+    """
+    import geopandas as gpd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
+    frame = table.drop(["geometry"]).to_pandas()
+    geometry = gpd.GeoSeries.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False),
+                                      crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=geometry.crs)
+
+
+def _read_villages(files: list[str], buffer_m: float | None = None):
+    """One partition: the villages of a group of counties; with ``buffer_m``, their disks.
+
+    Each disk is drawn in its county's Gauss–Krüger zone (the zone of the county's centre,
+    :func:`geo.crs.metric_crs`) and returned in WGS84; counties of one zone are projected
+    together.
+    """
+    from geo.crs import STORAGE_CRS, metric_crs
+
+    frame = _read_wgs84(files)
+    if buffer_m is None:
+        return frame
+    frame = frame[["adcode", "village_code", "resident_children", "left_behind", "geometry"]]
+    if not len(frame):
+        return frame
+    x = frame.geometry.x.groupby(frame["adcode"])
+    centre = (x.min() + x.max()) / 2.0
+    zone = frame["adcode"].map({a: metric_crs(lon).to_epsg() for a, lon in centre.items()})
+    disks = [part.to_crs(epsg).assign(geometry=lambda g: g.buffer(buffer_m, quad_segs=16)).to_crs(
+        STORAGE_CRS) for epsg, part in frame.groupby(zone, sort=True)]
+    return frame.iloc[:0].pipe(lambda empty: pd.concat([empty, *disks]).sort_index())
+
+
+def _read_waters(files: list[str]):
+    """One partition: the waterways of a group of counties (``water_adcode`` = their county)."""
+    return _read_wgs84(files).rename(columns={"adcode": "water_adcode"})[
+        ["water_id", "kind", "water_adcode", "geometry"]]
+
+
+def _partitioned(reader, groups: list[list[str]], out: Path, name: str, *args):
+    """A dask-geopandas frame with one partition per group of counties."""
+    import dask.dataframe as dd
+
+    files = [[str(out / a / name) for a in g] for g in groups]
+    meta = reader(files[0][:1], *args).iloc[:0]
+    return dd.from_map(reader, files, args=list(args), meta=meta, enforce_metadata=False)
+
+
+def _near_water(client, out: Path, groups: list[list[str]], buffer_m: float) -> pd.DataFrame:
     """Per village: water bodies within ``buffer_m``, and whether one is in another county.
 
     The province-wide spatial join (dask-geopandas, on the cluster): village disks against
-    waterways, both partitioned by county, joined only where the counties' hulls meet.
+    waterways, both partitioned by groups of neighbouring counties; the spatial partitions
+    (each partition's hull) restrict the join to the pairs of partitions that meet.
     """
     import dask_geopandas as dg
+    from distributed import wait
 
     cols = ["village_code", "adcode", "resident_children", "left_behind", "waters_near",
             "near_other_county_water"]
-    vpaths = [str(out / a / "villages.parquet") for a in adcodes]
-    wpaths = [str(out / a / "waterways.parquet") for a in adcodes]
-    if not vpaths:
-        return pd.DataFrame(columns=cols)
-    # spatial partitions are computed below, after buffering: reading them from the files
-    # puts them in the frame's attrs, which pandas 3 cannot compare (dask-geopandas#327)
-    villages = dg.read_parquet(vpaths, gather_spatial_partitions=False)
-    meta = villages._meta[["adcode", "village_code", "resident_children", "left_behind",
-                           "geometry"]]
-    disks = villages.map_partitions(_village_disks, buffer_m, meta=meta).persist()
-    water = dg.read_parquet(wpaths, gather_spatial_partitions=False).rename(columns={"adcode": "water_adcode"})
-    water = water[["water_id", "kind", "water_adcode", "geometry"]].persist()
+    disks = _partitioned(_read_villages, groups, out, "villages.parquet", buffer_m).persist()
+    water = _partitioned(_read_waters, groups, out, "waterways.parquet").persist()
+    wait([disks, water])
     disks.calculate_spatial_partitions()
     water.calculate_spatial_partitions()
     pairs = dg.sjoin(disks, water, predicate="intersects")[
         ["village_code", "adcode", "resident_children", "left_behind", "water_id",
          "water_adcode"]]
     pairs = pairs.assign(other=pairs["water_adcode"] != pairs["adcode"])
-    # A (village, water body) pair occurs once: water ids are unique and each county's waters
-    # are one partition. So a tree reduction (no shuffle) gives the per-village figures.
+    # A (village, water body) pair occurs once (a water body is in one partition), so a tree
+    # reduction without a shuffle gives the per-village figures.
     per_village = pairs.groupby(["village_code", "adcode"]).agg(
         {"resident_children": "max", "left_behind": "max", "water_id": "count", "other": "max"},
         split_out=1)
@@ -586,12 +652,11 @@ def _near_water(client, out: Path, adcodes: list[str], buffer_m: float) -> pd.Da
     return result[cols].sort_values("village_code").reset_index(drop=True)
 
 
-def _province_layers(client, out: Path, adcodes: list[str], near: pd.DataFrame) -> dict[str, Path]:
-    """Write the province's villages and homes as GeoParquet datasets (one part per county)."""
-    import dask_geopandas as dg
-
+def _province_layers(client, out: Path, groups: list[list[str]],
+                     near: pd.DataFrame) -> dict[str, Path]:
+    """Write the province's villages (with the near-water flags) and homes as GeoParquet."""
     files = {}
-    if not adcodes:
+    if not groups:
         return files
     flags = near.set_index("village_code")[["waters_near", "near_other_county_water"]]
 
@@ -601,18 +666,13 @@ def _province_layers(client, out: Path, adcodes: list[str], near: pd.DataFrame) 
                            near_other_county_water=f["near_other_county_water"].fillna(
                                False).astype(bool).to_numpy())
 
-    villages = dg.read_parquet([str(out / a / "villages.parquet") for a in adcodes],
-                               gather_spatial_partitions=False)
-    meta = add_flags(villages._meta)
-    target = out / "villages.parquet"
-    client.compute(villages.map_partitions(add_flags, meta=meta).to_parquet(
-        str(target), overwrite=True, compute=False)).result()
-    files["villages"] = target
-    target = out / "homes.parquet"
-    homes = dg.read_parquet([str(out / a / "homes.parquet") for a in adcodes],
-                            gather_spatial_partitions=False)
-    client.compute(homes.to_parquet(str(target), overwrite=True, compute=False)).result()
-    files["homes"] = target
+    villages = _partitioned(_read_villages, groups, out, "villages.parquet")
+    flagged = villages.map_partitions(add_flags, meta=add_flags(villages._meta))
+    for name, frame in (("villages", flagged),
+                        ("homes", _partitioned(_read_villages, groups, out, "homes.parquet"))):
+        target = out / f"{name}.parquet"
+        client.compute(frame.to_parquet(str(target), overwrite=True, compute=False)).result()
+        files[name] = target
     return files
 
 
@@ -886,10 +946,13 @@ def run_batch(counties: str | Iterable[str] | Sequence[CountyJob], out_dir: str 
                                      "waters_near", "near_other_county_water"])
         if province_layers and done:
             notify(BatchEvent("stage", total, total, message="province"))
-            near = _near_water(client, out, done, float(policy.hazards.buffer_m))
-            files.update(_province_layers(client, out, done, near))
+            sizes = {s["adcode"]: int(s.get("villages") or 0) for s in summaries
+                     if s["adcode"] in done}
+            groups = county_groups(sizes, at_least=2 * n_workers)
+            near = _near_water(client, out, groups, float(policy.hazards.buffer_m))
+            files.update(_province_layers(client, out, groups, near))
         table = _with_province_columns(table, near, funding)
-        files.update(_write_summary(client, out, table, funding, note, done))
+        files.update(_write_summary(out, table, funding, note))
     seconds = time.perf_counter() - t0
     run = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": round(seconds, 2),
            "workers": n_workers, "scheduler": address, "solver": solver, "budget": budget,
@@ -958,8 +1021,8 @@ def _with_province_columns(table: pd.DataFrame, near: pd.DataFrame,
     return table
 
 
-def _write_summary(client, out: Path, table: pd.DataFrame, funding: pd.DataFrame | None,
-                   note: str, done: list[str]) -> dict[str, Path]:
+def _write_summary(out: Path, table: pd.DataFrame, funding: pd.DataFrame | None,
+                   note: str) -> dict[str, Path]:
     from geo.plan_exports import write_csv, write_xlsx
 
     files = {"summary_csv": write_csv(table, out / "summary.csv")}
@@ -974,26 +1037,26 @@ def _write_summary(client, out: Path, table: pd.DataFrame, funding: pd.DataFrame
         sheets["notes"] = pd.DataFrame({"note": [note]})
     files["summary_xlsx"] = write_xlsx(sheets, out / "summary.xlsx")
     paths = [out / a / "county.parquet" for a in table["adcode"] if (out / a / "county.parquet").is_file()]
-    if paths:
-        import dask_geopandas as dg
-
-        shapes = client.compute(dg.read_parquet([str(p) for p in paths],
-                                                gather_spatial_partitions=False)).result()
-        shapes = shapes[["adcode", "geometry"]].merge(_arrow_safe(table), on="adcode", how="left")
+    if paths:  # one small polygon per county: read here, written as one file
+        shapes = _read_wgs84([str(p) for p in paths])[["adcode", "geometry"]]
+        shapes = shapes.merge(_arrow_safe(table), on="adcode", how="left")
         files["counties"] = _write_geoparquet(shapes, out / "counties.parquet")
     return files
 
 
 def _arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose object columns are numbers or strings (Parquet needs one type a column)."""
+    text = {"adcode", "name", "status", "reason_code", "reason_zh", "reason_en", "siting_status",
+            "staffing_status", "worker", "inputs_hash"}
     out = frame.copy()
     for c in out.columns:
-        if out[c].dtype != object:
-            continue
-        try:
-            out[c] = pd.to_numeric(out[c])
-        except (ValueError, TypeError):
+        if c in text:
             out[c] = out[c].astype("string")
+        elif out[c].dtype == object:
+            try:
+                out[c] = pd.to_numeric(out[c])
+            except (ValueError, TypeError):
+                out[c] = out[c].astype("string")
     return out
 
 
