@@ -17,7 +17,7 @@ speedup       counties_s with 1 worker / with 2 workers (same subset)
 province_s    funding LP + province-wide near-water join + summary files
 peak_worker_mb  highest resident memory of one worker process (psutil, sampled every 0.2 s;
               checked against the workers' own getrusage peak)
-peak_total_mb highest sum over worker processes at one sample
+peak_total_mb highest sum over all child processes at one sample (workers, their CBC runs)
 load          1-minute load average before -> after (other jobs on the machine)
 
 Usage::
@@ -65,13 +65,13 @@ class RssSampler:
         while not self._stop.is_set():
             total = 0.0
             for child in self.me.children(recursive=True):
-                try:
+                try:  # a process may end between listing and reading (zombie, gone)
                     rss = child.memory_info().rss / 2**20
+                    is_python = "python" in " ".join(child.cmdline()[:1]).lower()
                 except psutil.Error:
                     continue
-                if "python" not in " ".join(child.cmdline()[:1]).lower():
-                    continue
-                self.peak_one = max(self.peak_one, rss)
+                if is_python:  # a worker process (its CBC runs count in the total only)
+                    self.peak_one = max(self.peak_one, rss)
                 total += rss
             self.peak_total = max(self.peak_total, total)
             self.peak_driver = max(self.peak_driver, self.me.memory_info().rss / 2**20)
@@ -104,6 +104,8 @@ def pick_subsets(jobs, sizes):
 
 def run_one(jobs, workers: int, budget: int) -> dict:
     marks = {}
+    seen_workers = set()
+    tasks_warm = []  # (villages, seconds) of tasks that were not their worker's first
 
     def on_event(e):
         now = time.perf_counter()
@@ -111,6 +113,11 @@ def run_one(jobs, workers: int, budget: int) -> dict:
             marks["start"] = now
         elif e.kind == "county":
             marks["last_county"] = now
+            s = e.summary
+            if s["status"] == "done":
+                if s.get("worker") in seen_workers:
+                    tasks_warm.append((int(s["villages"]), float(s["seconds"])))
+                seen_workers.add(s.get("worker"))
         elif e.kind == "stage" and "stage" not in marks:
             marks["stage"] = now
         elif e.kind == "finish":
@@ -138,8 +145,18 @@ def run_one(jobs, workers: int, budget: int) -> dict:
         "peak_worker_rusage_mb": float(planned["peak_rss_mb"].max()) if len(planned) else 0.0,
         "peak_total_mb": mem.peak_total, "peak_driver_mb": mem.peak_driver,
         "load": f"{load0:.1f}->{os.getloadavg()[0]:.1f}",
-        "workers": res.workers,
+        "workers": res.workers, "tasks_warm": tasks_warm,
     }
+
+
+def fit_power(points):
+    """Least squares of log t = log a + b log n: the per-county time as a power of its villages."""
+    import numpy as np
+
+    n = np.log([p[0] for p in points])
+    t = np.log([p[1] for p in points])
+    b, log_a = np.polyfit(n, t, 1)
+    return float(np.exp(log_a)), float(b)
 
 
 def main(argv=None) -> int:
@@ -167,10 +184,13 @@ def main(argv=None) -> int:
             f"{'speedup':>7} {'province_s':>10} {'peak_worker_mb':>14} {'rusage_mb':>9} "
             f"{'peak_total_mb':>13} {'driver_mb':>9} {'load':>10}")
     print(head)
+    fit_from = None
     for sub in subsets.values():
         base = None
         for w in args.workers:
             r = run_one(sub, w, args.budget)
+            if w == 1 and len(r["tasks_warm"]) >= 10:
+                fit_from = r["tasks_warm"]
             if base is None:
                 base = r["counties_s"]
             speedup = base / r["counties_s"] if r["counties_s"] else float("nan")
@@ -180,6 +200,14 @@ def main(argv=None) -> int:
                   f"{r['province_s']:>10.1f} {r['peak_worker_mb']:>14.0f} "
                   f"{r['peak_worker_rusage_mb']:>9.0f} {r['peak_total_mb']:>13.0f} "
                   f"{r['peak_driver_mb']:>9.0f} {r['load']:>10}", flush=True)
+    if fit_from:
+        a, b = fit_power(fit_from)
+        total = sum(t for _, t in fit_from)
+        villages = sum(n for n, _ in fit_from)
+        print(f"# per-county task time, 1 worker, {len(fit_from)} counties (each worker's first task "
+              f"left out: it pays the imports): {total / villages * 1000:.1f} ms per village; "
+              f"fit t = {a:.4f} * villages^{b:.2f} s -> 200: {a * 200 ** b:.1f} s, 1,000: "
+              f"{a * 1000 ** b:.1f} s, 1,526: {a * 1526 ** b:.1f} s")
     return 0
 
 
