@@ -100,7 +100,7 @@ COUNTY_OUTPUTS = ("homes.csv", "assignments.csv", "siting.gpkg", "staffing.csv",
                   "training.csv", "supervisors.csv", "homes.parquet", "villages.parquet",
                   "waterways.parquet", "county.parquet")
 _COUNTY_FILES = COUNTY_OUTPUTS + ("error.txt",)
-#: Layers a county folder may hold (file stems of the demo layout).
+#: Side files of a layer file that are part of its input (a shapefile's .dbf, .prj…).
 _SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qmd", ".aux.xml")
 
 
@@ -427,13 +427,16 @@ def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc") -> di
     for name in (DONE_MARKER, FAILED_MARKER) + _COUNTY_FILES:  # never a stale file
         (out / name).unlink(missing_ok=True)
     summary = {**base, "inputs_hash": digest}
-    try:
-        summary.update(_plan(job, out, policy, solver, summary))
-        summary["status"] = "done"
+    try:  # each step returns figures; what a failing step leaves is still reported
+        data, loaded = _load(job, out)
+        summary = {**summary, **loaded}
+        summary = {**summary, **_solve_and_write(job, data, out, policy, solver), "status": "done"}
+    except _StepFailed as failed:
+        summary = {**summary, **failed.figures, "status": "failed",
+                   **_failure(failed.__cause__, out)}
     except Exception as exc:  # noqa: BLE001 - a county's failure is reported, the others go on
-        summary.update(status="failed", **_failure(exc, out))
-    summary["seconds"] = round(time.perf_counter() - t0, 3)
-    summary.update(_worker_memory())
+        summary = {**summary, "status": "failed", **_failure(exc, out)}
+    summary = {**summary, "seconds": round(time.perf_counter() - t0, 3), **_worker_memory()}
     if summary["status"] == "done":
         _write_json(marker, {"format": BATCH_FORMAT, "inputs_hash": digest,
                              "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -461,50 +464,63 @@ def _failure(exc: BaseException, out: Path) -> dict:
             "reason_en": f"unexpected error ({type(exc).__name__}): {exc}; see error.txt"}
 
 
-def _plan(job: CountyJob, out: Path, policy, solver: str, summary: dict) -> dict:
-    """Load, site, staff, write; returns the figures (raises on failure)."""
+class _StepFailed(Exception):
+    """A step failed after it had figures to report (the cause is the real error)."""
+
+    def __init__(self, figures: dict):
+        super().__init__("step failed")
+        self.figures = figures
+
+
+def _load(job: CountyJob, out: Path) -> tuple:
+    """Load and validate the county; write its boundary. Returns (data, figures)."""
     import geopandas as gpd
 
+    from childplan.workflows import county_units, key_figures
+    from geo.layers import load_county
+
+    t = time.perf_counter()
+    data = load_county(job.source_dict(), adcode=job.adcode)
+    named = {"name": data.name or job.name}
+    try:
+        data.require_ok()
+    except Exception as exc:
+        raise _StepFailed(named) from exc
+    unit = county_units([data]).table.iloc[0]
+    county = gpd.GeoDataFrame({"adcode": [job.adcode], "name": [data.name]},
+                              geometry=[data.county.union_all()], crs=data.county.crs)
+    _write_geoparquet(county.to_crs(4326), out / "county.parquet")
+    return data, {**named, **key_figures(data),
+                  "funding_unit": {k: _plain(v) for k, v in unit.items()},
+                  "load_s": round(time.perf_counter() - t, 3)}
+
+
+def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> dict:
+    """Site, staff and write the county's files; returns the figures (raises on failure)."""
     from childplan.workflows import (
         ASSIGNMENT_COLUMNS,
         HOMES_COLUMNS,
-        county_units,
         key_figures,
         run_siting,
         run_staffing,
         siting_layers,
         staffing_outputs,
     )
-    from geo.layers import load_county
     from geo.plan_exports import write_csv, write_gpkg
-
-    timings = {}
-    t = time.perf_counter()
-    data = load_county(job.source_dict(), adcode=job.adcode)
-    summary["name"] = data.name or job.name
-    data.require_ok()
-    unit = county_units([data]).table.iloc[0]
-    summary["funding_unit"] = {k: _plain(v) for k, v in unit.items()}
-    summary.update(key_figures(data))
-    county = gpd.GeoDataFrame({"adcode": [job.adcode], "name": [data.name]},
-                              geometry=[data.county.union_all()], crs=data.county.crs)
-    _write_geoparquet(county.to_crs(4326), out / "county.parquet")
-    timings["load_s"] = time.perf_counter() - t
+    from optimization.siting import SitingNotSolved
 
     t = time.perf_counter()
     res = run_siting(data, policy, solver=solver)
     s = res["plan"].stats
-    summary.update(siting_status=s.status, siting_gap=_plain(s.gap),
-                   siting_solve_s=round(float(s.seconds), 3))
-    if s.status not in ("optimal", "time_limit"):
-        from optimization.siting import SitingNotSolved
-
-        raise SitingNotSolved(f"siting status {s.status}")
-    timings["siting_s"] = time.perf_counter() - t
+    siting = {"siting_status": s.status, "siting_gap": _plain(s.gap),
+              "siting_solve_s": round(float(s.seconds), 3),
+              "siting_s": round(time.perf_counter() - t, 3)}
+    if s.status not in ("optimal", "time_limit"):  # as ``childplan site``: no plan to write
+        raise _StepFailed(siting) from SitingNotSolved(f"siting status {s.status}")
     t = time.perf_counter()
     staffing = run_staffing(data, policy, solver=solver)
-    summary["staffing_status"] = staffing.stats.status
-    timings["staffing_s"] = time.perf_counter() - t
+    staffed = {"staffing_status": staffing.stats.status,
+               "staffing_s": round(time.perf_counter() - t, 3)}
 
     t = time.perf_counter()
     write_csv(res["homes"][HOMES_COLUMNS], out / "homes.csv")
@@ -518,8 +534,7 @@ def _plan(job: CountyJob, out: Path, policy, solver: str, summary: dict) -> dict
                                         "villages_served", "left_behind_served",
                                         "difficulty_served", "max_distance_m", "mean_distance_m"]
             if c in homes.columns]
-    homes = homes[keep + ["geometry"]].assign(adcode=job.adcode)
-    _write_geoparquet(homes, out / "homes.parquet")
+    _write_geoparquet(homes[keep + ["geometry"]].assign(adcode=job.adcode), out / "homes.parquet")
     v = layers["assignments"]
     v = v[[c for c in ("village_code", "name", "resident_children", "left_behind", "difficulty",
                        "home_id", "distance_m", "own_home") if c in v.columns] + ["geometry"]]
@@ -531,11 +546,10 @@ def _plan(job: CountyJob, out: Path, policy, solver: str, summary: dict) -> dict
     water = data.waterways.drop(columns=["_row"], errors="ignore")
     water = water[[c for c in ("water_id", "name", "kind") if c in water.columns] + ["geometry"]]
     _write_geoparquet(water.to_crs(4326).assign(adcode=job.adcode), out / "waterways.parquet")
-    timings["write_s"] = time.perf_counter() - t
     figures = key_figures(data, homes=res["homes"], assignments=res["assignments"],
                           staffing=staffing)
-    return {**figures, "uncovered_villages": len(res["plan"].uncovered),
-            **{k: round(v, 3) for k, v in timings.items()}}
+    return {**figures, "uncovered_villages": len(res["plan"].uncovered), **siting, **staffed,
+            "write_s": round(time.perf_counter() - t, 3)}
 
 
 # --- the province: after every county ---------------------------------------------------

@@ -250,3 +250,15 @@ def test_batch_page_runs_on_a_given_scheduler(client, tmp_path, monkeypatch):
     assert not at.exception
     assert at.title[0].value == "Batch planning"
     assert {m.label for m in at.metric} == {"Counties", "Done", "Skipped (done before)", "Failed"}
+
+
+def test_infeasible_county_reports_the_bilingual_reason(client, province_root, tmp_path):
+    policy = load_policy(overrides={"siting.allow_new_build": False, "siting.travel_cap_m": 10.0})
+    res = run_batch([GENERATED], tmp_path, data_root=[province_root], scheduler=client,
+                    policy=policy, province_layers=False)
+    row = res.counties.iloc[0]
+    assert row["status"] == "failed" and row["reason_code"] == "infeasible"
+    assert "服务半径" in row["reason_zh"] and "siting.travel_cap_m" in row["reason_en"]
+    assert not (tmp_path / GENERATED / DONE_MARKER).exists()
+    failed = json.loads((tmp_path / GENERATED / FAILED_MARKER).read_text(encoding="utf-8"))
+    assert failed["reason_code"] == "infeasible"
