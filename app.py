@@ -28,6 +28,8 @@ pages = [
             url_path="hazards"),
     st.Page("app_pages/scenarios.py", title=t("nav_scenarios", lang), icon=":material/compare:",
             url_path="scenarios"),
+    st.Page("app_pages/batch.py", title=t("nav_batch", lang), icon=":material/account_tree:",
+            url_path="batch"),
     st.Page("app_pages/data.py", title=t("nav_data", lang), icon=":material/table_view:",
             url_path="data"),
 ]

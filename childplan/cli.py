@@ -7,6 +7,7 @@ site       site shared 儿童之家; write homes.csv, assignments.csv and a GeoP
 staff      assign child directors and supervisors; write staffing/recruit/training CSVs
 fund       split a budget across townships (or counties); write funding.csv/xlsx, tilt plot
 hazards    drowning danger spots, 四个一 status, patrol lists per river chief (XLSX/CSV/PDF)
+batch      every county of a province (or a list) in parallel on Dask; resumable
 brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and PDF)
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
@@ -370,6 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan_args(p)
     p.add_argument("--budget", type=int, default=5_000_000, help="yuan to split (default 5M)")
     p.set_defaults(func=cmd_brief)
+
+    from childplan.batch import add_batch_arguments, cmd_batch
+
+    p = sub.add_parser("batch", help="plan many counties in parallel on Dask (resumable)")
+    add_batch_arguments(p)
+    p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("scenario", help="saved scenarios: list | show | export | import")
     p.add_argument("action", choices=("list", "show", "export", "import"))

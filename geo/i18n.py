@@ -23,6 +23,7 @@ T: dict[str, tuple[str, str]] = {
     "nav_hazards": ("防溺水", "Drowning risk"),
     "nav_scenarios": ("情景对比", "Scenarios"),
     "nav_data": ("数据", "Data"),
+    "nav_batch": ("批量规划", "Batch planning"),
     "language": ("语言 / Language", "Language / 语言"),
     "data_source": ("数据来源", "Data source"),
     "demo_county": ("内置示例区县", "Embedded demo county"),
