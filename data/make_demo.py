@@ -1711,6 +1711,8 @@ class CountyBuilder:
         wat = sorted(
             [({"water_id": w.water_id, "name": w.name, "kind": w.kind,
                "source": WDBII_SOURCE if not w.synthetic else "synthetic",
+               # no chief in the data: the hazards rule assigns township/village chiefs by code
+               "chief": "",
                "is_synthetic": w.synthetic}, self.water_ll(w)) for w in self.waters],
             key=lambda f: f[0]["water_id"])
         written.append(write_geojson(fdir / "waterways.geojson", "waterways", wat))

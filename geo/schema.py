@@ -320,6 +320,8 @@ WATERWAYS = LayerSchema(
         Column("kind", "enum", True, "水体类型", "kind of water", choices=tuple(WATER_KINDS),
                aliases=("类型", "type")),
         Column("source", "str", False, "来源", "source", default=""),
+        Column("chief", "str", False, "河长", "river chief (a code or post, never a name)",
+               aliases=("河长编码", "河长职务"), default=""),
         _SYNTH,
     ),
 )

@@ -623,3 +623,27 @@ def test_page_in_english(hazard_page):
     title = at.title[0].value
     assert title.endswith("Drowning risk")
     assert {m.label for m in at.metric} >= {"Danger spots", "Segments"}
+
+
+def test_a_chief_column_in_the_waterways_layer_is_used(tmp_path):
+    """A planner's waterways file names each water body's chief: the patrol lists follow it."""
+    import json as _json
+
+    from geo.layers import demo_sources, load_county
+    from geo.patrol import run_hazards
+    from optimization.policy import load_policy as _load
+
+    src = demo_sources("500109")
+    fc = _json.loads(src["waterways"].read_text(encoding="utf-8"))
+    for f in fc["features"]:
+        if f["properties"]["kind"] == "canal":
+            f["properties"]["chief"] = "县级河长-渠道"
+    p = tmp_path / "waterways.geojson"
+    p.write_text(_json.dumps(fc, ensure_ascii=False), encoding="utf-8")
+    data = load_county({**src, "waterways": p})
+    assert data.report.ok
+    files = run_hazards(data, _load(), tmp_path / "out")
+    spots = pd.read_csv(files["danger_spots"], encoding="utf-8-sig")
+    canal = spots[spots["kind"] == "canal"]
+    assert len(canal) and (canal["chief"] == "县级河长-渠道").all()
+    assert (spots.loc[spots["kind"] != "canal", "chief"].str.startswith("河长-500109")).all()
