@@ -188,6 +188,16 @@ def _parse_date(value: str) -> date | None:
         return None
 
 
+#: Column kinds checked by one parser each: kind -> (parser, problem code, zh, en message).
+_SIMPLE = {
+    "float": (_parse_number, "not_a_number", "“{}”不是数字", "'{}' is not a number"),
+    "lon": (_parse_number, "not_a_number", "“{}”不是数字", "'{}' is not a number"),
+    "lat": (_parse_number, "not_a_number", "“{}”不是数字", "'{}' is not a number"),
+    "bool": (_parse_bool, "not_a_bool", "“{}”应为 是/否", "'{}' must be yes or no"),
+    "date": (_parse_date, "bad_date", "“{}”不是有效日期", "'{}' is not a valid date"),
+}
+
+
 def _type_column(schema: LayerSchema, col: Column, series: pd.Series, ctx: _Ctx, bad: set[int]):
     """Return a typed list for one column, marking bad rows."""
     out: list = []
@@ -238,27 +248,12 @@ def _type_column(schema: LayerSchema, col: Column, series: pd.Series, ctx: _Ctx,
                 out.append(None)
             else:
                 out.append(int(v))
-        elif col.kind in ("float", "lon", "lat"):
-            v = _parse_number(text)
+        elif col.kind in _SIMPLE:
+            parse, code, msg_zh, msg_en = _SIMPLE[col.kind]
+            v = parse(text)
             if v is None:
-                ctx.add("error", "not_a_number", i, col.name, text,
-                        f"“{col.zh}”不是数字", f"'{col.en}' is not a number", help_zh, help_en)
-                bad.add(i)
-            out.append(v)
-        elif col.kind == "bool":
-            v = _parse_bool(text)
-            if v is None:
-                ctx.add("error", "not_a_bool", i, col.name, text,
-                        f"“{col.zh}”应为 是/否", f"'{col.en}' must be yes or no",
-                        help_zh, help_en)
-                bad.add(i)
-            out.append(v)
-        elif col.kind == "date":
-            v = _parse_date(text)
-            if v is None:
-                ctx.add("error", "bad_date", i, col.name, text,
-                        f"“{col.zh}”不是有效日期", f"'{col.en}' is not a valid date",
-                        help_zh, help_en)
+                ctx.add("error", code, i, col.name, text, msg_zh.format(col.zh),
+                        msg_en.format(col.en), help_zh, help_en)
                 bad.add(i)
             out.append(v)
         elif col.kind == "enum":
