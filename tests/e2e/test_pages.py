@@ -17,6 +17,7 @@ PAGES = {  # url path -> (Chinese title, English title)
     "siting": ("北碚区 · 儿童之家选址", "北碚区 · Children's homes"),
     "staffing": ("北碚区 · 人员配置", "北碚区 · Staffing"),
     "funding": ("北碚区 · 经费分配", "北碚区 · Funding"),
+    "hazards": ("北碚区 · 防溺水", "北碚区 · Drowning risk"),
     "scenarios": ("北碚区 · 情景对比", "北碚区 · Scenarios"),
     "data": ("数据 · 北碚区", "Data · 北碚区"),
 }
@@ -127,7 +128,8 @@ def test_every_page_in_english(page, app_url):
     click_until(page, page.get_by_text("English", exact=True), PAGES["map"][1])
     for name, (_, en) in PAGES.items():
         label = {"map": "Map", "siting": "Children's homes", "staffing": "Staffing",
-                 "funding": "Funding", "scenarios": "Scenarios", "data": "Data"}[name]
+                 "funding": "Funding", "hazards": "Drowning risk", "scenarios": "Scenarios",
+                 "data": "Data"}[name]
         nav(page, label)
         page.get_by_text(en).first.wait_for()
         page.wait_for_timeout(800)
