@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
-from childplan.store import Scenario, Store, StoreError
+from childplan.store import Scenario, Store, StoreError, store_path
 from childplan.workflows import key_figures, township_summary
 from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, t
 from geo.maps_plans import build_choropleth_map
@@ -24,6 +24,13 @@ st.title(f"{data.name} · {t('nav_scenarios', lang)}")
 
 def store() -> Store:
     return Store()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def export_bytes(name: str, updated_at: str, store_file: str) -> bytes:
+    """One scenario as a single GeoPackage file; written once per saved revision, not per rerun."""
+    with tempfile.TemporaryDirectory() as tmp, Store(store_file) as stc:
+        return stc.export(name, Path(tmp) / "scenario.gpkg").read_bytes()
 
 
 # --- save the current work -------------------------------------------------------------
@@ -97,11 +104,10 @@ else:
         ui.set_overrides(sc.overrides or {})
         st.success("已载入政策参数；各页重新求解即得该方案" if zh else
                     "Policy loaded; solve on each page to reproduce it")
-    with tempfile.TemporaryDirectory() as tmp:
-        with store() as stc:
-            f = stc.export(chosen, Path(tmp) / "scenario.gpkg")
-        c3.download_button("导出为单个文件" if zh else "Export as one file", f.read_bytes(),
-                           file_name=f"{chosen}.gpkg", mime="application/geopackage+sqlite3")
+    revision = listing.set_index("name").loc[chosen, "updated_at"]
+    c3.download_button("导出为单个文件" if zh else "Export as one file",
+                       export_bytes(chosen, str(revision), str(store_path())),
+                       file_name=f"{chosen}.gpkg", mime="application/geopackage+sqlite3")
 up = st.file_uploader("导入方案文件（.gpkg）" if zh else "Import a scenario file (.gpkg)",
                       type=["gpkg"])
 if up is not None and st.button("导入" if zh else "Import"):
