@@ -30,6 +30,7 @@ __all__ = [
     "base_map",
     "build_county_map",
     "class_breaks",
+    "has_synthetic",
     "village_measure",
 ]
 
@@ -71,6 +72,12 @@ def village_measure(villages: pd.DataFrame, measure: str) -> pd.Series:
     if measure not in villages.columns:
         raise KeyError(f"unknown measure {measure!r}; choose one of {MEASURES}")
     return villages[measure].fillna(0).astype(int)
+
+
+def has_synthetic(frame) -> bool:
+    """True when a layer holds any synthetic (示意) record: the map must say 示意数据."""
+    return bool(len(frame) and "is_synthetic" in frame
+                and frame["is_synthetic"].fillna(False).astype(bool).any())
 
 
 def class_breaks(values, k: int = 5) -> list[float]:
@@ -271,9 +278,6 @@ def build_county_map(
     legend: list[tuple[str, list[tuple[str, str]]]] = []
     shown_synthetic = False
 
-    def synthetic(frame) -> bool:
-        return bool(len(frame) and "is_synthetic" in frame and frame["is_synthetic"].any())
-
     if "townships" in layers and len(data.townships):
         tw = data.townships.copy()
         v = data.villages
@@ -302,7 +306,7 @@ def build_county_map(
                          f"{row.name}</div>", icon_size=(0, 0)),
             ).add_to(fg)
         fg.add_to(m)
-        shown_synthetic |= synthetic(data.townships)
+        shown_synthetic |= has_synthetic(data.townships)
         legend.append((t("townships", lang), [(_box("#fbfaf5", "#8d8d8d"),
                                                 t("townships", lang))]))
 
@@ -334,7 +338,7 @@ def build_county_map(
             name="waterways",
         ).add_to(fg)
         fg.add_to(m)
-        shown_synthetic |= synthetic(data.waterways)
+        shown_synthetic |= has_synthetic(data.waterways)
         legend.append((t("waterways", lang), [(_line(_WATER, 4), t("river", lang)),
                                               (_line(_WATER, 2), t("water_lines", lang)),
                                               (_box(_WATER_FILL, _WATER), t("water_areas", lang))]))
@@ -372,7 +376,7 @@ def build_county_map(
             name="villages",
         ).add_to(fg)
         fg.add_to(m)
-        shown_synthetic |= synthetic(data.villages)
+        shown_synthetic |= has_synthetic(data.villages)
         lo = 0
         items = []
         offset = len(_SEQ) - len(breaks)
@@ -408,7 +412,7 @@ def build_county_map(
             ).add_to(fg)
             fg.add_to(m)
             items.append((_dot(colour, 9, "#fff"), facility_label(kind, lang)))
-        shown_synthetic |= synthetic(f)
+        shown_synthetic |= has_synthetic(f)
         if items:
             legend.append((t("facilities", lang), items))
 

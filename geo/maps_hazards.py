@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geo.i18n import t, water_label
-from geo.maps import _features, _round_coords, add_legend, base_map, class_breaks
+from geo.maps import _features, _round_coords, add_legend, base_map, class_breaks, has_synthetic
 from geo.patrol import four_ones_text
 
 __all__ = ["RISK_COLOURS", "build_hazard_map", "filter_hazards"]
@@ -27,9 +27,6 @@ _FLAGGED = "#c0392b"
 _COMPLETE = "#1b7837"
 _UNCHECKED = "#6c757d"
 
-
-def _synthetic(frame) -> bool:
-    return bool(len(frame) and "is_synthetic" in frame and frame["is_synthetic"].fillna(False).any())
 
 
 def filter_hazards(segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, chief: str | None = None,
@@ -115,7 +112,7 @@ def build_hazard_map(data, segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, l
             tooltip=folium.GeoJsonTooltip(fields=["name", "township_code"], aliases=["", ""]),
             name="townships",
         ).add_to(m)
-        shown_synthetic |= _synthetic(data.townships)
+        shown_synthetic |= has_synthetic(data.townships)
     if len(data.waterways):
         folium.GeoJson(
             _round_coords(_features(data.waterways, ["water_id", "kind"])),
@@ -124,7 +121,7 @@ def build_hazard_map(data, segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, l
                                       "fillColor": "#cfe3f5", "fillOpacity": 0.8},
             name="waterways",
         ).add_to(m)
-        shown_synthetic |= _synthetic(data.waterways)
+        shown_synthetic |= has_synthetic(data.waterways)
     if len(data.county):
         folium.GeoJson(_round_coords(_features(data.county, ["name"])),
                        style_function=lambda f: {"color": "#222", "weight": 3, "fill": False},
@@ -153,7 +150,7 @@ def build_hazard_map(data, segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, l
             name="segments",
         ).add_to(fg)
         fg.add_to(m)
-        shown_synthetic |= _synthetic(risky)
+        shown_synthetic |= has_synthetic(risky)
 
     if len(sp):
         fg = folium.FeatureGroup(name=t("hz_spots", lang), show=True)
@@ -176,7 +173,7 @@ def build_hazard_map(data, segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, l
                 tooltip=folium.Tooltip(tip),
             ).add_to(fg)
         fg.add_to(m)
-        shown_synthetic |= _synthetic(sp)
+        shown_synthetic |= has_synthetic(sp)
 
     lo = 0.0
     items = []

@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 
 from geo.i18n import t
-from geo.maps import _dot, _features, _round_coords, add_legend, base_map, class_breaks
+from geo.maps import (
+    _dot,
+    _features,
+    _round_coords,
+    add_legend,
+    base_map,
+    class_breaks,
+    has_synthetic,
+)
 
 __all__ = ["build_choropleth_map", "build_siting_map", "build_staffing_map", "county_backdrop"]
 
@@ -21,9 +29,6 @@ _GAP = "#d7263d"
 _OK = ["#d9f0d3", "#a6dba0", "#5aae61", "#1b7837"]  # hours classes, light to dark green
 _DIV = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b"]
 
-
-def _synthetic(frame) -> bool:
-    return bool(len(frame) and "is_synthetic" in frame and frame["is_synthetic"].any())
 
 
 def county_backdrop(data, *, lang: str = "zh", tiles: str | None = None,
@@ -40,7 +45,7 @@ def county_backdrop(data, *, lang: str = "zh", tiles: str | None = None,
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""]),
             name="townships",
         ).add_to(m)
-        syn |= _synthetic(data.townships)
+        syn |= has_synthetic(data.townships)
     if waterways and len(data.waterways):
         w = data.waterways[data.waterways["kind"].isin(["river", "reservoir", "stream"])]
         folium.GeoJson(
@@ -50,7 +55,7 @@ def county_backdrop(data, *, lang: str = "zh", tiles: str | None = None,
                                       "fillColor": "#9cc9ee", "fillOpacity": 0.8},
             name="waterways",
         ).add_to(m)
-        syn |= _synthetic(w)
+        syn |= has_synthetic(w)
     if len(data.county):
         folium.GeoJson(_round_coords(_features(data.county, ["name"])),
                        style_function=lambda f: {"color": "#222", "weight": 3, "fill": False},
@@ -103,7 +108,7 @@ def build_staffing_map(data, villages: pd.DataFrame, *, lang: str = "zh",
                       f"{lo:.0f}–{b:.0f} " + ("小时/月" if lang == "zh" else "h/month")))
         lo = b
     add_legend(m, [(("儿童主任配置与工作量" if lang == "zh" else "Directors and workload"), items)],
-               lang=lang, synthetic=syn or _synthetic(data.villages), bounds=_bounds(data))
+               lang=lang, synthetic=syn or has_synthetic(data.villages), bounds=_bounds(data))
     return m
 
 
@@ -146,7 +151,7 @@ def build_choropleth_map(data, values: pd.Series, *, title: str, lang: str = "zh
         items.append((f"<span style='display:inline-block;width:14px;height:10px;background:{c};"
                       "border:1px solid #666'></span>",
                       f"{fmt.format(edges[i])} – {fmt.format(edges[i + 1])}"))
-    add_legend(m, [(title, items)], lang=lang, synthetic=syn or _synthetic(data.townships),
+    add_legend(m, [(title, items)], lang=lang, synthetic=syn or has_synthetic(data.townships),
                bounds=_bounds(data))
     return m
 
@@ -212,6 +217,6 @@ def build_siting_map(data, homes: pd.DataFrame, assignments: pd.DataFrame, *, la
               "vertical-align:middle'></span>", "服务关系" if zh else "served by")]
     folium.LayerControl(collapsed=True).add_to(m)
     add_legend(m, [("儿童之家选址" if zh else "Children's homes", items)], lang=lang,
-               synthetic=syn or _synthetic(data.villages) or _synthetic(data.facilities),
+               synthetic=syn or has_synthetic(data.villages) or has_synthetic(data.facilities),
                bounds=_bounds(data))
     return m

@@ -25,7 +25,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
 
 from geo.fonts import use_cjk_font  # noqa: E402
 from geo.i18n import facility_label, t  # noqa: E402
-from geo.maps import FACILITY_COLOURS, village_measure  # noqa: E402
+from geo.maps import FACILITY_COLOURS, has_synthetic, village_measure  # noqa: E402
 
 __all__ = ["DATA_SOURCES", "Overlay", "draw_map", "figure_bytes", "render_snapshot"]
 
@@ -62,9 +62,6 @@ class Overlay:
     village_colours: pd.Series | None = None
     village_legend: tuple = ()
 
-
-def _synthetic(frame) -> bool:
-    return bool(len(frame) and "is_synthetic" in frame and frame["is_synthetic"].any())
 
 
 def _nice_length(metres: float) -> float:
@@ -104,7 +101,7 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
                                            f"{overlay.township_title}"))
         else:
             tw.plot(ax=ax, facecolor="#fbfaf5", edgecolor="#9a9a9a", linewidth=0.6)
-        syn |= _synthetic(data.townships)
+        syn |= has_synthetic(data.townships)
         if labels:
             for g, name in zip(tw.geometry, tw["name"], strict=True):
                 p = g.representative_point()
@@ -120,7 +117,7 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
             lw = np.where(lines["kind"] == "river", 1.8, 0.5)
             lines.plot(ax=ax, color="#3a86c8", linewidth=lw)
         handles.append(Line2D([], [], color="#3a86c8", lw=1.8, label=t("waterways", lang)))
-        syn |= _synthetic(data.waterways)
+        syn |= has_synthetic(data.waterways)
     if "county" in layers and len(data.county):
         data.county.to_crs(crs).boundary.plot(ax=ax, color="#222", linewidth=1.4)
         handles.append(Line2D([], [], color="#222", lw=1.4, label=data.name))
@@ -141,7 +138,7 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
         for colour, label in overlay.village_legend:
             handles.append(Line2D([], [], marker="o", ls="", markerfacecolor=colour,
                                   markeredgecolor="#444", markersize=5, label=label))
-        syn |= _synthetic(data.villages)
+        syn |= has_synthetic(data.villages)
     elif "villages" in layers and len(data.villages):
         v = data.villages.to_crs(crs)
         val = village_measure(data.villages, measure).to_numpy(dtype=float)
@@ -158,7 +155,7 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
                                   markeredgecolor="#444", markeredgewidth=0.3,
                                   label=f"{t(measure, lang)} {lo:.0f}–{q:.0f}"))
             lo = q + 1
-        syn |= _synthetic(data.villages)
+        syn |= has_synthetic(data.villages)
     if "facilities" in layers and len(data.facilities):
         f = data.facilities
         kinds = facility_kinds or ("children_home", "township_station", "rescue_protection",
@@ -174,7 +171,7 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
             handles.append(Line2D([], [], marker="s" if big else "^", ls="",
                                   markerfacecolor=FACILITY_COLOURS[kind], markeredgecolor="white",
                                   markersize=6, label=facility_label(kind, lang)))
-        syn |= _synthetic(f)
+        syn |= has_synthetic(f)
     if overlay is not None and overlay.homes is not None and len(overlay.homes):
         h = overlay.homes
         g = _points(h, crs)
