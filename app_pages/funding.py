@@ -9,8 +9,8 @@ from geo.i18n import t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
 from geo.plan_exports import tilt_plot, to_xlsx_bytes
-from geo.schema import COUNTY_DESIGNATIONS, VILLAGE_DESIGNATIONS
-from optimization.funding import FundingInfeasible
+from optimization.errors import PlanningError
+from optimization.vocab import COUNTY_DESIGNATIONS, TARGET_SHORT_LABELS, VILLAGE_DESIGNATIONS
 
 lang = ui.lang()
 zh = lang == "zh"
@@ -46,10 +46,7 @@ with st.expander("权重与倾斜系数" if zh else "Weights and tilts"):
         0.05)))
     tw = dict(pol.target_weights)
     cols = st.columns(len(tw))
-    names = {"left_behind": ("留守", "left-behind"), "orphan": ("孤儿", "orphan"),
-             "unsupported": ("事实无人抚养", "unsupported"),
-             "illness_disability": ("重病重残", "illness/disability"),
-             "dibao_tekun": ("低保特困", "低保/特困"), "difficulty_other": ("其他困境", "other")}
+    names = TARGET_SHORT_LABELS
     for i, k in enumerate(tw):
         tw[k] = float(cols[i].number_input(names[k][0 if zh else 1], 0.0, 10.0, float(tw[k]), 0.1,
                                            key=f"tw_{k}"))
@@ -85,8 +82,8 @@ try:
     units, plan, path = allocate(key, ui.overrides_key(), budget,
                                  siting_done if use_siting else None,
                                  staff_done if use_staff else None)
-except FundingInfeasible as exc:
-    st.error(str(exc))
+except PlanningError as exc:  # FundingInfeasible, or bad data behind the units
+    st.error(exc.message(lang))
     st.stop()
 st.session_state["funding_done"] = (key, ui.overrides_key(), budget, plan.table)
 

@@ -448,11 +448,18 @@ def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc") -> di
 
 def _failure(exc: BaseException, out: Path) -> dict:
     from geo.report import DataError
+    from optimization.errors import PlanningError
     from optimization.siting import SitingInfeasible, SitingNotSolved
 
-    if isinstance(exc, DataError):
-        zh, en = _data_reason(exc.report)
-        return {"reason_code": "data_error", "reason_zh": zh, "reason_en": en}
+    if isinstance(exc, PlanningError):  # every planning error, staffing and funding included
+        if isinstance(exc, DataError):
+            zh, en = _data_reason(exc.report)
+        else:
+            zh, en = exc.message("zh"), exc.message("en")
+        if exc.kind == "not_solved":
+            zh, en = (f"求解器在时限内未找到可行方案：{zh}",
+                      f"the solver found no plan within the time limit: {en}")
+        return {"reason_code": exc.kind, "reason_zh": zh, "reason_en": en}
     if isinstance(exc, SitingInfeasible):
         text = str(exc)  # already Chinese and English, one issue per line
         return {"reason_code": "infeasible", "reason_zh": text, "reason_en": text}

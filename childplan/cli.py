@@ -156,7 +156,6 @@ def cmd_fund(args) -> int:
     from childplan.workflows import county_units, funding_tilt_path, run_funding, township_units
     from geo.layers import load_demo
     from geo.plan_exports import tilt_plot, write_csv, write_xlsx
-    from optimization.funding import FundingInfeasible
 
     policy = _policy(args)
     if len(args.adcode_list or []) > 1:
@@ -177,12 +176,8 @@ def cmd_fund(args) -> int:
 
             staffing = run_staffing(data, policy, solver=args.solver)
         units = township_units(data, policy, staffing=staffing)
-    try:
-        plan = run_funding(units, args.budget, policy)
-        path = funding_tilt_path(units, args.budget, policy)
-    except FundingInfeasible as exc:
-        _print(str(exc))
-        return 1
+    plan = run_funding(units, args.budget, policy)  # FundingInfeasible: explained by main()
+    path = funding_tilt_path(units, args.budget, policy)
     out = _out(args)
     cols = ["unit_code", "unit_name", "targets", "designations", "base", "tilt", "earmark",
             "amount", "binding"]
@@ -404,12 +399,17 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "crs", None):
         c = str(args.crs)
         args.crs = int(c.split(":")[-1]) if c.split(":")[-1].isdigit() else c
+    from optimization.errors import PlanningError
+
     try:
         return int(args.func(args) or 0)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         return 130
+    except PlanningError as exc:  # bad input, infeasible, not solved: explained, exit 1
+        _print(str(exc))  # Chinese and English, one issue per line
+        return 1
     except Exception as exc:  # never a traceback for the planner; details on request
         import traceback
 

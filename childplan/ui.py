@@ -296,10 +296,14 @@ def briefing_bytes(data_key: tuple, overrides_json: str, lang: str, siting_done,
 def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
     """Run ``solve(*want)`` under a progress box and remember it as the last ``kind`` result.
 
-    ``expected`` are the model's own error types whose bilingual message is shown as is
-    (e.g. an infeasible siting); bad data shows the report summary; nothing shows a traceback.
+    Every planning error (:class:`~optimization.errors.PlanningError`: bad data, bad input,
+    infeasible, not solved) is shown with its explanation in the planner's language; bad data
+    shows the report summary. ``expected`` are further error types whose message is shown as is.
+    Nothing shows a traceback.
     """
+    from geo.i18n import t
     from geo.report import DataError
+    from optimization.errors import PlanningError
 
     zh = lang() == "zh"
     with st.status("正在求解…" if zh else "Solving…", expanded=False) as status:
@@ -308,8 +312,11 @@ def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
             st.session_state[f"{kind}_done"] = want
             status.update(label="完成" if zh else "Done", state="complete")
         except DataError as exc:
-            status.update(label="数据有错误" if zh else "The data has errors", state="error")
+            status.update(label=t("err_data_error", lang()), state="error")
             st.error(exc.report.summary(lang()))
+        except PlanningError as exc:
+            status.update(label=t(f"err_{exc.kind}", lang()), state="error")
+            st.error(exc.message(lang()))
         except expected as exc:
             status.update(label="无可行方案" if zh else "No feasible plan", state="error")
             st.error(str(exc))

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from geo.layers import CountyData
-from geo.schema import DIFFICULTY_COLUMNS
 from optimization.funding import FundingPlan, FundingUnits, allocate, tilt_path
 from optimization.policy import Policy
 from optimization.staffing import StaffingPlan, plan_staffing, staffing_tables
+from optimization.vocab import DIFFICULTY_COLUMNS, TARGET_TYPES
 
 __all__ = [
     "county_units",
@@ -27,7 +27,7 @@ __all__ = [
     "village_points",
 ]
 
-_TARGET_TYPES = ("left_behind",) + DIFFICULTY_COLUMNS
+_TARGET_TYPES = TARGET_TYPES
 
 
 def village_points(data: CountyData) -> pd.DataFrame:
