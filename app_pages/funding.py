@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
-from childplan.workflows import funding_tilt_path, run_funding, township_units
+from childplan.workflows import FundingResult, funding_tilt_path, run_funding, township_units
 from geo.i18n import t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
@@ -72,8 +72,8 @@ use_staff = c2.checkbox(
 def allocate(data_key: tuple, overrides_json: str, budget: int, siting_done, staffing_done):
     county = ui.county_for(data_key)
     policy = ui.policy_from_json(overrides_json)
-    homes = ui.solve_siting(*siting_done)["homes"] if siting_done else None
-    staffing = ui.solve_staffing(*staffing_done)[0] if staffing_done else None
+    homes = ui.solve_siting(*siting_done).homes if siting_done else None
+    staffing = ui.solve_staffing(*staffing_done).plan if staffing_done else None
     units = township_units(county, policy, homes=homes, staffing=staffing)
     return units, run_funding(units, budget, policy), funding_tilt_path(units, budget, policy)
 
@@ -85,7 +85,8 @@ try:
 except PlanningError as exc:  # FundingInfeasible, or bad data behind the units
     st.error(exc.message(lang))
     st.stop()
-st.session_state["funding_done"] = (key, ui.overrides_key(), budget, plan.table)
+st.session_state["funding_done"] = FundingResult(data_key=key, overrides=ui.overrides_key(),
+                                                 budget=budget, table=plan.table)
 
 table = plan.table.copy()
 c1, c2, c3 = st.columns(3)

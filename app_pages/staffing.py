@@ -45,7 +45,8 @@ button = "求解人员配置" if zh else "Solve staffing"
 if st.button(button, type="primary"):
     ui.solve_with_status("staffing", want, solve)  # staffing errors are PlanningErrors
 done = ui.result_or_stop("staffing", want, button)
-plan, tables = solve(*done)
+staffed = solve(*done)
+plan, tables = staffed.plan, staffed.tables
 
 tot = plan.totals.set_index("position")
 cols = st.columns(5)

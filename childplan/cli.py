@@ -119,12 +119,12 @@ def cmd_site(args) -> int:
         _print(str(exc))
         return 1
     out = _out(args)
-    write_csv(res["homes"][HOMES_COLUMNS], out / "homes.csv")
-    write_csv(res["assignments"][ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    write_csv(res.homes[HOMES_COLUMNS], out / "homes.csv")
+    write_csv(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
     write_gpkg(siting_layers(res), out / "siting.gpkg")
-    plan = res["plan"]
+    plan = res.plan
     s = plan.stats
-    counts = res["homes"]["status"].value_counts().to_dict()
+    counts = res.homes["status"].value_counts().to_dict()
     _print(f"homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
            f"uncovered {len(plan.uncovered)}; mean distance {plan.mean_distance_m:,.0f} m")
     _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
@@ -195,7 +195,7 @@ def cmd_fund(args) -> int:
 def cmd_hazards(args) -> int:
     """Rank drowning danger spots; write danger_spots.csv, patrol lists (XLSX/CSV/PDF per chief)."""
     from childplan.store import store_path
-    from geo.patrol import run_hazards
+    from childplan.workflows import run_hazards
 
     data = _load(args)
     if not _require_ok(data):

@@ -198,11 +198,11 @@ def policy_from_json(overrides_json: str):
 # --- cached solves: a button runs them once; every rerun after that is a cache hit ---------
 @st.cache_data(show_spinner=False, max_entries=16)
 def solve_staffing(data_key: tuple, overrides_json: str, solver: str):
-    """Staffing plan and its output tables for (county, overrides, solver)."""
-    from childplan.workflows import run_staffing, staffing_outputs
+    """Staffing plan and its output tables (a StaffingResult) for (county, overrides, solver)."""
+    from childplan.workflows import StaffingResult, run_staffing, staffing_outputs
 
     plan = run_staffing(county_for(data_key), policy_from_json(overrides_json), solver=solver)
-    return plan, staffing_outputs(plan)
+    return StaffingResult(plan=plan, tables=staffing_outputs(plan))
 
 
 def last_result(kind: str, key: tuple | None = None):
@@ -215,7 +215,7 @@ def last_result(kind: str, key: tuple | None = None):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def solve_siting(data_key: tuple, overrides_json: str, solver: str, options_json: str = "{}"):
-    """Siting result (dict of plan and tables) for (county, overrides, solver, options)."""
+    """Siting result (a SitingResult) for (county, overrides, solver, options)."""
     import json
 
     from childplan.workflows import run_siting
@@ -237,9 +237,9 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
     zh = lang == "zh"
     if overlay_key is not None and overlay_key[0] == "siting":
         res = solve_siting(*overlay_key[1])
-        overlay = Overlay(homes=res["homes"], assignments=res["assignments"])
+        overlay = Overlay(homes=res.homes, assignments=res.assignments)
     elif overlay_key is not None and overlay_key[0] == "staffing":
-        v = solve_staffing(*overlay_key[1])[0].villages.set_index("village_code")
+        v = solve_staffing(*overlay_key[1]).plan.villages.set_index("village_code")
         colours = v["shortfall"].map(lambda g: "#d7263d" if g > 0 else "#5aae61")
         overlay = Overlay(village_colours=colours, village_legend=(
             ("#d7263d", "缺儿童主任" if zh else "posts open"),
@@ -288,7 +288,7 @@ def briefing_bytes(data_key: tuple, overrides_json: str, lang: str, siting_done,
     data = county_for(data_key)
     pol = policy_from_json(overrides_json)
     siting = solve_siting(*siting_done) if siting_done else None
-    staffing = solve_staffing(*staffing_done)[0] if staffing_done else None
+    staffing = solve_staffing(*staffing_done).plan if staffing_done else None
     inputs = briefing_inputs(data, pol, siting=siting, staffing=staffing, funding=funding_table)
     return briefing_pdf(data, inputs, lang=lang)
 
