@@ -243,6 +243,87 @@ def _round_whole_yuan(x: np.ndarray, total: int, lo: np.ndarray, hi: np.ndarray,
     return base
 
 
+def _bounds(table: pd.DataFrame, budget: int, policy) -> tuple[np.ndarray, ...]:
+    """Per unit: earmark, floor (policy default where blank), cap (cap share of the budget)."""
+    earmark = table.get("earmark", pd.Series(0.0, index=table.index)).fillna(0).to_numpy(
+        dtype=float)
+    floor = table.get("floor", pd.Series(np.nan, index=table.index)).to_numpy(dtype=float)
+    floor = np.where(np.isnan(floor), policy.floor_yuan, floor)
+    cap = table.get("cap", pd.Series(np.nan, index=table.index)).to_numpy(dtype=float)
+    cap = np.where(np.isnan(cap), policy.cap_share * budget, cap)
+    return earmark, floor, cap
+
+
+def _check_bounds(codes: list[str], budget: int, earmark: np.ndarray, floor: np.ndarray,
+                  cap: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The flexible part's bounds ``lo, hi`` and amount ``flex``; raise when they cannot fit."""
+    n = len(codes)
+    if earmark.sum() > budget:
+        raise FundingInfeasible(
+            zh=f"专项（已定项目）合计 {earmark.sum():,.0f} 元超过预算 {budget:,} 元，请增加预算或减少专项",
+            en=f"earmarks ({earmark.sum():,.0f} yuan) exceed the budget ({budget:,} yuan): raise "
+               "the budget or reduce the earmarks",
+            reason="earmarks_over_budget", ids=[c for c, e in zip(codes, earmark, strict=True) if e])
+    bad = [codes[i] for i in range(n) if earmark[i] > cap[i] + 1e-9 or floor[i] > cap[i] + 1e-9]
+    if bad:
+        raise FundingInfeasible(
+            zh=f"以下单位的下限或专项高于上限：{', '.join(bad)}，请调整",
+            en=f"floor or earmark above the cap for: {', '.join(bad)}; adjust them",
+            reason="bound_above_cap", ids=bad)
+    lo = np.maximum(0.0, floor - earmark)
+    hi = cap - earmark
+    flex = budget - earmark.sum()
+    if lo.sum() > flex + 1e-6:
+        raise FundingInfeasible(
+            zh=f"各单位下限合计 {lo.sum() + earmark.sum():,.0f} 元超过预算 {budget:,} 元",
+            en=f"the floors add up to {lo.sum() + earmark.sum():,.0f} yuan, more than the budget "
+               f"{budget:,}",
+            reason="floors_over_budget")
+    if hi.sum() < flex - 1e-6:
+        raise FundingInfeasible(
+            zh=f"各单位上限合计 {hi.sum() + earmark.sum():,.0f} 元不足预算 {budget:,} 元，无法分完",
+            en=f"the caps add up to {hi.sum() + earmark.sum():,.0f} yuan, less than the budget "
+               f"{budget:,}",
+            reason="caps_under_budget")
+    return lo, hi, flex
+
+
+def _binding(fair: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[str]:
+    """Which bound holds a unit away from its fair share ``z·w_i m_i``."""
+    out = []
+    for f, a, b in zip(fair, lo, hi, strict=True):
+        if a > 0 and f < a - 1e-6:
+            out.append("floor")
+        elif f > b + 1e-6:
+            out.append("cap")
+        else:
+            out.append("")
+    return out
+
+
+def _plan_table(table: pd.DataFrame, codes: list[str], need, mult, base, amounts, earmark,
+                binding: list[str]) -> pd.DataFrame:
+    """The allocation table: one row per unit, amount = earmark + base + tilt."""
+    n = len(codes)
+    targets = np.zeros(n)
+    for ty in _TARGET_TYPES:
+        if ty in table.columns:
+            targets += table[ty].fillna(0).to_numpy(dtype=float)
+    return pd.DataFrame({
+        "unit_code": codes,
+        "unit_name": table.get("unit_name", pd.Series(codes)).astype(str).to_numpy(),
+        "targets": targets.astype(int),
+        "designations": table.get("designations", pd.Series([""] * n)).fillna("").to_numpy(),
+        "need": np.round(need, 3),
+        "multiplier": np.round(mult, 4),
+        "base": np.round(base, 2),
+        "tilt": np.round(amounts - earmark - base, 2),
+        "earmark": np.round(earmark, 2),
+        "amount": amounts.astype(int),
+        "binding": binding,
+    })
+
+
 def allocate(units: FundingUnits, budget: int, policy, *, tilt_scale: float | None = None,
              lang: str = "zh") -> FundingPlan:
     """Allocate ``budget`` yuan across units.
@@ -282,39 +363,8 @@ def allocate(units: FundingUnits, budget: int, policy, *, tilt_scale: float | No
     if budget < 0:
         raise FundingInfeasible(zh=f"预算不能为负：{budget}", en="the budget cannot be negative",
                                 reason="negative_budget")
-    earmark = table.get("earmark", pd.Series(0.0, index=table.index)).fillna(0).to_numpy(
-        dtype=float)
-    floor = table.get("floor", pd.Series(np.nan, index=table.index)).to_numpy(dtype=float)
-    floor = np.where(np.isnan(floor), policy.floor_yuan, floor)
-    cap = table.get("cap", pd.Series(np.nan, index=table.index)).to_numpy(dtype=float)
-    cap = np.where(np.isnan(cap), policy.cap_share * budget, cap)
-    if earmark.sum() > budget:
-        raise FundingInfeasible(
-            zh=f"专项（已定项目）合计 {earmark.sum():,.0f} 元超过预算 {budget:,} 元，请增加预算或减少专项",
-            en=f"earmarks ({earmark.sum():,.0f} yuan) exceed the budget ({budget:,} yuan): raise "
-               "the budget or reduce the earmarks",
-            reason="earmarks_over_budget", ids=[c for c, e in zip(codes, earmark, strict=True) if e])
-    bad = [codes[i] for i in range(n) if earmark[i] > cap[i] + 1e-9 or floor[i] > cap[i] + 1e-9]
-    if bad:
-        raise FundingInfeasible(
-            zh=f"以下单位的下限或专项高于上限：{', '.join(bad)}，请调整",
-            en=f"floor or earmark above the cap for: {', '.join(bad)}; adjust them",
-            reason="bound_above_cap", ids=bad)
-    lo = np.maximum(0.0, floor - earmark)
-    hi = cap - earmark
-    flex = budget - earmark.sum()
-    if lo.sum() > flex + 1e-6:
-        raise FundingInfeasible(
-            zh=f"各单位下限合计 {lo.sum() + earmark.sum():,.0f} 元超过预算 {budget:,} 元",
-            en=f"the floors add up to {lo.sum() + earmark.sum():,.0f} yuan, more than the budget "
-               f"{budget:,}",
-            reason="floors_over_budget")
-    if hi.sum() < flex - 1e-6:
-        raise FundingInfeasible(
-            zh=f"各单位上限合计 {hi.sum() + earmark.sum():,.0f} 元不足预算 {budget:,} 元，无法分完",
-            en=f"the caps add up to {hi.sum() + earmark.sum():,.0f} yuan, less than the budget "
-               f"{budget:,}",
-            reason="caps_under_budget")
+    earmark, floor, cap = _bounds(table, budget, policy)
+    lo, hi, flex = _check_bounds(codes, budget, earmark, floor, cap)
     need = unit_needs(table, policy)
     mult = unit_multipliers(table, policy, tilt_scale)
     v = need * mult
@@ -327,32 +377,8 @@ def allocate(units: FundingUnits, budget: int, policy, *, tilt_scale: float | No
                                 reason="lp_not_optimal")
     amounts = _round_whole_yuan(earmark + x, budget, np.maximum(floor, earmark), cap, codes)
     base = flex * need / need.sum()
-    binding = []
-    for i in range(n):
-        fair = z * v[i]
-        if lo[i] > 0 and fair < lo[i] - 1e-6:
-            binding.append("floor")
-        elif fair > hi[i] + 1e-6:
-            binding.append("cap")
-        else:
-            binding.append("")
-    targets = np.zeros(n)
-    for ty in _TARGET_TYPES:
-        if ty in table.columns:
-            targets += table[ty].fillna(0).to_numpy(dtype=float)
-    out = pd.DataFrame({
-        "unit_code": codes,
-        "unit_name": table.get("unit_name", pd.Series(codes)).astype(str).to_numpy(),
-        "targets": targets.astype(int),
-        "designations": table.get("designations", pd.Series([""] * n)).fillna("").to_numpy(),
-        "need": np.round(need, 3),
-        "multiplier": np.round(mult, 4),
-        "base": np.round(base, 2),
-        "tilt": np.round(amounts - earmark - base, 2),
-        "earmark": np.round(earmark, 2),
-        "amount": amounts.astype(int),
-        "binding": binding,
-    })
+    out = _plan_table(table, codes, need, mult, base, amounts, earmark,
+                      _binding(z * v, lo, hi))
     return FundingPlan(table=out, budget=budget, stages=stages,
                        seconds=time.perf_counter() - t0, status=status)
 

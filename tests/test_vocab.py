@@ -72,7 +72,7 @@ def test_the_three_readers_agree_on_yes_words():
 
     from geo.siting_inputs import village_table
     from geo.validate import _parse_bool
-    from optimization.staffing import _bools
+    from optimization.staffing_rules import _bools
 
     words = ["有", "1.0", "是", "否", "0", "无"]
     want = [True, True, True, False, False, False]
