@@ -89,7 +89,7 @@ def test_batch_reports_a_staffing_failure_with_its_reason(tmp_path, monkeypatch)
 
 
 def test_batch_reports_bad_staffing_input(tmp_path):
-    from childplan.batch import _failure
+    from childplan.batch_county import _failure
 
     got = _failure(StaffingInputError([("名册性别须为 F/M：P1", "roster: gender must be F or M "
                                                                "for P1")]), tmp_path)
