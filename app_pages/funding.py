@@ -5,10 +5,10 @@ from streamlit_folium import st_folium
 
 from childplan import ui
 from childplan.workflows import FundingResult, funding_tilt_path, run_funding, township_units
+from geo.exports import tilt_plot, to_xlsx_bytes
 from geo.i18n import t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
-from geo.plan_exports import tilt_plot, to_xlsx_bytes
 from optimization.errors import PlanningError
 from optimization.vocab import COUNTY_DESIGNATIONS, TARGET_SHORT_LABELS, VILLAGE_DESIGNATIONS
 

@@ -10,10 +10,10 @@ from streamlit_folium import st_folium
 from childplan import ui
 from childplan.store import Scenario, Store, StoreError, store_path
 from childplan.workflows import key_figures, township_summary
+from geo.exports import to_xlsx_bytes
 from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
-from geo.plan_exports import to_xlsx_bytes
 
 lang = ui.lang()
 zh = lang == "zh"

@@ -8,10 +8,10 @@ from streamlit_folium import st_folium
 
 from childplan import ui
 from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, siting_layers
+from geo.exports import to_xlsx_bytes, write_gpkg
 from geo.i18n import facility_label, t
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
-from geo.plan_exports import to_xlsx_bytes, write_gpkg
 from optimization.siting import SitingInfeasible, SitingNotSolved
 
 lang = ui.lang()

@@ -5,10 +5,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
+from geo.exports import to_xlsx_bytes
 from geo.i18n import t
 from geo.maps_plans import build_staffing_map
 from geo.offline import localise_map
-from geo.plan_exports import to_xlsx_bytes
 
 lang = ui.lang()
 zh = lang == "zh"

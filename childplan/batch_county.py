@@ -113,7 +113,7 @@ def _write_geoparquet(gdf, path: Path) -> Path:
     """GeoParquet, written atomically (bytes in memory, then ``os.replace``)."""
     import io
 
-    from geo.plan_exports import atomic_write_bytes
+    from geo.exports import atomic_write_bytes
 
     gdf = gdf.copy()
     gdf.attrs = {}  # validation notes (sets) are not Parquet metadata
@@ -123,7 +123,7 @@ def _write_geoparquet(gdf, path: Path) -> Path:
 
 
 def _write_json(path: Path, obj: dict) -> Path:
-    from geo.plan_exports import atomic_write_bytes
+    from geo.exports import atomic_write_bytes
 
     text = json.dumps(obj, ensure_ascii=False, indent=1, default=_plain)
     return atomic_write_bytes(path, text.encode("utf-8"))
@@ -270,7 +270,7 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
         siting_layers,
         staffing_outputs,
     )
-    from geo.plan_exports import write_csv, write_gpkg
+    from geo.exports import write_csv, write_gpkg
     from optimization.siting import SitingNotSolved
 
     t = time.perf_counter()

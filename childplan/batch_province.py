@@ -241,7 +241,7 @@ def _with_province_columns(table: pd.DataFrame, near: pd.DataFrame,
 
 def _write_summary(out: Path, table: pd.DataFrame, funding: pd.DataFrame | None,
                    note: str) -> dict[str, Path]:
-    from geo.plan_exports import write_csv, write_xlsx
+    from geo.exports import write_csv, write_xlsx
 
     files = {"summary_csv": write_csv(table, out / "summary.csv")}
     sheets = {"counties": table}

@@ -91,7 +91,7 @@ def _require_ok(data) -> bool:
 def cmd_site(args) -> int:
     """Site shared 儿童之家; write homes.csv, assignments.csv and siting.gpkg."""
     from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, run_siting, siting_layers
-    from geo.plan_exports import write_csv, write_gpkg
+    from geo.exports import write_csv, write_gpkg
     from optimization.siting import SitingInfeasible, SitingNotSolved
 
     data = _load(args)
@@ -137,7 +137,7 @@ def cmd_site(args) -> int:
 def cmd_staff(args) -> int:
     """Assign directors and supervisors; write staffing.csv, recruit.csv, training.csv."""
     from childplan.workflows import run_staffing, staffing_outputs
-    from geo.plan_exports import write_csv
+    from geo.exports import write_csv
 
     data = _load(args)
     if not _require_ok(data):
@@ -154,8 +154,8 @@ def cmd_staff(args) -> int:
 def cmd_fund(args) -> int:
     """Split a budget; write funding.csv, funding.xlsx and the tilt plot."""
     from childplan.workflows import county_units, funding_tilt_path, run_funding, township_units
+    from geo.exports import tilt_plot, write_csv, write_xlsx
     from geo.layers import load_demo
-    from geo.plan_exports import tilt_plot, write_csv, write_xlsx
 
     policy = _policy(args)
     if len(args.adcode_list or []) > 1:
@@ -213,7 +213,7 @@ def cmd_brief(args) -> int:
 
     from childplan.workflows import briefing_inputs
     from geo.briefing import briefing_pdf
-    from geo.plan_exports import atomic_write_bytes
+    from geo.exports import atomic_write_bytes
     from geo.snapshot import Overlay, figure_bytes, render_snapshot
 
     data = _load(args)

@@ -341,7 +341,7 @@ def segment_waterways(waterways: gpd.GeoDataFrame, segment_length_m: float, *,
     >>> w = gpd.GeoDataFrame({"water_id": ["W1"], "kind": ["stream"]},
     ...                      geometry=[shapely.LineString([(0, 0), (500, 0)])], crs=4544)
     >>> segment_waterways(w, 200)[["segment_id", "length_m"]].values.tolist()
-    [['W1-K0+000', 200.0], ['W1-K0+200', 300.0]]
+    [['W1-K0+000', 200.0], ['W1-K0+200', 200.0], ['W1-K0+400', 100.0]]
     """
     seg = float(segment_length_m)
     if seg <= 0:

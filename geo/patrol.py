@@ -34,6 +34,7 @@ import pandas as pd
 from geo.exports import atomic_path, write_csv, write_xlsx
 from geo.hazards import COMPASS, HazardAnalysis, analyse_hazards, attach_checklist
 from geo.i18n import facility_label, t, water_label
+from geo.mapdecor import add_scale_and_north
 
 __all__ = [
     "DANGER_SPOT_COLUMNS",
@@ -193,14 +194,6 @@ _WATER = "#3a86c8"
 _WATER_FILL = "#cfe3f5"
 
 
-def _nice_scale(width_m: float) -> float:
-    target = width_m / 5
-    for v in (100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000):
-        if v >= target:
-            return float(v)
-    return 10000.0
-
-
 def _stack_labels(xs, ys, within: float) -> list[tuple[str, tuple[float, float]]]:
     """Numbers 1..k of the spots, those closer than ``within`` to an earlier one joined ("3,7").
 
@@ -284,17 +277,7 @@ def _draw_map(ax, data, chief_spots: gpd.GeoDataFrame, segments: gpd.GeoDataFram
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    # scale bar and north arrow
-    sb = _nice_scale(x1 - x0)
-    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
-    ax.plot([bx, bx + sb], [by, by], color="#111", linewidth=2.5, zorder=8)
-    label = f"{sb / 1000:g} km" if sb >= 1000 else f"{sb:g} m"
-    ax.text(bx + sb / 2, by + 0.015 * (y1 - y0), label, ha="center", va="bottom", fontsize=7,
-            zorder=8)
-    nx, ny = x1 - 0.05 * (x1 - x0), y1 - 0.12 * (y1 - y0)
-    ax.annotate(t("north", lang), xy=(nx, ny + 0.08 * (y1 - y0)), xytext=(nx, ny),
-                ha="center", va="top", fontsize=8,
-                arrowprops={"arrowstyle": "-|>", "color": "#111", "lw": 1.2}, zorder=8)
+    add_scale_and_north(ax, lang)
 
 
 def _pdf_rows(table: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:

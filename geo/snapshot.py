@@ -9,7 +9,6 @@ mark. Chinese text uses the CJK font the set-up installs (``geo.fonts``).
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,10 +20,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from geo.fonts import use_cjk_font  # noqa: E402
 from geo.i18n import facility_label, t  # noqa: E402
+from geo.mapdecor import add_scale_and_north  # noqa: E402
 from geo.maps import FACILITY_COLOURS, has_synthetic, village_measure  # noqa: E402
 
 __all__ = ["DATA_SOURCES", "Overlay", "draw_map", "figure_bytes", "render_snapshot"]
@@ -62,16 +62,6 @@ class Overlay:
     village_colours: pd.Series | None = None
     village_legend: tuple = ()
 
-
-
-def _nice_length(metres: float) -> float:
-    """A round scale-bar length near a fifth of the map width."""
-    target = metres / 5.0
-    exp = 10 ** math.floor(math.log10(max(target, 1.0)))
-    for m in (1, 2, 5, 10):
-        if m * exp >= target:
-            return m * exp
-    return 10 * exp
 
 
 def _points(frame: pd.DataFrame, crs, lon="lon", lat="lat") -> gpd.GeoSeries:
@@ -210,31 +200,8 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _scale_and_north(ax, lang)
+    add_scale_and_north(ax, lang, fontsize=6)
     return handles, syn
-
-
-def _scale_and_north(ax, lang: str) -> None:
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    width = x1 - x0
-    length = _nice_length(width)
-    bx, by = x0 + 0.04 * width, y0 + 0.05 * (y1 - y0)
-    h = 0.012 * (y1 - y0)
-    ax.add_patch(Rectangle((bx, by), length / 2, h, facecolor="#222", edgecolor="#222",
-                           zorder=9))
-    ax.add_patch(Rectangle((bx + length / 2, by), length / 2, h, facecolor="white",
-                           edgecolor="#222", zorder=9))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(bx, by + 1.6 * h, "0", fontsize=6, ha="center", va="bottom", zorder=9)
-    ax.text(bx + length, by + 1.6 * h, label, fontsize=6, ha="center", va="bottom", zorder=9)
-    nx, ny = x1 - 0.05 * width, y1 - 0.13 * (y1 - y0)
-    arrow_len = 0.06 * (y1 - y0)
-    ax.add_patch(FancyArrow(nx, ny, 0, arrow_len, width=0.006 * width, head_width=0.022 * width,
-                            head_length=0.022 * (y1 - y0), length_includes_head=True,
-                            color="#222", zorder=9))
-    ax.text(nx, ny + arrow_len + 0.015 * (y1 - y0), "北 N" if lang == "zh" else "N",
-            ha="center", va="bottom", fontsize=8, fontweight="bold", zorder=9)
 
 
 def render_snapshot(data, *, title: str | None = None, lang: str = "zh",

@@ -14,7 +14,7 @@ Examples
 True
 >>> p2 = p.with_overrides({"siting.travel_cap_m": 2500})
 >>> (p.siting.travel_cap_m, p2.siting.travel_cap_m)
-(3000, 2500)
+(3000.0, 2500.0)
 """
 
 from __future__ import annotations
