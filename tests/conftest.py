@@ -66,3 +66,44 @@ def toy_sources(toy_dir: Path) -> dict[str, Path]:
         "townships": toy_dir / "townships.geojson",
         "villages": toy_dir / "villages.csv",
     }
+
+
+# --- slow tests ----------------------------------------------------------------------------
+# `pytest -m "not slow and not e2e"` is the quick run (well under a minute); `make test` runs
+# everything. A test is slow when it solves the demo county, starts a Dask cluster, runs the
+# app headless or regenerates data: whole modules here, single tests below (by name, so the
+# test files themselves stay as they are).
+SLOW_MODULES = {"test_batch.py", "test_app_pages.py", "test_make_demo.py"}
+SLOW_TESTS = {
+    "test_cli.py": {"test_fund_refuses_impossible_budget", "test_site_with_a_road_travel_matrix",
+                    "test_fund_across_two_counties_tilts_to_the_old_soviet_base",
+                    "test_staff_files", "test_fund_sums_to_budget_and_columns",
+                    "test_site_files_and_columns"},
+    "test_hazards.py": {"test_page_checklist_save_clears_the_flag", "test_page_in_english",
+                        "test_a_chief_column_in_the_waterways_layer_is_used",
+                        "test_run_hazards_exports_read_back_row_by_row",
+                        "test_pdf_renders_chinese", "test_demo_county_invariants"},
+    "test_staffing.py": {"test_invariants_on_a_synthetic_county",
+                         "test_batches_do_not_change_the_optimum",
+                         "test_lp_path_matches_the_milp_and_both_solvers_agree",
+                         "test_invariants_with_several_villages_per_director",
+                         "test_invariants_on_the_demo_county"},
+    "test_layers.py": {"test_changting_carries_its_designations", "test_cli_validate_exit_codes",
+                       "test_cli_unknown_layer_file_exits_2",
+                       "test_demo_and_uploaded_copies_give_identical_layers",
+                       "test_embedded_counties_load_clean"},
+    "test_siting.py": {"test_demo_county_invariants"},
+    "test_store.py": {"test_killed_in_the_middle_of_a_save_leaves_the_previous_state"},
+    "test_results.py": {"test_siting_page_coverage_is_one_minus_uncovered_share"},
+    "test_errors.py": {"test_batch_reports_a_staffing_failure_with_its_reason"},
+    "test_staffing_distances.py": {"test_staffing_and_siting_see_the_same_distances"},
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tests (see SLOW_MODULES and SLOW_TESTS)."""
+    for item in items:
+        module = item.path.name
+        name = getattr(item, "originalname", item.name)
+        if module in SLOW_MODULES or name in SLOW_TESTS.get(module, ()):
+            item.add_marker(pytest.mark.slow)
