@@ -192,6 +192,7 @@ class HazardsPolicy(_Section):
     water_kind_weights: dict[str, float]
     flood_inspection_distance_m: float = Field(gt=0)
     danger_spots_top_n: int = Field(ge=1)
+    reach_min_score: float = Field(ge=0)
     safety_activities_per_village_per_year: int = Field(ge=0)
     distance_decay_m: float = Field(gt=0)
     child_weights: dict[str, float]
