@@ -69,6 +69,18 @@ T: dict[str, tuple[str, str]] = {
     "download": ("下载", "Download"),
     "errors": ("错误", "Errors"),
     "warnings": ("警告", "Warnings"),
+    # snapshots
+    "snap_extent": ("快照范围", "Snapshot of"),
+    "snap_county": ("整个区县", "the whole county"),
+    "snap_view": ("当前视图", "the current view"),
+    # the 简报 (geo/briefing, the map page)
+    "brief_meta": ("简报信息（标题、编制单位、日期、方案）", "Briefing details (title, compiled by, date, scenario)"),
+    "brief_title": ("简报标题", "Title"),
+    "brief_title_default": ("留空则为“<区县>农村留守儿童和困境儿童关爱服务简报”",
+                            "Empty: '<county>: care for left-behind children and children in difficulty'"),
+    "brief_org": ("编制单位", "Compiled by"),
+    "brief_date": ("日期", "Date"),
+    "brief_scenario": ("方案名称", "Scenario name"),
     # drowning risk (geo/hazards, geo/patrol, geo/maps_hazards, app_pages/hazards)
     "hz_title": ("防溺水：危险水域与河长巡查", "Drowning risk: danger spots and river-chief patrols"),
     "hz_segments": ("河段风险", "Segment risk"),
