@@ -12,6 +12,7 @@ brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and 
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
+app        start the app (``childplan app --port 8501``); ``childplan --version``
 
 Every subcommand calls the same functions as the app's pages (childplan.workflows).
 """
@@ -300,6 +301,13 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_app(args) -> int:
+    """Start the Streamlit app from the installed package."""
+    from childplan.launch import run_app
+
+    return run_app(args.port, args.address, Path(args.home) if args.home else None)
+
+
 def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*",
                    help="files or folders (layer from the file name, or layer=path); "
@@ -320,6 +328,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="childplan",
         description="农村留守儿童和困境儿童关爱服务规划 — headless planning tool",
     )
+    from childplan.launch import VersionAction
+
+    parser.add_argument("--version", action=VersionAction,
+                        help="print the release and the scenario store's schema version")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check a county's data and print the report")
@@ -394,6 +406,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="list the embedded demo counties")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("app", help="start the app (http://127.0.0.1:8501 by default)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; "
+                        "0.0.0.0 serves the intranet)")
+    p.add_argument("--home", default=None,
+                   help="folder the app may write to (default $CHILDPLAN_HOME or the per-user data folder)")
+    p.set_defaults(func=cmd_app)
     return parser
 
 
