@@ -28,7 +28,9 @@ mkdir -p "$STAGE/wheels" "$STAGE/debs" "$BUILD/wheelhouse" "$BUILD/debs"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 echo "== wheel"
-rm -rf "$BUILD/dist"
+# setuptools stages files in ./build/lib and never prunes it: a file deleted from the tree would
+# still ship. Start from nothing.
+rm -rf "$BUILD/dist" build/lib build/bdist.* ./*.egg-info
 "$PY" -m pip wheel -q --no-deps -w "$BUILD/dist" .
 WHEEL=$(ls "$BUILD"/dist/childplan-"$VERSION"-*.whl)
 

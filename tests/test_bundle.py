@@ -101,6 +101,7 @@ def test_user_dir_follows_childplan_home(tmp_path, monkeypatch):
 def wheel(tmp_path_factory):
     """The wheel, built as `make bundle` builds it (pip fetches setuptools for the build)."""
     out = tmp_path_factory.mktemp("wheel")
+    shutil.rmtree(REPO / "build" / "lib", ignore_errors=True)  # setuptools never prunes it
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(REPO)],
                    check=True, capture_output=True, timeout=600)
     (whl,) = out.glob("childplan-*.whl")
