@@ -120,12 +120,12 @@ def cmd_site(args) -> int:
         _print(str(exc))
         return 1
     out = _out(args)
-    write_csv(res["homes"][HOMES_COLUMNS], out / "homes.csv")
-    write_csv(res["assignments"][ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    write_csv(res.homes[HOMES_COLUMNS], out / "homes.csv")
+    write_csv(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
     write_gpkg(siting_layers(res), out / "siting.gpkg")
-    plan = res["plan"]
+    plan = res.plan
     s = plan.stats
-    counts = res["homes"]["status"].value_counts().to_dict()
+    counts = res.homes["status"].value_counts().to_dict()
     _print(f"homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
            f"uncovered {len(plan.uncovered)}; mean distance {plan.mean_distance_m:,.0f} m")
     _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
@@ -157,7 +157,6 @@ def cmd_fund(args) -> int:
     from childplan.workflows import county_units, funding_tilt_path, run_funding, township_units
     from geo.layers import load_demo
     from geo.plan_exports import tilt_plot, write_csv, write_xlsx
-    from optimization.funding import FundingInfeasible
 
     policy = _policy(args)
     if len(args.adcode_list or []) > 1:
@@ -178,12 +177,8 @@ def cmd_fund(args) -> int:
 
             staffing = run_staffing(data, policy, solver=args.solver)
         units = township_units(data, policy, staffing=staffing)
-    try:
-        plan = run_funding(units, args.budget, policy)
-        path = funding_tilt_path(units, args.budget, policy)
-    except FundingInfeasible as exc:
-        _print(str(exc))
-        return 1
+    plan = run_funding(units, args.budget, policy)  # FundingInfeasible: explained by main()
+    path = funding_tilt_path(units, args.budget, policy)
     out = _out(args)
     cols = ["unit_code", "unit_name", "targets", "designations", "base", "tilt", "earmark",
             "amount", "binding"]
@@ -201,7 +196,7 @@ def cmd_fund(args) -> int:
 def cmd_hazards(args) -> int:
     """Rank drowning danger spots; write danger_spots.csv, patrol lists (XLSX/CSV/PDF per chief)."""
     from childplan.store import store_path
-    from geo.patrol import run_hazards
+    from childplan.workflows import run_hazards
 
     data = _load(args)
     if not _require_ok(data):
@@ -425,12 +420,17 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "crs", None):
         c = str(args.crs)
         args.crs = int(c.split(":")[-1]) if c.split(":")[-1].isdigit() else c
+    from optimization.errors import PlanningError
+
     try:
         return int(args.func(args) or 0)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         return 130
+    except PlanningError as exc:  # bad input, infeasible, not solved: explained, exit 1
+        _print(str(exc))  # Chinese and English, one issue per line
+        return 1
     except Exception as exc:  # never a traceback for the planner; details on request
         import traceback
 
