@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 
 from childplan import ui
 from childplan.store import Store, StoreError, store_path
+from childplan.workflows import PatrolPdf
 from geo.exports import csv_bytes, xlsx_bytes
 from geo.hazards import FOUR_ONES_STATES, analyse_hazards, attach_checklist, four_ones_counts
 from geo.i18n import facility_label, t, water_label
@@ -244,9 +245,9 @@ pdf_chief = c4.selectbox(("河长 PDF" if zh else "Chief's PDF"), chiefs,
 pdf_key = (key[1] if key[0] == "demo" else ui.upload_digest(), overrides_json, pdf_chief, lang,
            checks_digest)
 if pdf_chief and c4.button(("生成 PDF" if zh else "Make the PDF"), key="make_pdf"):
-    st.session_state["hazard_pdf"] = (pdf_key, chief_pdf(key, overrides_json, pdf_chief, lang,
-                                                         checks_digest))
+    st.session_state["hazard_pdf"] = PatrolPdf(
+        key=pdf_key, data=chief_pdf(key, overrides_json, pdf_chief, lang, checks_digest))
 made = st.session_state.get("hazard_pdf")
-if made and made[0] == pdf_key:
-    c4.download_button(f"{pdf_chief}.pdf", made[1], file_name=f"{pdf_chief}.pdf",
+if made and made.key == pdf_key:
+    c4.download_button(f"{pdf_chief}.pdf", made.data, file_name=f"{pdf_chief}.pdf",
                        mime="application/pdf")

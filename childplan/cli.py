@@ -203,8 +203,7 @@ def cmd_hazards(args) -> int:
         return 1
     files = run_hazards(data, _policy(args), _out(args), lang=args.lang,
                         store=args.store or store_path())
-    pdfs = [k for k in files if k.startswith("pdf:")]
-    _print(f"{files['danger_spots']}; {files['patrol_xlsx']}; {len(pdfs)} PDF patrol lists")
+    _print(f"{files.danger_spots}; {files.patrol_xlsx}; {len(files.pdfs)} PDF patrol lists")
     return 0
 
 

@@ -7,7 +7,7 @@ the CLI writes it. Nothing here touches Streamlit or the terminal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -22,6 +22,8 @@ from optimization.vocab import DIFFICULTY_COLUMNS, TARGET_TYPES
 
 __all__ = [
     "FundingResult",
+    "HazardFiles",
+    "PatrolPdf",
     "SitingResult",
     "StaffingResult",
     "county_units",
@@ -95,6 +97,49 @@ class StaffingResult(_Fields):
 
     plan: StaffingPlan
     tables: dict
+
+
+@dataclass(frozen=True, eq=False)
+class HazardFiles(Mapping):
+    """The files :func:`run_hazards` wrote: named fields, and the ``name -> path`` mapping.
+
+    ``pdfs`` maps each chief to the patrol-list PDF; as a mapping the PDFs are the keys
+    ``"pdf:<chief>"`` next to ``danger_spots``, ``patrol_xlsx``... (what older callers read).
+    """
+
+    paths: dict
+
+    def __getitem__(self, name: str):
+        return self.paths[name]
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @property
+    def danger_spots(self):
+        """``danger_spots.csv`` (fixed English headers)."""
+        return self.paths["danger_spots"]
+
+    @property
+    def patrol_xlsx(self):
+        """The patrol lists, one sheet per chief."""
+        return self.paths["patrol_xlsx"]
+
+    @property
+    def pdfs(self) -> dict:
+        """Chief -> patrol-list PDF."""
+        return {k[4:]: v for k, v in self.paths.items() if k.startswith("pdf:")}
+
+
+@dataclass(frozen=True, eq=False)
+class PatrolPdf:
+    """A patrol-list PDF made on the hazards page, with the settings it was made for."""
+
+    key: tuple
+    data: bytes
 
 
 @dataclass(frozen=True, eq=False)
@@ -431,7 +476,7 @@ def hazard_spots(data: CountyData, policy: Policy, checks: pd.DataFrame | None =
 # --- hazards -------------------------------------------------------------------------------
 
 def run_hazards(data: CountyData, policy: Policy, out_dir, lang: str = "zh", store=None, *,
-                population_path=None, analysis=None) -> dict:
+                population_path=None, analysis=None) -> HazardFiles:
     """Analyse a county's drowning risk and write every patrol file (``childplan hazards``).
 
     ``store`` is where the "四个一" checks are recorded: a :class:`~childplan.store.Store`
@@ -452,5 +497,5 @@ def run_hazards(data: CountyData, policy: Policy, out_dir, lang: str = "zh", sto
                     checks = st.checks(data.adcode)
         else:
             checks = store.checks(data.adcode)
-    return write_hazard_files(data, policy, out_dir, lang, checks,
-                              population_path=population_path, analysis=analysis)
+    return HazardFiles(write_hazard_files(data, policy, out_dir, lang, checks,
+                                          population_path=population_path, analysis=analysis))

@@ -62,3 +62,18 @@ def test_siting_page_coverage_is_one_minus_uncovered_share(tmp_path, monkeypatch
     # 5 of 192 villages uncovered on the demo county with 3 new homes: 97.4% (not 100.0%)
     assert metrics["覆盖村比例"] == f"{(1 - u / n) * 100:.1f}%"
     assert metrics["覆盖村比例"] != "100.0%"
+
+
+def test_hazard_files_read_by_field_and_by_name(tmp_path):
+    from pathlib import Path
+
+    from childplan.workflows import HazardFiles
+
+    paths = {"danger_spots": Path("a.csv"), "patrol_xlsx": Path("b.xlsx"),
+             "pdf:河长-1": Path("c.pdf"), "pdf:河长-2": Path("d.pdf")}
+    f = HazardFiles(paths)
+    assert f.danger_spots == Path("a.csv") and f.patrol_xlsx == Path("b.xlsx")
+    assert f.pdfs == {"河长-1": Path("c.pdf"), "河长-2": Path("d.pdf")}
+    assert f["pdf:河长-2"] == Path("d.pdf") and sorted(f) == sorted(paths) and len(f) == 4
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        f.paths = {}  # type: ignore[misc]
