@@ -40,6 +40,7 @@ T: dict[str, tuple[str, str]] = {
     "dem": ("高程", "Elevation"),
     "legend": ("图例", "Legend"),
     "north": ("北", "N"),
+    "north_arrow": ("北 N", "N"),  # the north arrow of printed maps (geo/mapdecor.py)
     "synthetic_mark": ("示意数据", "Illustrative (synthetic) data"),
     "synthetic_note": ("图中含示意（合成）数据，仅供演示，不代表实际情况",
                        "The map shows synthetic data for demonstration only"),

@@ -23,7 +23,7 @@ def add_scale_and_north(ax, lang: str = "zh", *, fontsize: float = 7) -> ScaleBa
     bar = ScaleBar(1.0, "m", location="lower left", length_fraction=0.2, box_alpha=0.7,
                    scale_loc="top", border_pad=0.8, font_properties={"size": fontsize})
     ax.add_artist(bar)
-    ax.annotate(t("north", lang), xy=(0.95, 0.95), xytext=(0.95, 0.86),
+    ax.annotate(t("north_arrow", lang), xy=(0.95, 0.95), xytext=(0.95, 0.86),
                 xycoords="axes fraction", textcoords="axes fraction", ha="center", va="top",
                 fontsize=fontsize + 1, fontweight="bold",
                 arrowprops={"arrowstyle": "-|>", "color": "#111", "lw": 1.2}, zorder=9)
