@@ -38,10 +38,12 @@ class UserError(Exception):
         What is wrong and what to do, in Chinese and English (printed once each).
     where : str, optional
         The argument or file concerned (printed first).
+    exit_code : int
+        1 (default); 2 for a command line that cannot be understood (like argparse).
     """
 
-    def __init__(self, zh: str, en: str, where: str = ""):
-        self.zh, self.en, self.where = zh, en, where
+    def __init__(self, zh: str, en: str, where: str = "", exit_code: int = 1):
+        self.zh, self.en, self.where, self.exit_code = zh, en, where, exit_code
         prefix = f"{where}: " if where else ""
         super().__init__(f"{prefix}{zh} / {en}")
 
@@ -85,7 +87,7 @@ def _load(args) -> object:
     if unknown:
         raise UserError("无法判断这些文件属于哪个图层，请用 图层=路径 指定（如 villages=村.csv）",
                         "cannot tell which layer these files are; name it as layer=path "
-                        "(e.g. villages=my.csv)", where=", ".join(unknown))
+                        "(e.g. villages=my.csv)", where=", ".join(unknown), exit_code=2)
     return load_county(sources, **({"mapping": args.mapping} if getattr(args, "mapping", None)
                                    else {}))
 
@@ -401,6 +403,9 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
                    help="coordinate system of the given files (gcj02: Amap/Tencent, bd09: Baidu)")
     p.add_argument("--crs", default=None,
                    help="CRS to assume for spatial files that carry none (e.g. EPSG:4490)")
+    p.add_argument("--mapping", default=None, metavar="JSON",
+                   help="column mapping template: {layer: {your header: our field}} (the app's "
+                        "Data page saves one); a sheet or GeoPackage layer: villages=F.xlsx#Sheet2")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -545,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        return EXIT_USER
+        return getattr(exc, "exit_code", EXIT_USER)
     except sqlite3.DatabaseError as exc:  # a store that is not a database (corrupt, foreign)
         _print(f"方案库文件已损坏或不是方案库（{exc}），请指定另一个 --store / the scenario store is "
                f"corrupt or not a scenario store; give another --store")

@@ -52,8 +52,6 @@ CASES = {
                       "--out 应为文件夹", "--out must be a folder"),
     "corrupt_store": (lambda d: ["scenario", "list", "--store", str(d / "corrupt.gpkg")],
                       "方案库文件已损坏", "scenario store is corrupt"),
-    "unknown_file_layer": (lambda d: ["validate", str(d / "x.csv")],
-                           "无法判断这些文件属于哪个图层", "cannot tell which layer"),
     "missing_scenario": (lambda d: ["scenario", "show", "乙", "--store", str(d / "s.gpkg")],
                          "没有名为“乙”的方案", "no scenario named '乙'"),
 }
@@ -126,3 +124,9 @@ def test_site_prints_the_warnings_of_clean_data(cli_dir, capsys):
 def test_budget_in_whole_yuan_still_works(capsys, tmp_path):
     rc, out, _ = run(capsys, ["fund", "--budget", "3,000,000", "--out", str(tmp_path)])
     assert rc == 0 and "budget 3,000,000" in out
+
+
+def test_a_file_of_unknown_layer_is_a_usage_error(cli_dir, capsys):
+    rc, out, err = run(capsys, ["validate", str(cli_dir / "x.csv")])
+    assert rc == 2 and out.count("cannot tell which layer") == 1
+    assert "无法判断这些文件属于哪个图层" in out and "Traceback" not in out + err
