@@ -268,6 +268,8 @@ def _is_total(row: list[str]) -> bool:
     if not first:
         return False
     key = normalise_header(first[0])
+    if any(w in key for w in ("合计", "小计", "总计", "共计")):  # 澄江镇小计, 全县合计
+        return True
     return any(key == w or key.startswith(w) for w in TOTAL_WORDS)
 
 

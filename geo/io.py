@@ -82,7 +82,7 @@ def _decode(data: bytes, file: str, layer: str, report: Report) -> tuple[str, st
         if best is None or n < best[2]:
             best = (text, enc, n)
     text, enc, n = best
-    if n and n <= max(3, len(text) // 100):
+    if n and n <= max(10, len(text) // 200):
         lines = [k + 1 for k, ln in enumerate(text.replace("\r\n", "\n").split("\n"))
                  if "\ufffd" in ln]
         shown = "、".join(str(x) for x in lines[:10]) + ("…" if len(lines) > 10 else "")
