@@ -450,7 +450,7 @@ def load_mapping(path, report: Report | None = None) -> dict[str, dict[str, str]
                        "the mapping file", fix_zh=f"图层应为：{'、'.join(LAYERS)}",
                        fix_en=f"layers are: {', '.join(LAYERS)}")
             continue
-        fields = {c.name for c in LAYERS[layer].columns}
+        fields = {c.name for c in LAYERS[layer].all_columns}
         good = {}
         for header, field_name in cols.items():
             if field_name and field_name not in fields:
@@ -478,3 +478,52 @@ def save_mapping(path, mapping: dict[str, dict[str, str]]):
     from geo.exports import atomic_write_bytes
 
     return atomic_write_bytes(path, mapping_json(mapping))
+
+
+def preview(filename: str, data: bytes, layer: str, sheet=None,
+            mapping: dict[str, str] | None = None) -> dict:
+    """What the app's column-mapping step shows for an uploaded table.
+
+    Returns ``{"sheets": [...], "sheet": chosen, "headers": [...], "suggestion": {...},
+    "rows": n}`` (``sheets`` empty for CSV; ``headers`` empty for files that are not tables).
+    """
+    from pathlib import Path
+
+    from geo.io import _decode
+
+    suffix = Path(filename).suffix.lower()
+    report = Report()
+    out = {"sheets": [], "sheet": None, "headers": [], "suggestion": {}, "rows": 0}
+    if suffix in (".csv", ".txt"):
+        decoded = _decode(data, filename, layer, report)
+        if decoded is None:
+            return out
+        grid, _ = grid_from_csv_text(decoded[0].lstrip("\ufeff"))
+    elif suffix in (".xlsx", ".xlsm"):
+        try:
+            grids = grids_from_xlsx(data)
+        except Exception:  # unreadable: the check reports it
+            return out
+        out["sheets"] = list(grids)
+        chosen = sheet if sheet in grids else best_sheet(grids, layer, mapping)
+        out["sheet"] = chosen
+        grid = grids[chosen]
+    else:
+        return out
+    names, rows, _, _ = table_from_grid(grid, layer, filename, report, mapping)
+    headers = [n for n in names if not n.startswith("_列")]
+    out["headers"] = headers
+    out["suggestion"] = suggest_mapping(layer, headers, mapping)
+    out["rows"] = len(rows)
+    return out
+
+
+def load_mapping_bytes(data: bytes, report: Report | None = None) -> dict[str, dict[str, str]]:
+    """:func:`load_mapping` for an uploaded template (bytes)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "mapping.json"
+        p.write_bytes(data)
+        return load_mapping(p, report)

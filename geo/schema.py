@@ -97,10 +97,18 @@ class LayerSchema:
     geometry_types: tuple[str, ...] = ()
     id_column: str | None = None
     personal_columns: tuple[str, ...] = field(default=())
+    #: Columns read when a planner's file has them, but not part of the canonical file
+    #: layout (the embedded demo data and exports keep ``columns`` only).
+    read_columns: tuple[Column, ...] = field(default=())
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        """The canonical columns and the read-only ones."""
+        return self.columns + self.read_columns
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""
-        for c in self.columns:
+        for c in self.all_columns:
             if c.name == name:
                 return c
         raise KeyError(name)
@@ -113,7 +121,7 @@ class LayerSchema:
     def alias_map(self) -> dict[str, str]:
         """Map every accepted (normalised) header to its canonical column name."""
         out: dict[str, str] = {}
-        for c in self.columns:
+        for c in self.all_columns:
             out[normalise_header(c.name)] = c.name
             # Shapefile (dBase) field names are cut to 10 characters: township_code -> township_c
             out.setdefault(normalise_header(c.name[:10]), c.name)
@@ -365,6 +373,11 @@ FACILITIES = LayerSchema(
     en="facilities",
     geometry_types=("Point",),
     id_column="facility_id",
+    read_columns=(
+        Column("status", "enum", False, "设施状态", "status",
+               choices=FACILITY_STATUSES, aliases=("状态", "建设状态", "运行状态", "建设情况"),
+               default="existing"),
+    ),
     columns=(
         Column("facility_id", "str", True, "设施编号", "facility id", aliases=("编号", "id")),
         Column("kind", "enum", True, "设施类型", "facility kind", choices=tuple(FACILITY_KINDS),
@@ -376,9 +389,6 @@ FACILITIES = LayerSchema(
                aliases=("乡镇代码",)),
         Column("capacity", "count", False, "容量（儿童）", "capacity in children",
                aliases=("容量",)),
-        Column("status", "enum", False, "设施状态", "status",
-               choices=FACILITY_STATUSES, aliases=("状态", "建设状态", "运行状态", "建设情况"),
-               default="existing"),
         Column("lon", "lon", False, "经度", "longitude", aliases=("longitude", "x", "lng")),
         Column("lat", "lat", False, "纬度", "latitude", aliases=("latitude", "y")),
         _SYNTH,

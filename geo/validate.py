@@ -149,7 +149,7 @@ def _rename_headers(schema: LayerSchema, frame: pd.DataFrame, ctx: _Ctx, allow_p
         ignored = bool(mapping) and any(
             (k == c or normalise_header(k) == key) and not v for k, v in mapping.items())
         canon = header_field(schema.name, c, mapping)
-        if canon is not None and canon not in {col.name for col in schema.columns}:
+        if canon is not None and canon not in {col.name for col in schema.all_columns}:
             canon = None  # a mapping to a field this layer does not have
         if canon is None and not ignored and len(key) >= 2 and any(ord(ch) > 127 for ch in key):
             # A Chinese header cut short (Shapefile field names): accept a unique prefix.
@@ -591,7 +591,7 @@ def coerce_layer(
     # Every other problem is still reported (cells of the columns that are there).
     bad: set[int] = set()
     typed: dict[str, list] = {}
-    for col in schema.columns:
+    for col in schema.all_columns:
         if col.name in frame.columns:
             typed[col.name] = _type_column(schema, col, frame[col.name], ctx, bad)
         elif col.kind not in ("lon", "lat"):

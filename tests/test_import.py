@@ -812,3 +812,24 @@ def test_suggested_mapping_and_template_round_trip(tmp_path):
                  "孤儿人数": "orphan", "备注": "", "常驻儿童数": ""}
     path = save_mapping(tmp_path / "t.json", {"villages": s})
     assert load_mapping(path) == {"villages": s}
+
+
+def test_preview_suggests_a_mapping_and_the_upload_uses_the_planners_choice(tmp_path):
+    from childplan import ui
+    from geo.importer import preview
+
+    head = ["编码", "村（居）委会名称", "常住儿童人数", "留守娃", "经度", "纬度"]
+    rows = [[r[0], r[1], r[3], r[4], r[11], r[12]] for r in ROWS]
+    x = write_xlsx(tmp_path / "v.xlsx", {"封面": [["北碚区"]], "村": [["统计表"], head]
+                                         + [cells(r) for r in rows]})
+    info = preview("v.xlsx", x.read_bytes(), "villages")
+    assert info["sheets"] == ["封面", "村"] and info["sheet"] == "村" and info["rows"] == 4
+    assert info["suggestion"] == {"编码": "", "村（居）委会名称": "name",
+                                  "常住儿童人数": "resident_children", "留守娃": "", "经度": "lon",
+                                  "纬度": "lat"}
+    chosen = dict(info["suggestion"], **{"编码": "village_code", "留守娃": "left_behind"})
+    src = toy_county(tmp_path, x)
+    files = tuple((k, Path(v).name, Path(v).read_bytes(), "wgs84") for k, v in src.items())
+    data = ui._cached_upload((files, None, (("villages", "村", json.dumps(chosen)),)))
+    assert data.report.ok, data.report.render()
+    assert int(data.villages["left_behind"].sum()) == 45
