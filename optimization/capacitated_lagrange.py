@@ -78,29 +78,47 @@ class _Knapsacks:
         np.add.at(kval, blk.ps[lp[neg]], rc[lp[neg]])
         if not len(self.tight):
             return kval, chosen
-        rows = np.arange(len(self.tight))
         val = np.where(self.items >= 0, rc[np.maximum(self.items, 0)], np.inf)
-        val = np.minimum(val, 0.0)  # a positive item is never taken
-        qs = np.arange(self.qmax + 1)
-        best = np.zeros((len(rows), self.qmax + 1))
+        neg = val < 0  # only items with a negative reduced cost can help
+        nload = np.where(neg, self.load, 0).sum(axis=1)
+        easy = nload <= self.cap  # every negative item fits: no knapsack needed
+        if easy.any():
+            items = self.items[easy][neg[easy]]
+            chosen[items] = True
+            kval[self.tight[easy]] = np.where(neg[easy], val[easy], 0.0).sum(axis=1)
+        hard = np.flatnonzero(~easy)
+        if not len(hard):
+            return kval, chosen
+        cnt = neg[hard].sum(axis=1)
+        k = int(cnt.max())
+        order = np.argsort(~neg[hard], axis=1, kind="stable")[:, :k]
+        val = np.take_along_axis(val[hard], order, axis=1)
+        val = np.where(val < 0, val, 0.0)
+        load = np.take_along_axis(self.load[hard], order, axis=1)
+        items = np.take_along_axis(self.items[hard], order, axis=1)
+        cap = self.cap[hard]
+        rows = np.arange(len(hard))
+        qs = np.arange(int(cap.max()) + 1)
+        width = len(qs)
+        best = np.zeros(len(hard) * width)
+        base = (rows * width)[:, None]
         takes = []
-        for c in range(self.k):
-            v = val[:, c]
-            ld = self.load[:, c]
-            src = qs[None, :] - ld[:, None]
+        for c in range(k):
+            src = qs[None, :] - load[:, c][:, None]
             ok = src >= 0
-            cand = np.where(ok, np.take_along_axis(best, np.maximum(src, 0), axis=1) +
-                            v[:, None], np.inf)
+            cand = best.take(base + np.maximum(src, 0)).ravel()
+            cand += np.repeat(val[:, c], width)
+            cand[~ok.ravel()] = np.inf
             take = cand < best - 1e-12
             best = np.where(take, cand, best)
-            takes.append(take)
-        kval[self.tight] = best[rows, self.cap]
-        q = self.cap.copy()
-        for c in range(self.k - 1, -1, -1):
+            takes.append(take.reshape(len(hard), width))
+        best = best.reshape(len(hard), width)
+        kval[self.tight[hard]] = best[rows, cap]
+        q = cap.copy()
+        for c in range(k - 1, -1, -1):
             t = takes[c][rows, q]
-            items = self.items[t, c]
-            chosen[items] = True
-            q = q - np.where(t, self.load[:, c], 0)
+            chosen[items[t, c]] = True
+            q = q - np.where(t, load[:, c], 0)
         return kval, chosen
 
 
