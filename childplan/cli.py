@@ -9,6 +9,7 @@ fund       split a budget across townships (or counties); write funding.csv/xlsx
 hazards    drowning danger spots, 四个一 status, patrol lists per river chief (XLSX/CSV/PDF)
 batch      every county of a province (or a list) in parallel on Dask; resumable
 brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and PDF)
+map        each map (county, siting, staffing, funding, hazards) as one offline HTML file
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
@@ -242,6 +243,25 @@ def cmd_brief(args) -> int:
     return 0
 
 
+def cmd_map(args) -> int:
+    """Write each map as one standalone offline HTML file (Leaflet inlined)."""
+    from childplan.mapfiles import build_maps, write_maps
+
+    data = _load(args)
+    if not _require_ok(data):
+        return 1
+    from childplan.mapfiles import PLANS
+
+    plans = (PLANS if "all" in (args.plan or ()) else
+             list(dict.fromkeys(args.plan)) if args.plan else ["county"])
+    maps = build_maps(data, _policy(args), plans, lang=args.lang, solver=args.solver,
+                      budget=args.budget)
+    for path in write_maps(maps, _out(args), data.adcode):
+        _print(str(path))
+    _print(f"{len(maps)} 幅地图 / {len(maps)} maps")
+    return 0
+
+
 def cmd_scenario(args) -> int:
     """List, show, export or import saved scenarios."""
     from childplan.store import Store, StoreError
@@ -371,6 +391,15 @@ def build_parser() -> argparse.ArgumentParser:
     plan_args(p)
     p.add_argument("--budget", type=int, default=5_000_000, help="yuan to split (default 5M)")
     p.set_defaults(func=cmd_brief)
+
+    p = sub.add_parser("map", help="each map as one standalone offline HTML file")
+    plan_args(p)
+    p.add_argument("--plan", action="append", default=None,
+                   choices=("county", "siting", "staffing", "funding", "hazards", "all"),
+                   help="which map (repeatable; default the county map; all: every map)")
+    p.add_argument("--budget", type=int, default=5_000_000,
+                   help="yuan to split for the funding map (default 5M)")
+    p.set_defaults(func=cmd_map)
 
     from childplan.batch import add_batch_arguments, cmd_batch
 
