@@ -25,6 +25,7 @@ from geo.patrol import (
     patrol_table,
 )
 from geo.safe import file_name
+from optimization.vocab import WATER_KINDS
 
 # The checklist store: $CHILDPLAN_STORE when set (read at each run), else ~/.childplan.
 STORE_PATH = store_path()
@@ -109,8 +110,7 @@ township = c1.selectbox(t("hz_filter_township", lang), town_opts,
 chief_opts = [""] + sorted(set(spots["chief"]))
 chief = c2.selectbox(t("hz_filter_chief", lang), chief_opts,
                      format_func=lambda c: t("hz_all", lang) if not c else c)
-kind_opts = [k for k in ("river", "stream", "canal", "pond", "reservoir", "lake")
-             if k in set(segments["kind"])]
+kind_opts = [k for k in WATER_KINDS if k in set(segments["kind"])]
 kinds = c3.multiselect(t("hz_filter_kind", lang), kind_opts, placeholder=t("hz_all", lang),
                        format_func=lambda k: water_label(k, lang))
 seg_f, spots_f = filter_hazards(segments, spots, chief=chief or None, township=township or None,

@@ -68,7 +68,7 @@ with c2:
             st.error(data.report.summary(lang))
         else:
             fund = st.session_state.get("funding_done")
-            fund_table = fund[3] if fund and fund[0] == ui.data_key() else None
+            fund_table = fund.for_county(ui.data_key()) if fund else None
             with st.status("正在生成简报…" if zh else "Making the briefing…") as status:
                 pdf = ui.briefing_bytes(ui.data_key(), ui.overrides_key(), lang,
                                         ui.last_result("siting"), ui.last_result("staffing"),

@@ -13,6 +13,7 @@ map        each map (county, siting, staffing, funding, hazards) as one offline 
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
+app        start the app (``childplan app --port 8501``); ``childplan --version``
 
 Every subcommand calls the same functions as the app's pages (childplan.workflows).
 """
@@ -120,12 +121,12 @@ def cmd_site(args) -> int:
         _print(str(exc))
         return 1
     out = _out(args)
-    write_csv(res["homes"][HOMES_COLUMNS], out / "homes.csv")
-    write_csv(res["assignments"][ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    write_csv(res.homes[HOMES_COLUMNS], out / "homes.csv")
+    write_csv(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
     write_gpkg(siting_layers(res), out / "siting.gpkg")
-    plan = res["plan"]
+    plan = res.plan
     s = plan.stats
-    counts = res["homes"]["status"].value_counts().to_dict()
+    counts = res.homes["status"].value_counts().to_dict()
     _print(f"homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
            f"uncovered {len(plan.uncovered)}; mean distance {plan.mean_distance_m:,.0f} m")
     _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
@@ -157,7 +158,6 @@ def cmd_fund(args) -> int:
     from childplan.workflows import county_units, funding_tilt_path, run_funding, township_units
     from geo.layers import load_demo
     from geo.plan_exports import tilt_plot, write_csv, write_xlsx
-    from optimization.funding import FundingInfeasible
 
     policy = _policy(args)
     if len(args.adcode_list or []) > 1:
@@ -178,12 +178,8 @@ def cmd_fund(args) -> int:
 
             staffing = run_staffing(data, policy, solver=args.solver)
         units = township_units(data, policy, staffing=staffing)
-    try:
-        plan = run_funding(units, args.budget, policy)
-        path = funding_tilt_path(units, args.budget, policy)
-    except FundingInfeasible as exc:
-        _print(str(exc))
-        return 1
+    plan = run_funding(units, args.budget, policy)  # FundingInfeasible: explained by main()
+    path = funding_tilt_path(units, args.budget, policy)
     out = _out(args)
     cols = ["unit_code", "unit_name", "targets", "designations", "base", "tilt", "earmark",
             "amount", "binding"]
@@ -201,7 +197,7 @@ def cmd_fund(args) -> int:
 def cmd_hazards(args) -> int:
     """Rank drowning danger spots; write danger_spots.csv, patrol lists (XLSX/CSV/PDF per chief)."""
     from childplan.store import store_path
-    from geo.patrol import run_hazards
+    from childplan.workflows import run_hazards
 
     data = _load(args)
     if not _require_ok(data):
@@ -320,6 +316,13 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_app(args) -> int:
+    """Start the Streamlit app from the installed package."""
+    from childplan.launch import run_app
+
+    return run_app(args.port, args.address, Path(args.home) if args.home else None)
+
+
 def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*",
                    help="files or folders (layer from the file name, or layer=path); "
@@ -340,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="childplan",
         description="农村留守儿童和困境儿童关爱服务规划 — headless planning tool",
     )
+    from childplan.launch import VersionAction
+
+    parser.add_argument("--version", action=VersionAction,
+                        help="print the release and the scenario store's schema version")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check a county's data and print the report")
@@ -423,6 +430,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="list the embedded demo counties")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("app", help="start the app (http://127.0.0.1:8501 by default)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; "
+                        "0.0.0.0 serves the intranet)")
+    p.add_argument("--home", default=None,
+                   help="folder the app may write to (default $CHILDPLAN_HOME or the per-user data folder)")
+    p.set_defaults(func=cmd_app)
     return parser
 
 
@@ -433,12 +449,17 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "crs", None):
         c = str(args.crs)
         args.crs = int(c.split(":")[-1]) if c.split(":")[-1].isdigit() else c
+    from optimization.errors import PlanningError
+
     try:
         return int(args.func(args) or 0)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         return 130
+    except PlanningError as exc:  # bad input, infeasible, not solved: explained, exit 1
+        _print(str(exc))  # Chinese and English, one issue per line
+        return 1
     except Exception as exc:  # never a traceback for the planner; details on request
         import traceback
 

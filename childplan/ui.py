@@ -198,11 +198,11 @@ def policy_from_json(overrides_json: str):
 # --- cached solves: a button runs them once; every rerun after that is a cache hit ---------
 @st.cache_data(show_spinner=False, max_entries=16)
 def solve_staffing(data_key: tuple, overrides_json: str, solver: str):
-    """Staffing plan and its output tables for (county, overrides, solver)."""
-    from childplan.workflows import run_staffing, staffing_outputs
+    """Staffing plan and its output tables (a StaffingResult) for (county, overrides, solver)."""
+    from childplan.workflows import StaffingResult, run_staffing, staffing_outputs
 
     plan = run_staffing(county_for(data_key), policy_from_json(overrides_json), solver=solver)
-    return plan, staffing_outputs(plan)
+    return StaffingResult(plan=plan, tables=staffing_outputs(plan))
 
 
 def last_result(kind: str, key: tuple | None = None):
@@ -215,7 +215,7 @@ def last_result(kind: str, key: tuple | None = None):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def solve_siting(data_key: tuple, overrides_json: str, solver: str, options_json: str = "{}"):
-    """Siting result (dict of plan and tables) for (county, overrides, solver, options)."""
+    """Siting result (a SitingResult) for (county, overrides, solver, options)."""
     import json
 
     from childplan.workflows import run_siting
@@ -237,9 +237,9 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
     zh = lang == "zh"
     if overlay_key is not None and overlay_key[0] == "siting":
         res = solve_siting(*overlay_key[1])
-        overlay = Overlay(homes=res["homes"], assignments=res["assignments"])
+        overlay = Overlay(homes=res.homes, assignments=res.assignments)
     elif overlay_key is not None and overlay_key[0] == "staffing":
-        v = solve_staffing(*overlay_key[1])[0].villages.set_index("village_code")
+        v = solve_staffing(*overlay_key[1]).plan.villages.set_index("village_code")
         colours = v["shortfall"].map(lambda g: "#d7263d" if g > 0 else "#5aae61")
         overlay = Overlay(village_colours=colours, village_legend=(
             ("#d7263d", "缺儿童主任" if zh else "posts open"),
@@ -288,7 +288,7 @@ def briefing_bytes(data_key: tuple, overrides_json: str, lang: str, siting_done,
     data = county_for(data_key)
     pol = policy_from_json(overrides_json)
     siting = solve_siting(*siting_done) if siting_done else None
-    staffing = solve_staffing(*staffing_done)[0] if staffing_done else None
+    staffing = solve_staffing(*staffing_done).plan if staffing_done else None
     inputs = briefing_inputs(data, pol, siting=siting, staffing=staffing, funding=funding_table)
     return briefing_pdf(data, inputs, lang=lang)
 
@@ -296,10 +296,14 @@ def briefing_bytes(data_key: tuple, overrides_json: str, lang: str, siting_done,
 def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
     """Run ``solve(*want)`` under a progress box and remember it as the last ``kind`` result.
 
-    ``expected`` are the model's own error types whose bilingual message is shown as is
-    (e.g. an infeasible siting); bad data shows the report summary; nothing shows a traceback.
+    Every planning error (:class:`~optimization.errors.PlanningError`: bad data, bad input,
+    infeasible, not solved) is shown with its explanation in the planner's language; bad data
+    shows the report summary. ``expected`` are further error types whose message is shown as is.
+    Nothing shows a traceback.
     """
+    from geo.i18n import t
     from geo.report import DataError
+    from optimization.errors import PlanningError
 
     zh = lang() == "zh"
     with st.status("正在求解…" if zh else "Solving…", expanded=False) as status:
@@ -308,8 +312,11 @@ def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
             st.session_state[f"{kind}_done"] = want
             status.update(label="完成" if zh else "Done", state="complete")
         except DataError as exc:
-            status.update(label="数据有错误" if zh else "The data has errors", state="error")
+            status.update(label=t("err_data_error", lang()), state="error")
             st.error(exc.report.summary(lang()))
+        except PlanningError as exc:
+            status.update(label=t(f"err_{exc.kind}", lang()), state="error")
+            st.error(exc.message(lang()))
         except expected as exc:
             status.update(label="无可行方案" if zh else "No feasible plan", state="error")
             st.error(str(exc))

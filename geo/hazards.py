@@ -66,7 +66,7 @@ from shapely import STRtree
 
 from geo.coords import wgs84_to_gcj02
 from geo.crs import STORAGE_CRS
-from geo.schema import DIFFICULTY_COLUMNS
+from optimization.vocab import DIFFICULTY_COLUMNS
 
 __all__ = [
     "COMPASS",

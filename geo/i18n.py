@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from geo.schema import FACILITY_KINDS, LAYERS, WATER_KINDS
+from geo.schema import LAYERS
+from optimization.vocab import FACILITY_KINDS, WATER_KINDS
 
 __all__ = ["LANGS", "T", "column_label", "facility_label", "t", "water_label"]
 
@@ -150,6 +151,12 @@ T: dict[str, tuple[str, str]] = {
     "hz_spots_ok": ("“四个一”齐全", "'Four ones' complete"),
     "hz_method": ("评分方法", "How segments are scored"),
     "hz_safety_activities": ("每村每年安全知识活动", "Safety-knowledge activities per village per year"),
+    # planning errors (optimization/errors.py): the status label per kind
+    "err_data_error": ("数据有错误", "The data has errors"),
+    "err_bad_input": ("输入无法使用", "The input cannot be used"),
+    "err_infeasible": ("无可行方案", "No feasible plan"),
+    "err_not_solved": ("未能求解", "Not solved"),
+    "err_error": ("无可行方案", "No feasible plan"),
 }
 
 

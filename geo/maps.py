@@ -21,7 +21,7 @@ from jinja2 import Template
 
 from geo import safe
 from geo.i18n import facility_label, t, water_label
-from geo.schema import DIFFICULTY_COLUMNS, FACILITY_KINDS
+from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS
 
 __all__ = [
     "FACILITY_COLOURS",

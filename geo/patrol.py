@@ -44,7 +44,7 @@ __all__ = [
     "patrol_pdf_bytes",
     "patrol_sheets",
     "patrol_table",
-    "run_hazards",
+    "write_hazard_files",
     "write_patrol_pdf",
 ]
 
@@ -452,11 +452,13 @@ def _safe_name(name: str) -> str:
     return file_name(name, default="chief")
 
 
-def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
-                population_path=None, analysis: HazardAnalysis | None = None) -> dict[str, Path]:
+def write_hazard_files(data, policy, out_dir, lang: str = "zh", checks=None, *,
+                       population_path=None,
+                       analysis: HazardAnalysis | None = None) -> dict[str, Path]:
     """Analyse a county's drowning risk and write every patrol file to ``out_dir``.
 
-    What ``childplan hazards --out DIR`` runs.
+    The writing half of ``childplan hazards --out DIR``; the workflow that reads the "四个一"
+    checks from the scenario store is :func:`childplan.workflows.run_hazards`.
 
     Parameters
     ----------
@@ -469,9 +471,9 @@ def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
     lang : {"zh", "en"}
         Language of the patrol XLSX/CSV/PDF headers (``danger_spots.csv`` keeps fixed
         English headers and keys).
-    store : childplan.store.Store or path, optional
-        Where the "四个一" checks are recorded (a path that does not exist is not created);
-        without it every spot reads "never checked".
+    checks : DataFrame, optional
+        The county's recorded "四个一" checks (``Store.checks``); without them every spot
+        reads "never checked".
     population_path : path, optional
         A population or child-population GeoTIFF (see :func:`geo.hazards.score_segments`).
     analysis : HazardAnalysis, optional
@@ -486,16 +488,6 @@ def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
     hp = getattr(policy, "hazards", policy)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    checks = None
-    if store is not None:
-        if isinstance(store, (str, Path)):
-            if Path(store).exists():  # reading must not create a store
-                from childplan.store import Store
-
-                with Store(store) as st:
-                    checks = st.checks(data.adcode)
-        else:
-            checks = store.checks(data.adcode)
     if analysis is None:
         analysis = analyse_hazards(data, hp, population_path=population_path)
     spots = attach_checklist(analysis.spots, checks, hp.four_ones)

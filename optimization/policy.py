@@ -27,6 +27,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from optimization.vocab import (
+    CHILD_WEIGHT_KEYS,
+    COUNTY_DESIGNATIONS,
+    COVERAGE_WEIGHT_KEYS,
+    FACILITY_KINDS,
+    ROSTER_ROLES,
+    TARGET_TYPES,
+    TOWNSHIP_DESIGNATIONS,
+    VILLAGE_DESIGNATIONS,
+    WATER_KINDS,
+)
+
 __all__ = [
     "DEFAULT_POLICY_FILE",
     "FundingPolicy",
@@ -41,17 +53,9 @@ __all__ = [
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("policy.toml")
 
-_FACILITY_KEYS = {
-    "children_home", "primary_school", "kindergarten", "service_station", "womens_home",
-    "farm_library", "school_youth_palace", "township_station", "rescue_protection",
-    "welfare_institution",
-}
-_WATER_KEYS = {"river", "stream", "canal", "pond", "reservoir", "lake"}
-_ROLE_KEYS = {
-    "committee_member", "college_grad_official", "grid_worker", "social_worker",
-    "civil_affairs_assistant", "womens_director", "left_behind_woman", "volunteer",
-    "township_civil_affairs", "township_womens_fed", "village_doctor", "other",
-}
+_FACILITY_KEYS = set(FACILITY_KINDS)
+_WATER_KEYS = set(WATER_KINDS)
+_ROLE_KEYS = set(ROSTER_ROLES)
 
 
 class PolicyError(ValueError):
@@ -117,8 +121,7 @@ class SitingPolicy(_Section):
     @classmethod
     def _cov(cls, v):
         _check_keys(
-            v, {"child", "left_behind", "difficulty", "poverty_village", "old_base_village"},
-            "coverage weight",
+            v, set(COVERAGE_WEIGHT_KEYS), "coverage weight",
         )
         if any(w < 0 for w in v.values()):
             raise ValueError("weights must be >= 0")
@@ -213,7 +216,7 @@ class HazardsPolicy(_Section):
     @field_validator("child_weights")
     @classmethod
     def _children(cls, v):
-        _check_keys(v, {"resident", "left_behind", "difficulty", "key_attention"}, "child weight")
+        _check_keys(v, set(CHILD_WEIGHT_KEYS), "child weight")
         if any(w < 0 for w in v.values()):
             raise ValueError("weights must be >= 0")
         return v
@@ -256,9 +259,7 @@ class FundingPolicy(_Section):
     def _tw(cls, v):
         _check_keys(
             v,
-            {"left_behind", "orphan", "unsupported", "illness_disability", "dibao_tekun",
-             "difficulty_other"},
-            "target type",
+            set(TARGET_TYPES), "target type",
         )
         if any(w < 0 for w in v.values()):
             raise ValueError("weights must be >= 0")
@@ -269,9 +270,7 @@ class FundingPolicy(_Section):
     def _tilt(cls, v):
         _check_keys(
             v,
-            {"old_base", "central_soviet", "poverty_lifted", "key_assistance", "three_regions",
-             "poverty_village", "old_base_village", "township_in_difficulty"},
-            "designation",
+            {*COUNTY_DESIGNATIONS, *TOWNSHIP_DESIGNATIONS, *VILLAGE_DESIGNATIONS}, "designation",
         )
         if any(w < 0 for w in v.values()):
             raise ValueError("tilts must be >= 0")

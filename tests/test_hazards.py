@@ -19,6 +19,7 @@ import shapely
 from openpyxl import load_workbook
 from shapely.geometry import LineString, MultiLineString, Point, box
 
+from childplan.workflows import run_hazards
 from geo.coords import wgs84_to_gcj02
 from geo.exports import safe_cell, safe_frame, sheet_names, write_csv, xlsx_bytes
 from geo.hazards import (
@@ -36,7 +37,7 @@ from geo.hazards import (
     zonal_sums,
 )
 from geo.layers import CountyData, load_demo
-from geo.patrol import DANGER_SPOT_COLUMNS, patrol_sheets, run_hazards, write_patrol_pdf
+from geo.patrol import DANGER_SPOT_COLUMNS, patrol_sheets, write_patrol_pdf
 from geo.report import Report
 from optimization.policy import load_policy
 
@@ -629,8 +630,8 @@ def test_a_chief_column_in_the_waterways_layer_is_used(tmp_path):
     """A planner's waterways file names each water body's chief: the patrol lists follow it."""
     import json as _json
 
+    from childplan.workflows import run_hazards
     from geo.layers import demo_sources, load_county
-    from geo.patrol import run_hazards
     from optimization.policy import load_policy as _load
 
     src = demo_sources("500109")
