@@ -39,13 +39,13 @@ def build_maps(data, policy, plans=("county",), *, lang: str = "zh", solver: str
             maps[plan] = build_county_map(data, lang=lang)
         elif plan == "siting":
             siting = wf.run_siting(data, policy, solver=solver)
-            maps[plan] = build_siting_map(data, siting["homes"], siting["assignments"], lang=lang)
+            maps[plan] = build_siting_map(data, siting.homes, siting.assignments, lang=lang)
         elif plan == "staffing":
             staffing = wf.run_staffing(data, policy, solver=solver)
             maps[plan] = build_staffing_map(data, staffing.villages, lang=lang)
         elif plan == "funding":
             units = wf.township_units(data, policy, homes=None if siting is None
-                                      else siting["homes"])
+                                      else siting.homes)
             money = max(int(budget), int(float(units.table["earmark"].sum())) + 1)
             table = wf.run_funding(units, money, policy).table
             maps[plan] = build_choropleth_map(data, table.set_index("unit_code")["amount"],
