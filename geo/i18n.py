@@ -41,6 +41,16 @@ T: dict[str, tuple[str, str]] = {
     "legend": ("图例", "Legend"),
     # map tooltips and layers (plans)
     "map_assignments": ("服务关系", "Assignments"),
+    # accounts (intranet serving)
+    "login_title": ("登录", "Sign in"),
+    "login_name": ("账号", "User name"),
+    "login_password": ("密码", "Password"),
+    "login_submit": ("登录", "Sign in"),
+    "login_failed": ("账号或密码不正确", "Wrong user name or password"),
+    "login_as": ("已登录：{name}（{role} {township}）", "Signed in: {name} ({role} {township})"),
+    "logout": ("退出登录", "Sign out"),
+    "role_county": ("区县", "county"),
+    "role_township": ("乡镇", "township"),
     "map_funding_amount": ("金额（元）", "Amount (yuan)"),
     "map_homes": ("儿童之家", "Children's homes"),
     "map_staff_directors": ("需儿童主任 {needed} 人，已配 {assigned} 人",
