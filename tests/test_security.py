@@ -161,8 +161,8 @@ def test_a_dollar_title_prints_literally():
 
 def test_chiefs_whose_names_clean_alike_get_one_file_each(tmp_path):
     """河长/甲, 河长_甲, 河长:甲 and 河长?甲 all clean to 河长_甲: four files, not one."""
+    from childplan.workflows import run_hazards
     from geo.layers import demo_sources, load_county
-    from geo.patrol import run_hazards
     from optimization.policy import load_policy
 
     src = demo_sources("500109")
