@@ -104,6 +104,7 @@ else:
         with store() as stc:
             sc = stc.load(chosen)
         ui.set_overrides(sc.overrides or {})
+        st.session_state["scenario_name"] = chosen  # the 简报 prints it
         st.success("已载入政策参数；各页重新求解即得该方案" if zh else
                     "Policy loaded; solve on each page to reproduce it")
     revision = listing.set_index("name").loc[chosen, "updated_at"]

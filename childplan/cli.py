@@ -213,9 +213,10 @@ def cmd_hazards(args) -> int:
 def cmd_brief(args) -> int:
     """Write the one-page A4 briefing PDF (and a map snapshot PNG/PDF) for a county."""
     import time
+    from datetime import date
 
     from childplan.workflows import briefing_inputs
-    from geo.briefing import briefing_pdf
+    from geo.briefing import BriefingMeta, briefing_pdf
     from geo.plan_exports import atomic_write_bytes
     from geo.snapshot import Overlay, figure_bytes, render_snapshot
 
@@ -223,11 +224,15 @@ def cmd_brief(args) -> int:
     if not _require_ok(data):
         return 1
     t0 = time.perf_counter()
-    inputs = briefing_inputs(data, _policy(args), budget=args.budget, solver=args.solver)
+    policy = _policy(args)
+    inputs = briefing_inputs(data, policy, budget=args.budget, solver=args.solver)
     t1 = time.perf_counter()
     out = _out(args)
+    meta = BriefingMeta(title=args.title or "", organisation=args.org or "",
+                        on=date.fromisoformat(args.date) if args.date else None,
+                        scenario=args.scenario or "")
     pdf = atomic_write_bytes(out / f"briefing_{data.adcode}.pdf",
-                             briefing_pdf(data, inputs, lang=args.lang))
+                             briefing_pdf(data, inputs, lang=args.lang, policy=policy, meta=meta))
     t2 = time.perf_counter()
     overlay = Overlay(homes=inputs.homes, assignments=inputs.assignments, spots=inputs.spots)
     title = f"{data.name} · " + ("儿童之家与防溺水危险点" if args.lang == "zh"
@@ -292,6 +297,7 @@ def cmd_scenario(args) -> int:
         with Store(args.store) as st:
             if args.action == "list":
                 table = st.list()
+                _print(f"方案库 {st.path} · 结构版本 {st.version} / store {st.path} · schema {st.version}")
                 _print("（没有保存的方案）/ (no saved scenario)" if table.empty
                        else table.to_string(index=False))
             elif args.action == "show":
@@ -423,6 +429,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("brief", help="one-page A4 briefing PDF and a map snapshot")
     plan_args(p)
     p.add_argument("--budget", type=int, default=5_000_000, help="yuan to split (default 5M)")
+    p.add_argument("--title", default=None, help="简报标题 / title (default: <county>…简报)")
+    p.add_argument("--org", default=None, help="编制单位 / compiling unit, e.g. 北碚区民政局")
+    p.add_argument("--date", default=None, help="日期 / date printed, YYYY-MM-DD (default today)")
+    p.add_argument("--scenario", default=None,
+                   help="方案名称 / scenario name (its assumptions: the --overrides given)")
     p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("map", help="each map as one standalone offline HTML file")

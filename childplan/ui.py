@@ -286,8 +286,8 @@ def solve_siting(data_key: tuple, overrides_json: str, solver: str, options_json
 # --- snapshots and the briefing --------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=16)
 def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measure: str,
-                   overlay_key: tuple | None, fmt: str) -> bytes:
-    """A map snapshot (PNG or PDF) of the county with an optional plan overlay."""
+                   overlay_key: tuple | None, fmt: str, bounds: tuple | None = None) -> bytes:
+    """A map snapshot (PNG or PDF) of the county, or of ``bounds`` (WGS84 W, S, E, N)."""
     from geo.snapshot import Overlay, figure_bytes, render_snapshot
 
     overlay = None
@@ -310,24 +310,37 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
         values = pd.Series(dict(overlay_key[1]))
         overlay = Overlay(township_values=values, township_title="元" if zh else "yuan")
     fig = render_snapshot(county_for(data_key), title=title, lang=lang, layers=layers,
-                          measure=measure, overlay=overlay)
+                          measure=measure, overlay=overlay, bounds=bounds)
     return figure_bytes(fig, fmt)
 
 
 def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", "villages",
                                             "facilities"), measure: str = "resident_children",
-                     overlay_key: tuple | None = None, key: str = "snap") -> None:
-    """'Export map' → PNG and PDF downloads of what the page's map shows."""
+                     overlay_key: tuple | None = None, key: str = "snap",
+                     bounds: tuple | None = None) -> None:
+    """'Export map' → PNG and PDF downloads of what the page's map shows.
+
+    ``bounds`` is the web map's current view (:func:`view_bounds`); given, the planner picks
+    the whole county or that view.
+    """
+    from geo.i18n import t
+
     lg = lang()
     zh = lg == "zh"
     flag = f"{key}_wanted"
+    view = None
+    if bounds is not None:
+        pick = st.radio(t("snap_extent", lg), ["county", "view"], horizontal=True,
+                        key=f"{key}_extent", format_func=lambda k: t(f"snap_{k}", lg))
+        view = bounds if pick == "view" else None
     if st.button("导出地图快照（PNG/PDF）" if zh else "Export map snapshot (PNG/PDF)", key=key):
         st.session_state[flag] = True
     if st.session_state.get(flag):
-        args = (data_key(), title, lg, tuple(layers), measure, overlay_key)
+        shown = title if view is None else f"{title} · {t('snap_view', lg)}"
+        args = (data_key(), shown, lg, tuple(layers), measure, overlay_key)
         with st.spinner("正在生成地图…" if zh else "Drawing the map…"):
-            png = snapshot_bytes(*args, "png")
-            pdf = snapshot_bytes(*args, "pdf")
+            png = snapshot_bytes(*args, "png", view)
+            pdf = snapshot_bytes(*args, "pdf", view)
         c1, c2 = st.columns(2)
         c1.download_button("下载 PNG" if zh else "Download PNG", png, file_name=f"{key}.png",
                            mime="image/png", key=f"{key}_png")
@@ -335,10 +348,27 @@ def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", 
                            mime="application/pdf", key=f"{key}_pdf")
 
 
+def view_bounds(returned: dict | None) -> tuple | None:
+    """(west, south, east, north) of what ``st_folium(returned_objects=["bounds"])`` returned.
+
+    None until the map has reported a view (or when it reports an empty one).
+    """
+    b = (returned or {}).get("bounds") or {}
+    try:
+        sw, ne = b["_southWest"], b["_northEast"]
+        out = (float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return out if out[2] > out[0] and out[3] > out[1] else None
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def briefing_bytes(data_key: tuple, overrides_json: str, lang: str, siting_done, staffing_done,
-                   funding_table) -> bytes:
-    """The one-page briefing PDF, from the session's latest plans (computing what is missing)."""
+                   funding_table, meta=None) -> bytes:
+    """The one-page 简报 PDF, from the session's latest plans (computing what is missing).
+
+    ``meta`` is a :class:`geo.briefing.BriefingMeta` (title, 编制单位, date, scenario name).
+    """
     from childplan.workflows import briefing_inputs
     from geo.briefing import briefing_pdf
 
@@ -347,7 +377,7 @@ def briefing_bytes(data_key: tuple, overrides_json: str, lang: str, siting_done,
     siting = solve_siting(*siting_done) if siting_done else None
     staffing = solve_staffing(*staffing_done).plan if staffing_done else None
     inputs = briefing_inputs(data, pol, siting=siting, staffing=staffing, funding=funding_table)
-    return briefing_pdf(data, inputs, lang=lang)
+    return briefing_pdf(data, inputs, lang=lang, policy=pol, meta=meta)
 
 
 def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:

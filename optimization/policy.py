@@ -41,6 +41,7 @@ from optimization.vocab import (
 
 __all__ = [
     "DEFAULT_POLICY_FILE",
+    "Document",
     "FundingPolicy",
     "HazardsPolicy",
     "Param",
@@ -48,6 +49,7 @@ __all__ = [
     "PolicyError",
     "SitingPolicy",
     "StaffingPolicy",
+    "load_documents",
     "load_policy",
 ]
 
@@ -195,6 +197,7 @@ class HazardsPolicy(_Section):
     water_kind_weights: dict[str, float]
     flood_inspection_distance_m: float = Field(gt=0)
     danger_spots_top_n: int = Field(ge=1)
+    reach_min_score: float = Field(ge=0)
     safety_activities_per_village_per_year: int = Field(ge=0)
     distance_decay_m: float = Field(gt=0)
     child_weights: dict[str, float]
@@ -431,6 +434,40 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PolicyError(
             f"{path}: TOML 格式错误（{exc}），请检查引号与等号 / TOML syntax error ({exc})"
         ) from None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source document (seed): its title, 文号 and issuer, in Chinese and English."""
+
+    code: str
+    title: str
+    number: str
+    issuer: str
+    title_en: str = ""
+    issuer_en: str = ""
+
+    def cite(self, article: str = "", lang: str = "zh") -> str:
+        """``《title》（文号）article`` (issuer instead of a 文号 the document does not carry).
+
+        >>> Document("004", "某通知", "吉民发〔2018〕41号", "吉林省民政厅").cite("二(一)")
+        '《某通知》（吉民发〔2018〕41号）二(一)'
+        """
+        if lang == "zh":
+            ref = self.number or self.issuer
+            return f"《{self.title}》（{ref}）{article}".rstrip()
+        ref = self.number or self.issuer_en or self.issuer
+        return f"{self.title_en or self.title} ({ref}) {article}".rstrip()
+
+
+def load_documents(path: str | Path | None = None) -> dict[str, Document]:
+    """The ``[documents]`` table of the policy file: seed code -> :class:`Document`."""
+    raw = _read_toml(Path(path) if path else DEFAULT_POLICY_FILE).get("documents", {})
+    return {str(code): Document(code=str(code), title=str(d.get("title", "")),
+                                number=str(d.get("number", "")), issuer=str(d.get("issuer", "")),
+                                title_en=str(d.get("title_en", "")),
+                                issuer_en=str(d.get("issuer_en", "")))
+            for code, d in raw.items()}
 
 
 def load_policy(
