@@ -8,6 +8,7 @@ reloads data.
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from pathlib import Path
 
@@ -53,8 +54,14 @@ def cached_demo(adcode: str) -> CountyData:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _cached_upload(spec: tuple) -> CountyData:
-    """Load uploaded files: spec = ((layer, filename, bytes, coord_system), ...), base."""
-    files, base = spec
+    """Load uploaded files: spec = ((layer, filename, bytes, coord_system), ...), base[, how].
+
+    ``how`` (optional) is ((layer, sheet, mapping_json), ...): the worksheet/GeoPackage layer
+    and the column mapping the planner chose on the Data page.
+    """
+    files, base, *rest = spec
+    how = {layer: (sheet, mapping) for layer, sheet, mapping in (rest[0] if rest else ())}
+    mapping = {layer: dict(json.loads(m)) for layer, (_, m) in how.items() if m}
     folder = Path(tempfile.mkdtemp(prefix="childplan-upload-"))
     sources: dict[str, object] = {}
     if base:
@@ -63,13 +70,18 @@ def _cached_upload(spec: tuple) -> CountyData:
         target = folder / f"{layer}{Path(filename).suffix.lower()}"
         target.write_bytes(data)
         sources[layer] = LayerSource(path=target, coord_system=coord_system,
-                                     display_name=filename)
-    return load_county(sources)
+                                     display_name=filename,
+                                     sheet=how.get(layer, (None, None))[0] or None)
+    return load_county(sources, mapping=mapping)
 
 
-def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None) -> CountyData:
-    """Validate uploaded files (same path as ``childplan validate``) and remember them."""
-    spec = (tuple(files), base)
+def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None,
+                  how: tuple = ()) -> CountyData:
+    """Validate uploaded files (same path as ``childplan validate``) and remember them.
+
+    ``how``: ((layer, sheet, mapping_json), ...) chosen in the column-mapping step.
+    """
+    spec = (tuple(files), base, tuple(how)) if how else (tuple(files), base)
     data = _cached_upload(spec)
     st.session_state[_UPLOAD_KEY] = spec
     st.session_state[_SOURCE_KEY] = "upload"

@@ -25,6 +25,19 @@ T: dict[str, tuple[str, str]] = {
     "nav_scenarios": ("情景对比", "Scenarios"),
     "nav_data": ("数据", "Data"),
     "nav_batch": ("批量规划", "Batch planning"),
+    # the column-mapping step of an upload (app_pages/data.py)
+    "column_mapping": ("列对应", "Column mapping"),
+    "mapping_help": ("确认每一列对应的字段（已按表头给出建议）；可保存为模板，下次直接套用，"
+                     "命令行用 --mapping 模板.json",
+                     "Confirm the field each of your columns holds (suggested from the headers); "
+                     "save it as a template to reuse, or pass it to the CLI with --mapping"),
+    "sheet_or_layer": ("工作表/图层", "Sheet/layer"),
+    "your_header": ("您的表头", "Your header"),
+    "our_field": ("对应字段", "Field"),
+    "not_used": ("（不使用）", "(not used)"),
+    "save_template": ("保存列对应模板", "Save mapping template"),
+    "load_template": ("套用已保存的模板", "Apply a saved template"),
+    "rows_found": ("识别到的数据行", "data rows found"),
     "language": ("语言 / Language", "Language / 语言"),
     "data_source": ("数据来源", "Data source"),
     "demo_county": ("内置示例区县", "Embedded demo county"),
