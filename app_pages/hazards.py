@@ -24,6 +24,7 @@ from geo.patrol import (
     patrol_sheets,
     patrol_table,
 )
+from geo.safe import file_name
 from optimization.vocab import WATER_KINDS
 
 # The checklist store: $CHILDPLAN_STORE when set (read at each run), else ~/.childplan.
@@ -246,5 +247,5 @@ if pdf_chief and c4.button(("生成 PDF" if zh else "Make the PDF"), key="make_p
                                                          checks_digest))
 made = st.session_state.get("hazard_pdf")
 if made and made[0] == pdf_key:
-    c4.download_button(f"{pdf_chief}.pdf", made[1], file_name=f"{pdf_chief}.pdf",
+    c4.download_button(f"{pdf_chief}.pdf", made[1], file_name=f"{file_name(pdf_chief, default='chief')}.pdf",
                        mime="application/pdf")
