@@ -9,6 +9,8 @@ fund       split a budget across townships (or counties); write funding.csv/xlsx
 hazards    drowning danger spots, 四个一 status, patrol lists per river chief (XLSX/CSV/PDF)
 batch      every county of a province (or a list) in parallel on Dask; resumable
 brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and PDF)
+map        each map (county, siting, staffing, funding, hazards) as one offline HTML file
+accounts   add | list accounts for serving the app on an intranet (off by default)
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
@@ -333,6 +335,50 @@ def cmd_brief(args) -> int:
     return 0
 
 
+def cmd_map(args) -> int:
+    """Write each map as one standalone offline HTML file (Leaflet inlined)."""
+    from childplan.mapfiles import build_maps, write_maps
+
+    data = _load(args)
+    if not _require_ok(data):
+        return 1
+    from childplan.mapfiles import PLANS
+
+    plans = (PLANS if "all" in (args.plan or ()) else
+             list(dict.fromkeys(args.plan)) if args.plan else ["county"])
+    maps = build_maps(data, _policy(args), plans, lang=args.lang, solver=args.solver,
+                      budget=args.budget)
+    for path in write_maps(maps, _out(args), data.adcode):
+        _print(str(path))
+    _print(f"{len(maps)} 幅地图 / {len(maps)} maps")
+    return 0
+
+
+def cmd_accounts(args) -> int:
+    """Add an account to the accounts file used when the app serves an intranet."""
+    import getpass
+
+    from childplan.accounts import AccountsError, add_account, load_accounts
+
+    try:
+        if args.action == "list":
+            for u in load_accounts(args.file).values():
+                _print(f"{u.name}\t{u.role}\t{u.township}")
+            return 0
+        if not args.name:
+            _print("请给出账号名 / give the account name")
+            return 2
+        password = (sys.stdin.readline().rstrip("\n") if args.password_stdin
+                    else getpass.getpass("密码 / password: "))
+        acc = add_account(args.file, args.name, password, role=args.role,
+                          township=args.township or "")
+    except AccountsError as exc:
+        _print(str(exc))
+        return 1
+    _print(f"{acc.name}: {acc.role} {acc.township} → {args.file}")
+    return 0
+
+
 def cmd_scenario(args) -> int:
     """List, show, export or import saved scenarios."""
     from childplan.store import Store, StoreError
@@ -484,6 +530,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="方案名称 / scenario name (its assumptions: the --overrides given)")
     p.set_defaults(func=cmd_brief)
 
+    p = sub.add_parser("map", help="each map as one standalone offline HTML file")
+    plan_args(p)
+    p.add_argument("--plan", action="append", default=None,
+                   choices=("county", "siting", "staffing", "funding", "hazards", "all"),
+                   help="which map (repeatable; default the county map; all: every map)")
+    p.add_argument("--budget", type=int, default=5_000_000,
+                   help="yuan to split for the funding map (default 5M)")
+    p.set_defaults(func=cmd_map)
+
     from childplan.batch import add_batch_arguments, cmd_batch
 
     p = sub.add_parser("batch", help="plan many counties in parallel on Dask (resumable)")
@@ -498,6 +553,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="import over a scenario of that name")
     p.add_argument("--store", default=None, help="the scenario database (default ~/.childplan)")
     p.set_defaults(func=cmd_scenario)
+
+    p = sub.add_parser("accounts", help="accounts for intranet serving: add | list")
+    p.add_argument("action", choices=("add", "list"))
+    p.add_argument("name", nargs="?", default=None, help="account name (add)")
+    p.add_argument("--file", required=True, help="the accounts file (CHILDPLAN_ACCOUNTS)")
+    p.add_argument("--role", default="county", choices=("county", "township"))
+    p.add_argument("--township", default=None, help="9-digit township code (township role)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from standard input (scripts) instead of a prompt")
+    p.set_defaults(func=cmd_accounts)
 
     p = sub.add_parser("policy", help="print the policy parameters and their sources")
     p.add_argument("--policy", default=None, help="a full policy file (default: built in)")

@@ -182,16 +182,73 @@ def overrides_key() -> str:
 
 
 def data_key() -> tuple:
-    """A hashable key of the county in use: ('demo', adcode) or ('upload', spec)."""
+    """A hashable key of the county in use: ('demo', adcode) or ('upload', spec).
+
+    A signed-in township user's key carries the township code as a third element: every
+    cached load and solve keyed by it sees only that township (:func:`county_for`).
+    """
     source = st.session_state.get(_SOURCE_KEY) or DEFAULT_ADCODE
     if source == "upload" and st.session_state.get(_UPLOAD_KEY):
-        return ("upload", st.session_state[_UPLOAD_KEY])
-    return ("demo", source if source != "upload" else DEFAULT_ADCODE)
+        key = ("upload", st.session_state[_UPLOAD_KEY])
+    else:
+        key = ("demo", source if source != "upload" else DEFAULT_ADCODE)
+    acc = account()
+    return key + (acc.township,) if acc is not None and acc.role == "township" else key
 
 
 def county_for(key: tuple) -> CountyData:
-    """The county a :func:`data_key` names."""
-    return cached_demo(key[1]) if key[0] == "demo" else _cached_upload(key[1])
+    """The county a :func:`data_key` names (one township of it for a township user)."""
+    data = cached_demo(key[1]) if key[0] == "demo" else _cached_upload(key[1])
+    if len(key) > 2 and key[2]:
+        from childplan.accounts import restrict_to_township
+
+        return restrict_to_township(data, key[2])
+    return data
+
+
+_ACCOUNT_KEY = "_childplan_account"
+
+
+def account():
+    """The signed-in :class:`~childplan.accounts.Account`, or None (accounts off or not yet)."""
+    return st.session_state.get(_ACCOUNT_KEY)
+
+
+def login():
+    """When accounts are on (``$CHILDPLAN_ACCOUNTS``), ask for a sign-in and stop until done.
+
+    Returns the account, or None when accounts are off (single-user ``make run``).
+    """
+    from childplan.accounts import AccountsError, accounts_path, load_accounts, verify
+
+    path = accounts_path()
+    if path is None:
+        return None
+    acc = account()
+    lg = lang()
+    if acc is not None:
+        st.sidebar.caption(t("login_as", lg).format(name=acc.name, role=t(f"role_{acc.role}", lg),
+                                                    township=acc.township))
+        if st.sidebar.button(t("logout", lg)):
+            st.session_state.pop(_ACCOUNT_KEY, None)
+            st.rerun()
+        return acc
+    with st.form("login"):
+        st.subheader(t("login_title", lg))
+        name = st.text_input(t("login_name", lg))
+        password = st.text_input(t("login_password", lg), type="password")
+        submitted = st.form_submit_button(t("login_submit", lg))
+    if submitted:
+        try:
+            acc = verify(load_accounts(path), name.strip(), password)
+        except AccountsError as exc:
+            st.error(str(exc))
+            st.stop()
+        if acc is not None:
+            st.session_state[_ACCOUNT_KEY] = acc
+            st.rerun()
+        st.error(t("login_failed", lg))
+    st.stop()
 
 
 def data_label(key: tuple) -> str:
