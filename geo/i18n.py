@@ -35,6 +35,7 @@ T: dict[str, tuple[str, str]] = {
     "facilities": ("设施", "Facilities"),
     "waterways": ("水系", "Waterways"),
     "crossings": ("桥梁/过河点", "Bridges/crossings"),
+    "roads": ("道路", "Roads"),
     "roster": ("候选人员名册", "Candidate roster"),
     "dem": ("高程", "Elevation"),
     "legend": ("图例", "Legend"),
