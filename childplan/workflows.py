@@ -212,27 +212,35 @@ def key_figures(data: CountyData, *, homes: pd.DataFrame | None = None,
 
 #: homes.csv and assignments.csv columns (issue 4).
 HOMES_COLUMNS = ["home_id", "kind", "status", "lon", "lat", "children_served", "capacity"]
-ASSIGNMENT_COLUMNS = ["village_code", "resident_children", "home_id", "distance_m", "own_home"]
+ASSIGNMENT_COLUMNS = ["village_code", "resident_children", "home_id", "distance_m", "own_home",
+                      "walk_min", "metric"]
 
 
 def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
                must_open: Sequence[str] = (), never_open: Sequence[str] = (),
                locked: dict[str, str] | None = None, allow_uncovered: bool = False,
                time_limit_s: float | None = None,
-               travel_matrix: pd.DataFrame | None = None) -> dict:
+               travel_matrix: pd.DataFrame | None = None, metric: str | None = None) -> dict:
     """Site shared 儿童之家 for a county (raises DataError, SitingInfeasible).
 
     ``travel_matrix`` (village_code, site_id, metres) replaces straight-line distances with a
-    road/path network's, e.g. exported from a GIS route tool.
+    road/path network's, e.g. exported from a GIS route tool. Otherwise ``metric`` (default
+    ``siting.travel_metric``) chooses the straight line, or the travel model of
+    :mod:`geo.travel` (``road_m`` metres or ``walk_min`` minutes); the metric is named in the
+    result (``metric``) and in every table.
 
     Returns a dict: ``plan`` (the :class:`~optimization.siting.SitingPlan`), ``homes`` and
     ``assignments`` (the plan's tables with coordinates and names), ``sites`` (all candidates),
     ``pairs`` (the feasible village–site pairs with the bridge used).
     """
     from geo.siting_inputs import siting_inputs
+    from geo.travel import name_siting_metric, siting_travel
     from optimization.siting import build_siting_problem, solve_siting
 
     data.require_ok()
+    metric = "road_m" if travel_matrix is not None else (metric or policy.siting.travel_metric)
+    if travel_matrix is None and metric != "straight":
+        travel_matrix, policy = siting_travel(data, policy, metric)
     v, sites, pairs = siting_inputs(data.villages, data.facilities, policy.siting,
                                     waterways=data.waterways, crossings=data.crossings,
                                     travel_matrix=travel_matrix)
@@ -271,7 +279,8 @@ def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
     if via is not None:
         a["via"] = [via.get((vc, hid), "") if isinstance(hid, str) else ""
                     for vc, hid in zip(a["village_code"], a["home_id"], strict=True)]
-    return {"plan": plan, "homes": homes, "assignments": a, "sites": sites, "pairs": pairs}
+    return name_siting_metric({"plan": plan, "homes": homes, "assignments": a, "sites": sites,
+                               "pairs": pairs}, travel_matrix, metric)
 
 
 def siting_layers(result: dict) -> dict:

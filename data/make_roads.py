@@ -255,6 +255,7 @@ def write_roads(data_dir: Path, adcode: str, out_dir: Path | None = None) -> Pat
 
 
 def main(argv=None) -> int:
+    """Write (or with ``--check`` compare) the demo counties' roads; 1 if a file differs."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--adcode", action="append", help="county (default: both demo counties)")
     ap.add_argument("--data", default=str(DATA), help="the data folder to read and write")
