@@ -90,7 +90,13 @@ def _require_ok(data) -> bool:
 
 def cmd_site(args) -> int:
     """Site shared 儿童之家; write homes.csv, assignments.csv and siting.gpkg."""
-    from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, run_siting, siting_layers
+    from childplan.workflows import (
+        ASSIGNMENT_COLUMNS,
+        HOMES_COLUMNS,
+        TRAVEL_COLUMNS,
+        run_siting,
+        siting_layers,
+    )
     from geo.plan_exports import write_csv, write_gpkg
     from optimization.siting import SitingInfeasible, SitingNotSolved
 
@@ -121,7 +127,8 @@ def cmd_site(args) -> int:
         return 1
     out = _out(args)
     write_csv(res["homes"][HOMES_COLUMNS], out / "homes.csv")
-    write_csv(res["assignments"][ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    extra = TRAVEL_COLUMNS if res["metric"] != "straight" else []
+    write_csv(res["assignments"][ASSIGNMENT_COLUMNS + extra], out / "assignments.csv")
     write_gpkg(siting_layers(res), out / "siting.gpkg")
     plan = res["plan"]
     s = plan.stats

@@ -212,8 +212,9 @@ def key_figures(data: CountyData, *, homes: pd.DataFrame | None = None,
 
 #: homes.csv and assignments.csv columns (issue 4).
 HOMES_COLUMNS = ["home_id", "kind", "status", "lon", "lat", "children_served", "capacity"]
-ASSIGNMENT_COLUMNS = ["village_code", "resident_children", "home_id", "distance_m", "own_home",
-                      "walk_min", "metric"]
+ASSIGNMENT_COLUMNS = ["village_code", "resident_children", "home_id", "distance_m", "own_home"]
+#: Added to the exported assignments when the travel model (road_m, walk_min) gave the distances.
+TRAVEL_COLUMNS = ["walk_min", "route_m", "metric"]
 
 
 def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",

@@ -123,7 +123,7 @@ class TravelNetwork:
 
 
 class _Dem:
-    """Nearest-cell elevation sampler of a GeoTIFF, reprojected lazily to the network CRS."""
+    """Elevation sampler of a GeoTIFF (bilinear), in the network CRS."""
 
     def __init__(self, path, crs: CRS):
         import rasterio
@@ -140,15 +140,26 @@ class _Dem:
             crs, dem_crs, always_xy=True)
 
     def sample(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Bilinear elevation between cell centres (NaN outside or on nodata).
+
+        Nearest-cell values would put a whole cell's rise into one sampling step and turn a
+        gentle hillside into a cliff.
+        """
         if self.tr is not None:
             x, y = self.tr.transform(x, y)
         t = self.inv
-        col = np.floor(t.a * x + t.b * y + t.c).astype(np.int64)
-        row = np.floor(t.d * x + t.e * y + t.f).astype(np.int64)
-        ok = (row >= 0) & (row < self.z.shape[0]) & (col >= 0) & (col < self.z.shape[1])
-        out = np.full(len(x), np.nan)
-        out[ok] = self.z[row[ok], col[ok]]
-        return out
+        cf = t.a * x + t.b * y + t.c - 0.5
+        rf = t.d * x + t.e * y + t.f - 0.5
+        c0 = np.floor(cf).astype(np.int64)
+        r0 = np.floor(rf).astype(np.int64)
+        fc, fr = cf - c0, rf - r0
+        h, w = self.z.shape
+        c0c, c1c = np.clip(c0, 0, w - 1), np.clip(c0 + 1, 0, w - 1)
+        r0c, r1c = np.clip(r0, 0, h - 1), np.clip(r0 + 1, 0, h - 1)
+        z = ((1 - fr) * ((1 - fc) * self.z[r0c, c0c] + fc * self.z[r0c, c1c])
+             + fr * ((1 - fc) * self.z[r1c, c0c] + fc * self.z[r1c, c1c]))
+        inside = (cf >= -0.5) & (cf <= w - 0.5) & (rf >= -0.5) & (rf <= h - 0.5)
+        return np.where(inside, z, np.nan)
 
 
 def _explode_segments(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -513,7 +524,11 @@ def name_siting_metric(result: dict, matrix: pd.DataFrame | None, metric: str) -
         a["walk_min"] = np.nan
         a["route_m"] = np.nan
         return {**result, "assignments": a, "homes": homes, "metric": metric}
-    look = matrix.set_index(["village_code", "site_id"])
+    look = matrix.assign(
+        walk_min=matrix["walk_min"] if "walk_min" in matrix.columns else np.nan,
+        route_m=matrix["route_m"] if "route_m" in matrix.columns else matrix.get(
+            "metres", matrix.get("distance_m")),
+    ).astype({"village_code": str, "site_id": str}).set_index(["village_code", "site_id"])
     keys = list(zip(a["village_code"].astype(str), a["home_id"].astype(str), strict=True))
     idx = look.index
     hit = np.array([k in idx for k in keys], dtype=bool)
