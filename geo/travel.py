@@ -508,36 +508,36 @@ def siting_travel(data, policy, metric: str, *, network: TravelNetwork | None = 
     return out, model_policy
 
 
-def name_siting_metric(result: dict, matrix: pd.DataFrame | None, metric: str) -> dict:
-    """Return the siting result with the metric named and metres/minutes under their own names.
+def name_siting_metric(homes: pd.DataFrame, assignments: pd.DataFrame,
+                       matrix: pd.DataFrame | None, metric: str):
+    """Return (homes, assignments) with the metric named and metres/minutes under their names.
 
     Adds ``metric``, ``walk_min`` and ``route_m`` to the assignments (from the matrix, NaN for
     the straight line) and ``metric`` to the homes. With ``walk_min`` the model's distances were
     minutes: ``distance_m`` becomes the route's metres and the homes' ``max_/mean_distance_m``
     are recomputed in metres beside ``max_/mean_walk_min``.
     """
-    a = result["assignments"].copy()
-    homes = result["homes"].copy()
+    a = assignments.copy()
+    homes = homes.copy()
     a["metric"] = metric
     homes["metric"] = metric
     if matrix is None or metric == "straight":
         a["walk_min"] = np.nan
         a["route_m"] = np.nan
-        return {**result, "assignments": a, "homes": homes, "metric": metric}
+        return homes, a
     look = matrix.assign(
         walk_min=matrix["walk_min"] if "walk_min" in matrix.columns else np.nan,
         route_m=matrix["route_m"] if "route_m" in matrix.columns else matrix.get(
             "metres", matrix.get("distance_m")),
     ).astype({"village_code": str, "site_id": str}).set_index(["village_code", "site_id"])
-    keys = list(zip(a["village_code"].astype(str), a["home_id"].astype(str), strict=True))
-    idx = look.index
-    hit = np.array([k in idx for k in keys], dtype=bool)
+    keys = pd.MultiIndex.from_arrays([a["village_code"].astype(str),
+                                      a["home_id"].fillna("").astype(str)])
+    hit = keys.isin(look.index)
     wm = np.full(len(a), np.nan)
     rm = np.full(len(a), np.nan)
     if hit.any():
-        sel = [k for k, h in zip(keys, hit, strict=True) if h]
-        wm[hit] = look.loc[sel, "walk_min"].to_numpy(float)
-        rm[hit] = look.loc[sel, "route_m"].to_numpy(float)
+        wm[hit] = look.loc[keys[hit], "walk_min"].to_numpy(float)
+        rm[hit] = look.loc[keys[hit], "route_m"].to_numpy(float)
     a["walk_min"] = np.round(wm, 1)
     a["route_m"] = np.round(rm, 1)
     if metric == "walk_min":
@@ -545,11 +545,11 @@ def name_siting_metric(result: dict, matrix: pd.DataFrame | None, metric: str) -
         if "max_distance_m" in homes.columns:
             homes["max_walk_min"] = homes["max_distance_m"]
             homes["mean_walk_min"] = homes["mean_distance_m"]
-            w = a[a["home_id"].notna()].copy()
+            w = a[a["home_id"].notna() & (a["home_id"].astype(str) != "")].copy()
             w["cw"] = w["resident_children"].astype(float) * w["route_m"].astype(float)
             g = w.groupby("home_id")
             mx = g["route_m"].max()
             mean = g["cw"].sum() / g["resident_children"].sum().replace(0, np.nan)
             homes["max_distance_m"] = homes["home_id"].map(mx).round(1)
             homes["mean_distance_m"] = homes["home_id"].map(mean).fillna(0).round(1)
-    return {**result, "assignments": a, "homes": homes, "metric": metric}
+    return homes, a

@@ -91,6 +91,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from optimization.policy import SitingPolicy
+from optimization.vocab import DIFFICULTY_COLUMNS, is_true
 
 __all__ = [
     "BlockStats",
@@ -109,8 +110,7 @@ __all__ = [
 ]
 
 STATUSES = ("existing", "reuse", "new")
-_DIFFICULTY_COLUMNS = ("orphan", "unsupported", "illness_disability", "dibao_tekun",
-                       "difficulty_other")
+_DIFFICULTY_COLUMNS = DIFFICULTY_COLUMNS
 _WEIGHT_SCALE = 100  # coverage weights are compared in hundredths
 _MAX_LISTED = 30  # village codes named in one message line
 
@@ -479,8 +479,7 @@ def _col(df: pd.DataFrame, name: str, default) -> pd.Series:
 def _bool(s: pd.Series) -> np.ndarray:
     if s.dtype == bool:
         return s.to_numpy()
-    words = {"true", "1", "yes", "y", "是", "t", "√", "1.0"}
-    return np.array([str(v).strip().lower() in words for v in s], dtype=bool)
+    return np.array([is_true(v) for v in s], dtype=bool)
 
 
 def _count(s: pd.Series, name: str) -> np.ndarray:
