@@ -126,9 +126,17 @@ def village_points(data: CountyData) -> pd.DataFrame:
 
 
 def staffing_distances(data: CountyData, policy: Policy) -> pd.DataFrame:
-    """Village-to-village metres for staffing, from geo/ as siting's (rivers, bridges, CRS)."""
+    """Village-to-village metres for staffing, from geo/ as siting's (rivers, bridges, CRS).
+
+    With ``siting.travel_metric`` ``road_m`` or ``walk_min`` they are route metres of the
+    travel model (:func:`geo.travel.village_distances`), as siting's.
+    """
     from geo.staffing_inputs import village_distances
 
+    if policy.siting.travel_metric != "straight":
+        from geo import travel
+
+        return travel.village_distances(data, policy)
     return village_distances(data.villages, policy, waterways=data.waterways,
                              crossings=data.crossings)
 

@@ -300,7 +300,12 @@ class _Graph:
 
 
 def _graph(net: TravelNetwork, oxy: np.ndarray, dxy: np.ndarray, *, direct: bool = True) -> _Graph:
-    """The network with origins, destinations and crossings attached by off-road legs."""
+    """The network with origins, destinations and crossings attached by off-road legs.
+
+    Origins only leave and destinations only arrive: no route passes *through* another
+    village or site, so a pair's time does not depend on which other points were asked for
+    (staffing's village-to-village table and siting's village-to-site table agree).
+    """
     tp = net.params
     nr, nc, no, nd = len(net.node_xy), len(net.crossing_xy), len(oxy), len(dxy)
     c0, o0, d0 = nr, nr + nc, nr + nc + no
@@ -308,15 +313,16 @@ def _graph(net: TravelNetwork, oxy: np.ndarray, dxy: np.ndarray, *, direct: bool
     xy = np.vstack([net.node_xy, net.crossing_xy, oxy, dxy]) if n else np.zeros((0, 2))
     rows, cols, ts, ls = [], [], [], []
 
-    def add(u, v, t_uv, t_vu, length):
-        rows.extend([u, v])
-        cols.extend([v, u])
-        ts.extend([t_uv, t_vu])
-        ls.extend([length, length])
+    def add(u, v, t, length):
+        rows.append(u)
+        cols.append(v)
+        ts.append(t)
+        ls.append(length)
 
     t_road = net.seg_len_m / (net.seg_speed_kmh / 3.6)
-    add(net.seg_a, net.seg_b, t_road, t_road, net.seg_len_m)
-    # terminals and crossings to their nearest road nodes; terminals to crossings nearby
+    add(net.seg_a, net.seg_b, t_road, net.seg_len_m)
+    add(net.seg_b, net.seg_a, t_road, net.seg_len_m)
+    # legs (u = crossing or terminal, v = road node or crossing)
     txy = np.vstack([net.crossing_xy, oxy, dxy])
     ti, rj = _k_nearest(net.node_xy, txy, tp.access_links, tp.access_max_m)
     us, vs = [c0 + ti], [rj]
@@ -344,7 +350,12 @@ def _graph(net: TravelNetwork, oxy: np.ndarray, dxy: np.ndarray, *, direct: bool
         u, v = u[ok], v[ok]
         fwd, bwd, length = _leg_times(net, xy[u], xy[v])
         # a zero-length leg still costs a tiny time so every route is a real path
-        add(u, v, np.maximum(fwd, 1e-6), np.maximum(bwd, 1e-6), length)
+        fwd, bwd = np.maximum(fwd, 1e-6), np.maximum(bwd, 1e-6)
+        is_dest = (u >= d0) | (v >= d0)
+        out = (u < o0) | ((u >= o0) & ~is_dest) | (u >= o0) & (v >= d0) & (u < d0)
+        back = (u < o0) | (u >= d0)
+        add(u[out], v[out], fwd[out], length[out])
+        add(v[back], u[back], bwd[back], length[back])
     r = np.concatenate([np.asarray(x, np.int64).ravel() for x in rows]) if rows else np.zeros(0)
     c = np.concatenate([np.asarray(x, np.int64).ravel() for x in cols]) if cols else np.zeros(0)
     t = np.concatenate([np.asarray(x, float).ravel() for x in ts]) if ts else np.zeros(0)
@@ -553,3 +564,29 @@ def name_siting_metric(homes: pd.DataFrame, assignments: pd.DataFrame,
             homes["max_distance_m"] = homes["home_id"].map(mx).round(1)
             homes["mean_distance_m"] = homes["home_id"].map(mean).fillna(0).round(1)
     return homes, a
+
+
+def village_distances(data, policy, *, cap_m: float | None = None,
+                      network: TravelNetwork | None = None) -> pd.DataFrame:
+    """Village-to-village route metres for staffing (directors ride, so ``road_m``).
+
+    The same network and legs as siting's village–site matrix: a new build ``new_<code>``
+    sits on the village point, so the route village a -> village b here equals siting's
+    route a -> ``new_b`` (``tests/test_travel_siting.py``).
+
+    Returns
+    -------
+    DataFrame
+        ``from_code, to_code, distance_m`` (no self pairs), within ``cap_m`` (default the
+        larger of ``staffing.max_travel_m`` and ``staffing.neighbour_distance_m``).
+    """
+    st = policy.staffing
+    cap = float(cap_m if cap_m is not None else max(st.max_travel_m, st.neighbour_distance_m))
+    net = network or county_network(data, policy)
+    v = data.villages
+    codes = v["village_code"].astype(str)
+    m = travel_matrix(net, v, v, origin_ids=codes, dest_ids=codes, metric="road_m", cap=cap)
+    m = m[m["origin_id"] != m["dest_id"]]
+    return pd.DataFrame({"from_code": m["origin_id"].to_numpy(),
+                         "to_code": m["dest_id"].to_numpy(),
+                         "distance_m": m["route_m"].to_numpy(float)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -44,3 +45,38 @@ def test_site_metric_walk_min_within_the_time_cap(walk_out):
 
     vmax = max_speed_kmh(load_policy().travel) * 1000 / 60
     assert (a["walk_min"].to_numpy() * vmax >= straight - 0.1 - 0.05 * vmax).all()
+
+
+def test_staffing_and_siting_see_the_same_distances():
+    from childplan.workflows import staffing_distances
+    from geo.travel import siting_travel
+
+    data = load_demo("500109")
+    policy = load_policy(overrides={"siting.travel_metric": "road_m"})
+    staff = staffing_distances(data, policy).set_index(["from_code", "to_code"])["distance_m"]
+    matrix, model_policy = siting_travel(data, policy, "road_m")
+    assert model_policy.siting.travel_cap_m == policy.siting.travel_cap_m
+    new = matrix[matrix["site_id"].str.startswith("new_")].copy()
+    new["to_code"] = new["site_id"].str[4:]
+    new = new[new["village_code"] != new["to_code"]]
+    site = new.set_index(["village_code", "to_code"])["metres"]
+    # every village pair siting reaches within its 3 km, staffing reaches (its cap is 5 km)
+    common = site.index.intersection(staff.index)
+    assert len(common) == len(site) > 100
+    assert np.allclose(site.loc[common].to_numpy(), staff.loc[common].to_numpy(), atol=1e-6)
+    # and the staffing problem is built on exactly these metres
+    from childplan.workflows import village_points
+    from optimization.staffing import build_staffing_problem
+
+    prob = build_staffing_problem(village_points(data),
+                                  data.roster.drop(columns=["_row"], errors="ignore"), policy,
+                                  distance_m=staff.reset_index())
+    assert prob.distance_source == "table"
+    codes = prob.demand["village_code"].astype(str).to_numpy()
+    home = prob.candidates["village_code"].astype(str).to_numpy()
+    pr = prob.pairs
+    away = [(home[p], codes[v], d) for p, v, d in zip(pr["person"], pr["village"],
+                                                       pr["distance_m"], strict=True)
+            if home[p] != codes[v] and home[p] in set(codes)]
+    assert away
+    assert all(abs(staff[(a, b)] - d) < 1e-6 for a, b, d in away)
