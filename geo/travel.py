@@ -297,6 +297,30 @@ class _Graph:
     length_m: csr_matrix
     origin_node: np.ndarray
     dest_node: np.ndarray
+    xy: np.ndarray
+
+
+def _snaps(net: TravelNetwork, txy: np.ndarray):
+    """Nearest point of the nearest road segment for each point within ``access_max_m``.
+
+    Returns (``(k, 2)`` array of [point index, distance along the segment], segment index,
+    snap point xy), leaving out points whose nearest road point is a segment end.
+    """
+    empty = (np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros((0, 2)))
+    if not len(net.seg_a) or not len(txy):
+        return empty
+    segs = shapely.linestrings(np.stack([net.node_xy[net.seg_a], net.node_xy[net.seg_b]],
+                                        axis=1))
+    pts = shapely.points(txy)
+    (pi, si), _ = STRtree(segs).query_nearest(pts, max_distance=net.params.access_max_m,
+                                              return_distance=True, all_matches=False)
+    t = shapely.line_locate_point(segs[si], pts[pi])
+    inner = (t > 0.5) & (t < net.seg_len_m[si] - 0.5)
+    pi, si, t = pi[inner], si[inner], t[inner]
+    if not len(pi):
+        return empty
+    p = shapely.get_coordinates(shapely.line_interpolate_point(segs[si], t))
+    return np.column_stack([pi, t]), si.astype(np.int64), p
 
 
 def _graph(net: TravelNetwork, oxy: np.ndarray, dxy: np.ndarray, *, direct: bool = True) -> _Graph:
@@ -307,10 +331,14 @@ def _graph(net: TravelNetwork, oxy: np.ndarray, dxy: np.ndarray, *, direct: bool
     (staffing's village-to-village table and siting's village-to-site table agree).
     """
     tp = net.params
-    nr, nc, no, nd = len(net.node_xy), len(net.crossing_xy), len(oxy), len(dxy)
-    c0, o0, d0 = nr, nr + nc, nr + nc + no
+    txy = np.vstack([net.crossing_xy, oxy, dxy])
+    snap_t, snap_seg, snap_xy = _snaps(net, txy)
+    nr, ns = len(net.node_xy), len(snap_xy)
+    nc, no, nd = len(net.crossing_xy), len(oxy), len(dxy)
+    c0 = nr + ns
+    o0, d0 = c0 + nc, c0 + nc + no
     n = d0 + nd
-    xy = np.vstack([net.node_xy, net.crossing_xy, oxy, dxy]) if n else np.zeros((0, 2))
+    xy = np.vstack([net.node_xy, snap_xy, txy]) if n else np.zeros((0, 2))
     rows, cols, ts, ls = [], [], [], []
 
     def add(u, v, t, length):
@@ -322,10 +350,23 @@ def _graph(net: TravelNetwork, oxy: np.ndarray, dxy: np.ndarray, *, direct: bool
     t_road = net.seg_len_m / (net.seg_speed_kmh / 3.6)
     add(net.seg_a, net.seg_b, t_road, net.seg_len_m)
     add(net.seg_b, net.seg_a, t_road, net.seg_len_m)
-    # legs (u = crossing or terminal, v = road node or crossing)
-    txy = np.vstack([net.crossing_xy, oxy, dxy])
+    # the road split at every point where a terminal or crossing meets it (its projection)
+    if ns:
+        order = np.lexsort((snap_t[:, 1], snap_seg))
+        seg, tt, node = snap_seg[order], snap_t[order, 1], nr + order
+        first = np.r_[True, seg[1:] != seg[:-1]]
+        last = np.r_[seg[1:] != seg[:-1], True]
+        speed = net.seg_speed_kmh[seg] / 3.6
+        prev = np.where(first, net.seg_a[seg], np.r_[0, node[:-1]])
+        dprev = np.where(first, tt, tt - np.r_[0.0, tt[:-1]])
+        add(prev, node, dprev / speed, dprev)
+        add(node, prev, dprev / speed, dprev)
+        dnext = net.seg_len_m[seg[last]] - tt[last]
+        add(node[last], net.seg_b[seg[last]], dnext / speed[last], dnext)
+        add(net.seg_b[seg[last]], node[last], dnext / speed[last], dnext)
+    # legs (u = crossing or terminal, v = road node, snap point or crossing)
     ti, rj = _k_nearest(net.node_xy, txy, tp.access_links, tp.access_max_m)
-    us, vs = [c0 + ti], [rj]
+    us, vs = [c0 + ti, c0 + snap_t[:, 0].astype(np.int64)], [rj, nr + np.arange(ns)]
     if nc:
         from scipy.spatial import cKDTree
 
@@ -368,7 +409,7 @@ def _graph(net: TravelNetwork, oxy: np.ndarray, dxy: np.ndarray, *, direct: bool
     r, c, t, ln = r[first], c[first], t[first], ln[first]
     tm = coo_matrix((t, (r, c)), shape=(n, n)).tocsr()
     lm = coo_matrix((ln, (r, c)), shape=(n, n)).tocsr()
-    return _Graph(tm, lm, np.arange(o0, o0 + no), np.arange(d0, d0 + nd))
+    return _Graph(tm, lm, np.arange(o0, o0 + no), np.arange(d0, d0 + nd), xy)
 
 
 def _edge_values(w: csr_matrix, r: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -381,23 +422,37 @@ def _edge_values(w: csr_matrix, r: np.ndarray, c: np.ndarray) -> np.ndarray:
     return w.data[np.minimum(pos, len(keys) - 1)]
 
 
-def _along_tree(pred: np.ndarray, w: csr_matrix) -> np.ndarray:
-    """Sum of ``w`` along the predecessor trees (one row per source), by pointer jumping."""
+def _along_tree(dist: np.ndarray, pred: np.ndarray, w: csr_matrix, targets: np.ndarray):
+    """Sum of ``w`` along the predecessor trees to ``targets`` (one row per source).
+
+    Pointer jumping on the reached nodes only (a bounded search reaches a few hundred of the
+    graph's nodes per source), so the cost follows the reach, not the graph size.
+    """
     b, n = pred.shape
-    p = pred.copy()
-    rows = np.repeat(np.arange(b), n).reshape(b, n)
-    cols = np.tile(np.arange(n), (b, 1))
-    ok = p >= 0
-    acc = np.zeros((b, n))
-    acc[ok] = _edge_values(w, p[ok], cols[ok])
-    p = np.where(ok, p, -1)
-    while (p >= 0).any():
+    r, c = np.nonzero(np.isfinite(dist))
+    k = len(r)
+    idx = np.full((b, n), -1, dtype=np.int64)
+    idx[r, c] = np.arange(k)
+    pc = pred[r, c]
+    ok = pc >= 0
+    parent = np.full(k, -1, dtype=np.int64)
+    parent[ok] = idx[r[ok], pc[ok]]
+    acc = np.zeros(k)
+    acc[ok] = _edge_values(w, pc[ok], c[ok])
+    p = parent
+    while True:
         has = p >= 0
-        acc[has] += acc[rows[has], p[has]]
-        nxt = np.full_like(p, -1)
-        nxt[has] = p[rows[has], p[has]]
+        if not has.any():
+            break
+        acc[has] += acc[p[has]]
+        nxt = np.full(k, -1, dtype=np.int64)
+        nxt[has] = p[p[has]]
         p = nxt
-    return acc
+    out = np.full((b, len(targets)), np.nan)
+    t = idx[:, targets]
+    hit = t >= 0
+    out[hit] = acc[t[hit]]
+    return out
 
 
 def travel_matrix(net: TravelNetwork, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame,
@@ -443,7 +498,7 @@ def travel_matrix(net: TravelNetwork, origins: gpd.GeoDataFrame, destinations: g
         i, j = np.nonzero(np.isfinite(sub))
         if not len(i):
             continue
-        q = _along_tree(pred, other)[:, g.dest_node]
+        q = _along_tree(dist, pred, other, g.dest_node)
         out_o.append(s + i)
         out_d.append(j)
         out_p.append(sub[i, j])
@@ -590,3 +645,167 @@ def village_distances(data, policy, *, cap_m: float | None = None,
     return pd.DataFrame({"from_code": m["origin_id"].to_numpy(),
                          "to_code": m["dest_id"].to_numpy(),
                          "distance_m": m["route_m"].to_numpy(float)})
+
+
+# --- accessibility, catchments, institutions ---------------------------------------------------
+
+#: The walking-time bands of the accessibility shares (minutes).
+ACCESS_BANDS = (10, 20, 30)
+
+
+def _open_homes(homes: pd.DataFrame) -> gpd.GeoDataFrame:
+    h = homes[homes["home_id"].astype(str) != ""]
+    return gpd.GeoDataFrame(h[["home_id"]].astype(str).reset_index(drop=True),
+                            geometry=gpd.points_from_xy(h["lon"], h["lat"]), crs=4326)
+
+
+def accessibility(data, policy, homes: pd.DataFrame, *, network: TravelNetwork | None = None,
+                  max_min: float = 180.0) -> pd.DataFrame:
+    """Minutes from every village to its nearest open home (one reverse search from all homes).
+
+    Returns
+    -------
+    DataFrame
+        ``village_code, walk_min`` (inf beyond ``max_min``), ``nearest_home``,
+        ``resident_children, left_behind, difficulty``.
+    """
+    from geo.siting_inputs import village_table
+
+    net = network or county_network(data, policy)
+    v = data.villages
+    h = _open_homes(homes)
+    vt = village_table(v)
+    oxy = shapely.get_coordinates(v.to_crs(net.crs).geometry.values)
+    dxy = shapely.get_coordinates(h.to_crs(net.crs).geometry.values)
+    out = vt[["village_code", "resident_children", "left_behind", "difficulty"]].copy()
+    if not len(h):
+        out["walk_min"] = np.inf
+        out["nearest_home"] = ""
+        return out
+    g = _graph(net, oxy, dxy)
+    dist, _, src = dijkstra(g.time_s.T.tocsr(), directed=True, indices=g.dest_node,
+                            limit=max_min * 60.0, min_only=True, return_predecessors=True)
+    d = dist[g.origin_node]
+    s = src[g.origin_node]
+    home_of = {int(n): hid for n, hid in zip(g.dest_node, h["home_id"], strict=True)}
+    out["walk_min"] = d / 60.0
+    out["nearest_home"] = [home_of.get(int(k), "") if np.isfinite(x) else ""
+                           for k, x in zip(s, d, strict=True)]
+    return out
+
+
+def access_shares(access: pd.DataFrame, bands=ACCESS_BANDS) -> pd.DataFrame:
+    """Share of resident, left-behind and difficulty children within each band of minutes.
+
+    >>> a = pd.DataFrame({"walk_min": [5.0, 15.0, np.inf], "resident_children": [10, 30, 60],
+    ...                   "left_behind": [1, 1, 2], "difficulty": [0, 1, 1]})
+    >>> access_shares(a, (10, 20)).round(3).to_dict("list")["resident_children"]
+    [0.1, 0.4]
+    """
+    rows = []
+    for b in bands:
+        within = access["walk_min"] <= b
+        row = {"within_min": b}
+        for c in ("resident_children", "left_behind", "difficulty"):
+            tot = float(access[c].sum())
+            row[c] = float(access.loc[within, c].sum()) / tot if tot else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def catchments(data, policy, homes: pd.DataFrame, assignments: pd.DataFrame, *,
+               cap_min: float | None = None,
+               network: TravelNetwork | None = None) -> gpd.GeoDataFrame:
+    """Per open home: the area within the walking cap and the children in it.
+
+    The area is a network service area: every road node, crossing and village point the home
+    can be reached from within ``cap_min`` (a reverse search), each widened by how far a child
+    walks off road on flat ground in the minutes left (at most ``travel.access_max_m``), merged
+    and clipped to the county.
+
+    Returns
+    -------
+    GeoDataFrame (WGS84)
+        ``home_id, villages_assigned, children_assigned`` (the plan's assignment: they add up
+        to the covered children), ``villages_within_cap, children_within_cap`` (every village
+        that reaches the home in time; catchments may overlap), ``cap_min``, ``metric``.
+    """
+    tp = policy.travel
+    cap = float(cap_min if cap_min is not None else policy.siting.travel_cap_min)
+    net = network or county_network(data, policy)
+    h = _open_homes(homes)
+    v = data.villages
+    oxy = shapely.get_coordinates(v.to_crs(net.crs).geometry.values)
+    dxy = shapely.get_coordinates(h.to_crs(net.crs).geometry.values)
+    g = _graph(net, oxy, dxy)
+    xy = g.xy
+    v_flat = tobler_kmh(0.0, tp.child_factor * tp.offroad_factor) / 3.6
+    county = (data.county.to_crs(net.crs).geometry.union_all() if len(data.county) else None)
+    children = pd.to_numeric(v["resident_children"], errors="coerce").fillna(0).to_numpy()
+    codes = v["village_code"].astype(str).to_numpy()
+    a = assignments[assignments["home_id"].astype(str) != ""]
+    a = a[a["home_id"].notna()]
+    agg = a.groupby(a["home_id"].astype(str))["resident_children"].agg(["size", "sum"])
+    rows, geoms = [], []
+    rev = g.time_s.T.tocsr()
+    for s in range(0, len(h), 64):
+        idx = g.dest_node[s:s + 64]
+        dist = dijkstra(rev, directed=True, indices=idx, limit=cap * 60.0)
+        for k in range(len(idx)):
+            d = dist[k]
+            reach = np.flatnonzero(np.isfinite(d))
+            reach = reach[reach < g.dest_node[0]]  # not other homes
+            radius = np.minimum((cap * 60.0 - d[reach]) * v_flat, tp.access_max_m)
+            poly = shapely.union_all(shapely.buffer(shapely.points(xy[reach]), radius,
+                                                    quad_segs=4))
+            if county is not None and not poly.is_empty:
+                poly = poly.intersection(county)
+            vin = d[g.origin_node] <= cap * 60.0
+            hid = h["home_id"].iloc[s + k]
+            rows.append({"home_id": hid,
+                         "villages_assigned": int(agg["size"].get(hid, 0)),
+                         "children_assigned": float(agg["sum"].get(hid, 0.0)),
+                         "villages_within_cap": int(vin.sum()),
+                         "children_within_cap": float(children[vin].sum()),
+                         "cap_min": cap, "metric": "walk_min"})
+            geoms.append(poly)
+    del codes
+    out = gpd.GeoDataFrame(rows, geometry=geoms, crs=net.crs) if rows else gpd.GeoDataFrame(
+        {"home_id": []}, geometry=[], crs=net.crs)
+    return out.to_crs(4326)
+
+
+#: Facility kinds of the institutions table (001 §2: rescue-protection -> nearest welfare).
+INSTITUTION_KINDS = ("rescue_protection", "welfare_institution", "township_station")
+
+
+def institution_times(data, policy, *, network: TravelNetwork | None = None) -> pd.DataFrame:
+    """Walking minutes and route metres between the county's institutions (no cap).
+
+    001 §2 lets a rescue-protection institution short of capacity entrust children to the
+    *nearest* welfare institution: ``nearest`` marks, for every institution, the nearest
+    welfare institution by walking time.
+
+    Returns
+    -------
+    DataFrame
+        ``from_id, from_kind, to_id, to_kind, walk_min, route_m, straight_m, nearest, metric``.
+    """
+    f = data.facilities
+    inst = f[f["kind"].isin(INSTITUTION_KINDS)].reset_index(drop=True)
+    cols = ["from_id", "from_kind", "to_id", "to_kind", "walk_min", "route_m", "straight_m",
+            "nearest", "metric"]
+    if len(inst) < 2:
+        return pd.DataFrame({c: [] for c in cols})
+    net = network or county_network(data, policy)
+    ids = inst["facility_id"].astype(str)
+    m = travel_matrix(net, inst, inst, origin_ids=ids, dest_ids=ids, metric="walk_min")
+    m = m[m["origin_id"] != m["dest_id"]].copy()
+    kind = dict(zip(ids, inst["kind"], strict=True))
+    m["from_kind"] = m["origin_id"].map(kind)
+    m["to_kind"] = m["dest_id"].map(kind)
+    m = m.rename(columns={"origin_id": "from_id", "dest_id": "to_id"})
+    w = m[m["to_kind"] == "welfare_institution"]
+    best = w.loc[w.groupby("from_id")["walk_min"].idxmin()] if len(w) else w
+    m["nearest"] = m.index.isin(best.index)
+    return m.sort_values(["from_id", "walk_min"]).reset_index(drop=True)[cols]
