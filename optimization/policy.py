@@ -67,7 +67,7 @@ class PolicyError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
 def _check_keys(value, allowed: set[str], what: str):
@@ -316,12 +316,20 @@ class TravelPolicy(_Section):
         return v
 
 
+class DataPolicy(_Section):
+    """Plausibility bounds on the planner's counts (a value beyond them is an input error)."""
+
+    max_resident_children_per_village: int = Field(gt=0, le=10_000_000)
+    max_target_share: float = Field(gt=0, le=10)
+
+
 _SECTIONS: dict[str, type[_Section]] = {
     "siting": SitingPolicy,
     "staffing": StaffingPolicy,
     "hazards": HazardsPolicy,
     "funding": FundingPolicy,
     "travel": TravelPolicy,
+    "data": DataPolicy,
 }
 
 
@@ -346,6 +354,7 @@ class Policy(BaseModel):
     hazards: HazardsPolicy
     funding: FundingPolicy
     travel: TravelPolicy
+    data: DataPolicy
     params: dict[str, Param]
     overrides: dict[str, Any] = Field(default_factory=dict)
 
