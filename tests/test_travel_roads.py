@@ -73,7 +73,7 @@ def test_roads_layer_read_and_validated(tmp_path):
     f = data.report.to_frame("en")
     got = sorted(zip(f["code"], f["layer"], f["row"], f["id"], f["column"], strict=True))
     # row 3 is a point (not a line) and 公路 is not one of the road classes
-    assert got == [("unknown_value", "roads", 3, "R3", "kind"),
+    assert got == [("unknown_value", "roads", 3, "R3", "道路等级"),  # the planner's header
                    ("wrong_geometry_type", "roads", 3, "R3", "geometry")]
     assert list(data.roads["road_id"]) == ["R1", "R2"]
     assert list(data.roads["kind"]) == ["county", "path"]  # 县道, 小路
