@@ -5,7 +5,7 @@ local villages :math:`i`, sites :math:`j` and pairs :math:`p = (i, j)`:
 
     open_s<id>              y_j binary
     assign_v<code>_s<id>    x_p in [0, 1]; binary for large villages and capacitated sites
-    covered_v<code>         z_i in [0, 1] (coverage stage / under a budget, small villages)
+    covered_v<code>         z_i binary (coverage stage / under a budget; 1 for large villages)
 
     own_home_v<code>        sum_p x_p = 1       large villages: exactly one site inside it
     cover_v<code>           sum_p x_p = 1       small villages (= z_i under a budget)
@@ -185,7 +185,9 @@ def add_columns(model: Model, arr: Arrays, blk: Block, nm: Names, coverage: bool
     z = None
     if coverage:
         lb = arr.big[blk.villages].astype(float)  # large villages are always served
-        z = model.add_cols([f"covered_v{v}" for v in vn], 0.0, lb, 1.0, False)
+        # binary: a continuous z would let the floor's 0.5 slack shave a fraction off a
+        # village's trip in the bound
+        z = model.add_cols([f"covered_v{v}" for v in vn], 0.0, lb, 1.0, True)
     return Cols(y, x, z)
 
 

@@ -151,8 +151,11 @@ def assemble(problem: SitingProblem, is_open: np.ndarray, pair_of: np.ndarray,
              stats: SolveStats) -> SitingPlan:
     """Build the plan tables from open sites and the pair serving each village (-1: none)."""
     vt, st = problem.villages, problem.sites
-    home = np.where(pair_of >= 0, problem.pair_site[np.maximum(pair_of, 0)], -1)
-    dist = np.where(pair_of >= 0, problem.pair_distance[np.maximum(pair_of, 0)], np.nan)
+    served = pair_of >= 0
+    home = np.full(len(pair_of), -1, dtype=np.int64)
+    dist = np.full(len(pair_of), np.nan)
+    home[served] = problem.pair_site[pair_of[served]]
+    dist[served] = problem.pair_distance[pair_of[served]]
     big = vt["own_home"].to_numpy(bool)
     opened = is_open.copy()
     opened[home[home >= 0]] = True
