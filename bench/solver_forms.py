@@ -45,8 +45,7 @@ def siting_rows(repeat: int):
     from geo.layers import load_demo
     from geo.siting_inputs import siting_inputs
     from optimization.policy import load_policy
-    from optimization.siting import build_siting_problem
-    from optimization.siting import monolithic_model
+    from optimization.siting import build_siting_problem, monolithic_model
 
     county = load_demo("500109")
     policy = load_policy().siting
@@ -75,9 +74,8 @@ def staffing_rows(repeat: int):
     sys.path.insert(0, str(ROOT / "bench"))
     from staffing import demo_county  # bench/staffing.py
 
-    from optimization.staffing import make_synthetic_county
     from optimization.policy import load_policy
-    from optimization.staffing import build_staffing_problem, solve_staffing
+    from optimization.staffing import build_staffing_problem, make_synthetic_county, solve_staffing
 
     villages, roster = demo_county() or make_synthetic_county(500, 3.0, seed=1)
     problem = build_staffing_problem(villages, roster, load_policy())
