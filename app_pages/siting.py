@@ -16,6 +16,11 @@ from optimization.siting import SitingInfeasible, SitingNotSolved
 
 lang = ui.lang()
 zh = lang == "zh"
+
+
+def _pct(x: float) -> str:
+    return "—" if x != x else f"{x:.4%}"
+
 key = ui.data_key()
 data = ui.county_for(key)
 st.title(f"{data.name} · {t('nav_siting', lang)}")
@@ -87,7 +92,7 @@ cols[0].metric("已有" if zh else "Existing", int(counts.get("existing", 0)))
 cols[1].metric("改建" if zh else "Reuse", int(counts.get("reuse", 0)))
 cols[2].metric("新建" if zh else "New", int(counts.get("new", 0)))
 cols[3].metric("费用（元）" if zh else "Cost (yuan)", f"{plan.total_cost_yuan:,.0f}")
-covered = assignments["home_id"].notna().mean() * 100
+covered = assignments["covered"].mean() * 100
 cols[4].metric("覆盖村比例" if zh else "Villages covered", f"{covered:.1f}%")
 cols[5].metric("平均距离（米）" if zh else "Mean distance (m)", f"{plan.mean_distance_m:,.0f}")
 st.caption((f"求解：{s.solver} · 状态 {s.status} · 目标值 {s.objective:,.1f} · 下界 {s.best_bound:,.1f} · "
@@ -96,6 +101,9 @@ st.caption((f"求解：{s.solver} · 状态 {s.status} · 目标值 {s.objective
            (f"solver {s.solver} · status {s.status} · objective {s.objective:,.1f} · bound "
             f"{s.best_bound:,.1f} · gap {s.gap:.2%} · {s.seconds:.2f} s · {s.variables:,} variables"
             f" · {s.constraints:,} constraints · {s.components} components"))
+st.caption(t("siting_gaps", lang).format(
+    cost=_pct(s.cost_gap), dcost=_pct(s.decided_cost_gap), dist=_pct(s.distance_gap),
+    ddist=_pct(s.decided_distance_gap), tol=_pct(s.gap_tolerance)))
 if len(plan.uncovered):
     st.error(("未覆盖的村：" if zh else "Villages not covered: ") + "、".join(plan.uncovered))
 
