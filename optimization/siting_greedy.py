@@ -378,33 +378,7 @@ def _swap(loc: _Local, is_open, assign, budget: int | None, passes: int = 3) -> 
             if budget is not None and loc.existing[s]:
                 if int((is_open & ~loc.existing & ~loc.own).sum()) >= budget:
                     cands = cands[loc.existing[cands]]
-            best, best_key = -1, (0.0, 0.0, -1e-9)
-            for k in cands:
-                kp = loc.site_order[loc.sstart[k]:loc.sstart[k + 1]]
-                dk = d[kp]
-                vk = lv[kp]
-                free = ~locked[vk]
-                dk, vk = dk[free], vk[free]
-                is_mine = mine_mask[vk]
-                cov, dist = base_cov, base_dist
-                # s's villages that k reaches: min(d2, dk) instead of d2
-                for v, dv in zip(vk[is_mine], dk[is_mine], strict=True):
-                    if np.isfinite(d2[v]):
-                        dist += c[v] * (min(d2[v], dv) - d2[v])
-                    else:
-                        cov += w[v]
-                        dist += c[v] * dv
-                # others that k reaches: better if nearer than their nearest
-                ov, od = vk[~is_mine], dk[~is_mine]
-                cur = d1[ov]
-                newly = ~np.isfinite(cur)
-                cov += w[ov[newly]].sum()
-                dist += (c[ov[newly]] * od[newly]).sum()
-                gain = (~newly) & (od < cur)
-                dist += (c[ov[gain]] * (od[gain] - cur[gain])).sum()
-                key = (-cov, loc.f[k] - loc.f[s], dist)
-                if key < best_key:
-                    best, best_key = k, key
+            best = _best_swap(loc, s, cands, mine_mask, locked, d1, d2, base_cov, base_dist)
             if best >= 0:
                 is_open[s] = False
                 is_open[best] = True
@@ -423,6 +397,44 @@ def _swap(loc: _Local, is_open, assign, budget: int | None, passes: int = 3) -> 
     for v in range(nv):
         if not locked[v]:
             assign[v] = near1[v]
+
+
+def _best_swap(loc: _Local, s: int, cands, mine_mask, locked, d1, d2, base_cov: float,
+               base_dist: float) -> int:
+    """The closed site whose swap with open site ``s`` is lexicographically best (-1: none).
+
+    ``d1``/``d2``: each village's nearest and second-nearest open distance; ``base_*``: the
+    change in coverage and distance from closing ``s`` alone.
+    """
+    c, w, lv, d = loc.c, loc.w, loc.lv, loc.d
+    best, best_key = -1, (0.0, 0.0, -1e-9)
+    for k in cands:
+        kp = loc.site_order[loc.sstart[k]:loc.sstart[k + 1]]
+        dk = d[kp]
+        vk = lv[kp]
+        free = ~locked[vk]
+        dk, vk = dk[free], vk[free]
+        is_mine = mine_mask[vk]
+        cov, dist = base_cov, base_dist
+        # s's villages that k reaches: min(d2, dk) instead of d2
+        for v, dv in zip(vk[is_mine], dk[is_mine], strict=True):
+            if np.isfinite(d2[v]):
+                dist += c[v] * (min(d2[v], dv) - d2[v])
+            else:
+                cov += w[v]
+                dist += c[v] * dv
+        # others that k reaches: better if nearer than their nearest
+        ov, od = vk[~is_mine], dk[~is_mine]
+        cur = d1[ov]
+        newly = ~np.isfinite(cur)
+        cov += w[ov[newly]].sum()
+        dist += (c[ov[newly]] * od[newly]).sum()
+        gain = (~newly) & (od < cur)
+        dist += (c[ov[gain]] * (od[gain] - cur[gain])).sum()
+        key = (-cov, loc.f[k] - loc.f[s], dist)
+        if key < best_key:
+            best, best_key = k, key
+    return best
 
 
 # ----------------------------------------------------------------------------- entry points

@@ -16,9 +16,9 @@ Rules every caller can rely on
   gap; that result reads ``"feasible"``). ``"feasible"``: a plan with an open gap (time limit
   or otherwise); ``"infeasible"``: proven; ``"no_solution"``: no plan and no proof.
 * **The time limit bounds the whole call**: :func:`solve` takes a ``deadline``
-  (``time.perf_counter()`` value) or ``time_limit_s``; model conversion, file writing and
-  reading are taken from the same budget (CBC's clock is set to what is left after building
-  the model, less the time PuLP will spend on files, estimated as long as the build).
+  (``time.perf_counter()`` value) or ``time_limit_s``; model conversion and files come out of
+  the same budget. CBC runs on an MPS file written by HiGHS (no PuLP objects), counts
+  elapsed time, and is stopped one second after the deadline if it has not returned.
 * **HiGHS threads**: HiGHS keeps one process-wide thread pool; a call with another thread count
   than the previous one resets it first (otherwise a later call fails with "Not Solved").
   Calls are serialised by a lock.
@@ -50,6 +50,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import subprocess
 import tempfile
 import threading
 import time
@@ -344,7 +345,7 @@ def proven(objective: float, bound: float, gap_rel: float = 0.0, gap_abs: float 
     return objective - bound <= tol
 
 
-def _result(solver, values, obj, bound, seconds, gap_rel, gap_abs, said, stopped,
+def _result(solver, values, obj, bound, seconds, *, gap_rel, gap_abs, said, stopped,
             duals=None) -> SolveResult:
     objective = float(values @ obj) if values is not None else math.nan
     if values is not None and np.isfinite(bound):
@@ -438,52 +439,96 @@ def _cbc_path() -> str:
     return pulp_cbc_path
 
 
+def _write_mps(model: Model, path: str) -> tuple[np.ndarray, np.ndarray]:
+    """Write the model as MPS through HiGHS (columns c0.., rows r0..); return costs, integrality."""
+    import highspy
+
+    lp, obj, integer = _highs_lp(model)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    h.writeModel(path)
+    return obj, integer
+
+
+def _read_cbc_solution(path: str, n: int) -> tuple[str, np.ndarray | None]:
+    """CBC's ``-solu`` file: (first word of its status line, values or None)."""
+    if not os.path.exists(path):
+        return "", None
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        head = fh.readline()
+        rows = fh.read().splitlines()
+    said = head.split(" - ")[0].strip()
+    if "no integer solution" in head or said.startswith(("Infeasible", "Integer infeasible",
+                                                          "Unbounded")):
+        return said, None
+    values = np.zeros(n)
+    for line in rows:
+        parts = line.replace("**", " ").split()
+        if len(parts) >= 3 and parts[0].isdigit():
+            values[int(parts[0])] = float(parts[2])
+    return said, values
+
+
 def _solve_cbc(model, start, deadline, gap_rel, gap_abs, threads, msg) -> SolveResult:
+    """CBC (PuLP's bundled binary) on an MPS file HiGHS writes; killed at the deadline.
+
+    CBC counts elapsed time (``-timeMode elapsed``) but checks it only between nodes; the
+    process is stopped one second after the deadline at the latest, so the call is bounded.
+    """
     t0 = time.perf_counter()
-    prob, xs = to_pulp(model)
-    if start is not None:
-        for var, val in zip(xs, start, strict=True):
-            var.setInitialValue(float(val), check=False)
-    build = time.perf_counter() - t0  # PuLP then spends about as long writing/reading files
-    obj = model.objective()
-    mip = bool(np.concatenate(model.integer).any()) if model.integer else False
     with tempfile.TemporaryDirectory(prefix="childplan_cbc_") as tmp:
-        log_path = os.path.join(tmp, "cbc.log")
-        left = deadline - time.perf_counter() - build
-        cmd = pulp.COIN_CMD(
-            path=_cbc_path(), msg=False, mip=mip, timeLimit=max(1, math.floor(left)),
-            gapAbs=gap_abs, gapRel=gap_rel, threads=threads,
-            warmStart=start is not None, logPath=log_path,
-        )
-        prob.solve(cmd)
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            log = fh.read()
+        mps, sol = os.path.join(tmp, "model.mps"), os.path.join(tmp, "model.sol")
+        obj, integer = _write_mps(model, mps)
+        mip = bool(integer.any())
+        left = deadline - time.perf_counter()
+        args = [_cbc_path(), mps, "-timeMode", "elapsed", "-sec", str(max(1, math.floor(left))),
+                "-ratio", repr(float(gap_rel)), "-allow", repr(float(gap_abs))]
+        if threads:
+            args += ["-threads", str(int(threads))]
+        if start is not None and mip:
+            mst = os.path.join(tmp, "start.txt")
+            with open(mst, "w", encoding="ascii") as fh:
+                fh.write("Feasible - objective value 0\n")
+                fh.writelines(f"{k} c{k} {float(v)!r} 0\n" for k, v in enumerate(start))
+            args += ["-mips", mst]
+        args += ["-solve" if mip else "-primalSimplex", "-solu", sol]
+        try:
+            run = subprocess.run(args, capture_output=True, text=True, cwd=tmp,
+                                 timeout=max(1.0, left + 1.0))
+            log = run.stdout
+        except subprocess.TimeoutExpired as exc:
+            log = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) \
+                else (exc.stdout or "")
+            return SolveResult("cbc", "no_solution", math.nan, -math.inf, math.nan,
+                               time.perf_counter() - t0, solver_said="killed at the deadline",
+                               time_limit=True)
+        said, values = _read_cbc_solution(sol, model.n_cols)
     if msg:
         print(log)
     seconds = time.perf_counter() - t0
-    has = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
-    values = np.array([v.varValue if v.varValue is not None else 0.0 for v in xs]) \
-        if has else None
-    said, bound = _cbc_bound(log, float(values @ obj) if has else math.nan, gap_abs)
-    if not mip and has:
-        said, bound = "optimal", float(values @ obj)
-    if said == "infeasible" or prob.status == pulp.LpStatusInfeasible:
+    if said.startswith(("Infeasible", "Integer infeasible")):
         return SolveResult("cbc", "infeasible", math.nan, math.nan, math.nan, seconds,
-                           solver_said="infeasible")
-    return _result("cbc", values, obj, bound, seconds, gap_rel, gap_abs, said,
-                   said == "stopped")
+                           solver_said=said)
+    objective = float(values @ obj) if values is not None else math.nan
+    word, bound = _cbc_bound(log, objective, gap_abs)
+    if not mip and values is not None and said.startswith("Optimal"):
+        bound = objective
+    stopped = said.startswith("Stopped") or word == "stopped"
+    if values is None:
+        return SolveResult("cbc", "no_solution", math.nan, bound, math.nan, seconds,
+                           solver_said=said, time_limit=stopped)
+    return _result("cbc", values, obj, bound, seconds, gap_rel=gap_rel, gap_abs=gap_abs,
+                   said=said, stopped=stopped)
 
 
 # --- HiGHS (highspy, in process)
 
-_HIGHS_LOCK = threading.Lock()
-_highs_threads: list[int] = []  # thread count of HiGHS's global pool, once set
 
-
-def _solve_highs(model, start, deadline, gap_rel, gap_abs, threads, msg) -> SolveResult:
+def _highs_lp(model: Model):
+    """The model as a ``highspy.HighsLp`` (arrays passed whole); also its costs and integrality."""
     import highspy
 
-    t0 = time.perf_counter()
     obj, lb, ub, integer, rlb, rub, a = model.arrays()
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
@@ -500,10 +545,22 @@ def _solve_highs(model, start, deadline, gap_rel, gap_abs, threads, msg) -> Solv
     lp.a_matrix_.value_ = a.data
     lp.a_matrix_.num_col_ = model.n_cols
     lp.a_matrix_.num_row_ = model.n_rows
-    mip = bool(integer.any())
-    if mip:
+    if integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else
                            highspy.HighsVarType.kContinuous for i in integer]
+    return lp, obj, integer
+
+
+_HIGHS_LOCK = threading.Lock()
+_highs_threads: list[int] = []  # thread count of HiGHS's global pool, once set
+
+
+def _solve_highs(model, start, deadline, gap_rel, gap_abs, threads, msg) -> SolveResult:
+    import highspy
+
+    t0 = time.perf_counter()
+    lp, obj, integer = _highs_lp(model)
+    mip = bool(integer.any())
     with _HIGHS_LOCK:
         want = int(threads or 0)
         if _highs_threads and _highs_threads[-1] != want:
@@ -544,5 +601,5 @@ def _solve_highs(model, start, deadline, gap_rel, gap_abs, threads, msg) -> Solv
     else:
         bound = float(values @ obj) if st == ms.kOptimal else -math.inf
         duals = np.asarray(sol.row_dual, dtype=float)
-    return _result("highs", values, obj, bound, seconds, gap_rel, gap_abs, said,
-                   st == ms.kTimeLimit, duals)
+    return _result("highs", values, obj, bound, seconds, gap_rel=gap_rel, gap_abs=gap_abs,
+                   said=said, stopped=st == ms.kTimeLimit, duals=duals)

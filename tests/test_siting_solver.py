@@ -46,11 +46,13 @@ def test_status_follows_the_gap_not_the_solver_word():
     # reported on the capacitated demo): the gap is 41.46 / 811.37 = 5.11 %, above a 1e-4
     # tolerance -> "feasible", and the gap is kept.
     obj = np.array([1.0])
-    r = sl._result("highs", np.array([811.37]), obj, 769.91, 1.0, 1e-4, 0.0, "Optimal", False)
+    r = sl._result("highs", np.array([811.37]), obj, 769.91, 1.0, gap_rel=1e-4, gap_abs=0.0,
+                   said="Optimal", stopped=False)
     assert r.status == "feasible"
     assert r.gap == pytest.approx(41.46 / 811.37)
     # within the tolerance (gap 1e-5 <= 1e-4): optimal
-    r = sl._result("highs", np.array([100.0]), obj, 99.999, 1.0, 1e-4, 0.0, "Optimal", False)
+    r = sl._result("highs", np.array([100.0]), obj, 99.999, 1.0, gap_rel=1e-4, gap_abs=0.0,
+                   said="Optimal", stopped=False)
     assert r.status == "optimal"
     assert sl.proven(100.0, 99.0, gap_abs=1.0) and not sl.proven(100.0, 98.9, gap_abs=1.0)
 
