@@ -302,18 +302,6 @@ def build_model(arr: Arrays, blk: Block, nm: Names, stage: Stage) -> tuple[Model
     return model, cols
 
 
-def start_vector(model: Model, arr: Arrays, blk: Block, cols: Cols, is_open,
-                 pair_of) -> np.ndarray:
-    """A start for the block's model from a global plan (open sites, pair per village)."""
-    x0 = np.zeros(model.n_cols)
-    x0[cols.y] = is_open[blk.sites].astype(float)
-    chosen = np.isin(blk.pairs, pair_of[blk.villages])
-    x0[cols.x[chosen]] = 1.0
-    if cols.z is not None:
-        x0[cols.z] = (pair_of[blk.villages] >= 0).astype(float)
-    return x0
-
-
 def decode(arr: Arrays, blk: Block, cols: Cols, values: np.ndarray):
     """Return (open sites, pair per village) in global indices from a model's values."""
     xv = values[cols.x]

@@ -1,4 +1,4 @@
-r"""Solving a siting problem: blocks, stages, start plan, proven bounds, honest status.
+r"""Solving a siting problem: blocks, stages, fallback plan, proven bounds, honest status.
 
 Levels (lexicographic): (1) under a budget, maximise weighted coverage (a stage of its own);
 (2) minimise cost; (3) minimise child-weighted distance — (2) and (3) are one MILP with the
@@ -30,7 +30,6 @@ from optimization.siting_model import (
     dbar,
     decode,
     problem_arrays,
-    start_vector,
 )
 from optimization.siting_plan import (
     BlockStats,
@@ -61,7 +60,6 @@ class SolveOptions:
     deadline: float
     gap_rel: float
     threads: int | None
-    warm_start: bool
     msg: bool
 
 
@@ -121,8 +119,7 @@ def solve_siting(
     time_limit_s: float | None = None,
     gap_rel: float | None = None,
     threads: int | None = None,
-    decompose: bool = True,
-    warm_start: bool = False,
+    decompose: bool = False,
     msg: bool = False,
 ) -> SitingPlan:
     """Solve the siting MILP exactly (lexicographic: coverage, cost, distance).
@@ -138,12 +135,13 @@ def solve_siting(
     threads : int, optional
         Solver threads (default: the solver's own default).
     decompose : bool
-        Solve connected components independently (same optimum; ignored under a budget).
-    warm_start : bool
-        Pass the greedy plan to the solver as a start. Off by default: it does not pay on
-        bench/siting.py, and HiGHS 1.16 may hand back the start's values after finding a
-        better plan in its presolved space (the status then shows the gap). The greedy plan
-        is the fallback either way when a solve stops without a plan of its own.
+        Solve connected components as separate models (same optimum; ignored under a
+        budget). Off by default: on bench/siting.py one model is as fast or faster.
+
+    The greedy plan (:func:`greedy_plan`) is the fallback when a solve stops without a plan
+    of its own; it is not passed to the solver as a start (that did not pay on
+    bench/siting.py, and HiGHS 1.16 may hand back the start's values after finding a better
+    plan in its presolved space).
     msg : bool
         Print the solver logs.
 
@@ -164,8 +162,7 @@ def solve_siting(
     params = problem.params
     limit = float(time_limit_s if time_limit_s is not None else params.time_limit_s)
     opts = SolveOptions(solver_name(solver), t0 + limit,
-                        float(gap_rel if gap_rel is not None else params.gap_rel), threads,
-                        warm_start, msg)
+                        float(gap_rel if gap_rel is not None else params.gap_rel), threads, msg)
     budget = params.max_new_homes if params.max_new_homes >= 0 else None
     arr = problem_arrays(problem)
     blks, ncomp = blocks(problem, arr, decompose and budget is None)
@@ -199,12 +196,11 @@ def _block_value(arr: Arrays, blk: Block, is_open, pair_of) -> tuple[float, floa
             float((arr.children[arr.pv[p]] * arr.pd[p]).sum()))
 
 
-def _coverage_stage(ctx: _Context, blk: Block, big_m: float, deadline: float, start):
+def _coverage_stage(ctx: _Context, blk: Block, big_m: float, deadline: float):
     """Stage 1 under a budget: the best weighted coverage, its bound, and the plan found."""
     model, cols = build_model(ctx.arr, blk, ctx.names, Stage(True, ctx.budget, None, big_m))
-    x0 = start_vector(model, ctx.arr, blk, cols, *start) if start else None
     r = solve_model(model, ctx.opts.solver, deadline=deadline, gap_abs=0.999,
-                    threads=ctx.opts.threads, start=x0, msg=ctx.opts.msg)
+                    threads=ctx.opts.threads, msg=ctx.opts.msg)
     if r.status == "infeasible":
         _raise_block_infeasible(ctx.problem, blk)
     plan = None
@@ -217,7 +213,7 @@ def _coverage_stage(ctx: _Context, blk: Block, big_m: float, deadline: float, st
 
 
 def _solve_block(ctx: _Context, k: int, blk: Block, deadline: float) -> _Outcome:
-    """Solve one block by MILP (two stages under a budget that the start does not meet)."""
+    """Solve one block by MILP (two stages under a budget the greedy plan does not meet)."""
     tb = time.perf_counter()
     arr, opts = ctx.arr, ctx.opts
     dk = dbar(arr, blk)
@@ -229,9 +225,8 @@ def _solve_block(ctx: _Context, k: int, blk: Block, deadline: float) -> _Outcome
     floor, cov_ok, stopped, nvars, ncons = None, True, False, 0, 0
     cov_ub = float(arr.weight[blk.villages].sum())
     if ctx.budget is not None and not (start is not None and (start[1] >= 0).all()):
-        plan, cov_ub, cov_ok, stopped, m1 = _coverage_stage(
-            ctx, blk, big_m, tb + (deadline - tb) / 2,
-            _globalise(ctx, blk, start) if opts.warm_start else None)
+        plan, cov_ub, cov_ok, stopped, m1 = _coverage_stage(ctx, blk, big_m,
+                                                            tb + (deadline - tb) / 2)
         nvars, ncons = m1.n_cols, m1.n_rows
         cands = [c for c in (plan, start) if c is not None]
         if not cands:
@@ -239,13 +234,11 @@ def _solve_block(ctx: _Context, k: int, blk: Block, deadline: float) -> _Outcome
         best = max(cands, key=lambda c: _block_value(arr, blk, *c)[0])
         floor = _block_value(arr, blk, *best)[0]
     model, cols = build_model(arr, blk, ctx.names, Stage(False, ctx.budget, floor, big_m))
-    x0 = start_vector(model, arr, blk, cols, *_globalise(ctx, blk, best)) \
-        if best and opts.warm_start else None
     dmin = np.full(blk.nv, np.inf)
     np.minimum.at(dmin, blk.lv, arr.pd[blk.pairs])
     gap_abs = opts.gap_rel * max(float((arr.children[blk.villages] * dmin).sum()), 1.0)
     r = solve_model(model, opts.solver, deadline=deadline, gap_abs=gap_abs, threads=opts.threads,
-                    start=x0, msg=opts.msg)
+                    msg=opts.msg)
     stopped |= r.time_limit
     if r.status == "infeasible":
         _raise_block_infeasible(ctx.problem, blk)
@@ -270,17 +263,6 @@ def _solve_block(ctx: _Context, k: int, blk: Block, deadline: float) -> _Outcome
                     time.perf_counter() - tb, coverage_stage=floor is not None)
     return _Outcome(is_open, pair_of, st, lb_units * arr.delta, dist_lb,
                     cov_ub, stopped)
-
-
-def _globalise(ctx: _Context, blk: Block, plan):
-    """A block plan as global (open per site, pair per village) arrays for start_vector."""
-    if plan is None:
-        return None
-    is_open = np.zeros(ctx.problem.n_sites, dtype=bool)
-    pair_of = np.full(ctx.problem.n_villages, -1, dtype=np.int64)
-    is_open[blk.sites] = plan[0]
-    pair_of[blk.villages] = plan[1]
-    return is_open, pair_of
 
 
 def _z(arr: Arrays, blk: Block, plan, big_m: float) -> float:
