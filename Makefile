@@ -1,12 +1,14 @@
 # Two entry points for a fresh machine (see README):
 #   make run   install everything and start the app on the embedded demo county
 #   make test  install everything (Python packages, Chromium, CJK font) and run every test
+# and, for a county intranet with no network (see README, 内网安装):
+#   make bundle  one archive: the wheel, every dependency, the CJK font .deb, install.sh, 安装说明
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test install install-test bench lint clean
+.PHONY: run test install install-test bench lint bundle clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +36,10 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check geo optimization childplan app.py app_pages tests bench
+
+# Needs PyPI and the Debian mirror here (never on the intranet machine); cached under build/.
+bundle: install
+	PY=$(PY) BUILD=build bash scripts/bundle.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache static/vendor

@@ -4,13 +4,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
-from childplan.workflows import funding_tilt_path, run_funding, township_units
+from childplan.workflows import FundingResult, funding_tilt_path, run_funding, township_units
 from geo.i18n import t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
 from geo.plan_exports import tilt_plot, to_xlsx_bytes
-from geo.schema import COUNTY_DESIGNATIONS, VILLAGE_DESIGNATIONS
-from optimization.funding import FundingInfeasible
+from optimization.errors import PlanningError
+from optimization.vocab import COUNTY_DESIGNATIONS, TARGET_SHORT_LABELS, VILLAGE_DESIGNATIONS
 
 lang = ui.lang()
 zh = lang == "zh"
@@ -46,10 +46,7 @@ with st.expander("权重与倾斜系数" if zh else "Weights and tilts"):
         0.05)))
     tw = dict(pol.target_weights)
     cols = st.columns(len(tw))
-    names = {"left_behind": ("留守", "left-behind"), "orphan": ("孤儿", "orphan"),
-             "unsupported": ("事实无人抚养", "unsupported"),
-             "illness_disability": ("重病重残", "illness/disability"),
-             "dibao_tekun": ("低保特困", "低保/特困"), "difficulty_other": ("其他困境", "other")}
+    names = TARGET_SHORT_LABELS
     for i, k in enumerate(tw):
         tw[k] = float(cols[i].number_input(names[k][0 if zh else 1], 0.0, 10.0, float(tw[k]), 0.1,
                                            key=f"tw_{k}"))
@@ -75,8 +72,8 @@ use_staff = c2.checkbox(
 def allocate(data_key: tuple, overrides_json: str, budget: int, siting_done, staffing_done):
     county = ui.county_for(data_key)
     policy = ui.policy_from_json(overrides_json)
-    homes = ui.solve_siting(*siting_done)["homes"] if siting_done else None
-    staffing = ui.solve_staffing(*staffing_done)[0] if staffing_done else None
+    homes = ui.solve_siting(*siting_done).homes if siting_done else None
+    staffing = ui.solve_staffing(*staffing_done).plan if staffing_done else None
     units = township_units(county, policy, homes=homes, staffing=staffing)
     return units, run_funding(units, budget, policy), funding_tilt_path(units, budget, policy)
 
@@ -85,10 +82,11 @@ try:
     units, plan, path = allocate(key, ui.overrides_key(), budget,
                                  siting_done if use_siting else None,
                                  staff_done if use_staff else None)
-except FundingInfeasible as exc:
-    st.error(str(exc))
+except PlanningError as exc:  # FundingInfeasible, or bad data behind the units
+    st.error(exc.message(lang))
     st.stop()
-st.session_state["funding_done"] = (key, ui.overrides_key(), budget, plan.table)
+st.session_state["funding_done"] = FundingResult(data_key=key, overrides=ui.overrides_key(),
+                                                 budget=budget, table=plan.table)
 
 table = plan.table.copy()
 c1, c2, c3 = st.columns(3)

@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 from childplan import ui
 from childplan.store import Store, StoreError, store_path
 from geo.exports import csv_bytes, xlsx_bytes
-from geo.hazards import analyse_hazards, attach_checklist
+from geo.hazards import FOUR_ONES_STATES, analyse_hazards, attach_checklist, four_ones_counts
 from geo.i18n import facility_label, t, water_label
 from geo.maps_hazards import build_hazard_map, filter_hazards
 from geo.offline import localise_map
@@ -24,6 +24,7 @@ from geo.patrol import (
     patrol_sheets,
     patrol_table,
 )
+from optimization.vocab import WATER_KINDS
 
 # The checklist store: $CHILDPLAN_STORE when set (read at each run), else ~/.childplan.
 STORE_PATH = store_path()
@@ -108,21 +109,25 @@ township = c1.selectbox(t("hz_filter_township", lang), town_opts,
 chief_opts = [""] + sorted(set(spots["chief"]))
 chief = c2.selectbox(t("hz_filter_chief", lang), chief_opts,
                      format_func=lambda c: t("hz_all", lang) if not c else c)
-kind_opts = [k for k in ("river", "stream", "canal", "pond", "reservoir", "lake")
-             if k in set(segments["kind"])]
+kind_opts = [k for k in WATER_KINDS if k in set(segments["kind"])]
 kinds = c3.multiselect(t("hz_filter_kind", lang), kind_opts, placeholder=t("hz_all", lang),
                        format_func=lambda k: water_label(k, lang))
 seg_f, spots_f = filter_hazards(segments, spots, chief=chief or None, township=township or None,
                                 kinds=kinds or None)
 
-cols = st.columns(5)
-cols[0].metric("河段" if zh else "Segments", f"{len(segments):,}")
-cols[1].metric("周边有儿童的河段" if zh else "Segments with children nearby",
-               f"{int((segments['score'] > 0).sum()):,}")
-cols[2].metric(t("hz_spots", lang), len(spots))
-cols[3].metric(t("hz_spots_flagged", lang), int(spots["flagged"].sum()))
-cols[4].metric("汛期排查机构" if zh else "Institutions to inspect (flood season)",
-               analysis.flood["facility_id"].nunique())
+# every figure below follows the active filters (township, chief, kind of water)
+flood_f = analysis.flood
+if township:
+    flood_f = flood_f[flood_f["township_code"] == township]
+states = four_ones_counts(spots_f)
+cols = st.columns(4)
+cols[0].metric(t("hz_segments_n", lang), f"{len(seg_f):,}")
+cols[1].metric(t("hz_segments_children", lang), f"{int((seg_f['score'] > 0).sum()):,}")
+cols[2].metric(t("hz_spots", lang), len(spots_f))
+cols[3].metric(t("hz_flood_institutions", lang), flood_f["facility_id"].nunique())
+cols = st.columns(4)
+for col, state in zip(cols, FOUR_ONES_STATES, strict=False):
+    col.metric(t(f"hz_state_{state}", lang), states[state])
 
 # --- map ------------------------------------------------------------------------------
 m = build_hazard_map(data, segments, spots, lang=lang, chief=chief or None,
@@ -131,7 +136,8 @@ localise_map(m)
 view_key = "hazard_map_" + hashlib.sha1("|".join(
     [str(key[1]) if key[0] == "demo" else (ui.upload_digest() or ""), overrides_json, lang,
      township, chief, *kinds, checks_digest]).encode()).hexdigest()[:16]
-st_folium(m, height=600, use_container_width=True, returned_objects=[], key=view_key)
+view = ui.view_bounds(st_folium(m, height=600, use_container_width=True,
+                                returned_objects=["bounds"], key=view_key))
 
 # --- ranked table -----------------------------------------------------------------------
 st.subheader(t("hz_spots", lang))
@@ -184,13 +190,12 @@ if len(spots_f):
         st.dataframe(hist, width="stretch", hide_index=True)
 
 # --- flood season ------------------------------------------------------------------------
-with st.expander(t("hz_flood", lang) + f"（{len(analysis.flood)}）", expanded=False):
-    flood = analysis.flood
-    if township:
-        flood = flood[flood["township_code"] == township]
-    st.dataframe(flood_table(flood, lang=lang), width="stretch", hide_index=True)
+with st.expander(f"{t('hz_flood', lang)}（{t('hz_flood_institutions', lang)} "
+                 f"{flood_f['facility_id'].nunique()} · {t('hz_flood_pairs', lang)} {len(flood_f)}）",
+                 expanded=False):
+    st.dataframe(flood_table(flood_f, lang=lang), width="stretch", hide_index=True)
     st.caption(", ".join(f"{facility_label(k, lang)} {n}" for k, n in
-                         analysis.flood.drop_duplicates("facility_id")["facility_kind"]
+                         flood_f.drop_duplicates("facility_id")["facility_kind"]
                          .value_counts().items()))
 
 # --- safety-knowledge activities (003 §13) -------------------------------------------------
@@ -204,7 +209,8 @@ if analysis.activities is not None:
 
 ui.snapshot_buttons(f"{data.name} · {t('nav_hazards', lang)}",
                     layers=("county", "townships", "waterways", "villages"),
-                    overlay_key=("hazards", overrides_json), key="hazards_snapshot")
+                    overlay_key=("hazards", overrides_json), key="hazards_snapshot",
+                    bounds=view)
 
 # --- downloads ---------------------------------------------------------------------------
 st.subheader(t("download", lang))

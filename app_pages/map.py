@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
+from geo.briefing import BriefingMeta
 from geo.i18n import facility_label, t
 from geo.maps import MEASURES, build_county_map, village_measure
 from geo.offline import localise_map
@@ -34,7 +35,9 @@ localise_map(m)
 # streamlit-folium builds the Leaflet map once per key: a new key per view redraws it.
 view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", measure, lang, basemap,
                                      *layers])
-st_folium(m, height=620, use_container_width=True, returned_objects=[], key=view_key)
+# only the view's bounds come back (for a snapshot of the current extent), not clicks
+view = ui.view_bounds(st_folium(m, height=620, use_container_width=True,
+                                returned_objects=["bounds"], key=view_key))
 
 v = data.villages
 cols = st.columns(6)
@@ -58,9 +61,18 @@ else:
 c1, c2 = st.columns(2)
 with c1:
     ui.snapshot_buttons(f"{data.name} · {t('nav_map', lang)}", layers=tuple(
-        x for x in layers if x != "crossings"), measure=measure, key="map_snapshot")
+        x for x in layers if x != "crossings"), measure=measure, key="map_snapshot",
+        bounds=view)
 with c2:
     zh = lang == "zh"
+    with st.expander(t("brief_meta", lang)):
+        meta = BriefingMeta(
+            title=st.text_input(t("brief_title", lang), key="brief_title",
+                                placeholder=t("brief_title_default", lang)),
+            organisation=st.text_input(t("brief_org", lang), key="brief_org"),
+            on=st.date_input(t("brief_date", lang), key="brief_date"),
+            scenario=st.text_input(t("brief_scenario", lang), key="brief_scenario",
+                                   value=st.session_state.get("scenario_name", "")))
     if st.button("生成一页简报（PDF）" if zh else "Make the one-page briefing (PDF)", key="brief"):
         st.session_state["brief_wanted"] = True
     if st.session_state.get("brief_wanted"):
@@ -68,11 +80,11 @@ with c2:
             st.error(data.report.summary(lang))
         else:
             fund = st.session_state.get("funding_done")
-            fund_table = fund[3] if fund and fund[0] == ui.data_key() else None
+            fund_table = fund.for_county(ui.data_key()) if fund else None
             with st.status("正在生成简报…" if zh else "Making the briefing…") as status:
                 pdf = ui.briefing_bytes(ui.data_key(), ui.overrides_key(), lang,
                                         ui.last_result("siting"), ui.last_result("staffing"),
-                                        fund_table)
+                                        fund_table, meta)
                 status.update(label="完成" if zh else "Done", state="complete")
             st.download_button("下载简报 PDF" if zh else "Download the briefing PDF", pdf,
                                file_name=f"briefing_{data.adcode}.pdf", mime="application/pdf",

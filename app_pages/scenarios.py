@@ -37,14 +37,14 @@ def export_bytes(name: str, updated_at: str, store_file: str) -> bytes:
 st.subheader("保存当前方案" if zh else "Save the current plan")
 staff = ui.last_result("staffing", key)
 fund = st.session_state.get("funding_done")
-fund = fund if fund and fund[0] == key else None
+fund = fund.for_county(key) if fund else None  # the allocation table, or None
 siting = ui.last_result("siting", key)
 have = []
 if siting:
     have.append("儿童之家选址" if zh else "siting")
 if staff:
     have.append("人员配置" if zh else "staffing")
-if fund:
+if fund is not None:
     have.append("经费分配" if zh else "funding")
 st.caption(("将保存：政策参数调整 " + str(len(ui.overrides())) + " 项；结果：" + ("、".join(have) or "无"))
            if zh else (f"Will save: {len(ui.overrides())} policy override(s); results: "
@@ -64,17 +64,18 @@ if submitted:
             plan = None
             if siting:
                 res = ui.solve_siting(*siting)
-                homes, assignments = res["homes"], res["assignments"]
+                homes, assignments = res.homes, res.assignments
                 tables.update({"homes": homes, "assignments": assignments})
             if staff:
-                plan, staff_tables = ui.solve_staffing(*staff)
-                tables.update({f"staffing_{k}": v for k, v in staff_tables.items()})
-            if fund:
-                tables["funding"] = fund[3]
+                staffed = ui.solve_staffing(*staff)
+                plan = staffed.plan
+                tables.update({f"staffing_{k}": v for k, v in staffed.tables.items()})
+            if fund is not None:
+                tables["funding"] = fund
             tables["townships"] = township_summary(data, homes=homes, staffing=plan,
-                                                   funding=fund[3] if fund else None)
+                                                   funding=fund)
             figures = key_figures(data, homes=homes, assignments=assignments, staffing=plan,
-                                  funding=fund[3] if fund else None)
+                                  funding=fund)
             with store() as stc:
                 saved = stc.save(Scenario(name=name.strip(), adcode=data.adcode,
                                           county_name=data.name, data_source=ui.data_label(key),
@@ -102,6 +103,7 @@ else:
         with store() as stc:
             sc = stc.load(chosen)
         ui.set_overrides(sc.overrides or {})
+        st.session_state["scenario_name"] = chosen  # the 简报 prints it
         st.success("已载入政策参数；各页重新求解即得该方案" if zh else
                     "Policy loaded; solve on each page to reproduce it")
     revision = listing.set_index("name").loc[chosen, "updated_at"]

@@ -84,15 +84,15 @@ if st.button(button, type="primary"):
                          expected=(SitingInfeasible, SitingNotSolved))
 done = ui.result_or_stop("siting", want, button)
 res = ui.solve_siting(*done)
-plan, homes, assignments = res["plan"], res["homes"], res["assignments"]
+plan, homes, assignments = res.plan, res.homes, res.assignments
 s = plan.stats
 cols = st.columns(6)
-counts = homes["status"].value_counts()
+counts = res.status_counts()
 cols[0].metric("已有" if zh else "Existing", int(counts.get("existing", 0)))
 cols[1].metric("改建" if zh else "Reuse", int(counts.get("reuse", 0)))
 cols[2].metric("新建" if zh else "New", int(counts.get("new", 0)))
 cols[3].metric("费用（元）" if zh else "Cost (yuan)", f"{plan.total_cost_yuan:,.0f}")
-covered = assignments["covered"].mean() * 100
+covered = res.coverage * 100  # 1 − uncovered/villages (uncovered villages carry home_id "")
 cols[4].metric("覆盖村比例" if zh else "Villages covered", f"{covered:.1f}%")
 cols[5].metric("平均距离（米）" if zh else "Mean distance (m)", f"{plan.mean_distance_m:,.0f}")
 st.caption((f"求解：{s.solver} · 状态 {s.status} · 目标值 {s.objective:,.1f} · 下界 {s.best_bound:,.1f} · "

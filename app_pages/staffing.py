@@ -9,7 +9,6 @@ from geo.i18n import t
 from geo.maps_plans import build_staffing_map
 from geo.offline import localise_map
 from geo.plan_exports import to_xlsx_bytes
-from optimization.staffing import StaffingInputError, StaffingNotSolved
 
 lang = ui.lang()
 zh = lang == "zh"
@@ -44,9 +43,10 @@ solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=
 want = (key, ui.overrides_key(), solver)
 button = "求解人员配置" if zh else "Solve staffing"
 if st.button(button, type="primary"):
-    ui.solve_with_status("staffing", want, solve, expected=(StaffingInputError, StaffingNotSolved))
+    ui.solve_with_status("staffing", want, solve)  # staffing errors are PlanningErrors
 done = ui.result_or_stop("staffing", want, button)
-plan, tables = solve(*done)
+staffed = solve(*done)
+plan, tables = staffed.plan, staffed.tables
 
 tot = plan.totals.set_index("position")
 cols = st.columns(5)

@@ -75,14 +75,14 @@ def main() -> None:
 
     siting = run_siting(data, policy)
     staffing = run_staffing(data, policy)
-    funding = run_funding(township_units(data, policy, homes=siting["homes"], staffing=staffing),
+    funding = run_funding(township_units(data, policy, homes=siting.homes, staffing=staffing),
                           5_000_000, policy).table
-    tables = {"homes": siting["homes"], "assignments": siting["assignments"],
+    tables = {"homes": siting.homes, "assignments": siting.assignments,
               **{f"staffing_{k}": v for k, v in staffing_outputs(staffing).items()},
               "funding": funding,
-              "townships": township_summary(data, homes=siting["homes"], staffing=staffing,
+              "townships": township_summary(data, homes=siting.homes, staffing=staffing,
                                             funding=funding)}
-    figures = key_figures(data, homes=siting["homes"], assignments=siting["assignments"],
+    figures = key_figures(data, homes=siting.homes, assignments=siting.assignments,
                           staffing=staffing, funding=funding)
     n_rows = sum(len(t) for t in tables.values())
     with tempfile.TemporaryDirectory() as tmp:

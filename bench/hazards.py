@@ -18,7 +18,7 @@ Instances
 
 Prints one row per instance: segments, villages, facilities, seconds per stage (segment,
 chiefs, dem, villages, facilities, raster, spots, flood) and the total. ``--exports`` also
-times :func:`geo.patrol.run_hazards` (CSV, XLSX, one PDF per chief) on the demo county.
+times :func:`childplan.workflows.run_hazards` (CSV, XLSX, one PDF per chief) on the demo county.
 Wall-clock times on a shared machine; nothing is asserted (the target is < 30 s in total for
 the prefecture).
 """
@@ -238,7 +238,7 @@ def main(argv=None) -> int:
             if pop is not None:
                 show(row("prefecture-5000 +pop", data, policy, population_path=pop))
     if args.exports:
-        from geo.patrol import run_hazards
+        from childplan.workflows import run_hazards
 
         data = load_demo("500109")
         with tempfile.TemporaryDirectory() as tmp:

@@ -448,11 +448,18 @@ def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc") -> di
 
 def _failure(exc: BaseException, out: Path) -> dict:
     from geo.report import DataError
+    from optimization.errors import PlanningError
     from optimization.siting import SitingInfeasible, SitingNotSolved
 
-    if isinstance(exc, DataError):
-        zh, en = _data_reason(exc.report)
-        return {"reason_code": "data_error", "reason_zh": zh, "reason_en": en}
+    if isinstance(exc, PlanningError):  # every planning error, staffing and funding included
+        if isinstance(exc, DataError):
+            zh, en = _data_reason(exc.report)
+        else:
+            zh, en = exc.message("zh"), exc.message("en")
+        if exc.kind == "not_solved":
+            zh, en = (f"求解器在时限内未找到可行方案：{zh}",
+                      f"the solver found no plan within the time limit: {en}")
+        return {"reason_code": exc.kind, "reason_zh": zh, "reason_en": en}
     if isinstance(exc, SitingInfeasible):
         text = str(exc)  # already Chinese and English, one issue per line
         return {"reason_code": "infeasible", "reason_zh": text, "reason_en": text}
@@ -511,11 +518,12 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
 
     t = time.perf_counter()
     res = run_siting(data, policy, solver=solver)
-    s = res["plan"].stats
+    s = res.plan.stats
     siting = {"siting_status": s.status, "siting_gap": _plain(s.gap),
               "siting_solve_s": round(float(s.seconds), 3),
               "siting_s": round(time.perf_counter() - t, 3)}
-    if s.status not in ("optimal", "time_limit", "feasible"):  # as ``childplan site``: no plan to write
+    # as ``childplan site``: no plan to write
+    if s.status not in ("optimal", "time_limit", "feasible"):
         raise _StepFailed(siting) from SitingNotSolved(f"siting status {s.status}")
     t = time.perf_counter()
     staffing = run_staffing(data, policy, solver=solver)
@@ -523,8 +531,8 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
                "staffing_s": round(time.perf_counter() - t, 3)}
 
     t = time.perf_counter()
-    write_csv(res["homes"][HOMES_COLUMNS], out / "homes.csv")
-    write_csv(res["assignments"][ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    write_csv(res.homes[HOMES_COLUMNS], out / "homes.csv")
+    write_csv(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
     layers = siting_layers(res)
     write_gpkg(layers, out / "siting.gpkg")
     for name, frame in staffing_outputs(staffing).items():
@@ -546,9 +554,9 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
     water = data.waterways.drop(columns=["_row"], errors="ignore")
     water = water[[c for c in ("water_id", "name", "kind") if c in water.columns] + ["geometry"]]
     _write_geoparquet(water.to_crs(4326).assign(adcode=job.adcode), out / "waterways.parquet")
-    figures = key_figures(data, homes=res["homes"], assignments=res["assignments"],
+    figures = key_figures(data, homes=res.homes, assignments=res.assignments,
                           staffing=staffing)
-    return {**figures, "uncovered_villages": len(res["plan"].uncovered), **siting, **staffed,
+    return {**figures, "uncovered_villages": len(res.plan.uncovered), **siting, **staffed,
             "write_s": round(time.perf_counter() - t, 3)}
 
 

@@ -12,6 +12,7 @@ brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and 
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
+app        start the app (``childplan app --port 8501``); ``childplan --version``
 
 Every subcommand calls the same functions as the app's pages (childplan.workflows).
 """
@@ -119,12 +120,12 @@ def cmd_site(args) -> int:
         _print(str(exc))
         return 1
     out = _out(args)
-    write_csv(res["homes"][HOMES_COLUMNS], out / "homes.csv")
-    write_csv(res["assignments"][ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    write_csv(res.homes[HOMES_COLUMNS], out / "homes.csv")
+    write_csv(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
     write_gpkg(siting_layers(res), out / "siting.gpkg")
-    plan = res["plan"]
+    plan = res.plan
     s = plan.stats
-    counts = res["homes"]["status"].value_counts().to_dict()
+    counts = res.homes["status"].value_counts().to_dict()
     _print(f"homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
            f"uncovered {len(plan.uncovered)}; mean distance {plan.mean_distance_m:,.0f} m")
     _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
@@ -159,7 +160,6 @@ def cmd_fund(args) -> int:
     from childplan.workflows import county_units, funding_tilt_path, run_funding, township_units
     from geo.layers import load_demo
     from geo.plan_exports import tilt_plot, write_csv, write_xlsx
-    from optimization.funding import FundingInfeasible
 
     policy = _policy(args)
     if len(args.adcode_list or []) > 1:
@@ -180,12 +180,8 @@ def cmd_fund(args) -> int:
 
             staffing = run_staffing(data, policy, solver=args.solver)
         units = township_units(data, policy, staffing=staffing)
-    try:
-        plan = run_funding(units, args.budget, policy)
-        path = funding_tilt_path(units, args.budget, policy)
-    except FundingInfeasible as exc:
-        _print(str(exc))
-        return 1
+    plan = run_funding(units, args.budget, policy)  # FundingInfeasible: explained by main()
+    path = funding_tilt_path(units, args.budget, policy)
     out = _out(args)
     cols = ["unit_code", "unit_name", "targets", "designations", "base", "tilt", "earmark",
             "amount", "binding"]
@@ -203,7 +199,7 @@ def cmd_fund(args) -> int:
 def cmd_hazards(args) -> int:
     """Rank drowning danger spots; write danger_spots.csv, patrol lists (XLSX/CSV/PDF per chief)."""
     from childplan.store import store_path
-    from geo.patrol import run_hazards
+    from childplan.workflows import run_hazards
 
     data = _load(args)
     if not _require_ok(data):
@@ -218,9 +214,10 @@ def cmd_hazards(args) -> int:
 def cmd_brief(args) -> int:
     """Write the one-page A4 briefing PDF (and a map snapshot PNG/PDF) for a county."""
     import time
+    from datetime import date
 
     from childplan.workflows import briefing_inputs
-    from geo.briefing import briefing_pdf
+    from geo.briefing import BriefingMeta, briefing_pdf
     from geo.plan_exports import atomic_write_bytes
     from geo.snapshot import Overlay, figure_bytes, render_snapshot
 
@@ -228,11 +225,15 @@ def cmd_brief(args) -> int:
     if not _require_ok(data):
         return 1
     t0 = time.perf_counter()
-    inputs = briefing_inputs(data, _policy(args), budget=args.budget, solver=args.solver)
+    policy = _policy(args)
+    inputs = briefing_inputs(data, policy, budget=args.budget, solver=args.solver)
     t1 = time.perf_counter()
     out = _out(args)
+    meta = BriefingMeta(title=args.title or "", organisation=args.org or "",
+                        on=date.fromisoformat(args.date) if args.date else None,
+                        scenario=args.scenario or "")
     pdf = atomic_write_bytes(out / f"briefing_{data.adcode}.pdf",
-                             briefing_pdf(data, inputs, lang=args.lang))
+                             briefing_pdf(data, inputs, lang=args.lang, policy=policy, meta=meta))
     t2 = time.perf_counter()
     overlay = Overlay(homes=inputs.homes, assignments=inputs.assignments, spots=inputs.spots)
     title = f"{data.name} · " + ("儿童之家与防溺水危险点" if args.lang == "zh"
@@ -303,6 +304,13 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_app(args) -> int:
+    """Start the Streamlit app from the installed package."""
+    from childplan.launch import run_app
+
+    return run_app(args.port, args.address, Path(args.home) if args.home else None)
+
+
 def _add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*",
                    help="files or folders (layer from the file name, or layer=path); "
@@ -323,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="childplan",
         description="农村留守儿童和困境儿童关爱服务规划 — headless planning tool",
     )
+    from childplan.launch import VersionAction
+
+    parser.add_argument("--version", action=VersionAction,
+                        help="print the release and the scenario store's schema version")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check a county's data and print the report")
@@ -373,6 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("brief", help="one-page A4 briefing PDF and a map snapshot")
     plan_args(p)
     p.add_argument("--budget", type=int, default=5_000_000, help="yuan to split (default 5M)")
+    p.add_argument("--title", default=None, help="简报标题 / title (default: <county>…简报)")
+    p.add_argument("--org", default=None, help="编制单位 / compiling unit, e.g. 北碚区民政局")
+    p.add_argument("--date", default=None, help="日期 / date printed, YYYY-MM-DD (default today)")
+    p.add_argument("--scenario", default=None,
+                   help="方案名称 / scenario name (its assumptions: the --overrides given)")
     p.set_defaults(func=cmd_brief)
 
     from childplan.batch import add_batch_arguments, cmd_batch
@@ -397,6 +414,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="list the embedded demo counties")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("app", help="start the app (http://127.0.0.1:8501 by default)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; "
+                        "0.0.0.0 serves the intranet)")
+    p.add_argument("--home", default=None,
+                   help="folder the app may write to (default $CHILDPLAN_HOME or the per-user data folder)")
+    p.set_defaults(func=cmd_app)
     return parser
 
 
@@ -407,12 +433,17 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "crs", None):
         c = str(args.crs)
         args.crs = int(c.split(":")[-1]) if c.split(":")[-1].isdigit() else c
+    from optimization.errors import PlanningError
+
     try:
         return int(args.func(args) or 0)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         return 130
+    except PlanningError as exc:  # bad input, infeasible, not solved: explained, exit 1
+        _print(str(exc))  # Chinese and English, one issue per line
+        return 1
     except Exception as exc:  # never a traceback for the planner; details on request
         import traceback
 

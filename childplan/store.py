@@ -210,9 +210,12 @@ class Store:
     def _migrate(self) -> None:
         version = self.version
         if version > SCHEMA_VERSION:
+            from childplan import __version__
+
             raise StoreError(
-                f"{self.path}: 该文件来自更新版本的软件（结构版本 {version} > {SCHEMA_VERSION}），请升级 / "
-                f"the file was written by a newer version (schema {version} > {SCHEMA_VERSION}); upgrade")
+                f"{self.path}: 该文件来自更新版本的软件（结构版本 {version} > {SCHEMA_VERSION}，本机为 "
+                f"childplan {__version__}），请升级 / the file was written by a newer version (schema "
+                f"{version} > {SCHEMA_VERSION}; this is childplan {__version__}); upgrade")
         if version == 0:
             tables = {r[0] for r in self._con.execute(
                 "SELECT name FROM sqlite_master WHERE type='table'")}

@@ -198,11 +198,11 @@ def policy_from_json(overrides_json: str):
 # --- cached solves: a button runs them once; every rerun after that is a cache hit ---------
 @st.cache_data(show_spinner=False, max_entries=16)
 def solve_staffing(data_key: tuple, overrides_json: str, solver: str):
-    """Staffing plan and its output tables for (county, overrides, solver)."""
-    from childplan.workflows import run_staffing, staffing_outputs
+    """Staffing plan and its output tables (a StaffingResult) for (county, overrides, solver)."""
+    from childplan.workflows import StaffingResult, run_staffing, staffing_outputs
 
     plan = run_staffing(county_for(data_key), policy_from_json(overrides_json), solver=solver)
-    return plan, staffing_outputs(plan)
+    return StaffingResult(plan=plan, tables=staffing_outputs(plan))
 
 
 def last_result(kind: str, key: tuple | None = None):
@@ -215,7 +215,7 @@ def last_result(kind: str, key: tuple | None = None):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def solve_siting(data_key: tuple, overrides_json: str, solver: str, options_json: str = "{}"):
-    """Siting result (dict of plan and tables) for (county, overrides, solver, options)."""
+    """Siting result (a SitingResult) for (county, overrides, solver, options)."""
     import json
 
     from childplan.workflows import run_siting
@@ -229,17 +229,17 @@ def solve_siting(data_key: tuple, overrides_json: str, solver: str, options_json
 # --- snapshots and the briefing --------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=16)
 def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measure: str,
-                   overlay_key: tuple | None, fmt: str) -> bytes:
-    """A map snapshot (PNG or PDF) of the county with an optional plan overlay."""
+                   overlay_key: tuple | None, fmt: str, bounds: tuple | None = None) -> bytes:
+    """A map snapshot (PNG or PDF) of the county, or of ``bounds`` (WGS84 W, S, E, N)."""
     from geo.snapshot import Overlay, figure_bytes, render_snapshot
 
     overlay = None
     zh = lang == "zh"
     if overlay_key is not None and overlay_key[0] == "siting":
         res = solve_siting(*overlay_key[1])
-        overlay = Overlay(homes=res["homes"], assignments=res["assignments"])
+        overlay = Overlay(homes=res.homes, assignments=res.assignments)
     elif overlay_key is not None and overlay_key[0] == "staffing":
-        v = solve_staffing(*overlay_key[1])[0].villages.set_index("village_code")
+        v = solve_staffing(*overlay_key[1]).plan.villages.set_index("village_code")
         colours = v["shortfall"].map(lambda g: "#d7263d" if g > 0 else "#5aae61")
         overlay = Overlay(village_colours=colours, village_legend=(
             ("#d7263d", "缺儿童主任" if zh else "posts open"),
@@ -253,24 +253,37 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
         values = pd.Series(dict(overlay_key[1]))
         overlay = Overlay(township_values=values, township_title="元" if zh else "yuan")
     fig = render_snapshot(county_for(data_key), title=title, lang=lang, layers=layers,
-                          measure=measure, overlay=overlay)
+                          measure=measure, overlay=overlay, bounds=bounds)
     return figure_bytes(fig, fmt)
 
 
 def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", "villages",
                                             "facilities"), measure: str = "resident_children",
-                     overlay_key: tuple | None = None, key: str = "snap") -> None:
-    """'Export map' → PNG and PDF downloads of what the page's map shows."""
+                     overlay_key: tuple | None = None, key: str = "snap",
+                     bounds: tuple | None = None) -> None:
+    """'Export map' → PNG and PDF downloads of what the page's map shows.
+
+    ``bounds`` is the web map's current view (:func:`view_bounds`); given, the planner picks
+    the whole county or that view.
+    """
+    from geo.i18n import t
+
     lg = lang()
     zh = lg == "zh"
     flag = f"{key}_wanted"
+    view = None
+    if bounds is not None:
+        pick = st.radio(t("snap_extent", lg), ["county", "view"], horizontal=True,
+                        key=f"{key}_extent", format_func=lambda k: t(f"snap_{k}", lg))
+        view = bounds if pick == "view" else None
     if st.button("导出地图快照（PNG/PDF）" if zh else "Export map snapshot (PNG/PDF)", key=key):
         st.session_state[flag] = True
     if st.session_state.get(flag):
-        args = (data_key(), title, lg, tuple(layers), measure, overlay_key)
+        shown = title if view is None else f"{title} · {t('snap_view', lg)}"
+        args = (data_key(), shown, lg, tuple(layers), measure, overlay_key)
         with st.spinner("正在生成地图…" if zh else "Drawing the map…"):
-            png = snapshot_bytes(*args, "png")
-            pdf = snapshot_bytes(*args, "pdf")
+            png = snapshot_bytes(*args, "png", view)
+            pdf = snapshot_bytes(*args, "pdf", view)
         c1, c2 = st.columns(2)
         c1.download_button("下载 PNG" if zh else "Download PNG", png, file_name=f"{key}.png",
                            mime="image/png", key=f"{key}_png")
@@ -278,28 +291,49 @@ def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", 
                            mime="application/pdf", key=f"{key}_pdf")
 
 
+def view_bounds(returned: dict | None) -> tuple | None:
+    """(west, south, east, north) of what ``st_folium(returned_objects=["bounds"])`` returned.
+
+    None until the map has reported a view (or when it reports an empty one).
+    """
+    b = (returned or {}).get("bounds") or {}
+    try:
+        sw, ne = b["_southWest"], b["_northEast"]
+        out = (float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return out if out[2] > out[0] and out[3] > out[1] else None
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def briefing_bytes(data_key: tuple, overrides_json: str, lang: str, siting_done, staffing_done,
-                   funding_table) -> bytes:
-    """The one-page briefing PDF, from the session's latest plans (computing what is missing)."""
+                   funding_table, meta=None) -> bytes:
+    """The one-page 简报 PDF, from the session's latest plans (computing what is missing).
+
+    ``meta`` is a :class:`geo.briefing.BriefingMeta` (title, 编制单位, date, scenario name).
+    """
     from childplan.workflows import briefing_inputs
     from geo.briefing import briefing_pdf
 
     data = county_for(data_key)
     pol = policy_from_json(overrides_json)
     siting = solve_siting(*siting_done) if siting_done else None
-    staffing = solve_staffing(*staffing_done)[0] if staffing_done else None
+    staffing = solve_staffing(*staffing_done).plan if staffing_done else None
     inputs = briefing_inputs(data, pol, siting=siting, staffing=staffing, funding=funding_table)
-    return briefing_pdf(data, inputs, lang=lang)
+    return briefing_pdf(data, inputs, lang=lang, policy=pol, meta=meta)
 
 
 def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
     """Run ``solve(*want)`` under a progress box and remember it as the last ``kind`` result.
 
-    ``expected`` are the model's own error types whose bilingual message is shown as is
-    (e.g. an infeasible siting); bad data shows the report summary; nothing shows a traceback.
+    Every planning error (:class:`~optimization.errors.PlanningError`: bad data, bad input,
+    infeasible, not solved) is shown with its explanation in the planner's language; bad data
+    shows the report summary. ``expected`` are further error types whose message is shown as is.
+    Nothing shows a traceback.
     """
+    from geo.i18n import t
     from geo.report import DataError
+    from optimization.errors import PlanningError
 
     zh = lang() == "zh"
     with st.status("正在求解…" if zh else "Solving…", expanded=False) as status:
@@ -308,8 +342,11 @@ def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
             st.session_state[f"{kind}_done"] = want
             status.update(label="完成" if zh else "Done", state="complete")
         except DataError as exc:
-            status.update(label="数据有错误" if zh else "The data has errors", state="error")
+            status.update(label=t("err_data_error", lang()), state="error")
             st.error(exc.report.summary(lang()))
+        except PlanningError as exc:
+            status.update(label=t(f"err_{exc.kind}", lang()), state="error")
+            st.error(exc.message(lang()))
         except expected as exc:
             status.update(label="无可行方案" if zh else "No feasible plan", state="error")
             st.error(str(exc))

@@ -8,26 +8,109 @@ the CLI writes it. Nothing here touches Streamlit or the terminal.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geo.layers import CountyData
-from geo.schema import DIFFICULTY_COLUMNS
 from optimization.funding import FundingPlan, FundingUnits, allocate, tilt_path
 from optimization.policy import Policy
 from optimization.staffing import StaffingPlan, plan_staffing, staffing_tables
+from optimization.vocab import DIFFICULTY_COLUMNS, TARGET_TYPES
 
 __all__ = [
+    "FundingResult",
+    "SitingResult",
+    "StaffingResult",
     "county_units",
     "run_funding",
+    "run_hazards",
+    "run_siting",
     "run_staffing",
+    "staffing_distances",
     "staffing_outputs",
     "township_units",
     "village_points",
 ]
 
-_TARGET_TYPES = ("left_behind",) + DIFFICULTY_COLUMNS
+
+# --- typed results -------------------------------------------------------------------------
+
+class _Fields:
+    """Read-only mapping view of a frozen result (``result["homes"]`` for older callers)."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.keys():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def keys(self) -> tuple[str, ...]:
+        """The field names."""
+        return tuple(f.name for f in fields(self))
+
+
+@dataclass(frozen=True, eq=False)
+class SitingResult(_Fields):
+    """What :func:`run_siting` returns.
+
+    Attributes
+    ----------
+    plan : optimization.siting.SitingPlan
+        The solved plan (stats, uncovered villages, cost).
+    homes, assignments : DataFrame
+        The plan's tables with names and coordinates (``home_id`` is ``""`` for a village
+        left uncovered under a budget).
+    sites : GeoDataFrame
+        Every candidate site.
+    pairs : DataFrame
+        The feasible village–site pairs with the bridge used (``via``).
+    """
+
+    plan: Any
+    homes: pd.DataFrame
+    assignments: pd.DataFrame
+    sites: Any
+    pairs: pd.DataFrame
+
+    @property
+    def villages(self) -> int:
+        """Number of villages planned."""
+        return len(self.assignments)
+
+    @property
+    def coverage(self) -> float:
+        """Share of villages with a home: ``1 − uncovered / villages`` (1.0 with none)."""
+        return 1.0 - len(self.plan.uncovered) / self.villages if self.villages else 1.0
+
+    def status_counts(self) -> dict[str, int]:
+        """Homes per status (``existing``, ``reuse``, ``new``)."""
+        return {str(k): int(v) for k, v in self.homes["status"].value_counts().items()}
+
+
+@dataclass(frozen=True, eq=False)
+class StaffingResult(_Fields):
+    """A staffing plan with its output tables (``staffing``, ``recruit``, ``training``...)."""
+
+    plan: StaffingPlan
+    tables: dict
+
+
+@dataclass(frozen=True, eq=False)
+class FundingResult(_Fields):
+    """The last funding allocation of a page: for which county, overrides and budget."""
+
+    data_key: tuple
+    overrides: str
+    budget: int
+    table: pd.DataFrame
+
+    def for_county(self, data_key: tuple) -> pd.DataFrame | None:
+        """The allocation table when it was made on ``data_key``, else None."""
+        return self.table if self.data_key == data_key else None
+
+_TARGET_TYPES = TARGET_TYPES
 
 
 def village_points(data: CountyData) -> pd.DataFrame:
@@ -39,12 +122,25 @@ def village_points(data: CountyData) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def staffing_distances(data: CountyData, policy: Policy) -> pd.DataFrame:
+    """Village-to-village metres for staffing, from geo/ as siting's (rivers, bridges, CRS)."""
+    from geo.staffing_inputs import village_distances
+
+    return village_distances(data.villages, policy, waterways=data.waterways,
+                             crossings=data.crossings)
+
+
 def run_staffing(data: CountyData, policy: Policy, *, solver: str = "cbc") -> StaffingPlan:
-    """Assign directors and supervisors for a county (raises DataError on bad data)."""
+    """Assign directors and supervisors for a county (raises DataError on bad data).
+
+    Distances come from :func:`staffing_distances` (the county's metric CRS, barrier rivers
+    crossed only at bridges), exactly as siting's.
+    """
     data.require_ok()
     roster = data.roster.drop(columns=["_row"], errors="ignore")
     name = "HiGHS" if solver.lower() == "highs" else "PULP_CBC_CMD"
-    return plan_staffing(village_points(data), roster, policy, solver=name)
+    return plan_staffing(village_points(data), roster, policy, solver=name,
+                         distance_m=staffing_distances(data, policy))
 
 
 def staffing_outputs(plan: StaffingPlan) -> dict[str, pd.DataFrame]:
@@ -219,15 +315,15 @@ def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
                must_open: Sequence[str] = (), never_open: Sequence[str] = (),
                locked: dict[str, str] | None = None, allow_uncovered: bool = False,
                time_limit_s: float | None = None,
-               travel_matrix: pd.DataFrame | None = None) -> dict:
+               travel_matrix: pd.DataFrame | None = None) -> SitingResult:
     """Site shared 儿童之家 for a county (raises DataError, SitingInfeasible).
 
     ``travel_matrix`` (village_code, site_id, metres) replaces straight-line distances with a
     road/path network's, e.g. exported from a GIS route tool.
 
-    Returns a dict: ``plan`` (the :class:`~optimization.siting.SitingPlan`), ``homes`` and
-    ``assignments`` (the plan's tables with coordinates and names), ``sites`` (all candidates),
-    ``pairs`` (the feasible village–site pairs with the bridge used).
+    Returns a :class:`SitingResult`: ``plan`` (the :class:`~optimization.siting.SitingPlan`),
+    ``homes`` and ``assignments`` (the plan's tables with coordinates and names), ``sites``
+    (all candidates), ``pairs`` (the feasible village–site pairs with the bridge used).
     """
     from geo.siting_inputs import siting_inputs
     from optimization.siting import build_siting_problem, solve_siting
@@ -271,16 +367,16 @@ def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
     if via is not None:
         a["via"] = [via.get((vc, hid), "") if isinstance(hid, str) else ""
                     for vc, hid in zip(a["village_code"], a["home_id"], strict=True)]
-    return {"plan": plan, "homes": homes, "assignments": a, "sites": sites, "pairs": pairs}
+    return SitingResult(plan=plan, homes=homes, assignments=a, sites=sites, pairs=pairs)
 
 
-def siting_layers(result: dict) -> dict:
+def siting_layers(result: SitingResult) -> dict:
     """GeoDataFrames for the GeoPackage: homes (points), villages (points), links (lines)."""
     import geopandas as gpd
     from shapely.geometry import LineString
 
-    homes = result["homes"]
-    a = result["assignments"]
+    homes = result.homes
+    a = result.assignments
     hg = gpd.GeoDataFrame(homes.drop(columns=["cost"], errors="ignore"),
                           geometry=gpd.points_from_xy(homes["lon"], homes["lat"]), crs=4326)
     vg = gpd.GeoDataFrame(a, geometry=gpd.points_from_xy(a["lon"], a["lat"]), crs=4326)
@@ -296,7 +392,7 @@ def siting_layers(result: dict) -> dict:
 # --- briefing ------------------------------------------------------------------------------
 
 def briefing_inputs(data: CountyData, policy: Policy, *, budget: int = 5_000_000,
-                    solver: str = "cbc", siting: dict | None = None,
+                    solver: str = "cbc", siting: SitingResult | None = None,
                     staffing: StaffingPlan | None = None, funding: pd.DataFrame | None = None,
                     spots: pd.DataFrame | None = None):
     """Plans for the briefing: reuse what is given, compute what is missing."""
@@ -305,13 +401,13 @@ def briefing_inputs(data: CountyData, policy: Policy, *, budget: int = 5_000_000
     siting = siting if siting is not None else run_siting(data, policy, solver=solver)
     staffing = staffing if staffing is not None else run_staffing(data, policy, solver=solver)
     if funding is None:
-        units = township_units(data, policy, homes=siting["homes"], staffing=staffing)
+        units = township_units(data, policy, homes=siting.homes, staffing=staffing)
         earmarks = float(units.table["earmark"].sum())
         budget = max(int(budget), int(earmarks) + 1)
         funding = run_funding(units, budget, policy).table
     if spots is None:
         spots = hazard_spots(data, policy)
-    return BriefingInputs(homes=siting["homes"], assignments=siting["assignments"],
+    return BriefingInputs(homes=siting.homes, assignments=siting.assignments,
                           staffing_totals=staffing.totals, funding=funding, spots=spots)
 
 
@@ -330,3 +426,31 @@ def hazard_spots(data: CountyData, policy: Policy, checks: pd.DataFrame | None =
     if "township_code" in spots.columns:
         spots["township_name"] = spots["township_code"].map(tnames).fillna("")
     return spots
+
+
+# --- hazards -------------------------------------------------------------------------------
+
+def run_hazards(data: CountyData, policy: Policy, out_dir, lang: str = "zh", store=None, *,
+                population_path=None, analysis=None) -> dict:
+    """Analyse a county's drowning risk and write every patrol file (``childplan hazards``).
+
+    ``store`` is where the "四个一" checks are recorded: a :class:`~childplan.store.Store`
+    or its path (a path that does not exist is not created); without it every spot reads
+    "never checked". The files are written by :func:`geo.patrol.write_hazard_files` (see
+    there for ``population_path``, ``analysis`` and the returned paths).
+    """
+    from pathlib import Path
+
+    from childplan.store import Store
+    from geo.patrol import write_hazard_files
+
+    checks = None
+    if store is not None:
+        if isinstance(store, (str, Path)):
+            if Path(store).exists():  # reading must not create a store
+                with Store(store) as st:
+                    checks = st.checks(data.adcode)
+        else:
+            checks = store.checks(data.adcode)
+    return write_hazard_files(data, policy, out_dir, lang, checks,
+                              population_path=population_path, analysis=analysis)

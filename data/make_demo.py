@@ -88,7 +88,8 @@ if str(ROOT) not in sys.path:
 
 from geo.coords import convert_geometry, gcj02_to_wgs84  # noqa: E402
 from geo.crs import metric_crs  # noqa: E402
-from geo.schema import FACILITY_KINDS, LAYERS, ROSTER_ROLES  # noqa: E402
+from geo.schema import LAYERS  # noqa: E402
+from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS, ROSTER_ROLES  # noqa: E402
 
 __all__ = [
     "DEFAULT_ADCODES",
@@ -1544,8 +1545,7 @@ class CountyBuilder:
         none_eligible = pick(len(vs), max(1, round(0.03 * len(vs))), rng)
         for i, v in enumerate(vs):
             kids = v.props["resident_children"]
-            targets = v.props["left_behind"] + sum(v.props[c] for c in (
-                "orphan", "unsupported", "illness_disability", "dibao_tekun", "difficulty_other"))
+            targets = v.props["left_behind"] + sum(v.props[c] for c in DIFFICULTY_COLUMNS)
             if none_eligible[i]:
                 roles = [] if rng.uniform() < 0.5 else [
                     str(rng.choice(["village_doctor", "other"]))]
@@ -1918,9 +1918,7 @@ def summary(adcode: str, out: Path | str | None = None, file=None) -> dict:
         "rural_under_100_children": sum(v["resident_children"] < 100 for v in rural),
         "resident_children": sum(kids),
         "left_behind": sum(v["left_behind"] for v in vil),
-        "difficulty": sum(v[c] for v in vil for c in ("orphan", "unsupported",
-                                                      "illness_disability", "dibao_tekun",
-                                                      "difficulty_other")),
+        "difficulty": sum(v[c] for v in vil for c in DIFFICULTY_COLUMNS),
         "key_attention": sum(v["key_attention"] for v in vil),
         "poverty_villages": sum(v["poverty_village"] for v in vil),
         "old_base_villages": sum(v["old_base_village"] for v in vil),

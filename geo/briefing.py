@@ -1,26 +1,70 @@
-"""The one-page A4 briefing for officials: the county's children, homes, staff, money, danger spots.
+"""The one-page A4 简报 for officials: who made it, under which assumptions, what the numbers say.
 
-Built with matplotlib (CJK font from :mod:`geo.fonts`) from plans already computed, so making
-the page itself takes about a second. Aggregates and codes only: no child, director or
-candidate is named.
+A 简报 (briefing) an official can read in two minutes: the title, the 编制单位 (compiling
+unit) and date, the scenario and its key assumptions (the parameters that differ from the
+policy file), the county's children, homes and staff in three boxes, a map with township
+names and the danger reaches labelled without overlap, the funding split with values on the
+bars, 3–5 findings written from the numbers, recommendations that follow from them, the top
+danger reaches, and the sources as document title + 文号 + article (``[documents]`` of the
+policy file). Built with matplotlib (CJK font from :mod:`geo.fonts`) from plans already
+computed, so making the page takes about a second. Aggregates and codes only: no child,
+director or candidate is named.
+
+Findings
+--------
+Each finding is a :class:`Finding`: a key, its numbers and its sentence in Chinese and
+English. They are computed here from the layers and plans, so a test can recompute every
+number independently:
+
+``remote_small``
+    villages with 0 < resident children < ``siting.own_home_threshold`` and no facility of
+    ``siting.host_kinds`` within ``siting.travel_cap_m`` (straight line, metres in the
+    county's Gauss–Krüger CRS): they cannot join a shared home in an existing site.
+``own_home``
+    villages with at least ``own_home_threshold`` resident children, and how many of them
+    have no 儿童之家 facility yet.
+``directors``
+    儿童主任 required, assigned and to recruit (the staffing plan).
+``reaches``
+    the top danger reaches: how many, their total length, and how many are not yet checked
+    or checked with "四个一" items missing.
+``left_behind``
+    the three townships with the most left-behind children and their share of the county's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from geo.fonts import use_cjk_font  # noqa: E402
 from geo.maps import village_measure  # noqa: E402
 from geo.snapshot import DATA_SOURCES, Overlay, draw_map, figure_bytes  # noqa: E402
 
-__all__ = ["BriefingInputs", "briefing_figure", "briefing_pdf"]
+__all__ = [
+    "BriefingInputs",
+    "BriefingMeta",
+    "Finding",
+    "briefing_figure",
+    "briefing_findings",
+    "briefing_pdf",
+    "briefing_recommendations",
+    "label_overlaps",
+    "place_labels",
+    "scenario_assumptions",
+    "source_citations",
+]
+
+_RED = "#c0392b"
 
 
 @dataclass(frozen=True)
@@ -36,8 +80,9 @@ class BriefingInputs:
     funding : DataFrame, optional
         ``FundingPlan.table`` (unit_name, amount).
     spots : DataFrame, optional
-        Ranked danger spots (rank, river, village or township, children_exposed, lon, lat,
-        four_ones_missing).
+        Ranked danger spots, one per reach (:func:`geo.hazards.danger_spots`: rank, river,
+        reach_id, start_m, end_m, length_m, segment_ids, children_exposed, lon, lat and the
+        checklist columns when known).
     """
 
     homes: pd.DataFrame | None = None
@@ -47,38 +92,417 @@ class BriefingInputs:
     spots: pd.DataFrame | None = None
 
 
-def _box(fig, x, y, w, h, title, lines, colour="#c0392b"):
+@dataclass(frozen=True)
+class BriefingMeta:
+    """Who made the 简报, when, and for which scenario (all printed on the page).
+
+    Attributes
+    ----------
+    title : str, optional
+        Default: ``<county>农村留守儿童和困境儿童关爱服务简报``.
+    organisation : str
+        The 编制单位 (e.g. ``北碚区民政局儿童福利股``); "" prints 未填写 / not given.
+    on : date, optional
+        The date printed (default today).
+    scenario : str
+        The scenario's name; "" means the base policy (基准方案).
+    """
+
+    title: str = ""
+    organisation: str = ""
+    on: date | None = None
+    scenario: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding: its key, its numbers and its sentence in Chinese and English."""
+
+    key: str
+    values: dict = field(default_factory=dict)
+    zh: str = ""
+    en: str = ""
+
+    def text(self, lang: str = "zh") -> str:
+        """The sentence in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+def _metric_xy(frame, crs) -> np.ndarray:
+    g = frame.to_crs(crs).geometry
+    return np.column_stack([g.x.to_numpy(), g.y.to_numpy()]) if len(g) else np.zeros((0, 2))
+
+
+def _num(frame, col) -> pd.Series:
+    if col not in frame.columns:
+        return pd.Series(0.0, index=frame.index)
+    return pd.to_numeric(frame[col], errors="coerce").fillna(0)
+
+
+def briefing_findings(data, inputs: BriefingInputs, policy) -> list[Finding]:
+    """The findings of the 简报 (see the module docstring), those the data allows, in order.
+
+    Parameters
+    ----------
+    data : geo.layers.CountyData
+    inputs : BriefingInputs
+    policy : optimization.policy.Policy
+        The policy in force (thresholds and distances come from it).
+
+    Returns
+    -------
+    list of Finding
+        Up to five.
+    """
+    from shapely import STRtree, points
+
+    out: list[Finding] = []
+    sp, v = policy.siting, data.villages
+    thr, cap = int(sp.own_home_threshold), float(sp.travel_cap_m)
+    res = _num(v, "resident_children")
+    crs = data.metric_crs
+    # remote small villages: no reusable host within the walking cap
+    if len(v):
+        small = v[(res > 0) & (res < thr)]
+        hosts = data.facilities[data.facilities["kind"].isin(list(sp.host_kinds))] \
+            if len(data.facilities) else data.facilities
+        n_remote = len(small)
+        if len(small) and len(hosts):
+            sx, hx = _metric_xy(small, crs), _metric_xy(hosts, crs)
+            si, _ = STRtree(points(hx)).query(points(sx), predicate="dwithin", distance=cap)
+            n_remote = len(small) - len(np.unique(si))
+        km = f"{cap / 1000:g}"
+        out.append(Finding("remote_small", {"villages": n_remote, "threshold": thr, "cap_m": cap},
+                           f"{n_remote} 个村常住儿童不足 {thr} 人且 {km} 公里内无可共建场所",
+                           f"{n_remote} villages have fewer than {thr} resident children and no "
+                           f"site to share within {km} km"))
+        big = v[res >= thr]
+        homes = data.facilities[data.facilities["kind"] == "children_home"] \
+            if len(data.facilities) else data.facilities
+        has = set(homes["village_code"].astype(str)) if "village_code" in homes.columns else set()
+        no_home = int((~big["village_code"].astype(str).isin(has)).sum())
+        out.append(Finding("own_home", {"villages": len(big), "without_home": no_home,
+                                        "threshold": thr},
+                           f"{len(big)} 个村常住儿童达 {thr} 人及以上、应单独设立儿童之家，"
+                           f"其中 {no_home} 个尚无儿童之家",
+                           f"{len(big)} villages have {thr} or more resident children and should "
+                           f"each have their own 儿童之家; {no_home} of them have none yet"))
+    st = inputs.staffing_totals
+    if st is not None and len(st) and "director" in set(st["position"]):
+        d = st.set_index("position").loc["director"]
+        req, ass, gap = int(d["required"]), int(d["assigned"]), int(d["to_recruit"])
+        per = int(policy.staffing.targets_per_director)
+        out.append(Finding("directors", {"required": req, "assigned": ass, "to_recruit": gap},
+                           f"按每村至少 1 名、服务对象每超 {per} 人增配的标准需儿童主任 {req} 名，"
+                           f"现可配 {ass} 名，缺口 {gap} 名",
+                           f"{req} child directors are needed (at least one per village, one more "
+                           f"per {per} service targets); {ass} can be assigned, {gap} to recruit"))
+    spots = inputs.spots
+    if spots is not None and len(spots):
+        n = len(spots)
+        length_km = float(_num(spots, "length_m").sum()) / 1000
+        state = spots["state"] if "state" in spots.columns else pd.Series("unchecked",
+                                                                          index=spots.index)
+        unchecked = int((state == "unchecked").sum())
+        missing = int((state == "missing").sum())
+        out.append(Finding("reaches", {"reaches": n, "length_km": round(length_km, 1),
+                                       "unchecked": unchecked, "missing": missing},
+                           f"前 {n} 个危险河段合计 {length_km:.1f} 公里，其中 {unchecked} 个尚未检查"
+                           f"“四个一”、{missing} 个检查发现缺项",
+                           f"The top {n} danger reaches run {length_km:.1f} km; {unchecked} have "
+                           f"not been checked for the 'four ones' yet and {missing} were found "
+                           f"with items missing"))
+    if len(v) and _num(v, "left_behind").sum() > 0:
+        tc = (v["township_code"].astype(str) if "township_code" in v.columns
+              else v["village_code"].astype(str).str[:9])
+        lb = _num(v, "left_behind").groupby(tc).sum().sort_values(ascending=False, kind="stable")
+        top = lb.head(3)
+        share = 100.0 * float(top.sum()) / float(lb.sum())
+        names = dict(zip(data.townships["township_code"].astype(str),
+                         data.townships["name"].astype(str), strict=True))
+        tn = [names.get(c, c) for c in top.index]
+        out.append(Finding("left_behind", {"townships": list(top.index), "share": round(share, 1)},
+                           f"农村留守儿童最多的 {len(tn)} 个乡镇（{'、'.join(tn)}）占全县的 "
+                           f"{share:.1f}%",
+                           f"The {len(tn)} townships with the most left-behind children "
+                           f"({', '.join(tn)}) hold {share:.1f}% of the county's"))
+    return out[:5]
+
+
+def briefing_recommendations(findings: list[Finding], policy) -> list[tuple[str, str]]:
+    """Recommendations that follow from the findings: (zh, en) pairs, at most 4.
+
+    Each is written only when its finding calls for it (a shortfall, villages without a
+    home, unchecked reaches); the visit rule is recalled whenever staffing was planned.
+    """
+    f = {x.key: x.values for x in findings}
+    out = []
+    if f.get("own_home", {}).get("without_home"):
+        n = f["own_home"]["without_home"]
+        out.append((f"优先在尚无儿童之家的 {n} 个百人以上村单独设立儿童之家，按“五有”标准建设（004 二(一)(三)）",
+                    f"First set up a 儿童之家 in the {n} large villages without one, to the "
+                    f"'five haves' standard (004 二(一)(三))"))
+    if f.get("remote_small", {}).get("villages"):
+        n = f["remote_small"]["villages"]
+        out.append((f"对 {n} 个周边无可共建场所的小村，依托村委会新建或以流动服务覆盖，避免重复建设",
+                    f"Serve the {n} small villages with no site nearby by a new build at the "
+                    f"village committee or a mobile service, avoiding duplicate construction"))
+    if f.get("directors", {}).get("to_recruit"):
+        n = f["directors"]["to_recruit"]
+        out.append((f"招募儿童主任 {n} 名，优先女性村（居）委会委员，初任培训合格后上岗（001 二(二)）",
+                    f"Recruit {n} child directors, female committee members first; trained "
+                    f"before they start (001 二(二))"))
+    r = f.get("reaches", {})
+    if r.get("reaches"):
+        out.append((f"汛期前由所在乡镇河长完成 {r['reaches']} 个危险河段“四个一”检查与补齐（003 第14项）",
+                    f"Before the flood season, have the township river chiefs check and complete "
+                    f"the 'four ones' at the {r['reaches']} danger reaches (003 item 14)"))
+    if "directors" in f:
+        sp = policy.staffing
+        out.append((f"儿童主任每月至少联系服务对象 {sp.contacts_per_month:g} 次、每 "
+                    f"{sp.home_visit_interval_months:g} 个月入户走访一次，重点关注儿童加密走访（003 第8项）",
+                    f"Child directors contact every service target at least "
+                    f"{sp.contacts_per_month:g} time(s) a month and visit at home every "
+                    f"{sp.home_visit_interval_months:g} months, key-attention cases more often "
+                    f"(003 item 8)"))
+    return out[:4]
+
+
+def scenario_assumptions(policy, base=None, lang: str = "zh") -> list[str]:
+    """The parameters of ``policy`` that differ from ``base`` (default: the policy file).
+
+    One line each: the parameter's meaning, the base value and the value in force, e.g.
+    ``共建区域性儿童之家的最大服务距离（步行可达）：3000 → 2500 m``.
+    """
+    from optimization.policy import load_policy
+
+    base = base if base is not None else load_policy()
+    out = []
+    for name in sorted(getattr(policy, "overrides", {}) or {}):
+        try:
+            new, old = policy.value(name), base.value(name)
+        except (KeyError, AttributeError):
+            continue
+        if new == old:
+            continue
+        p = policy.params.get(name)
+        what = (p.zh if lang == "zh" else p.en) if p is not None else name
+        unit = f" {p.unit}" if p is not None and p.unit and isinstance(new, (int, float)) else ""
+        out.append(f"{what or name}{'：' if lang == 'zh' else ': '}{_fmt(old)} → {_fmt(new)}{unit}")
+    return out
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return f"{v:g}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(map(str, v))
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={x}" for k, x in v.items())
+    return str(v)
+
+
+#: The rules the 简报's figures rest on: what, and the parameter whose source cites it.
+_CITED = (("homes", "siting.own_home_threshold"), ("directors", "staffing.targets_per_director"),
+          ("visits", "staffing.contacts_per_month"), ("funding", "funding.tilt"),
+          ("drowning", "hazards.four_ones"))
+_CITE_RE = re.compile(r"\b(00\d)\s+(§[\d–-]+|[一二三四五六七八九十]+(?:\([一二三四五六七八九十]+\))?\d*)")
+
+
+def source_citations(policy, lang: str = "zh", documents=None) -> list[str]:
+    """Sources as 《title》（文号）articles, one per document, from the cited parameters.
+
+    The first ``NNN article`` of each cited parameter's ``source`` (e.g. ``004 二(一)``,
+    ``003 §16``) is looked up in the policy file's ``[documents]``; articles of the same
+    document are listed together, ``§n`` printed as 第n项 / item n.
+    """
+    from optimization.policy import load_documents
+
+    docs = documents if documents is not None else load_documents()
+    arts: dict[str, list[str]] = {}
+    for _, name in _CITED:
+        if name not in policy.params:
+            continue
+        m = _CITE_RE.search(policy.params[name].source)
+        if not m:
+            continue
+        code, art = m.group(1), m.group(2)
+        if art.startswith("§"):
+            art = f"第{art[1:]}项" if lang == "zh" else f"item {art[1:]}"
+        if art not in arts.setdefault(code, []):
+            arts[code].append(art)
+    out = []
+    for code in sorted(arts):
+        d = docs.get(code)
+        article = ("、" if lang == "zh" else ", ").join(arts[code])
+        out.append(d.cite(article, lang) if d is not None else f"{code} {article}")
+    return out
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def place_labels(ax, items, *, fontsize: float = 6.0, avoid=None, **style) -> list:
+    """Text labels at data points, moved apart with adjustText so none overlaps another.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Call after everything else is drawn and the limits are set.
+    items : iterable of (text, x, y)
+        In data coordinates.
+    avoid : (x, y) arrays, optional
+        Points the labels also keep clear of (e.g. the marks they label).
+    **style
+        Passed to ``ax.text`` (colour, bbox…); ``arrowprops`` is given to adjustText.
+
+    Returns
+    -------
+    list of matplotlib.text.Text
+    """
+    from adjustText import adjust_text
+
+    arrow = style.pop("arrowprops", None)
+    texts = [ax.text(x, y, s, fontsize=fontsize, ha="center", va="center", zorder=11, **style)
+             for s, x, y in items]
+    if len(texts) > 1 or avoid is not None:
+        kw = {}
+        if avoid is not None:
+            kw = {"x": np.asarray(avoid[0], float), "y": np.asarray(avoid[1], float)}
+        adjust_text(texts, ax=ax, arrowprops=arrow, expand=(1.15, 1.3), time_lim=1.5,
+                    ensure_inside_axes=True, **kw)
+    return texts
+
+
+def label_overlaps(texts) -> int:
+    """How many pairs of the given texts overlap on the rendered figure (0 = legible)."""
+    if not texts:
+        return 0
+    fig = texts[0].figure
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    return sum(1 for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+               if boxes[i].overlaps(boxes[j]))
+
+
+def _reach_lines(data, spots: pd.DataFrame, policy):
+    """The reaches' lines (metric CRS) from their segment ids, or None."""
+    if policy is None or "segment_ids" not in spots.columns or not len(data.waterways):
+        return None
+    from geo.hazards import segment_waterways
+
+    segs = segment_waterways(data.waterways, policy.hazards.segment_length_m,
+                             crs=data.metric_crs).set_index("segment_id")
+    out = []
+    for ids in spots["segment_ids"].astype(str):
+        keep = [i for i in ids.split(";") if i in segs.index]
+        out.append(segs.loc[keep].geometry.union_all() if keep else None)
+    return out
+
+
+# ----------------------------------------------------------------------------- page
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in s)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` columns (a CJK character counts 2); English at spaces."""
+    lines, cur = [], ""
+    tokens = re.findall(r"[A-Za-z0-9'’.,;:()/%+\-–]+ ?|\s|.", text)
+    for tok in tokens:
+        if _width(cur + tok) > width and cur.strip():
+            lines.append(cur.rstrip())
+            cur = tok.lstrip()
+        else:
+            cur += tok
+    if cur.strip():
+        lines.append(cur.rstrip())
+    return lines
+
+
+def _box(fig, x, y, w, h, title, lines, colour=_RED):
     fig.patches.append(plt.Rectangle((x, y), w, h, transform=fig.transFigure, facecolor="#faf8f3",
                                      edgecolor="#ddd", linewidth=0.8))
-    fig.text(x + 0.01, y + h - 0.012, title, fontsize=9.5, fontweight="bold", color=colour,
+    fig.text(x + 0.01, y + h - 0.010, title, fontsize=9, fontweight="bold", color=colour,
              va="top")
     for i, (label, value) in enumerate(lines):
-        yy = y + h - 0.036 - i * 0.019
-        fig.text(x + 0.012, yy, label, fontsize=7.5, color="#333", va="top")
-        fig.text(x + w - 0.012, yy, value, fontsize=8.5, fontweight="bold", ha="right", va="top")
+        yy = y + h - 0.031 - i * 0.0155
+        fig.text(x + 0.012, yy, label, fontsize=7, color="#333", va="top")
+        fig.text(x + w - 0.012, yy, value, fontsize=8, fontweight="bold", ha="right", va="top")
 
 
-def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: date | None = None):
-    """The briefing page as a matplotlib Figure (A4 portrait)."""
+def _paragraphs(fig, x, y, title, items, width, lang, *, numbered=True, size=7.2):
+    """A titled list of wrapped paragraphs from (x, y) down; returns the y below it."""
+    fig.text(x, y, title, fontsize=9, fontweight="bold", color=_RED, va="top")
+    y -= 0.019
+    step = size / 72 / 11.69 * 1.45
+    for i, text in enumerate(items, start=1):
+        lines = _wrap(text, width)
+        for j, line in enumerate(lines):
+            prefix = (f"{i}. " if j == 0 else "    ") if numbered else ""
+            fig.text(x, y, prefix + line, fontsize=size, color="#222", va="top")
+            y -= step
+        y -= step * 0.25
+    return y
+
+
+def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: date | None = None,
+                    policy=None, meta: BriefingMeta | None = None):
+    """The 简报 as a matplotlib Figure (A4 portrait).
+
+    Parameters
+    ----------
+    data : geo.layers.CountyData
+    inputs : BriefingInputs
+    lang : {"zh", "en"}
+    today : date, optional
+        Shortcut for ``meta.on``.
+    policy : Policy, optional
+        The policy in force (default: the policy file): thresholds for the findings, the
+        assumptions (its differences from the policy file) and the cited sources.
+    meta : BriefingMeta, optional
+        Title, 编制单位, date and scenario name.
+    """
+    from optimization.policy import load_policy
+
     use_cjk_font()
     zh = lang == "zh"
-    today = today or date.today()
+    meta = meta or BriefingMeta()
+    policy = policy if policy is not None else load_policy()
+    on = meta.on or today or date.today()
     fig = plt.figure(figsize=(8.27, 11.69), dpi=150)
-    fig.text(0.05, 0.965, (f"{data.name}农村留守儿童和困境儿童关爱服务简报" if zh else
-                           f"{data.name}: care for left-behind children and children in difficulty"),
-             fontsize=15, fontweight="bold", va="top")
-    fig.text(0.95, 0.965, today.isoformat(), fontsize=9, ha="right", va="top", color="#555")
-    synthetic = bool(data.synthetic_layers())
-    if synthetic:
-        fig.text(0.05, 0.942, ("示意数据：本简报中的儿童数、设施和人员为合成数据，仅供演示" if zh else
-                               "示意数据 · synthetic: child counts, facilities and staff are "
-                               "illustrative only"),
-                 fontsize=8, color="#7a5b00", va="top",
+    title = meta.title or (f"{data.name}农村留守儿童和困境儿童关爱服务简报" if zh else
+                           f"{data.name}: care for left-behind children and children in difficulty")
+    fig.text(0.05, 0.970, title, fontsize=15, fontweight="bold", va="top")
+    org = meta.organisation or ("未填写" if zh else "not given")
+    scen = meta.scenario or ("基准方案（政策文件默认参数）" if zh else "base policy (policy file)")
+    line2 = (f"编制单位：{org}    日期：{on.isoformat()}    方案：{scen}" if zh else
+             f"Compiled by: {org}    Date: {on.isoformat()}    Scenario: {scen}")
+    fig.text(0.05, 0.941, line2, fontsize=8, va="top", color="#222")
+    assumptions = scenario_assumptions(policy, lang=lang)
+    head = "主要假设：" if zh else "Key assumptions: "
+    if assumptions:
+        shown = assumptions[:3]
+        more = len(assumptions) - len(shown)
+        text = ("；" if zh else "; ").join(shown) + (
+            (f" 等 {len(assumptions)} 项" if zh else f" and {more} more") if more > 0 else "")
+    else:
+        text = "全部参数取政策文件默认值" if zh else "every parameter as in the policy file"
+    for i, line in enumerate(_wrap(head + text, 150)[:2]):
+        fig.text(0.05, 0.924 - i * 0.0125, line, fontsize=6.8, va="top", color="#444")
+    if data.synthetic_layers():
+        fig.text(0.95, 0.970, "示意数据" + ("" if zh else " · synthetic"), fontsize=8,
+                 color="#7a5b00", va="top", ha="right",
                  bbox={"facecolor": "#fff3cd", "edgecolor": "#e0c060", "boxstyle": "round,pad=0.3"})
 
     v = data.villages
     diff = village_measure(v, "difficulty")
-    row_y, row_h, w = 0.775, 0.145, 0.29
+    row_y, row_h, w = 0.77, 0.125, 0.29
     _box(fig, 0.05, row_y, w, row_h, "儿童" if zh else "Children", [
         ("村（社区）" if zh else "villages", f"{len(v):,}"),
         ("常住儿童" if zh else "resident children", f"{int(v['resident_children'].sum()):,}"),
@@ -89,16 +513,17 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
         ("重点关注" if zh else "key attention", f"{int(v['key_attention'].sum()):,}"),
     ])
     homes = inputs.homes
+    thr = int(policy.siting.own_home_threshold)
     if homes is not None and len(homes):
         c = homes["status"].value_counts()
         a = inputs.assignments
         cov = (a["home_id"].notna().mean() * 100) if a is not None and len(a) else float("nan")
-        big = int((v["resident_children"] >= 100).sum())
+        big = int((v["resident_children"] >= thr).sum())
         lines = [
             ("已有儿童之家" if zh else "existing homes", f"{int(c.get('existing', 0))}"),
             ("利用现有设施改建" if zh else "reuse of facilities", f"{int(c.get('reuse', 0))}"),
             ("新建" if zh else "new builds", f"{int(c.get('new', 0))}"),
-            ("百人以上村（应单独设立）" if zh else "villages with 100+ children", f"{big}"),
+            (f"{thr} 人以上村（应单独设立）" if zh else f"villages with {thr}+ children", f"{big}"),
             ("村覆盖率" if zh else "villages covered", f"{cov:.1f}%"),
             ("建设改造费用（万元）" if zh else "set-up cost (10k yuan)",
              f"{homes['cost_yuan'].sum() / 1e4:,.1f}" if "cost_yuan" in homes else "-"),
@@ -106,9 +531,9 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
     else:
         lines = [("未求解" if zh else "not solved", "-")]
     _box(fig, 0.355, row_y, w, row_h, "儿童之家" if zh else "Children's homes", lines)
-    st = inputs.staffing_totals
-    if st is not None and len(st):
-        s = st.set_index("position")
+    stt = inputs.staffing_totals
+    if stt is not None and len(stt):
+        s = stt.set_index("position")
         lines = [
             ("儿童主任 应配" if zh else "directors required", f"{int(s.loc['director', 'required'])}"),
             ("儿童主任 已配" if zh else "directors assigned", f"{int(s.loc['director', 'assigned'])}"),
@@ -123,57 +548,125 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
         lines = [("未求解" if zh else "not solved", "-")]
     _box(fig, 0.66, row_y, w, row_h, "人员配置" if zh else "Staff", lines)
 
-    ax = fig.add_axes([0.05, 0.3, 0.55, 0.46])
+    # --- map: townships named, reaches drawn and numbered, labels kept apart ---------------
+    ax = fig.add_axes([0.04, 0.405, 0.64, 0.355])
     handles, _ = draw_map(ax, data, layers=("county", "townships", "waterways"),
-                          overlay=Overlay(homes=homes, spots=inputs.spots), lang=lang,
-                          labels=False)
+                          overlay=Overlay(homes=homes), lang=lang, labels=False)
+    spots = inputs.spots
+    map_spots = spots.sort_values("rank").head(8) if spots is not None and len(spots) else None
+    avoid_x, avoid_y, reach_items = [], [], []
+    if map_spots is not None:
+        from matplotlib.lines import Line2D
+
+        lines_ = _reach_lines(data, map_spots, policy)
+        import geopandas as gpd
+
+        pts = gpd.GeoSeries(gpd.points_from_xy(map_spots["lon"], map_spots["lat"]),
+                            crs=4326).to_crs(data.metric_crs)
+        for i, (r, p) in enumerate(zip(map_spots.itertuples(), pts, strict=True)):
+            geom = lines_[i] if lines_ is not None else None
+            if geom is not None and not geom.is_empty:
+                gpd.GeoSeries([geom], crs=data.metric_crs).plot(ax=ax, color=_RED, linewidth=2.6,
+                                                                zorder=7)
+            ax.scatter([p.x], [p.y], s=10, color=_RED, edgecolors="white", linewidths=0.5,
+                       zorder=8)
+            avoid_x.append(p.x)
+            avoid_y.append(p.y)
+            reach_items.append((str(int(r.rank)), p.x, p.y))
+        handles.append(Line2D([], [], color=_RED, lw=2.6,
+                              label="危险河段（排名）" if zh else "danger reach (rank)"))
+    tw = data.townships.to_crs(data.metric_crs)
+    town_items = [(str(n), g.representative_point().x, g.representative_point().y)
+                  for n, g in zip(tw["name"], tw.geometry, strict=True)]
+    place_labels(ax, town_items, fontsize=5.2, color="#444",
+                 bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6},
+                 avoid=(avoid_x, avoid_y) if avoid_x else None)
+    if reach_items:
+        place_labels(ax, reach_items, fontsize=5.8, color="white", fontweight="bold",
+                     bbox={"boxstyle": "circle,pad=0.2", "fc": _RED, "ec": "white", "lw": 0.6},
+                     avoid=(avoid_x, avoid_y),
+                     arrowprops={"arrowstyle": "-", "color": _RED, "lw": 0.6})
     if handles:
         ax.legend(handles=handles, loc="lower right", fontsize=5.5, framealpha=0.9)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
 
+    # --- funding bars with their values ------------------------------------------------------
     fund = inputs.funding
-    axf = fig.add_axes([0.72, 0.3, 0.23, 0.44])
+    axf = fig.add_axes([0.76, 0.44, 0.19, 0.30])
     if fund is not None and len(fund):
         f = fund.sort_values("amount")
-        axf.barh(f["unit_name"].astype(str), f["amount"] / 1e4, color="#c0392b")
-        axf.tick_params(labelsize=5.5)
-        axf.set_xlabel("万元" if zh else "10k yuan", fontsize=6.5)
+        bars = axf.barh(f["unit_name"].astype(str), f["amount"] / 1e4, color=_RED, height=0.7)
+        axf.bar_label(bars, labels=[f"{x / 1e4:,.1f}" for x in f["amount"]], fontsize=4.6,
+                      padding=1.5)
+        axf.tick_params(labelsize=5.2)
+        axf.set_xlim(0, float(f["amount"].max()) / 1e4 * 1.3)
+        axf.set_xlabel("万元" if zh else "10k yuan", fontsize=6)
         axf.set_title(("经费分配（合计 " if zh else "Funding (total ")
-                      + f"{fund['amount'].sum() / 1e4:,.0f}" + (" 万元）" if zh else "k×10)"),
-                      fontsize=8, fontweight="bold", color="#c0392b")
+                      + f"{fund['amount'].sum() / 1e4:,.1f}" + (" 万元）" if zh else " ×10k yuan)"),
+                      fontsize=7.5, fontweight="bold", color=_RED)
         for side in ("top", "right"):
             axf.spines[side].set_visible(False)
     else:
         axf.axis("off")
         axf.text(0.5, 0.5, "经费未分配" if zh else "no funding plan", ha="center")
 
-    spots = inputs.spots
-    fig.text(0.05, 0.275, "防溺水重点危险点（前 8 位）" if zh else "Top drowning danger spots",
-             fontsize=9.5, fontweight="bold", color="#c0392b", va="top")
+    # --- findings and recommendations ------------------------------------------------------
+    findings = briefing_findings(data, inputs, policy)
+    recs = briefing_recommendations(findings, policy)
+    y1 = _paragraphs(fig, 0.05, 0.392, "主要发现" if zh else "Findings",
+                     [x.text(lang) for x in findings], 72 if zh else 84, lang)
+    y2 = _paragraphs(fig, 0.52, 0.392, "工作建议" if zh else "Recommendations",
+                     [r[0] if zh else r[1] for r in recs], 72 if zh else 84, lang)
+    table_top = min(y1, y2) - 0.006
+
+    # --- top danger reaches ------------------------------------------------------------------
+    fig.text(0.05, table_top, "防溺水重点危险河段（前 6 位）" if zh else "Top danger reaches",
+             fontsize=9, fontweight="bold", color=_RED, va="top")
     if spots is not None and len(spots):
-        top = spots.sort_values("rank").head(8)
-        cols = [c for c in ("rank", "river", "village_name", "township_name", "children_exposed",
-                            "chief", "four_ones_missing") if c in top.columns]
-        headers = {"rank": "排名", "river": "河流/水体", "village_name": "村", "township_name": "乡镇",
-                   "children_exposed": "暴露儿童", "chief": "河长", "four_ones_missing": "缺“四个一”"}
-        cell = top[cols].astype(str).to_numpy().tolist()
-        axt = fig.add_axes([0.05, 0.075, 0.9, 0.19])
+        from geo.patrol import four_ones_text, reach_text
+
+        top = spots.sort_values("rank").head(6)
+        state = [four_ones_text(m, li, lang) for m, li in zip(
+            top["missing"] if "missing" in top else [[]] * len(top),
+            top["last_inspection"] if "last_inspection" in top else [""] * len(top),
+            strict=True)]
+        names = [(r.village_name if "village_name" in top else getattr(r, "village", ""))
+                 for r in top.itertuples()]
+        cell = [[str(int(r.rank)), str(r.river) or "-", reach, str(nm), f"{int(r.children_exposed)}",
+                 str(r.chief), s] for r, reach, nm, s in zip(
+                     top.itertuples(), reach_text(top, lang), names, state, strict=True)]
+        heads = (["排名", "水体", "河段（起止桩号）", "村", "周边儿童", "河长", "“四个一”"] if zh else
+                 ["Rank", "Water", "Reach (chainage)", "Village", "Children", "Chief", "Four ones"])
+        h = 0.0135 * (len(cell) + 1)
+        axt = fig.add_axes([0.05, table_top - 0.017 - h, 0.9, h])
         axt.axis("off")
-        tbl = axt.table(cellText=cell, colLabels=[headers[c] if zh else c for c in cols],
-                        loc="upper left", cellLoc="center")
+        tbl = axt.table(cellText=cell, colLabels=heads, loc="upper left", cellLoc="center",
+                        colWidths=[0.06, 0.12, 0.30, 0.14, 0.09, 0.15, 0.14], bbox=[0, 0, 1, 1])
         tbl.auto_set_font_size(False)
-        tbl.set_fontsize(6.5)
-        tbl.scale(1, 1.25)
+        tbl.set_fontsize(6.2)
+        for (_r, _c), c in tbl.get_celld().items():
+            c.set_linewidth(0.3)
+            c.set_edgecolor("#999")
     else:
-        fig.text(0.05, 0.245, "未计算" if zh else "not computed", fontsize=8)
-    fig.text(0.05, 0.045, DATA_SOURCES[lang], fontsize=5.5, color="#555", va="top", wrap=True)
-    fig.text(0.05, 0.028, ("依据：004 二(一)（儿童之家）、003 §8 §16（儿童主任走访与配备）、001 三(二)（经费倾斜）、"
-                           "003 §13-14（防溺水“四个一”）" if zh else
-                           "Rules: 004 二(一) homes; 003 §8, §16 directors; 001 三(二) funding tilt; "
-                           "003 §13–14 drowning, 'four ones'"), fontsize=5.5, color="#555", va="top")
+        fig.text(0.05, table_top - 0.02, "未计算" if zh else "not computed", fontsize=8)
+
+    # --- sources ---------------------------------------------------------------------------
+    cites = source_citations(policy, lang)
+    src = ("依据：" if zh else "Sources: ") + ("；" if zh else "; ").join(cites)
+    y = 0.068
+    for line in _wrap(src, 170 if zh else 180)[:4]:
+        fig.text(0.05, y, line, fontsize=5.3, color="#555", va="top")
+        y -= 0.0095
+    fig.text(0.05, y - 0.002, DATA_SOURCES[lang], fontsize=5.0, color="#777", va="top")
     return fig
 
 
-def briefing_pdf(data, inputs: BriefingInputs, *, lang: str = "zh",
-                 today: date | None = None) -> bytes:
-    """The briefing as PDF bytes (one A4 page)."""
-    return figure_bytes(briefing_figure(data, inputs, lang=lang, today=today), "pdf")
+def briefing_pdf(data, inputs: BriefingInputs, *, lang: str = "zh", today: date | None = None,
+                 policy=None, meta: BriefingMeta | None = None) -> bytes:
+    """The 简报 as PDF bytes (one A4 page), Chinese drawn with the CJK font."""
+    from geo.patrol import _pdf_font_rc
+
+    with matplotlib.rc_context(_pdf_font_rc()):
+        fig = briefing_figure(data, inputs, lang=lang, today=today, policy=policy, meta=meta)
+        return figure_bytes(fig, "pdf")

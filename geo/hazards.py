@@ -40,7 +40,14 @@ w(250) = 0.368, w(500) = 0.135, w(800) = 0.
 
 ``children_within`` is the plain number of resident children of the villages within ``B``
 (no decay, no weights): what a river chief is told as "children exposed". Segments are ranked
-by score (ties by id); the ``danger_spots_top_n`` best with a positive score are danger spots.
+by score (ties by id).
+
+Reaches and danger spots
+------------------------
+Touching segments of one water body that score at least ``reach_min_score`` are merged into
+one danger reach (:func:`merge_reaches`: start, end, length, peak and total score); reaches
+are ranked by peak score and the ``danger_spots_top_n`` best are the danger spots, one per
+reach, so a canal scoring high for 1.4 km is one spot, not seven.
 
 Examples
 --------
@@ -66,10 +73,11 @@ from shapely import STRtree
 
 from geo.coords import wgs84_to_gcj02
 from geo.crs import STORAGE_CRS
-from geo.schema import DIFFICULTY_COLUMNS
+from optimization.vocab import DIFFICULTY_COLUMNS
 
 __all__ = [
     "COMPASS",
+    "FOUR_ONES_STATES",
     "HazardAnalysis",
     "analyse_hazards",
     "assign_chiefs",
@@ -80,7 +88,9 @@ __all__ = [
     "danger_spots",
     "distance_decay",
     "flood_season_list",
+    "four_ones_counts",
     "height_factor",
+    "merge_reaches",
     "safety_activity_plan",
     "score_segments",
     "segment_waterways",
@@ -94,7 +104,9 @@ COMPASS: dict[str, tuple[str, str]] = {
     "W": ("西", "west"), "NW": ("西北", "north-west"),
 }
 _COMPASS_KEYS = np.array(list(COMPASS))
-_POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
+_POLYGON_TYPES = (3, 6)
+#: The "四个一" states of a danger spot, in display order (see :func:`checklist_status`).
+FOUR_ONES_STATES = ("complete", "missing", "unchecked")  # shapely type ids of Polygon and MultiPolygon
 
 
 def _hp(policy):
@@ -339,9 +351,9 @@ def segment_waterways(waterways: gpd.GeoDataFrame, segment_length_m: float, *,
     --------
     >>> import geopandas as gpd, shapely
     >>> w = gpd.GeoDataFrame({"water_id": ["W1"], "kind": ["stream"]},
-    ...                      geometry=[shapely.LineString([(0, 0), (500, 0)])], crs=4544)
+    ...                      geometry=[shapely.LineString([(0, 0), (450, 0)])], crs=4544)
     >>> segment_waterways(w, 200)[["segment_id", "length_m"]].values.tolist()
-    [['W1-K0+000', 200.0], ['W1-K0+200', 300.0]]
+    [['W1-K0+000', 200.0], ['W1-K0+200', 250.0]]
     """
     seg = float(segment_length_m)
     if seg <= 0:
@@ -625,6 +637,172 @@ def score_segments(segments: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
     return out
 
 
+# ----------------------------------------------------------------------------- reaches
+
+
+def _reach_label(segment_ids) -> np.ndarray:
+    """The water-body part of segment ids (``W-…-012.2-K1+400`` -> ``W-…-012.2``)."""
+    return np.array([str(x).rsplit("-K", 1)[0] for x in segment_ids], dtype=object)
+
+
+def merge_reaches(scored: gpd.GeoDataFrame, policy, *, villages=None, facilities=None
+                  ) -> gpd.GeoDataFrame:
+    """Merge touching high-scoring segments of one water body into danger reaches, ranked.
+
+    A segment is *high-scoring* when its score is positive and at least ``reach_min_score``.
+    Segments of the same water body part whose chainages touch (the end of one is the start
+    of the next) and that are both high-scoring belong to one reach; a segment under the
+    threshold between them splits the water into two reaches. On a closed shore (a pond's
+    or reservoir's boundary) the last segment touches the first, so a reach may go round
+    the starting point.
+
+    A reach reports where it starts and ends (chainage along the part), its length, its
+    peak (the highest segment score: where the "四个一" go, ``peak_segment_id``) and its
+    total exposure (the sum of its segments' scores). Its village, township and chiefs are
+    those of the peak segment. When ``villages`` (and ``facilities``) are given, the
+    children and facilities within ``buffer_m`` of *any* of its segments are counted once
+    each; otherwise the largest count of one segment is kept (never a sum, which would count
+    a village once per segment it is near). Reaches are ranked by peak score, then total,
+    then id.
+
+    Parameters
+    ----------
+    scored : GeoDataFrame
+        :func:`score_segments` output, in a metric CRS.
+    policy : Policy or HazardsPolicy
+        ``reach_min_score``, ``buffer_m``, ``facility_weights``.
+    villages, facilities : GeoDataFrame, optional
+        Any CRS.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per reach in the segments' CRS: ``reach_id``, ``rank``, ``water_id``,
+        ``name``, ``kind``, ``part``, ``start_m``, ``end_m``, ``length_m``, ``n_segments``,
+        ``segment_ids`` (``;``-joined, in chainage order), ``peak_segment_id``,
+        ``peak_score``, ``total_score``, ``children_within``, ``left_behind_within``,
+        ``difficulty_within``, ``facilities_within``, ``village_code``, ``township_code``,
+        ``chief``, ``township_chief``, ``village_chief`` (+ ``is_synthetic``), and the merged
+        line as geometry.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> segs = gpd.GeoDataFrame({"segment_id": ["W1-K0+000", "W1-K0+200", "W1-K0+400"],
+    ...     "water_id": "W1", "name": "", "kind": "canal", "part": 0,
+    ...     "start_m": [0.0, 200.0, 400.0], "end_m": [200.0, 400.0, 600.0],
+    ...     "length_m": 200.0, "score": [50.0, 80.0, 5.0]},
+    ...     geometry=[shapely.LineString([(x, 0), (x + 200, 0)]) for x in (0, 200, 400)],
+    ...     crs=4544)
+    >>> r = merge_reaches(segs, {"reach_min_score": 20.0, "buffer_m": 500.0})
+    >>> r[["reach_id", "length_m", "peak_score", "total_score"]].values.tolist()
+    [['W1-K0+000~K0+400', 400.0, 80.0, 130.0]]
+    """
+    hp = _hp(policy)
+    get = (lambda k, d=None: hp.get(k, d)) if isinstance(hp, dict) else (
+        lambda k, d=None: getattr(hp, k, d))
+    thr = float(get("reach_min_score", 0.0))
+    cols = ["reach_id", "rank", "water_id", "name", "kind", "part", "start_m", "end_m",
+            "length_m", "n_segments", "segment_ids", "peak_segment_id", "peak_score",
+            "total_score", "children_within", "left_behind_within", "difficulty_within",
+            "facilities_within", "village_code", "township_code", "chief", "township_chief",
+            "village_chief"]
+    score = scored["score"].to_numpy(float)
+    high = (score > 0) & (score >= thr)
+    s = scored[high].copy()
+    if "is_synthetic" in scored.columns:
+        cols.append("is_synthetic")
+    if not len(s):
+        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=scored.crs)
+    label = _reach_label(scored["segment_id"])
+    s["_label"] = label[high]
+    s = s.sort_values(["_label", "start_m"]).reset_index(drop=True)
+    lab = s["_label"].to_numpy()
+    st, en = s["start_m"].to_numpy(float), s["end_m"].to_numpy(float)
+    touch = np.r_[False, (lab[1:] == lab[:-1]) & (np.abs(st[1:] - en[:-1]) < 0.5)]
+    run = np.cumsum(~touch) - 1
+    # closed shores: the part's last segment touches its first (chainage 0)
+    all_lab = pd.Series(label)
+    part_end = pd.Series(scored["end_m"].to_numpy(float)).groupby(all_lab).max()
+    geoms = s.geometry.to_numpy()
+    first_pt = shapely.get_point(geoms, 0)
+    last_pt = shapely.get_point(geoms, -1)
+    for lb in pd.unique(lab):
+        idx = np.flatnonzero(lab == lb)
+        i0, i1 = idx[0], idx[-1]
+        if (i0 != i1 and st[i0] < 0.5 and abs(en[i1] - part_end[lb]) < 0.5
+                and run[i0] != run[i1] and shapely.distance(last_pt[i1], first_pt[i0]) < 0.01):
+            run[run == run[i1]] = run[i0]
+    s["_run"] = run
+    vmetric = fmetric = None
+    buffer_m = float(get("buffer_m", 0.0))
+    if villages is not None and len(villages):
+        vmetric = villages.to_crs(scored.crs)
+    if facilities is not None and len(facilities):
+        fw = dict(get("facility_weights", {}) or {})
+        f = facilities[facilities["kind"].isin(list(fw))]
+        fmetric = f.to_crs(scored.crs) if len(f) else None
+
+    def _col(frame, name):
+        if name in frame.columns:
+            return pd.to_numeric(frame[name], errors="coerce").fillna(0).to_numpy(float)
+        return np.zeros(len(frame))
+
+    rows, geo = [], []
+    for _, g in s.groupby("_run", sort=False):
+        # chainage order, starting after the gap on a closed shore
+        g = g.sort_values("start_m")
+        if len(g) > 1 and (np.abs(g["start_m"].to_numpy()[1:] - g["end_m"].to_numpy()[:-1])
+                           >= 0.5).any():
+            k = int(np.flatnonzero(np.abs(g["start_m"].to_numpy()[1:]
+                                          - g["end_m"].to_numpy()[:-1]) >= 0.5)[0]) + 1
+            g = pd.concat([g.iloc[k:], g.iloc[:k]])
+        peak = g.loc[g["score"].idxmax()]
+        line = shapely.line_merge(shapely.union_all(g.geometry.to_numpy()))
+        row = {
+            "water_id": peak["water_id"], "name": peak.get("name", ""), "kind": peak["kind"],
+            "part": int(peak.get("part", 0)),
+            "start_m": float(g["start_m"].iloc[0]), "end_m": float(g["end_m"].iloc[-1]),
+            "length_m": round(float(g["length_m"].sum()), 1), "n_segments": len(g),
+            "segment_ids": ";".join(g["segment_id"].astype(str)),
+            "peak_segment_id": str(peak["segment_id"]),
+            "peak_score": float(peak["score"]), "total_score": float(g["score"].sum()),
+            "_label": peak["_label"],
+        }
+        for c in ("village_code", "township_code", "chief", "township_chief", "village_chief"):
+            row[c] = peak[c] if c in g.columns else ""
+        for c in ("children_within", "left_behind_within", "difficulty_within",
+                  "facilities_within"):
+            row[c] = int(g[c].max()) if c in g.columns else 0
+        if "is_synthetic" in g.columns:
+            row["is_synthetic"] = bool(g["is_synthetic"].fillna(False).astype(bool).any())
+        rows.append(row)
+        geo.append(line)
+    out = pd.DataFrame(rows)
+    lines = np.asarray(geo, dtype=object)
+    if vmetric is not None:  # each village within reach of any of the reach's segments, once
+        ri, vi = STRtree(vmetric.geometry.to_numpy()).query(lines, predicate="dwithin",
+                                                            distance=buffer_m)
+        diff = sum((_col(vmetric, c) for c in DIFFICULTY_COLUMNS), np.zeros(len(vmetric)))
+        for c, vals in (("children_within", _col(vmetric, "resident_children")),
+                        ("left_behind_within", _col(vmetric, "left_behind")),
+                        ("difficulty_within", diff)):
+            out[c] = np.round(np.bincount(ri, weights=vals[vi], minlength=len(out))).astype(int)
+    if fmetric is not None:
+        ri, _ = STRtree(fmetric.geometry.to_numpy()).query(lines, predicate="dwithin",
+                                                           distance=buffer_m)
+        out["facilities_within"] = np.bincount(ri, minlength=len(out)).astype(int)
+    out["reach_id"] = [f"{lb}-{a}~{b}" for lb, a, b in zip(
+        out["_label"], _chainage(out["start_m"].to_numpy(float)),
+        _chainage(out["end_m"].to_numpy(float)), strict=True)]
+    out = gpd.GeoDataFrame(out.drop(columns="_label"), geometry=geo, crs=scored.crs)
+    order = np.lexsort((out["reach_id"].astype(str).to_numpy(), -out["total_score"].to_numpy(),
+                        -out["peak_score"].to_numpy()))
+    out = out.iloc[order].reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out[[*cols, "geometry"]]
+
+
 # ----------------------------------------------------------------------------- spots
 
 
@@ -645,8 +823,12 @@ def checklist_status(spot_ids, checks: pd.DataFrame | None, four_ones) -> pd.Dat
     DataFrame
         Indexed like ``spot_ids``: ``spot_id``, ``items_present`` (count), ``missing`` (list of
         item keys whose latest record is absent or "not present"), ``four_ones_missing`` (the
-        same joined by ``;``), ``flagged`` (any missing), ``last_inspection`` (latest
-        ``checked_on``, "" if never) and ``checked_by`` (who recorded that inspection).
+        same joined by ``;``), ``flagged`` (not confirmed complete: any missing, or never
+        checked), ``state`` (one of :data:`FOUR_ONES_STATES`: ``complete`` — checked, all
+        items present; ``missing`` — checked, some item absent or not recorded;
+        ``unchecked`` — no inspection ever recorded, which is *not* a missing item),
+        ``last_inspection`` (latest ``checked_on``, "" if never) and ``checked_by`` (who
+        recorded that inspection).
     """
     items = list(four_ones)
     ids = [str(s) for s in spot_ids]
@@ -671,23 +853,33 @@ def checklist_status(spot_ids, checks: pd.DataFrame | None, four_ones) -> pd.Dat
         "missing": missing,
         "four_ones_missing": [";".join(m) for m in missing],
         "flagged": [bool(m) for m in missing],
+        "state": ["unchecked" if not li else ("missing" if m else "complete")
+                  for m, li in zip(missing, last.to_numpy(), strict=True)],
         "last_inspection": last.to_numpy(),
         "checked_by": by.to_numpy(),
     })
 
 
-def danger_spots(scored: gpd.GeoDataFrame, policy, *, villages=None, townships=None
-                 ) -> gpd.GeoDataFrame:
-    """The top ``danger_spots_top_n`` segments with a positive score, as WGS84 points.
+def danger_spots(scored: gpd.GeoDataFrame, policy, *, villages=None, townships=None,
+                 facilities=None, reaches: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The top ``danger_spots_top_n`` danger reaches, as WGS84 points: one row per reach.
 
-    The point is the segment's middle. Coordinates are given in WGS84 (``lon``, ``lat``) and
-    in GCJ-02 (``lon_gcj02``, ``lat_gcj02``) for phone map apps (Amap, Tencent). Village and
-    township names are joined when the layers are given. ``children_exposed`` is
-    ``children_within``. Checklist columns come from :func:`attach_checklist`.
+    Touching high-scoring segments of one water body are one reach (:func:`merge_reaches`),
+    so the list never holds two pieces of one reach. The point is the middle of the reach's
+    peak segment (where the "四个一" stand) and ``spot_id`` is that segment's id, so a
+    check recorded against it stays attached when the reach grows or shrinks. Coordinates
+    are given in WGS84 (``lon``, ``lat``) and in GCJ-02 (``lon_gcj02``, ``lat_gcj02``) for
+    phone map apps (Amap, Tencent). Village and township names are joined when the layers
+    are given. ``children_exposed`` is the reach's ``children_within`` (each village within
+    ``buffer_m`` of the reach counted once); ``score`` is its peak score. Checklist columns
+    come from :func:`attach_checklist`.
     """
     hp = _hp(policy)
-    top = scored[(scored["score"] > 0)].sort_values("rank").head(int(hp.danger_spots_top_n))
-    mid = shapely.line_interpolate_point(top.geometry.to_numpy(), 0.5, normalized=True)
+    if reaches is None:
+        reaches = merge_reaches(scored, hp, villages=villages, facilities=facilities)
+    top = reaches.sort_values("rank").head(int(hp.danger_spots_top_n))
+    peak = scored.set_index("segment_id").loc[top["peak_segment_id"].to_numpy()]
+    mid = shapely.line_interpolate_point(peak.geometry.to_numpy(), 0.5, normalized=True)
     pts = gpd.GeoSeries(mid, crs=scored.crs).to_crs(STORAGE_CRS)
     lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
     glon, glat = wgs84_to_gcj02(lon, lat)
@@ -696,29 +888,49 @@ def danger_spots(scored: gpd.GeoDataFrame, policy, *, villages=None, townships=N
     tnames = {} if townships is None else dict(zip(townships["township_code"].astype(str),
                                                    townships["name"].astype(str), strict=True))
     out = pd.DataFrame({
-        "spot_id": top["segment_id"].to_numpy(),
+        "spot_id": top["peak_segment_id"].to_numpy(),
         "rank": np.arange(1, len(top) + 1),
+        "reach_id": top["reach_id"].to_numpy(),
         "water_id": top["water_id"].to_numpy(),
         "river": top["name"].to_numpy(),
         "kind": top["kind"].to_numpy(),
-        "township_code": top["township_code"].to_numpy() if "township_code" in top else "",
-        "village_code": top["village_code"].to_numpy() if "village_code" in top else "",
+        "township_code": top["township_code"].to_numpy(),
+        "village_code": top["village_code"].to_numpy(),
         "lon": np.round(lon, 6), "lat": np.round(lat, 6),
         "lon_gcj02": np.round(glon, 6), "lat_gcj02": np.round(glat, 6),
+        "start_m": top["start_m"].to_numpy(), "end_m": top["end_m"].to_numpy(),
+        "length_m": top["length_m"].to_numpy(), "n_segments": top["n_segments"].to_numpy(),
+        "segment_ids": top["segment_ids"].to_numpy(),
         "children_exposed": top["children_within"].to_numpy(),
         "left_behind_within": top["left_behind_within"].to_numpy(),
         "difficulty_within": top["difficulty_within"].to_numpy(),
         "facilities_within": top["facilities_within"].to_numpy(),
-        "score": np.round(top["score"].to_numpy(), 2),
-        "chief": top["chief"].to_numpy() if "chief" in top else "",
-        "township_chief": top["township_chief"].to_numpy() if "township_chief" in top else "",
-        "village_chief": top["village_chief"].to_numpy() if "village_chief" in top else "",
+        "score": np.round(top["peak_score"].to_numpy(float), 2),
+        "total_score": np.round(top["total_score"].to_numpy(float), 2),
+        "chief": top["chief"].to_numpy(),
+        "township_chief": top["township_chief"].to_numpy(),
+        "village_chief": top["village_chief"].to_numpy(),
     })
     out["village"] = [vnames.get(str(c), "") for c in out["village_code"]]
     out["township"] = [tnames.get(str(c), "") for c in out["township_code"]]
     if "is_synthetic" in top.columns:
         out["is_synthetic"] = top["is_synthetic"].fillna(False).astype(bool).to_numpy()
     return gpd.GeoDataFrame(out, geometry=pts.to_numpy(), crs=STORAGE_CRS)
+
+
+def four_ones_counts(spots: pd.DataFrame) -> dict[str, int]:
+    """How many spots are checked-complete, checked-missing and not yet checked.
+
+    ``spots`` carries the ``state`` column of :func:`checklist_status` (a frame without it
+    counts every spot as unchecked). The three counts add up to ``len(spots)``.
+
+    >>> four_ones_counts(pd.DataFrame({"state": ["complete", "unchecked", "unchecked"]}))
+    {'complete': 1, 'missing': 0, 'unchecked': 2}
+    """
+    if "state" not in spots.columns:
+        return {"complete": 0, "missing": 0, "unchecked": len(spots)}
+    c = spots["state"].value_counts()
+    return {k: int(c.get(k, 0)) for k in FOUR_ONES_STATES}
 
 
 def attach_checklist(spots: gpd.GeoDataFrame, checks: pd.DataFrame | None, four_ones
@@ -881,6 +1093,8 @@ class HazardAnalysis:
         Seconds per stage.
     activities : DataFrame, optional
         The safety-activity list (:func:`safety_activity_plan`).
+    reaches : GeoDataFrame, optional
+        Every danger reach, ranked (:func:`merge_reaches`); the spots are the top ones.
     """
 
     segments: gpd.GeoDataFrame
@@ -888,6 +1102,7 @@ class HazardAnalysis:
     flood: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     activities: pd.DataFrame | None = None
+    reaches: gpd.GeoDataFrame | None = None
 
 
 def analyse_hazards(data, policy, *, checks: pd.DataFrame | None = None,
@@ -925,7 +1140,9 @@ def analyse_hazards(data, policy, *, checks: pd.DataFrame | None = None,
                             dem_path=data.dem_path if use_dem else None,
                             population_path=population_path, timings=timings)
     t0 = time.perf_counter()
-    spots = danger_spots(scored, hp, villages=data.villages, townships=data.townships)
+    reaches = merge_reaches(scored, hp, villages=data.villages, facilities=data.facilities)
+    spots = danger_spots(scored, hp, villages=data.villages, townships=data.townships,
+                         reaches=reaches)
     if checks is not None:
         spots = attach_checklist(spots, checks, hp.four_ones)
     timings["spots"] = time.perf_counter() - t0
@@ -936,4 +1153,4 @@ def analyse_hazards(data, policy, *, checks: pd.DataFrame | None = None,
     activities = safety_activity_plan(scored, data.villages, spots, hp)
     timings["activities"] = time.perf_counter() - t0
     return HazardAnalysis(segments=scored, spots=spots, flood=flood, timings=timings,
-                          activities=activities)
+                          activities=activities, reaches=reaches)

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from geo.schema import FACILITY_KINDS, LAYERS, WATER_KINDS
+from geo.schema import LAYERS
+from optimization.vocab import FACILITY_KINDS, WATER_KINDS
 
 __all__ = ["LANGS", "T", "column_label", "facility_label", "t", "water_label"]
 
@@ -69,6 +70,18 @@ T: dict[str, tuple[str, str]] = {
     "download": ("下载", "Download"),
     "errors": ("错误", "Errors"),
     "warnings": ("警告", "Warnings"),
+    # snapshots
+    "snap_extent": ("快照范围", "Snapshot of"),
+    "snap_county": ("整个区县", "the whole county"),
+    "snap_view": ("当前视图", "the current view"),
+    # the 简报 (geo/briefing, the map page)
+    "brief_meta": ("简报信息（标题、编制单位、日期、方案）", "Briefing details (title, compiled by, date, scenario)"),
+    "brief_title": ("简报标题", "Title"),
+    "brief_title_default": ("留空则为“<区县>农村留守儿童和困境儿童关爱服务简报”",
+                            "Empty: '<county>: care for left-behind children and children in difficulty'"),
+    "brief_org": ("编制单位", "Compiled by"),
+    "brief_date": ("日期", "Date"),
+    "brief_scenario": ("方案名称", "Scenario name"),
     # drowning risk (geo/hazards, geo/patrol, geo/maps_hazards, app_pages/hazards)
     "hz_title": ("防溺水：危险水域与河长巡查", "Drowning risk: danger spots and river-chief patrols"),
     "hz_segments": ("河段风险", "Segment risk"),
@@ -134,8 +147,27 @@ T: dict[str, tuple[str, str]] = {
     "hz_no_risk": ("周边无儿童", "No children nearby"),
     "hz_spots_flagged": ("“四个一”缺项的危险点", "Danger spots missing 'four ones' items"),
     "hz_spots_ok": ("“四个一”齐全", "'Four ones' complete"),
+    "hz_state_complete": ("已检查·“四个一”齐全", "Checked: 'four ones' complete"),
+    "hz_state_missing": ("已检查·“四个一”缺项", "Checked: 'four ones' items missing"),
+    "hz_state_unchecked": ("尚未检查", "Not yet checked"),
+    "hz_reach": ("危险河段（起止桩号）", "Danger reach (chainage)"),
+    "hz_reach_id": ("危险河段编号", "Reach id"),
+    "hz_reach_length": ("河段长度（米）", "Reach length (m)"),
+    "hz_reach_segments": ("所含河段数", "Segments in the reach"),
+    "hz_total_score": ("河段累计风险分值", "Total risk score of the reach"),
+    "hz_reaches": ("危险河段", "Danger reaches"),
+    "hz_flood_institutions": ("汛期排查机构", "Institutions to inspect (flood season)"),
+    "hz_flood_pairs": ("机构—水体对", "institution–water pairs"),
+    "hz_segments_n": ("河段", "Segments"),
+    "hz_segments_children": ("周边有儿童的河段", "Segments with children nearby"),
     "hz_method": ("评分方法", "How segments are scored"),
     "hz_safety_activities": ("每村每年安全知识活动", "Safety-knowledge activities per village per year"),
+    # planning errors (optimization/errors.py): the status label per kind
+    "err_data_error": ("数据有错误", "The data has errors"),
+    "err_bad_input": ("输入无法使用", "The input cannot be used"),
+    "err_infeasible": ("无可行方案", "No feasible plan"),
+    "err_not_solved": ("未能求解", "Not solved"),
+    "err_error": ("无可行方案", "No feasible plan"),
 }
 
 

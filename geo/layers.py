@@ -39,8 +39,22 @@ __all__ = [
     "load_demo",
 ]
 
+
+
+def _embedded_data_dir() -> Path:
+    """The demo data shipped with the product: ``childplan/data`` installed, ``data/`` in a checkout."""
+    parent = (__spec__.parent if __spec__ else "").rpartition(".")[0]
+    if parent:  # installed: this module is childplan.geo.layers, the data is package data beside it
+        from importlib import resources
+
+        shipped = Path(os.fspath(resources.files(parent))) / "data"
+        if shipped.is_dir():
+            return shipped
+    return Path(__file__).resolve().parents[1] / "data"  # a checkout (also an editable install)
+
+
 #: Where the embedded demo data lives (override with the CHILDPLAN_DATA_DIR variable).
-DATA_DIR = Path(os.environ.get("CHILDPLAN_DATA_DIR", Path(__file__).resolve().parents[1] / "data"))
+DATA_DIR = Path(os.environ.get("CHILDPLAN_DATA_DIR") or _embedded_data_dir())
 
 _DEMO_FILES = {
     "county": ("boundaries", "county.geojson"),

@@ -20,7 +20,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo.i18n import facility_label, t, water_label
-from geo.schema import DIFFICULTY_COLUMNS, FACILITY_KINDS
+from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS
 
 __all__ = [
     "FACILITY_COLOURS",

@@ -4,8 +4,9 @@ folium writes ``<script src="https://cdn.jsdelivr.net/...leaflet.js">``; on a go
 intranet that fails and the map comes out blank. The PyPI package ``folium-offline`` ships
 the same files' contents; this module takes them from there and either
 
-* writes them under Streamlit's static folder (``static/vendor/``, served at
-  ``/app/static/vendor/`` when ``server.enableStaticServing`` is on) and points the map at
+* writes them under Streamlit's static folder (``static/vendor/`` beside the running app.py,
+  served at ``/app/static/vendor/`` when ``server.enableStaticServing`` is on; installed, that
+  is the per-user app folder, see :func:`_default_static_dir`) and points the map at
   those local URLs — for the app, where streamlit-folium loads scripts by URL; or
 * inlines them into the HTML — for a standalone HTML export or a snapshot rendered in a
   headless browser.
@@ -17,6 +18,7 @@ so a map page loads ~170 kB of Leaflet and nothing else.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import branca.element
@@ -25,8 +27,28 @@ import folium.elements
 
 __all__ = ["STATIC_DIR", "STATIC_URL", "ensure_static_assets", "localise_map", "map_html"]
 
+
+
+def _default_static_dir() -> Path:
+    """``static/vendor`` beside the running app: the checkout's, or the per-user app folder.
+
+    An installed product never writes next to its code (site-packages may be read-only):
+    ``childplan app`` runs the app from ``$CHILDPLAN_HOME/app`` (default: the per-user data
+    folder, via platformdirs) and Streamlit serves that folder's ``static/``.
+    """
+    top = Path(__file__).resolve().parents[1]
+    if not (top / "__init__.py").is_file():  # a checkout: app.py sits at the top, beside static/
+        return top / "static" / "vendor"
+    home = os.environ.get("CHILDPLAN_HOME")
+    if not home:
+        import platformdirs
+
+        home = platformdirs.user_data_dir("childplan", appauthor=False)
+    return Path(home).expanduser() / "app" / "static" / "vendor"
+
+
 #: Streamlit serves ``<app dir>/static`` at ``/app/static`` when static serving is enabled.
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static" / "vendor"
+STATIC_DIR = _default_static_dir()
 STATIC_URL = "/app/static/vendor"
 
 # folium asset names the product never needs (no Bootstrap widgets, no icon markers).

@@ -41,16 +41,19 @@ __all__ = [
     "danger_spots_table",
     "flood_table",
     "four_ones_text",
+    "reach_text",
     "patrol_pdf_bytes",
     "patrol_sheets",
     "patrol_table",
-    "run_hazards",
+    "write_hazard_files",
     "write_patrol_pdf",
 ]
 
 #: Columns of ``danger_spots.csv`` (machine-readable; fixed whatever the language).
 DANGER_SPOT_COLUMNS = ("spot_id", "river", "kind", "township_code", "village_code", "lon", "lat",
-                       "children_exposed", "score", "rank", "chief", "four_ones_missing")
+                       "children_exposed", "score", "rank", "chief", "four_ones_missing",
+                       "reach_id", "start_m", "end_m", "length_m", "n_segments", "total_score",
+                       "four_ones_state")
 
 #: Patrol-table columns: key -> i18n key of its header.
 _PATROL_COLUMNS = {
@@ -61,9 +64,11 @@ _PATROL_COLUMNS = {
     "children_exposed": "hz_children_exposed", "four_ones": "hz_four_ones",
     "last_inspection": "hz_last_inspection", "checked_by": "hz_checked_by",
     "village_chief": "hz_village_chief", "chief": "hz_chief",
+    "reach": "hz_reach", "reach_length_m": "hz_reach_length",
 }
 
-_CHECK_COLUMNS = ("missing", "four_ones_missing", "flagged", "last_inspection", "checked_by")
+_CHECK_COLUMNS = ("missing", "four_ones_missing", "flagged", "state", "last_inspection",
+                  "checked_by")
 
 
 def _with_status(spots: pd.DataFrame, four_ones) -> pd.DataFrame:
@@ -85,10 +90,31 @@ def four_ones_text(missing, last_inspection: str, lang: str = "zh") -> str:
     return t("hz_missing", lang) + colon + sep.join(t(i, lang) for i in items)
 
 
+def reach_text(spots: pd.DataFrame, lang: str = "zh") -> list[str]:
+    """Where each spot's reach runs, in words: ``K1+200–K2+600（1400 米，7 段）``."""
+    from geo.hazards import _chainage
+
+    if "start_m" not in spots.columns:
+        return [""] * len(spots)
+    a = _chainage(spots["start_m"].to_numpy(float))
+    b = _chainage(spots["end_m"].to_numpy(float))
+    out = []
+    for x, y, length, n in zip(a, b, spots["length_m"], spots["n_segments"], strict=True):
+        out.append(f"{x}–{y}（{float(length):.0f} 米，{int(n)} 段）" if lang == "zh" else
+                   f"{x}–{y} ({float(length):.0f} m, {int(n)} segment{'s' if int(n) > 1 else ''})")
+    return out
+
+
 def danger_spots_table(spots: pd.DataFrame, four_ones=()) -> pd.DataFrame:
-    """The ``danger_spots.csv`` table: :data:`DANGER_SPOT_COLUMNS`, keys not labels."""
-    s = _with_status(spots, four_ones)
-    return pd.DataFrame({c: s[c].to_numpy() for c in DANGER_SPOT_COLUMNS})
+    """The ``danger_spots.csv`` table: :data:`DANGER_SPOT_COLUMNS`, keys not labels.
+
+    One row per danger reach: ``spot_id`` is its peak segment (where the "四个一" stand),
+    ``reach_id``/``start_m``/``end_m``/``length_m`` where the reach runs, ``score`` its peak
+    and ``total_score`` its total; ``four_ones_state`` is complete / missing / unchecked.
+    """
+    s = _with_status(spots, four_ones).rename(columns={"state": "four_ones_state"})
+    return pd.DataFrame({c: s[c].to_numpy() if c in s.columns else "" for c in
+                         DANGER_SPOT_COLUMNS})
 
 
 def patrol_table(spots: pd.DataFrame, *, lang: str = "zh", four_ones=(),
@@ -131,6 +157,9 @@ def patrol_table(spots: pd.DataFrame, *, lang: str = "zh", four_ones=(),
         "checked_by": s["checked_by"].astype(str).to_numpy(),
         "village_chief": s["village_chief"].astype(str).to_numpy(),
         "chief": s["chief"].astype(str).to_numpy(),
+        "reach": reach_text(s, lang),
+        "reach_length_m": (s["length_m"].astype(float).round(0).to_numpy()
+                           if "length_m" in s.columns else [float("nan")] * len(s)),
     })
     headers = {k: t(v, lang) for k, v in _PATROL_COLUMNS.items()}
     if buffer_m:
@@ -267,7 +296,10 @@ def _draw_map(ax, data, chief_spots: gpd.GeoDataFrame, segments: gpd.GeoDataFram
         for r in v[v["village_code"].astype(str).isin(near)].itertuples():
             ax.annotate(str(r.name), (r.geometry.x, r.geometry.y), xytext=(4, -11),
                         textcoords="offset points", fontsize=6, color="#444", zorder=4)
-    seg = segments[segments["segment_id"].isin(set(chief_spots["spot_id"]))]
+    ids = set(chief_spots["spot_id"])
+    if "segment_ids" in chief_spots.columns:  # the whole reach, not only its peak segment
+        ids |= {x for v in chief_spots["segment_ids"].astype(str) for x in v.split(";") if x}
+    seg = segments[segments["segment_id"].isin(ids)]
     if len(seg):
         seg.to_crs(crs).plot(ax=ax, color=_RISK, linewidth=3.0, zorder=5)
     ax.scatter(xs, ys, s=14, color=_RISK, edgecolor="white", linewidth=0.6, zorder=6)
@@ -308,7 +340,8 @@ def _pdf_rows(table: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]
     for n, r in enumerate(table.itertuples(index=False), start=1):
         d = dict(zip(cols, r, strict=True))
         rows.append([
-            str(n), str(d[k["spot_id"]]), str(d[k["river"]]) or str(d[k["kind"]]),
+            str(n), str(d[k["spot_id"]]) + (f"\n{d[k['reach']]}" if d[k["reach"]] else ""),
+            str(d[k["river"]]) or str(d[k["kind"]]),
             str(d[k["village"]]),
             f"{d[k['lon']]:.5f}, {d[k['lat']]:.5f}", f"{d[k['lon_gcj02']]:.5f}, {d[k['lat_gcj02']]:.5f}",
             str(d[k["children_exposed"]]), str(d[k["four_ones"]]), str(d[k["last_inspection"]]) or "—",
@@ -411,17 +444,21 @@ def _write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, target, *, lan
     first, per_page = 14, 28
     chunks = [rows[:first]] + [rows[i:i + per_page] for i in range(first, len(rows), per_page)]
     n_pages = len(chunks)
-    flagged = int(mine["flagged"].sum())
+    from geo.hazards import four_ones_counts
+
+    states = four_ones_counts(mine)
     with PdfPages(target, metadata={
             "Title": f"{t('hz_patrol_title', lang)} {chief}", "Creator": "childplan"}) as pdf:
         for p, chunk in enumerate(chunks, start=1):
             fig = Figure(figsize=(8.27, 11.69))
             fig.text(0.06, 0.955, f"{t('hz_patrol_title', lang)} · {chief}", fontsize=15,
                      va="top")
-            sub = (f"{data.name}（{data.adcode}） {tw} · {t('hz_spots', lang)} {len(mine)} · "
-                   f"{t('hz_spots_flagged', lang)} {flagged} · {today}") if lang == "zh" else (
-                   f"{data.name} ({data.adcode}) {tw} · {t('hz_spots', lang)}: {len(mine)} · "
-                   f"{t('hz_spots_flagged', lang)}: {flagged} · {today}")
+            sep = " " if lang == "zh" else ": "
+            sub = (f"{data.name}（{data.adcode}） {tw} · " if lang == "zh" else
+                   f"{data.name} ({data.adcode}) {tw} · ") + " · ".join(
+                [f"{t('hz_spots', lang)}{sep}{len(mine)}"]
+                + [f"{t('hz_state_' + k, lang)}{sep}{v}" for k, v in states.items()]
+                + [today])
             fig.text(0.06, 0.925, sub, fontsize=8.5, va="top", color="#333")
             if synthetic:
                 fig.text(0.94, 0.955, t("synthetic_mark", "zh") + ("" if lang == "zh" else
@@ -451,11 +488,13 @@ def _safe_name(name: str) -> str:
     return "".join("_" if ch in bad else ch for ch in str(name)).strip(". ") or "chief"
 
 
-def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
-                population_path=None, analysis: HazardAnalysis | None = None) -> dict[str, Path]:
+def write_hazard_files(data, policy, out_dir, lang: str = "zh", checks=None, *,
+                       population_path=None,
+                       analysis: HazardAnalysis | None = None) -> dict[str, Path]:
     """Analyse a county's drowning risk and write every patrol file to ``out_dir``.
 
-    What ``childplan hazards --out DIR`` runs.
+    The writing half of ``childplan hazards --out DIR``; the workflow that reads the "四个一"
+    checks from the scenario store is :func:`childplan.workflows.run_hazards`.
 
     Parameters
     ----------
@@ -468,9 +507,9 @@ def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
     lang : {"zh", "en"}
         Language of the patrol XLSX/CSV/PDF headers (``danger_spots.csv`` keeps fixed
         English headers and keys).
-    store : childplan.store.Store or path, optional
-        Where the "四个一" checks are recorded (a path that does not exist is not created);
-        without it every spot reads "never checked".
+    checks : DataFrame, optional
+        The county's recorded "四个一" checks (``Store.checks``); without them every spot
+        reads "never checked".
     population_path : path, optional
         A population or child-population GeoTIFF (see :func:`geo.hazards.score_segments`).
     analysis : HazardAnalysis, optional
@@ -485,16 +524,6 @@ def run_hazards(data, policy, out_dir, lang: str = "zh", store=None, *,
     hp = getattr(policy, "hazards", policy)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    checks = None
-    if store is not None:
-        if isinstance(store, (str, Path)):
-            if Path(store).exists():  # reading must not create a store
-                from childplan.store import Store
-
-                with Store(store) as st:
-                    checks = st.checks(data.adcode)
-        else:
-            checks = store.checks(data.adcode)
     if analysis is None:
         analysis = analyse_hazards(data, hp, population_path=population_path)
     spots = attach_checklist(analysis.spots, checks, hp.four_ones)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimization.errors import BadInput, Issue
+
 __all__ = ["DataError", "Problem", "Report"]
 
 
@@ -181,12 +183,24 @@ class Report:
         return [asdict(p) for p in self.problems]
 
 
-class DataError(Exception):
-    """Raised by planning functions when the loaded data has errors; carries the report."""
+class DataError(BadInput):
+    """Raised by planning functions when the loaded data has errors; carries the report.
+
+    A :class:`~optimization.errors.BadInput`: its issues are the report's summary and one per
+    error (reason = the problem code, ids = the feature id); ``str()`` is the full report.
+    """
+
+    kind = "data_error"
 
     def __init__(self, report: Report):
         self.report = report
-        super().__init__(report.render())
+        issues = [Issue("data_error", report.summary("zh"), report.summary("en"))]
+        issues += [Issue(p.code, p.text("zh"), p.text("en"),
+                         (p.feature_id,) if p.feature_id else ()) for p in report.errors]
+        super().__init__(issues)
+
+    def __str__(self) -> str:
+        return self.report.render()
 
 
 def _short(value: object, limit: int = 60) -> str:

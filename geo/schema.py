@@ -37,8 +37,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from optimization.vocab import (
+    BOOL_WORDS,
+    CANDIDATE_FOR_WORDS,
+    COUNTY_DESIGNATIONS,
+    DIFFICULTY_COLUMNS,
+    FACILITY_KINDS,
+    GENDER_WORDS,
+    ROSTER_ROLES,
+    VILLAGE_DESIGNATIONS,
+    WATER_KINDS,
+)
+
 __all__ = [
+    "BOOL_WORDS",
     "COUNTY_DESIGNATIONS",
+    "DIFFICULTY_COLUMNS",
     "FACILITY_KINDS",
     "LAYERS",
     "ROSTER_ROLES",
@@ -134,64 +148,8 @@ def normalise_header(text: str) -> str:
 
 # --- enumerations -------------------------------------------------------------------------
 
-#: County-level designations a planner records (DOMAIN.md "Funding"; 000, 001 三(二)).
-COUNTY_DESIGNATIONS: dict[str, tuple[str, str]] = {
-    "old_base": ("革命老区", "old revolutionary base area"),
-    "central_soviet": ("原中央苏区", "former Central Soviet Area"),
-    "poverty_lifted": ("脱贫县", "county lifted out of poverty (formerly 贫困县)"),
-    "key_assistance": ("国家乡村振兴重点帮扶县", "national key assistance county"),
-    "three_regions": ("三区三州", "'three regions and three prefectures'"),
-}
-
-#: Village-level designations (DOMAIN.md "Funding").
-VILLAGE_DESIGNATIONS: dict[str, tuple[str, str]] = {
-    "poverty_village": ("脱贫村", "village lifted out of poverty (原建档立卡贫困村)"),
-    "old_base_village": ("老区村", "old-base village"),
-}
-
-#: Facility kinds (004 §2; 001; DOMAIN.md "Facilities"): key -> (zh, en).
-FACILITY_KINDS: dict[str, tuple[str, str]] = {
-    "children_home": ("儿童之家", "village children's home"),
-    "primary_school": ("村小", "village primary school"),
-    "kindergarten": ("幼儿园", "kindergarten"),
-    "service_station": ("村（社区）便民服务站", "village service station"),
-    "womens_home": ("妇女之家", "women's home"),
-    "farm_library": ("农家书屋", "farmhouse library"),
-    "school_youth_palace": ("学校少年宫", "school youth palace"),
-    "township_station": ("未成年人保护工作站", "township minors' protection station"),
-    "rescue_protection": ("未成年人救助保护机构", "minors' rescue-protection institution"),
-    "welfare_institution": ("儿童福利机构", "child welfare institution"),
-}
-
-#: Water body kinds (003 §14): key -> (zh, en, geometry family).
-WATER_KINDS: dict[str, tuple[str, str, str]] = {
-    "river": ("河流", "river", "line"),
-    "stream": ("溪沟", "stream", "line"),
-    "canal": ("渠道", "canal", "line"),
-    "pond": ("山坪塘/池塘", "pond", "polygon"),
-    "reservoir": ("水库", "reservoir", "polygon"),
-    "lake": ("湖泊", "lake", "polygon"),
-}
-
-#: Roles on the 儿童主任 / 儿童督导员 candidate roster (004 §1(1), 002 二(一), 001).
-ROSTER_ROLES: dict[str, tuple[str, str]] = {
-    "committee_member": ("村（居）委会委员", "village committee member"),
-    "college_grad_official": ("大学生村官", "college-graduate village official"),
-    "grid_worker": ("网格员", "grid worker"),
-    "social_worker": ("社会工作者", "social worker"),
-    "civil_affairs_assistant": ("民政协理员", "civil-affairs assistant"),
-    "womens_director": ("妇女主任", "women's director"),
-    "left_behind_woman": ("留守妇女", "left-behind woman"),
-    "volunteer": ("爱心人士/志愿者", "volunteer"),
-    "township_civil_affairs": ("乡镇（街道）民政干部", "township civil-affairs cadre"),
-    "township_womens_fed": ("乡镇（街道）妇联干部", "township women's-federation cadre"),
-    "village_doctor": ("村医", "village doctor (not an eligible role)"),
-    "other": ("其他", "other (not an eligible role)"),
-}
-
-_TRUE_WORDS = ("true", "1", "yes", "y", "是", "有", "√", "t")
-_FALSE_WORDS = ("false", "0", "no", "n", "否", "无", "", "f", "nan", "none")
-BOOL_WORDS = {"true": _TRUE_WORDS, "false": _FALSE_WORDS}
+# The vocabulary (kinds, roles, designations, child categories, yes/no words) lives in
+# optimization/vocab.py; it is re-exported here for the readers and validators of this module.
 
 _SYNTH = Column(
     "is_synthetic", "bool", False, "示意数据", "synthetic (illustrative) data",
@@ -279,10 +237,6 @@ VILLAGES = LayerSchema(
         _SYNTH,
     ),
 )
-
-#: The five difficulty subtypes (DOMAIN.md "Who is counted").
-DIFFICULTY_COLUMNS = ("orphan", "unsupported", "illness_disability", "dibao_tekun",
-                      "difficulty_other")
 
 FACILITIES = LayerSchema(
     name="facilities",
@@ -407,11 +361,11 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
     "role": {v[0]: k for k, v in ROSTER_ROLES.items()}
     | {"村委委员": "committee_member", "居委会委员": "committee_member",
        "社工": "social_worker", "志愿者": "volunteer", "爱心人士": "volunteer"},
-    "gender": {"女": "F", "男": "M", "f": "F", "m": "M", "female": "F", "male": "M"},
+    "gender": dict(GENDER_WORDS),
     "village_kind": {"村": "village", "社区": "community", "村委会": "village",
                      "居委会": "community"},
     "township_kind": {"镇": "town", "乡": "township", "街道": "street"},
-    "candidate_for": {"儿童主任": "director", "儿童督导员": "supervisor", "均可": "either"},
+    "candidate_for": dict(CANDIDATE_FOR_WORDS),
     "crossing_kind": {"桥": "bridge", "桥梁": "bridge", "漫水桥": "ford", "渡口": "ferry"},
 }
 

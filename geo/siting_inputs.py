@@ -25,8 +25,8 @@ import shapely
 from shapely import STRtree
 
 from geo.crs import STORAGE_CRS, metric_crs_for
-from geo.schema import DIFFICULTY_COLUMNS
 from optimization.policy import SitingPolicy
+from optimization.vocab import DIFFICULTY_COLUMNS, is_true
 
 __all__ = [
     "DIFFICULTY_COLUMNS",
@@ -84,8 +84,7 @@ def village_table(villages: gpd.GeoDataFrame) -> pd.DataFrame:
         s = villages[col]
         if s.dtype == bool:
             return s.to_numpy()
-        words = {"true", "1", "1.0", "yes", "y", "t", "是", "有", "√"}
-        return np.array([str(x).strip().lower() in words for x in s], dtype=bool)
+        return np.array([is_true(x) for x in s], dtype=bool)
 
     return pd.DataFrame({
         "village_code": codes,

@@ -27,7 +27,8 @@ from geo.fonts import use_cjk_font  # noqa: E402
 from geo.i18n import facility_label, t  # noqa: E402
 from geo.maps import FACILITY_COLOURS, has_synthetic, village_measure  # noqa: E402
 
-__all__ = ["DATA_SOURCES", "Overlay", "draw_map", "figure_bytes", "render_snapshot"]
+__all__ = ["DATA_SOURCES", "Overlay", "draw_map", "extent_from_bounds", "figure_bytes",
+           "render_snapshot"]
 
 #: Where the layers come from (shown on every snapshot); the synthetic ones are marked.
 DATA_SOURCES = {
@@ -237,12 +238,35 @@ def _scale_and_north(ax, lang: str) -> None:
             ha="center", va="bottom", fontsize=8, fontweight="bold", zorder=9)
 
 
+def extent_from_bounds(bounds, crs) -> tuple[float, float, float, float]:
+    """A WGS84 view ``(west, south, east, north)`` as an extent in ``crs`` (metres).
+
+    The edges are densified before transforming, so the metric box holds the whole view.
+
+    >>> x0, y0, x1, y1 = extent_from_bounds((106.3, 29.7, 106.5, 29.9), 4544)
+    >>> round((x1 - x0) / 1000), round((y1 - y0) / 1000)
+    (20, 22)
+    """
+    from pyproj import Transformer
+
+    west, south, east, north = (float(b) for b in bounds)
+    return tuple(Transformer.from_crs(4326, crs, always_xy=True).transform_bounds(
+        west, south, east, north, densify_pts=21))
+
+
 def render_snapshot(data, *, title: str | None = None, lang: str = "zh",
                     layers=("county", "townships", "waterways", "villages", "facilities"),
                     measure: str = "resident_children", facility_kinds=None,
                     overlay: Overlay | None = None, extent=None, today: date | None = None,
-                    size=(8.27, 11.69)):
-    """A full-page map figure: title, map, legend, sources, date, 示意数据 mark when needed."""
+                    size=(8.27, 11.69), bounds=None):
+    """A full-page map figure: title, map, legend, sources, date, 示意数据 mark when needed.
+
+    ``extent`` (metres, the county's CRS) or ``bounds`` (WGS84 west, south, east, north: the
+    view the planner is looking at, as the web map returns it) limit the map; without
+    either it shows the whole county.
+    """
+    if extent is None and bounds is not None:
+        extent = extent_from_bounds(bounds, data.metric_crs)
     use_cjk_font()
     fig = plt.figure(figsize=size, dpi=150)
     ax = fig.add_axes([0.05, 0.17, 0.9, 0.74])

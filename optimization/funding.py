@@ -50,6 +50,14 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from optimization.errors import Infeasible
+from optimization.vocab import (
+    COUNTY_DESIGNATIONS,
+    TARGET_TYPES,
+    TOWNSHIP_DESIGNATIONS,
+    VILLAGE_DESIGNATIONS,
+)
+
 __all__ = [
     "FundingInfeasible",
     "FundingPlan",
@@ -60,15 +68,13 @@ __all__ = [
     "unit_needs",
 ]
 
-_TARGET_TYPES = ("left_behind", "orphan", "unsupported", "illness_disability", "dibao_tekun",
-                 "difficulty_other")
-_UNIT_DESIGNATIONS = ("old_base", "central_soviet", "poverty_lifted", "key_assistance",
-                      "three_regions", "township_in_difficulty")
-_SHARE_DESIGNATIONS = ("poverty_village", "old_base_village")
+_TARGET_TYPES = TARGET_TYPES
+_UNIT_DESIGNATIONS = (*COUNTY_DESIGNATIONS, *TOWNSHIP_DESIGNATIONS)
+_SHARE_DESIGNATIONS = tuple(VILLAGE_DESIGNATIONS)
 
 
-class FundingInfeasible(ValueError):
-    """The budget cannot satisfy earmarks, floors and caps. The message is bilingual."""
+class FundingInfeasible(Infeasible):
+    """The budget cannot satisfy earmarks, floors and caps (reason keys and unit codes on issues)."""
 
 
 @dataclass(frozen=True)
@@ -272,9 +278,10 @@ def allocate(units: FundingUnits, budget: int, policy, *, tilt_scale: float | No
     n = len(table)
     budget = int(budget)
     if n == 0:
-        raise FundingInfeasible("没有可分配的单位 / no units to fund")
+        raise FundingInfeasible(zh="没有可分配的单位", en="no units to fund", reason="no_units")
     if budget < 0:
-        raise FundingInfeasible(f"预算不能为负：{budget} / the budget cannot be negative")
+        raise FundingInfeasible(zh=f"预算不能为负：{budget}", en="the budget cannot be negative",
+                                reason="negative_budget")
     earmark = table.get("earmark", pd.Series(0.0, index=table.index)).fillna(0).to_numpy(
         dtype=float)
     floor = table.get("floor", pd.Series(np.nan, index=table.index)).to_numpy(dtype=float)
@@ -283,25 +290,31 @@ def allocate(units: FundingUnits, budget: int, policy, *, tilt_scale: float | No
     cap = np.where(np.isnan(cap), policy.cap_share * budget, cap)
     if earmark.sum() > budget:
         raise FundingInfeasible(
-            f"专项（已定项目）合计 {earmark.sum():,.0f} 元超过预算 {budget:,} 元，请增加预算或减少专项 / "
-            f"earmarks ({earmark.sum():,.0f} yuan) exceed the budget ({budget:,} yuan): raise the "
-            "budget or reduce the earmarks")
+            zh=f"专项（已定项目）合计 {earmark.sum():,.0f} 元超过预算 {budget:,} 元，请增加预算或减少专项",
+            en=f"earmarks ({earmark.sum():,.0f} yuan) exceed the budget ({budget:,} yuan): raise "
+               "the budget or reduce the earmarks",
+            reason="earmarks_over_budget", ids=[c for c, e in zip(codes, earmark, strict=True) if e])
     bad = [codes[i] for i in range(n) if earmark[i] > cap[i] + 1e-9 or floor[i] > cap[i] + 1e-9]
     if bad:
         raise FundingInfeasible(
-            f"以下单位的下限或专项高于上限：{', '.join(bad)}，请调整 / floor or earmark above the cap for: "
-            f"{', '.join(bad)}; adjust them")
+            zh=f"以下单位的下限或专项高于上限：{', '.join(bad)}，请调整",
+            en=f"floor or earmark above the cap for: {', '.join(bad)}; adjust them",
+            reason="bound_above_cap", ids=bad)
     lo = np.maximum(0.0, floor - earmark)
     hi = cap - earmark
     flex = budget - earmark.sum()
     if lo.sum() > flex + 1e-6:
         raise FundingInfeasible(
-            f"各单位下限合计 {lo.sum() + earmark.sum():,.0f} 元超过预算 {budget:,} 元 / the floors add up to "
-            f"{lo.sum() + earmark.sum():,.0f} yuan, more than the budget {budget:,}")
+            zh=f"各单位下限合计 {lo.sum() + earmark.sum():,.0f} 元超过预算 {budget:,} 元",
+            en=f"the floors add up to {lo.sum() + earmark.sum():,.0f} yuan, more than the budget "
+               f"{budget:,}",
+            reason="floors_over_budget")
     if hi.sum() < flex - 1e-6:
         raise FundingInfeasible(
-            f"各单位上限合计 {hi.sum() + earmark.sum():,.0f} 元不足预算 {budget:,} 元，无法分完 / the caps add up to "
-            f"{hi.sum() + earmark.sum():,.0f} yuan, less than the budget {budget:,}")
+            zh=f"各单位上限合计 {hi.sum() + earmark.sum():,.0f} 元不足预算 {budget:,} 元，无法分完",
+            en=f"the caps add up to {hi.sum() + earmark.sum():,.0f} yuan, less than the budget "
+               f"{budget:,}",
+            reason="caps_under_budget")
     need = unit_needs(table, policy)
     mult = unit_multipliers(table, policy, tilt_scale)
     v = need * mult
@@ -310,7 +323,8 @@ def allocate(units: FundingUnits, budget: int, policy, *, tilt_scale: float | No
         need = np.ones(n)
     x, z, stages, status = _fill(v, lo, hi, flex, codes)
     if status != "Optimal":
-        raise FundingInfeasible(f"分配模型无解（{status}）/ the allocation LP is {status}")
+        raise FundingInfeasible(zh=f"分配模型无解（{status}）", en=f"the allocation LP is {status}",
+                                reason="lp_not_optimal")
     amounts = _round_whole_yuan(earmark + x, budget, np.maximum(floor, earmark), cap, codes)
     base = flex * need / need.sum()
     binding = []

@@ -27,8 +27,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from optimization.vocab import (
+    CHILD_WEIGHT_KEYS,
+    COUNTY_DESIGNATIONS,
+    COVERAGE_WEIGHT_KEYS,
+    FACILITY_KINDS,
+    ROSTER_ROLES,
+    TARGET_TYPES,
+    TOWNSHIP_DESIGNATIONS,
+    VILLAGE_DESIGNATIONS,
+    WATER_KINDS,
+)
+
 __all__ = [
     "DEFAULT_POLICY_FILE",
+    "Document",
     "FundingPolicy",
     "HazardsPolicy",
     "Param",
@@ -36,22 +49,15 @@ __all__ = [
     "PolicyError",
     "SitingPolicy",
     "StaffingPolicy",
+    "load_documents",
     "load_policy",
 ]
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("policy.toml")
 
-_FACILITY_KEYS = {
-    "children_home", "primary_school", "kindergarten", "service_station", "womens_home",
-    "farm_library", "school_youth_palace", "township_station", "rescue_protection",
-    "welfare_institution",
-}
-_WATER_KEYS = {"river", "stream", "canal", "pond", "reservoir", "lake"}
-_ROLE_KEYS = {
-    "committee_member", "college_grad_official", "grid_worker", "social_worker",
-    "civil_affairs_assistant", "womens_director", "left_behind_woman", "volunteer",
-    "township_civil_affairs", "township_womens_fed", "village_doctor", "other",
-}
+_FACILITY_KEYS = set(FACILITY_KINDS)
+_WATER_KEYS = set(WATER_KINDS)
+_ROLE_KEYS = set(ROSTER_ROLES)
 
 
 class PolicyError(ValueError):
@@ -118,8 +124,7 @@ class SitingPolicy(_Section):
     @classmethod
     def _cov(cls, v):
         _check_keys(
-            v, {"child", "left_behind", "difficulty", "poverty_village", "old_base_village"},
-            "coverage weight",
+            v, set(COVERAGE_WEIGHT_KEYS), "coverage weight",
         )
         if any(w < 0 for w in v.values()):
             raise ValueError("weights must be >= 0")
@@ -193,6 +198,7 @@ class HazardsPolicy(_Section):
     water_kind_weights: dict[str, float]
     flood_inspection_distance_m: float = Field(gt=0)
     danger_spots_top_n: int = Field(ge=1)
+    reach_min_score: float = Field(ge=0)
     safety_activities_per_village_per_year: int = Field(ge=0)
     distance_decay_m: float = Field(gt=0)
     child_weights: dict[str, float]
@@ -214,7 +220,7 @@ class HazardsPolicy(_Section):
     @field_validator("child_weights")
     @classmethod
     def _children(cls, v):
-        _check_keys(v, {"resident", "left_behind", "difficulty", "key_attention"}, "child weight")
+        _check_keys(v, set(CHILD_WEIGHT_KEYS), "child weight")
         if any(w < 0 for w in v.values()):
             raise ValueError("weights must be >= 0")
         return v
@@ -257,9 +263,7 @@ class FundingPolicy(_Section):
     def _tw(cls, v):
         _check_keys(
             v,
-            {"left_behind", "orphan", "unsupported", "illness_disability", "dibao_tekun",
-             "difficulty_other"},
-            "target type",
+            set(TARGET_TYPES), "target type",
         )
         if any(w < 0 for w in v.values()):
             raise ValueError("weights must be >= 0")
@@ -270,9 +274,7 @@ class FundingPolicy(_Section):
     def _tilt(cls, v):
         _check_keys(
             v,
-            {"old_base", "central_soviet", "poverty_lifted", "key_assistance", "three_regions",
-             "poverty_village", "old_base_village", "township_in_difficulty"},
-            "designation",
+            {*COUNTY_DESIGNATIONS, *TOWNSHIP_DESIGNATIONS, *VILLAGE_DESIGNATIONS}, "designation",
         )
         if any(w < 0 for w in v.values()):
             raise ValueError("tilts must be >= 0")
@@ -433,6 +435,40 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PolicyError(
             f"{path}: TOML 格式错误（{exc}），请检查引号与等号 / TOML syntax error ({exc})"
         ) from None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source document (seed): its title, 文号 and issuer, in Chinese and English."""
+
+    code: str
+    title: str
+    number: str
+    issuer: str
+    title_en: str = ""
+    issuer_en: str = ""
+
+    def cite(self, article: str = "", lang: str = "zh") -> str:
+        """``《title》（文号）article`` (issuer instead of a 文号 the document does not carry).
+
+        >>> Document("004", "某通知", "吉民发〔2018〕41号", "吉林省民政厅").cite("二(一)")
+        '《某通知》（吉民发〔2018〕41号）二(一)'
+        """
+        if lang == "zh":
+            ref = self.number or self.issuer
+            return f"《{self.title}》（{ref}）{article}".rstrip()
+        ref = self.number or self.issuer_en or self.issuer
+        return f"{self.title_en or self.title} ({ref}) {article}".rstrip()
+
+
+def load_documents(path: str | Path | None = None) -> dict[str, Document]:
+    """The ``[documents]`` table of the policy file: seed code -> :class:`Document`."""
+    raw = _read_toml(Path(path) if path else DEFAULT_POLICY_FILE).get("documents", {})
+    return {str(code): Document(code=str(code), title=str(d.get("title", "")),
+                                number=str(d.get("number", "")), issuer=str(d.get("issuer", "")),
+                                title_en=str(d.get("title_en", "")),
+                                issuer_en=str(d.get("issuer_en", "")))
+            for code, d in raw.items()}
 
 
 def load_policy(

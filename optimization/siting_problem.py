@@ -20,10 +20,10 @@ import pandas as pd
 
 from optimization.policy import SitingPolicy
 from optimization.solver import components
+from optimization.vocab import DIFFICULTY_COLUMNS, is_true
 
 STATUSES = ("existing", "reuse", "new")
-_DIFFICULTY_COLUMNS = ("orphan", "unsupported", "illness_disability", "dibao_tekun",
-                       "difficulty_other")
+_DIFFICULTY_COLUMNS = DIFFICULTY_COLUMNS
 _MAX_LISTED = 30  # village codes named in one message line
 
 # ----------------------------------------------------------------------------- errors
@@ -400,8 +400,7 @@ def _col(df: pd.DataFrame, name: str, default) -> pd.Series:
 def _bool(s: pd.Series) -> np.ndarray:
     if s.dtype == bool:
         return s.to_numpy()
-    words = {"true", "1", "yes", "y", "是", "t", "√", "1.0"}
-    return np.array([str(v).strip().lower() in words for v in s], dtype=bool)
+    return np.array([is_true(v) for v in s], dtype=bool)
 
 
 def _count(s: pd.Series, name: str) -> np.ndarray:

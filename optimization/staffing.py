@@ -143,8 +143,18 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from geo.schema import BOOL_WORDS, ROSTER_ROLES
+from optimization.errors import BadInput, Issue, NotSolved
 from optimization.policy import StaffingPolicy, load_policy
+from optimization.vocab import (
+    CANDIDATE_FOR_WORDS,
+    DIFFICULTY_COLUMNS,
+    GENDER_WORDS,
+    ROSTER_ROLES,
+    code_text,
+    list_codes,
+    parse_bool,
+    township_code,
+)
 
 __all__ = [
     "DIFFICULTY_COLUMNS",
@@ -171,10 +181,6 @@ __all__ = [
     "write_staffing_lp",
 ]
 
-#: The five difficulty subtypes (DOMAIN.md "Who is counted").
-DIFFICULTY_COLUMNS = ("orphan", "unsupported", "illness_disability", "dibao_tekun",
-                      "difficulty_other")
-
 #: Preference categories (001 二(二)1; 002 二(一); 000): key -> (zh, en).
 PREFERENCE_LABELS: dict[str, tuple[str, str]] = {
     "female_committee_member": ("女性村（居）委会委员", "a female committee member"),
@@ -199,37 +205,34 @@ _ROSTER_COLUMNS = ("person_code", "village_code", "township_code", "role", "gend
 _EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 _SPLIT_WEIGHT = 1e9  # above this W1*W2, stage A is solved as two sequential stages
 _MAX_LISTED = 20
-_GENDER = {"f": "F", "m": "M", "女": "F", "男": "M", "female": "F", "male": "M"}
+_GENDER = GENDER_WORDS
 _CANDIDATE_FOR = {"director": "director", "supervisor": "supervisor", "either": "either",
-                  "儿童主任": "director", "儿童督导员": "supervisor", "均可": "either",
-                  "": "director"}
+                  **CANDIDATE_FOR_WORDS, "": "director"}
 
 
 # ----------------------------------------------------------------------------- errors
 
 
-class StaffingInputError(ValueError):
+class StaffingInputError(BadInput):
     """The villages or roster cannot be used as given; the message lists every problem.
 
     Attributes
     ----------
     problems : tuple of (str, str)
-        ``(zh, en)`` per problem.
+        ``(zh, en)`` per problem (also as :attr:`issues`, reason ``"staffing_input"``).
     """
 
     def __init__(self, problems: Iterable[tuple[str, str]]):
         self.problems = tuple(problems)
-        super().__init__("\n".join(f"{zh} / {en}" for zh, en in self.problems))
+        super().__init__([Issue("staffing_input", zh, en) for zh, en in self.problems])
 
 
-class StaffingNotSolved(RuntimeError):
+class StaffingNotSolved(NotSolved):
     """The solver returned no usable plan for a batch of townships (time limit, solver error)."""
 
 
 def _codes(codes: Iterable[str]) -> str:
-    codes = list(codes)
-    shown = "、".join(codes[:_MAX_LISTED])
-    return shown + (f" …(+{len(codes) - _MAX_LISTED})" if len(codes) > _MAX_LISTED else "")
+    return list_codes(codes, _MAX_LISTED)
 
 
 def _policy(policy) -> StaffingPolicy:
@@ -245,13 +248,7 @@ def _policy(policy) -> StaffingPolicy:
 
 def _code_series(s: pd.Series) -> pd.Series:
     """Codes as text: ``500109102001.0`` (a CSV read as numbers) becomes ``"500109102001"``."""
-    def one(v):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return ""
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v).strip()
-    return s.map(one).astype(object)
+    return s.map(code_text).astype(object)
 
 
 def _counts(df: pd.DataFrame, col: str, required: bool, problems: list) -> np.ndarray:
@@ -292,7 +289,7 @@ def _villages_frame(villages: pd.DataFrame) -> pd.DataFrame:
     else:
         t = pd.Series([""] * len(out), dtype=object)
     t = t.where(t != "", out["village_code"].str[:9])
-    t = t.map(lambda c: c[:9] if len(c) == 12 and c.endswith("000") else c)
+    t = t.map(township_code)
     out["township_code"] = t
     if (out["township_code"].str.len() == 0).any():
         problems.append(("村表有村缺少乡镇代码", "villages: a village has no township code"))
@@ -311,18 +308,7 @@ def _villages_frame(villages: pd.DataFrame) -> pd.DataFrame:
 
 
 def _bools(s: pd.Series, col: str, problems: list) -> np.ndarray:
-    def one(v):
-        if isinstance(v, (bool, np.bool_)):
-            return bool(v)
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return False
-        t = str(v).strip().lower()
-        if t in BOOL_WORDS["true"]:
-            return True
-        if t in BOOL_WORDS["false"]:
-            return False
-        return None
-    vals = s.map(one)
+    vals = s.map(parse_bool)
     if vals.isna().any():
         problems.append((f"名册列 {col} 含无法识别的是/否值", f"roster: column {col} has values "
                          "that are neither yes nor no"))
@@ -361,7 +347,7 @@ def _roster_frame(roster: pd.DataFrame) -> pd.DataFrame:
     out["village_code"] = (_code_series(src["village_code"]) if "village_code" in src.columns
                            else "")
     t = _code_series(src["township_code"])
-    out["township_code"] = t.map(lambda c: c[:9] if len(c) == 12 and c.endswith("000") else c)
+    out["township_code"] = t.map(township_code)
     role = src["role"].map(lambda v: str(v).strip())
     bad = ~role.isin(list(ROSTER_ROLES))
     if bad.any():
@@ -1342,9 +1328,11 @@ def _not_solved(mod: _Model, stage: str) -> StaffingNotSolved:
     towns = mod.problem.townships["township_code"].to_numpy()[mod.batch.townships]
     status = pulp.LpStatus[mod.prob.status]
     return StaffingNotSolved(
-        f"{mod.batch.name} {stage} 级求解无可行方案（状态 {status}），乡镇：{_codes(towns)}；"
-        f"可增大 staffing.time_limit_s / stage {stage} returned no plan (status {status}) for "
-        f"townships {_codes(towns)}; raise staffing.time_limit_s")
+        zh=f"{mod.batch.name} {stage} 级求解无可行方案（状态 {status}），乡镇：{_codes(towns)}；"
+           "可增大 staffing.time_limit_s",
+        en=f"stage {stage} returned no plan (status {status}) for townships {_codes(towns)}; "
+           "raise staffing.time_limit_s",
+        reason="not_solved", ids=[str(t) for t in towns])
 
 
 def _value(terms: list) -> float:
@@ -1827,7 +1815,8 @@ def write_staffing_lp(problem: StaffingProblem, path, township_code: str | None 
     """
     batches, vlab, tlab, plab, _ = _batches(problem, max_batch_pairs=10**9)
     if not batches:
-        raise StaffingNotSolved("没有可决策的候选人 / no candidate pair to decide")
+        raise StaffingNotSolved(zh="没有可决策的候选人", en="no candidate pair to decide",
+                                reason="no_candidate_pair")
     batch = batches[0]
     if township_code is not None:
         tcodes = problem.townships["township_code"].to_numpy()

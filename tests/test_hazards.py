@@ -19,6 +19,7 @@ import shapely
 from openpyxl import load_workbook
 from shapely.geometry import LineString, MultiLineString, Point, box
 
+from childplan.workflows import run_hazards
 from geo.coords import wgs84_to_gcj02
 from geo.exports import safe_cell, safe_frame, sheet_names, write_csv, xlsx_bytes
 from geo.hazards import (
@@ -29,14 +30,16 @@ from geo.hazards import (
     danger_spots,
     distance_decay,
     flood_season_list,
+    four_ones_counts,
     height_factor,
+    merge_reaches,
     safety_activity_plan,
     score_segments,
     segment_waterways,
     zonal_sums,
 )
 from geo.layers import CountyData, load_demo
-from geo.patrol import DANGER_SPOT_COLUMNS, patrol_sheets, run_hazards, write_patrol_pdf
+from geo.patrol import DANGER_SPOT_COLUMNS, patrol_sheets, write_patrol_pdf
 from geo.report import Report
 from optimization.policy import load_policy
 
@@ -366,6 +369,113 @@ def test_checklist_flag_until_all_four_are_recorded(tmp_path):
         assert checklist_status(spots, store.checks("350821"), FOUR)["flagged"].all()
 
 
+def test_four_ones_counts_by_state(tmp_path):
+    """Checked-complete, checked-missing and never-checked are three different counts."""
+    from childplan.store import Store
+
+    spots = ["W-1-K0+000", "W-2-K0+000", "W-3-K0+000", "W-4-K0+000"]
+    with Store(tmp_path / "s.gpkg") as store:
+        # W-1: all four found -> complete
+        store.record_check("500109", spots[0], dict.fromkeys(FOUR, True), checked_on="2026-06-01",
+                           checked_by="村级河长")
+        # W-2: the pole found missing -> checked, missing
+        store.record_check("500109", spots[1], {**dict.fromkeys(FOUR, True), "rescue_pole": False},
+                           checked_on="2026-06-01", checked_by="村级河长")
+        # W-3: an inspection that recorded only the sign -> the other three are not confirmed
+        store.record_check("500109", spots[2], {"warning_sign": True}, checked_on="2026-06-02",
+                           checked_by="村级河长")
+        # W-4: nobody went there -> unchecked, not 缺项
+        st = checklist_status(spots, store.checks("500109"), FOUR)
+    assert st["state"].tolist() == ["complete", "missing", "missing", "unchecked"]
+    assert four_ones_counts(st) == {"complete": 1, "missing": 2, "unchecked": 1}
+    # nothing recorded at all: every spot unchecked, none missing
+    st0 = checklist_status(spots, None, FOUR)
+    assert four_ones_counts(st0) == {"complete": 0, "missing": 0, "unchecked": 4}
+
+
+# ----------------------------------------------------------------------------- reaches
+
+
+def _reaches(w, v, p, **kw):
+    s = score_segments(assign_chiefs(segment_waterways(w, 200), v), v, None, p)
+    return s, merge_reaches(s, p, villages=v, **kw)
+
+
+def test_two_touching_slices_are_one_reach(policy):
+    # a 400 m canal in two 200 m slices; one village of 100 children (10 left-behind, who
+    # weigh 1 + 1) 100 m off the middle: both slices are 100 m from it,
+    # score 1.2 (canal) * (100 + 10) * e^-0.4 = 88.48 each
+    p = hp(policy, reach_min_score=20.0)
+    w = water([("W-c", "canal", "渠", LineString([(0, 0), (400, 0)]))])
+    v = villages([("500109102001", 200, 100, 100, 10, 0, 0)])
+    s, r = _reaches(w, v, p)
+    assert s["score"].tolist() == pytest.approx([1.2 * 110 * math.exp(-0.4)] * 2)
+    assert len(r) == 1
+    row = r.iloc[0]
+    assert row["reach_id"] == "W-c-K0+000~K0+400"
+    assert (row["start_m"], row["end_m"], row["length_m"], row["n_segments"]) == (0, 400, 400, 2)
+    assert row["peak_score"] == pytest.approx(88.48, abs=0.01)
+    assert row["total_score"] == pytest.approx(2 * 88.48, abs=0.02)
+    assert row["segment_ids"] == "W-c-K0+000;W-c-K0+200"
+    # the village is near both slices but its 100 children are counted once
+    assert row["children_within"] == 100 and row["left_behind_within"] == 10
+    # one danger spot for the reach, at its peak slice
+    spots = danger_spots(s, hp(policy, reach_min_score=20.0, danger_spots_top_n=10), villages=v)
+    assert spots["spot_id"].tolist() == ["W-c-K0+000"] and spots["children_exposed"].tolist() == [100]
+
+
+def test_a_gap_makes_two_reaches_and_the_threshold_splits(policy):
+    # 1 km canal, five slices; villages of 100 children 50 m off each end; buffer 150 m:
+    # K0+000 d=50 -> 1.2*100*e^-0.2 = 98.25; K0+200 d=hypot(100,50)=111.8 -> 76.73;
+    # K0+400 (400-600 m) is 300 m from both villages -> 0: the gap
+    p = hp(policy, buffer_m=150.0, reach_min_score=20.0)
+    w = water([("W-c", "canal", "渠", LineString([(0, 0), (1000, 0)]))])
+    v = villages([("500109102001", 100, 50, 100, 0, 0, 0),
+                  ("500109102002", 900, 50, 100, 0, 0, 0)])
+    s, r = _reaches(w, v, p)
+    by_id = s.set_index("segment_id")["score"]
+    assert by_id["W-c-K0+000"] == pytest.approx(120 * math.exp(-0.2))
+    assert by_id["W-c-K0+200"] == pytest.approx(120 * math.exp(-math.hypot(100, 50) / 250))
+    assert by_id["W-c-K0+400"] == 0
+    # equal peaks and totals: ranked by id
+    assert r["reach_id"].tolist() == ["W-c-K0+000~K0+400", "W-c-K0+600~K1+000"]
+    assert r["rank"].tolist() == [1, 2]
+    assert r["children_within"].tolist() == [100, 100]
+    # a threshold above 76.73 drops the second slice of each end: two one-slice reaches
+    r80 = merge_reaches(s, hp(policy, buffer_m=150.0, reach_min_score=80.0), villages=v)
+    assert r80["reach_id"].tolist() == ["W-c-K0+000~K0+200", "W-c-K0+800~K1+000"]
+    assert r80["length_m"].tolist() == [200, 200]
+    # top 1: the first reach only, never two pieces of one reach
+    spots = danger_spots(s, hp(policy, buffer_m=150.0, reach_min_score=20.0,
+                               danger_spots_top_n=1), villages=v)
+    assert spots["reach_id"].tolist() == ["W-c-K0+000~K0+400"]
+
+
+def test_a_reach_goes_round_a_pond_shore(policy):
+    # a 150 m square pond: shore 600 m from (150, 0) anticlockwise, three slices; a village
+    # 141 m from the start corner: K0+400 (ending at the corner) and K0+000 (starting there)
+    # score, K0+200 (the far side, > 200 m) does not: one reach round the corner
+    p = hp(policy, buffer_m=200.0, reach_min_score=1.0)
+    w = water([("W-p", "pond", "塘", box(0, 0, 150, 150))])
+    v = villages([("500109102001", 250, -100, 100, 0, 0, 0)])
+    s, r = _reaches(w, v, p)
+    assert s.set_index("segment_id")["score"]["W-p-K0+200"] == 0
+    assert len(r) == 1
+    assert r.iloc[0]["reach_id"] == "W-p-K0+400~K0+200"
+    assert r.iloc[0]["segment_ids"] == "W-p-K0+400;W-p-K0+000"
+    assert r.iloc[0]["length_m"] == 400 and r.iloc[0]["children_within"] == 100
+
+
+def test_two_water_bodies_touching_are_two_reaches(policy):
+    # a stream ending where a canal starts: touching, but two water bodies
+    p = hp(policy, reach_min_score=1.0)
+    w = water([("W-a", "stream", "", LineString([(0, 0), (200, 0)])),
+               ("W-b", "canal", "", LineString([(200, 0), (400, 0)]))])
+    v = villages([("500109102001", 200, 50, 100, 0, 0, 0)])
+    _, r = _reaches(w, v, p)
+    assert sorted(r["reach_id"]) == ["W-a-K0+000~K0+200", "W-b-K0+000~K0+200"]
+
+
 # ----------------------------------------------------------------------------- flood season
 
 
@@ -574,6 +684,25 @@ def test_demo_county_invariants(policy, adcode):
     assert set(f["direction"]) <= {"N", "NE", "E", "SE", "S", "SW", "W", "NW", ""}
     sheets = patrol_sheets(spots, four_ones=h.four_ones)
     assert sum(len(x) for x in sheets.values()) == len(spots)
+    # one spot per reach: no segment in two spots, and each reach is maximal: the slices just
+    # before and after it on the same water body score under the threshold (or do not exist)
+    ids = [x for v in spots["segment_ids"] for x in v.split(";")]
+    assert len(ids) == len(set(ids))
+    seg_by = s.set_index(["water_id", "part", "start_m"])
+    seg_end = s.set_index(["water_id", "part", "end_m"])
+    thr = h.reach_min_score
+    for sp in spots.itertuples():
+        mine = s[s["segment_id"].isin(sp.segment_ids.split(";"))]
+        assert (mine["score"] >= thr).all() and sp.spot_id in set(mine["segment_id"])
+        assert mine["score"].max() == pytest.approx(sp.score, abs=0.01)
+        part = int(mine["part"].iloc[0])
+        after = seg_by.loc[[(sp.water_id, part, sp.end_m)]] if (sp.water_id, part, sp.end_m) \
+            in seg_by.index else None
+        before = seg_end.loc[[(sp.water_id, part, sp.start_m)]] if (
+            sp.water_id, part, sp.start_m) in seg_end.index else None
+        for nb in (after, before):
+            if nb is not None and not nb["segment_id"].isin(mine["segment_id"]).any():
+                assert (nb["score"] < thr).all(), sp.reach_id
 
 
 # ----------------------------------------------------------------------------- the page
@@ -598,13 +727,17 @@ def test_page_checklist_save_clears_the_flag(hazard_page, tmp_path):
 
     at = hazard_page
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["危险点"] == "30" and metrics["“四个一”缺项的危险点"] == "30"
+    # never-checked spots are not 缺项 (issue 17): 30 spots, none checked yet
+    assert metrics["危险点"] == "30" and metrics["尚未检查"] == "30"
+    assert metrics["已检查·“四个一”缺项"] == "0" and metrics["已检查·“四个一”齐全"] == "0"
     for item in at.checkbox:
         item.check()
     at.text_input[0].set_value("村级河长")
     at.button[0].click().run()  # the form's save button
     assert not at.exception, [str(e.value)[:500] for e in at.exception]
-    assert {m.label: m.value for m in at.metric}["“四个一”缺项的危险点"] == "29"
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["已检查·“四个一”齐全"], metrics["已检查·“四个一”缺项"],
+            metrics["尚未检查"]) == ("1", "0", "29")
     with Store(tmp_path / "store.gpkg") as store:
         saved = store.checks("500109")
     assert sorted(saved["item"]) == sorted(FOUR) and saved["present"].all()
@@ -629,8 +762,8 @@ def test_a_chief_column_in_the_waterways_layer_is_used(tmp_path):
     """A planner's waterways file names each water body's chief: the patrol lists follow it."""
     import json as _json
 
+    from childplan.workflows import run_hazards
     from geo.layers import demo_sources, load_county
-    from geo.patrol import run_hazards
     from optimization.policy import load_policy as _load
 
     src = demo_sources("500109")
@@ -647,3 +780,26 @@ def test_a_chief_column_in_the_waterways_layer_is_used(tmp_path):
     canal = spots[spots["kind"] == "canal"]
     assert len(canal) and (canal["chief"] == "县级河长-渠道").all()
     assert (spots.loc[spots["kind"] != "canal", "chief"].str.startswith("河长-500109")).all()
+
+
+def test_page_figures_follow_the_township_filter(hazard_page, policy):
+    """Every figure at the top counts what the township filter shows; the flood heading agrees."""
+    at = hazard_page
+    data, a = _demo_analysis(policy)
+    # the township with most danger spots, worked out from the analysis, not the page
+    town = a.spots["township_code"].value_counts().index[0]
+    box_ = at.selectbox[0]
+    assert any(f"（{town}）" in o for o in box_.options)
+    box_.set_value(town).run()
+    assert not at.exception, [str(e.value)[:500] for e in at.exception]
+    m = {x.label: x.value for x in at.metric}
+    seg = a.segments[a.segments["township_code"] == town]
+    assert m["河段"] == f"{len(seg):,}"
+    assert m["周边有儿童的河段"] == f"{int((seg['score'] > 0).sum()):,}"
+    assert m["危险点"] == str(int((a.spots["township_code"] == town).sum()))
+    assert m["尚未检查"] == m["危险点"]  # nothing checked in this fresh store
+    flood = a.flood[a.flood["township_code"] == town]
+    assert m["汛期排查机构"] == str(flood["facility_id"].nunique())
+    heading = [e.label for e in at.expander if e.label.startswith("汛期涉儿童机构")][0]
+    assert f"汛期排查机构 {flood['facility_id'].nunique()}" in heading
+    assert f"机构—水体对 {len(flood)}" in heading

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# `make bundle`: one archive a county can carry to an intranet machine with no network.
+#
+#   build/childplan-<version>-<cpXY>-<arch>-offline.tar.gz
+#     wheels/        the childplan wheel and every dependency for this platform and Python
+#     debs/          Debian packages the app needs at run time (the CJK font for PNG/PDF exports)
+#     install.sh     installs into a new virtual environment with pip --no-index, starts the app
+#     安装说明.txt    short instructions in Chinese
+#     CHANGELOG.md, SHA256SUMS, TAG (the Python/platform the wheels are for)
+#
+# Needs the network (PyPI, the Debian mirror) on the machine that builds it, never on the one
+# that installs it. Downloads are cached under $BUILD (wheelhouse/, debs/): a second build only
+# asks the index what is newest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+BUILD=${BUILD:-build}
+DEBS=${BUNDLE_DEBS:-fonts-noto-cjk}
+mkdir -p "$BUILD"
+BUILD=$(cd "$BUILD" && pwd)
+
+VERSION=$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+TAG=$("$PY" -c 'import platform, sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}-{platform.machine()}")')
+NAME="childplan-$VERSION-$TAG-offline"
+STAGE="$BUILD/$NAME"
+rm -rf "$STAGE" "$BUILD/$NAME.tar.gz"
+mkdir -p "$STAGE/wheels" "$STAGE/debs" "$BUILD/wheelhouse" "$BUILD/debs"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+echo "== wheel"
+# setuptools stages files in ./build/lib and never prunes it: a file deleted from the tree would
+# still ship. Start from nothing.
+rm -rf "$BUILD/dist" build/lib build/bdist.* ./*.egg-info
+"$PY" -m pip wheel -q --no-deps -w "$BUILD/dist" .
+WHEEL=$(ls "$BUILD"/dist/childplan-"$VERSION"-*.whl)
+
+echo "== wheelhouse (cached in $BUILD/wheelhouse)"
+"$PY" -m pip download -q --only-binary=:all: -d "$BUILD/wheelhouse" "$WHEEL"
+# Exactly the files an offline install resolves to (the cache may hold older versions too):
+# resolving with --no-index here also proves the wheelhouse is complete.
+"$PY" -m pip install -q --dry-run --ignore-installed --no-index --find-links "$BUILD/wheelhouse" \
+    --report "$BUILD/resolve.json" "$WHEEL"
+"$PY" - "$BUILD/resolve.json" "$STAGE/wheels" <<'EOF'
+import json, shutil, sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+report, dest = json.load(open(sys.argv[1])), Path(sys.argv[2])
+for item in report["install"]:
+    src = Path(unquote(urlparse(item["download_info"]["url"]).path))
+    shutil.copy2(src, dest / src.name)
+print(f"{len(report['install'])} wheels")
+EOF
+
+echo "== Debian packages: $DEBS (cached in $BUILD/debs)"
+for pkg in $DEBS; do
+  if ! ls "$BUILD/debs/${pkg}"_*.deb >/dev/null 2>&1; then
+    (cd "$BUILD/debs" && { apt-get download "$pkg" 2>/dev/null \
+       || { ${SUDO:-} apt-get update -qq && apt-get download "$pkg"; }; })
+  fi
+  cp "$BUILD/debs/${pkg}"_*.deb "$STAGE/debs/"
+done
+
+echo "== scripts and notes"
+cp scripts/install.sh "$STAGE/install.sh"
+chmod +x "$STAGE/install.sh"
+cp scripts/安装说明.txt CHANGELOG.md "$STAGE/"
+echo "$TAG" > "$STAGE/TAG"
+(cd "$STAGE" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort | xargs -d '\n' sha256sum > SHA256SUMS)
+
+echo "== archive"
+# wheels and .debs are compressed already: gzip -1 costs little time for the same size
+tar -C "$BUILD" -cf - "$NAME" | gzip -1 > "$BUILD/$NAME.tar.gz.tmp"
+mv "$BUILD/$NAME.tar.gz.tmp" "$BUILD/$NAME.tar.gz"
+rm -rf "$STAGE"
+ls -l "$BUILD/$NAME.tar.gz"
