@@ -113,31 +113,48 @@ def _block(arr: Arrays, villages, sites, pairs) -> Block:
                  np.searchsorted(sites, arr.ps[pairs]))
 
 
-def blocks(problem: SitingProblem, arr: Arrays, decompose: bool) -> tuple[list[Block], int]:
-    """Split the active pairs into connected components; one block unless ``decompose``.
+#: components are grouped into blocks of at least this many pairs: one solver call per tiny
+#: component costs more (a CBC process each) than it saves (bench/siting.py --ablation)
+MIN_BLOCK_PAIRS = 5000
 
-    Returns the blocks and the number of components (under a budget, which couples them,
-    callers pass ``decompose=False``).
+
+def blocks(problem: SitingProblem, arr: Arrays, decompose: bool,
+           min_pairs: int = MIN_BLOCK_PAIRS) -> tuple[list[Block], int]:
+    """Split the active pairs into blocks of whole connected components; one unless ``decompose``.
+
+    With ``decompose``, components (in label order) are gathered into a block until it holds
+    ``min_pairs`` pairs: independent components in one model change nothing but the call
+    count. Returns the blocks and the number of components (under a budget, which couples
+    them, callers pass ``decompose=False``).
     """
     n, m = problem.n_villages, problem.n_sites
     live = np.flatnonzero(arr.active[arr.pv])
     pv, ps = arr.pv[live], arr.ps[live]
-    count, label = components(n, m, pv, ps)
+    _, label = components(n, m, pv, ps)
     vlab, slab = label[:n], label[n:]
     has = np.bincount(pv, minlength=n) > 0
     used = np.zeros(m, dtype=bool)
     used[ps] = True
-    comps = np.unique(vlab[has])
-    ncomp = len(comps)
+    ncomp = len(np.unique(vlab[has]))
     if not decompose:  # one block; must-open sites too (they count against a budget)
         if not len(live) and not arr.must.any():
             return [], ncomp
         return [_block(arr, np.flatnonzero(has), np.flatnonzero(used | arr.must), live)], ncomp
-    out = []
     plab = vlab[pv]
-    for k in comps:
-        out.append(_block(arr, np.flatnonzero(has & (vlab == k)),
-                          np.flatnonzero(used & (slab == k)), live[plab == k]))
+    comps, sizes = np.unique(plab, return_counts=True)
+    groups, cur, size = [], [], 0
+    for k, c in zip(comps, sizes, strict=True):
+        cur.append(k)
+        size += c
+        if size >= min_pairs:
+            groups.append(cur)
+            cur, size = [], 0
+    if cur:
+        groups.append(cur)
+    out = []
+    for g in groups:
+        out.append(_block(arr, np.flatnonzero(has & np.isin(vlab, g)),
+                          np.flatnonzero(used & np.isin(slab, g)), live[np.isin(plab, g)]))
     return out, ncomp
 
 
