@@ -359,6 +359,8 @@ def main(argv=None) -> int:
 
 #: solve_siting keyword sets compared by --ablation (a set the code does not accept is skipped)
 ABLATION = {
+    "default": {},
+    "one model": {"decompose": False},
     "all on": {"decompose": True, "warm_start": True},
     "no warm start": {"decompose": True, "warm_start": False},
     "no decomposition": {"decompose": False, "warm_start": True},
