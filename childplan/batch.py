@@ -20,7 +20,8 @@ of the siting and staffing policy and of the solver. A re-run skips a county who
 hash matches; a changed file or policy parameter re-plans it. A county that fails writes
 ``failed.json`` instead (retried on the next run): bad data (:class:`~geo.report.DataError`,
 the report's first problems in Chinese and English), an infeasible model
-(:class:`~optimization.siting.SitingInfeasible`, bilingual), or anything else (type, message;
+(:class:`~optimization.siting.SitingInfeasible`; every planning error is an
+:class:`~optimization.errors.PlanningError`, its reason in each language), or anything else (type, message;
 traceback in ``error.txt``). The other counties always finish.
 
 Province (``out/``)

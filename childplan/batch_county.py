@@ -206,7 +206,6 @@ def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc") -> di
 def _failure(exc: BaseException, out: Path) -> dict:
     from geo.report import DataError
     from optimization.errors import PlanningError
-    from optimization.siting import SitingInfeasible, SitingNotSolved
 
     if isinstance(exc, PlanningError):  # every planning error, staffing and funding included
         if isinstance(exc, DataError):
@@ -217,12 +216,6 @@ def _failure(exc: BaseException, out: Path) -> dict:
             zh, en = (f"求解器在时限内未找到可行方案：{zh}",
                       f"the solver found no plan within the time limit: {en}")
         return {"reason_code": exc.kind, "reason_zh": zh, "reason_en": en}
-    if isinstance(exc, SitingInfeasible):
-        text = str(exc)  # already Chinese and English, one issue per line
-        return {"reason_code": "infeasible", "reason_zh": text, "reason_en": text}
-    if isinstance(exc, SitingNotSolved):
-        return {"reason_code": "not_solved", "reason_zh": f"求解器在时限内未找到可行方案：{exc}",
-                "reason_en": f"the solver found no plan within the time limit: {exc}"}
     (out / "error.txt").write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
     return {"reason_code": "error", "reason_zh": f"程序出错（{type(exc).__name__}）：{exc}",
             "reason_en": f"unexpected error ({type(exc).__name__}): {exc}; see error.txt"}
@@ -279,7 +272,8 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
     siting = {"siting_status": s.status, "siting_gap": _plain(s.gap),
               "siting_solve_s": round(float(s.seconds), 3),
               "siting_s": round(time.perf_counter() - t, 3)}
-    if s.status not in ("optimal", "time_limit"):  # as ``childplan site``: no plan to write
+    # as ``childplan site``: no plan to write
+    if s.status not in ("optimal", "time_limit", "feasible"):
         raise _StepFailed(siting) from SitingNotSolved(f"siting status {s.status}")
     t = time.perf_counter()
     staffing = run_staffing(data, policy, solver=solver)

@@ -81,9 +81,10 @@ class PlanningError(Exception):
 
     def __init__(self, issues: Iterable[Issue] = (), *, zh: str | None = None,
                  en: str | None = None, reason: str | None = None, ids: Iterable[str] = ()):
-        if isinstance(issues, str):  # a plain bilingual text, "zh / en"
-            zh_part, _, en_part = issues.partition(" / ")
-            issues = (Issue(reason or self.kind, zh_part, en_part or zh_part, tuple(ids)),)
+        if isinstance(issues, str):  # a plain text, bilingual as "zh / en" or not split
+            zh_part, sep, en_part = issues.partition(" / ")
+            issues = (Issue(reason or self.kind, zh_part if sep else issues,
+                            en_part if sep else issues, tuple(ids)),)
         elif zh is not None:
             issues = (Issue(reason or self.kind, zh, en if en is not None else zh,
                             tuple(str(i) for i in ids)),)
@@ -119,6 +120,8 @@ class PlanningError(Exception):
 
 
 def _issue_text(issue, lang: str) -> str:
+    if lang == "both" and issue.zh == issue.en:  # a text given once (already bilingual)
+        return issue.zh
     if hasattr(issue, "message"):
         try:
             return issue.message(lang)

@@ -95,3 +95,17 @@ def test_batch_reports_bad_staffing_input(tmp_path):
                                                                "for P1")]), tmp_path)
     assert got == {"reason_code": "bad_input", "reason_zh": "名册性别须为 F/M：P1",
                    "reason_en": "roster: gender must be F or M for P1"}
+
+
+def test_siting_errors_are_planning_errors():
+    from optimization.siting import SitingInfeasible, SitingIssue, SitingNotSolved
+
+    err = SitingInfeasible([SitingIssue("no_site_in_reach", ("V1", "V2"), ("S1",),
+                                        "村 V1、V2 无可达场所", "villages V1, V2: no site in reach")])
+    assert isinstance(err, Infeasible) and err.kind == "infeasible"
+    assert err.reasons == ("no_site_in_reach",) and err.villages == ("V1", "V2")
+    assert err.ids == ("V1", "V2", "S1")
+    assert str(err) == "村 V1、V2 无可达场所 / villages V1, V2: no site in reach"  # unchanged
+    assert err.message("en") == "villages V1, V2: no site in reach"
+    n = SitingNotSolved("siting status no_solution")
+    assert isinstance(n, NotSolved) and str(n) == "siting status no_solution"  # not doubled
