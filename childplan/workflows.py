@@ -194,8 +194,7 @@ def run_staffing(data: CountyData, policy: Policy, *, solver: str = "cbc") -> St
     """
     data.require_ok()
     roster = data.roster.drop(columns=["_row"], errors="ignore")
-    name = "HiGHS" if solver.lower() == "highs" else "PULP_CBC_CMD"
-    return plan_staffing(village_points(data), roster, policy, solver=name,
+    return plan_staffing(village_points(data), roster, policy, solver=solver,
                          distance_m=staffing_distances(data, policy))
 
 

@@ -7,16 +7,14 @@ block as MILPs, then :mod:`optimization.staffing_output` turns the choice into a
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pulp
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from optimization.solver import components, safe_names, solver_name
 from optimization.staffing_output import (
     _assemble,
 )
@@ -39,10 +37,8 @@ def _blocks(problem: StaffingProblem) -> tuple[np.ndarray, np.ndarray, np.ndarra
     m, n, t = len(problem.candidates), len(problem.demand), len(problem.townships)
     pr, sp = problem.pairs, problem.supervisor_pairs
     rows = np.concatenate([pr["person"].to_numpy(), sp["person"].to_numpy()])
-    cols = np.concatenate([m + pr["village"].to_numpy(), m + n + sp["township"].to_numpy()])
-    size = m + n + t
-    g = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(size, size))
-    count, labels = connected_components(g, directed=False)
+    cols = np.concatenate([pr["village"].to_numpy(), n + sp["township"].to_numpy()])
+    count, labels = components(m, n + t, rows, cols)  # persons, then villages and townships
     return labels[m:m + n], labels[m + n:], labels[:m], count
 
 
@@ -100,17 +96,8 @@ def _batches(problem: StaffingProblem, max_batch_pairs: int):
 
 
 def _safe_names(codes: Iterable[str]) -> list[str]:
-    """Codes usable in LP names (``-`` and other symbols become ``_``), kept unique."""
-    out, seen = [], set()
-    for c in codes:
-        s = re.sub(r"[^0-9A-Za-z_]", "_", str(c))
-        base, i = s, 1
-        while s in seen:
-            i += 1
-            s = f"{base}_{i}"
-        seen.add(s)
-        out.append(s)
-    return out
+    """Codes usable in LP names, unique (:func:`optimization.solver.safe_names`)."""
+    return list(safe_names(codes))
 
 
 class _Model:
@@ -280,17 +267,19 @@ def _add_level_rows(mod: _Model, prefix: str, terms: dict[int, list],
 
 def _make_solver(name: str, *, mip: bool, time_limit: float, gap_rel: float | None,
                  gap_abs: float | None, threads: int | None, warm: bool, msg: bool):
-    key = name.upper()
-    if key in ("PULP_CBC_CMD", "CBC", "COIN_CMD"):
+    """The PuLP solver for one stage; ``name`` in the one name set of :mod:`optimization.solver`.
+
+    The staffing stages keep PuLP's solve because the LP path reads reduced costs and row
+    duals from both CBC and HiGHS (:func:`_restrict_to_optimal_face`).
+    """
+    if solver_name(name) == "cbc":
         from pulp.apis.coin_api import pulp_cbc_path
 
         return pulp.COIN_CMD(path=pulp_cbc_path, mip=mip, msg=msg, timeLimit=time_limit,
                              gapRel=gap_rel, gapAbs=gap_abs, threads=threads,
                              warmStart=warm and mip)
-    if key == "HIGHS":
-        return pulp.HiGHS(mip=mip, msg=msg, timeLimit=time_limit, gapRel=gap_rel,
-                          gapAbs=gap_abs, threads=threads)
-    return pulp.getSolver(name, mip=mip, msg=msg, timeLimit=time_limit)
+    return pulp.HiGHS(mip=mip, msg=msg, timeLimit=time_limit, gapRel=gap_rel,
+                      gapAbs=gap_abs, threads=threads)
 
 
 def _int_vars(mod: _Model) -> list:
