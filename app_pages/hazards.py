@@ -137,8 +137,7 @@ localise_map(m)
 view_key = "hazard_map_" + hashlib.sha1("|".join(
     [str(key[1]) if key[0] == "demo" else (ui.upload_digest() or ""), overrides_json, lang,
      township, chief, *kinds, checks_digest]).encode()).hexdigest()[:16]
-view = ui.view_bounds(st_folium(m, height=600, use_container_width=True,
-                                returned_objects=["bounds"], key=view_key))
+st_folium(m, height=600, use_container_width=True, returned_objects=[], key=view_key)
 
 # --- ranked table -----------------------------------------------------------------------
 st.subheader(t("hz_spots", lang))
@@ -210,8 +209,7 @@ if analysis.activities is not None:
 
 ui.snapshot_buttons(f"{data.name} · {t('nav_hazards', lang)}",
                     layers=("county", "townships", "waterways", "villages"),
-                    overlay_key=("hazards", overrides_json), key="hazards_snapshot",
-                    bounds=view)
+                    overlay_key=("hazards", overrides_json), key="hazards_snapshot")
 
 # --- downloads ---------------------------------------------------------------------------
 st.subheader(t("download", lang))

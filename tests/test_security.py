@@ -71,7 +71,7 @@ _RAW_FOLIUM = {"Tooltip", "DivIcon", "GeoJsonTooltip", "GeoJsonPopup", "Popup"}
 
 
 def _builder_files():
-    return [*sorted((REPO / "geo").glob("maps*.py")), *sorted((REPO / "app_pages").glob("*.py"))]
+    return [*sorted((REPO / "geo").glob("*maps*.py")), *sorted((REPO / "app_pages").glob("*.py"))]
 
 
 @pytest.mark.parametrize("path", _builder_files(), ids=lambda p: p.name)
