@@ -224,8 +224,11 @@ def cmd_site(args) -> int:
     _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
            f"{s.best_bound:,.2f}, gap {s.gap:.4%}, {s.seconds:.2f} s, {s.variables} variables, "
            f"{s.constraints} constraints, {s.components} components")
+    _print(f"gaps: cost {s.cost_gap:.4%} (decided part {s.decided_cost_gap:.4%}), distance "
+           f"{s.distance_gap:.4%} (decided part {s.decided_distance_gap:.4%}); optimal means "
+           f"within {s.gap_tolerance:.4%}")
     _print(f"written to {out}")
-    return 0 if s.status in ("optimal", "time_limit") else 1
+    return 0 if s.status in ("optimal", "time_limit", "feasible") else 1
 
 
 def cmd_staff(args) -> int:

@@ -88,6 +88,7 @@ class SitingPolicy(_Section):
     """儿童之家 siting rules (004 二(一), 二(三))."""
 
     own_home_threshold: int = Field(ge=1)
+    keep_existing_home: bool
     travel_cap_m: float = Field(gt=0)
     host_kinds: tuple[str, ...]
     allow_new_build: bool
