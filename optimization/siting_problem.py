@@ -270,8 +270,9 @@ class SitingProblem:
         ValueError
             Malformed input (missing columns, unknown codes, duplicate ids).
         """
-        return _build(villages, sites, pairs, _params(policy), tuple(must_open),
-                      tuple(never_open), dict(locked or {}), allow_uncovered)
+        return _build(villages, sites, pairs, _params(policy), must_ids=tuple(must_open),
+                      never_ids=tuple(never_open), locked_ids=dict(locked or {}),
+                      allow_uncovered=allow_uncovered)
 
     @classmethod
     def from_cost_matrix(
@@ -579,7 +580,7 @@ class _Inputs:
         self.issues.append(SitingIssue(reason, tuple(villages), tuple(sites), zh, en))
 
 
-def _build(villages, sites, pairs, params: SitingParams, must_ids, never_ids, locked_ids,
+def _build(villages, sites, pairs, params: SitingParams, *, must_ids, never_ids, locked_ids,
            allow_uncovered) -> SitingProblem:
     vt = _village_table(villages, params)
     st = _site_table(sites, params, dict(zip(vt["village_code"], vt["township_code"],
