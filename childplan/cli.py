@@ -9,6 +9,8 @@ fund       split a budget across townships (or counties); write funding.csv/xlsx
 hazards    drowning danger spots, 四个一 status, patrol lists per river chief (XLSX/CSV/PDF)
 batch      every county of a province (or a list) in parallel on Dask; resumable
 brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and PDF)
+map        each map (county, siting, staffing, funding, hazards) as one offline HTML file
+accounts   add | list accounts for serving the app on an intranet (off by default)
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
@@ -191,7 +193,13 @@ def _yuan(text: str) -> int:
 
 def cmd_site(args) -> int:
     """Site shared 儿童之家; write homes.csv, assignments.csv and siting.gpkg."""
-    from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, run_siting, siting_layers
+    from childplan.workflows import (
+        ASSIGNMENT_COLUMNS,
+        HOMES_COLUMNS,
+        TRAVEL_COLUMNS,
+        run_siting,
+        siting_layers,
+    )
     from geo.plan_exports import write_csv, write_gpkg
     from optimization.siting import SitingInfeasible, SitingNotSolved
 
@@ -203,7 +211,8 @@ def cmd_site(args) -> int:
     try:
         res = run_siting(data, _policy(args), solver=args.solver,
                          must_open=args.must_open or (), never_open=args.never_open or (),
-                         locked=locked, time_limit_s=args.time_limit, travel_matrix=matrix)
+                         locked=locked, time_limit_s=args.time_limit, travel_matrix=matrix,
+                         metric=args.metric)
     except SitingInfeasible as exc:
         _print(str(exc))
         return 1
@@ -212,18 +221,28 @@ def cmd_site(args) -> int:
         return 1
     out = _out(args)
     write_csv(res.homes[HOMES_COLUMNS], out / "homes.csv")
-    write_csv(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    extra = TRAVEL_COLUMNS if res.metric != "straight" else []
+    write_csv(res.assignments[ASSIGNMENT_COLUMNS + extra], out / "assignments.csv")
     write_gpkg(siting_layers(res), out / "siting.gpkg")
     plan = res.plan
     s = plan.stats
     counts = res.homes["status"].value_counts().to_dict()
-    _print(f"homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
-           f"uncovered {len(plan.uncovered)}; mean distance {plan.mean_distance_m:,.0f} m")
+    a = res.assignments
+    served = a[a["home_id"].notna() & (a["home_id"].astype(str) != "")]
+    w = served["resident_children"].astype(float)
+    mean_m = float((w * served["distance_m"]).sum() / w.sum()) if w.sum() else 0.0
+    walk = (f", mean walk {float((w * served['walk_min']).sum() / w.sum()):,.1f} min"
+            if res.metric != "straight" and w.sum() else "")
+    _print(f"metric {res.metric}; homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
+           f"uncovered {len(plan.uncovered)}; mean distance {mean_m:,.0f} m{walk}")
     _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
            f"{s.best_bound:,.2f}, gap {s.gap:.4%}, {s.seconds:.2f} s, {s.variables} variables, "
            f"{s.constraints} constraints, {s.components} components")
+    _print(f"gaps: cost {s.cost_gap:.4%} (decided part {s.decided_cost_gap:.4%}), distance "
+           f"{s.distance_gap:.4%} (decided part {s.decided_distance_gap:.4%}); optimal means "
+           f"within {s.gap_tolerance:.4%}")
     _print(f"written to {out}")
-    return 0 if s.status in ("optimal", "time_limit") else 1
+    return 0 if s.status in ("optimal", "time_limit", "feasible") else 1
 
 
 def cmd_staff(args) -> int:
@@ -307,7 +326,7 @@ def cmd_brief(args) -> int:
     from childplan.workflows import briefing_inputs
     from geo.briefing import BriefingMeta, briefing_pdf
     from geo.plan_exports import atomic_write_bytes
-    from geo.snapshot import Overlay, figure_bytes, render_snapshot
+    from geo.snapshot import Overlay, figure_bytes, policy_breaks, render_snapshot
 
     data = _load(args)
     if not _require_ok(data):
@@ -328,9 +347,54 @@ def cmd_brief(args) -> int:
                                  else "children's homes and danger spots")
     for fmt in ("png", "pdf"):
         fig = render_snapshot(data, title=title, lang=args.lang, overlay=overlay,
-                              layers=("county", "townships", "waterways", "villages"))
+                              layers=("county", "townships", "waterways", "villages"),
+                              breaks=policy_breaks(policy, "resident_children"))
         atomic_write_bytes(out / f"map_{data.adcode}.{fmt}", figure_bytes(fig, fmt))
     _print(f"{pdf} (plans {t1 - t0:.1f} s, page {t2 - t1:.1f} s); map snapshot PNG/PDF in {out}")
+    return 0
+
+
+def cmd_map(args) -> int:
+    """Write each map as one standalone offline HTML file (Leaflet inlined)."""
+    from childplan.mapfiles import build_maps, write_maps
+
+    data = _load(args)
+    if not _require_ok(data):
+        return 1
+    from childplan.mapfiles import PLANS
+
+    plans = (PLANS if "all" in (args.plan or ()) else
+             list(dict.fromkeys(args.plan)) if args.plan else ["county"])
+    maps = build_maps(data, _policy(args), plans, lang=args.lang, solver=args.solver,
+                      budget=args.budget)
+    for path in write_maps(maps, _out(args), data.adcode):
+        _print(str(path))
+    _print(f"{len(maps)} 幅地图 / {len(maps)} maps")
+    return 0
+
+
+def cmd_accounts(args) -> int:
+    """Add an account to the accounts file used when the app serves an intranet."""
+    import getpass
+
+    from childplan.accounts import AccountsError, add_account, load_accounts
+
+    try:
+        if args.action == "list":
+            for u in load_accounts(args.file).values():
+                _print(f"{u.name}\t{u.role}\t{u.township}")
+            return 0
+        if not args.name:
+            _print("请给出账号名 / give the account name")
+            return 2
+        password = (sys.stdin.readline().rstrip("\n") if args.password_stdin
+                    else getpass.getpass("密码 / password: "))
+        acc = add_account(args.file, args.name, password, role=args.role,
+                          township=args.township or "")
+    except AccountsError as exc:
+        _print(str(exc))
+        return 1
+    _print(f"{acc.name}: {acc.role} {acc.township} → {args.file}")
     return 0
 
 
@@ -455,6 +519,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--travel-matrix", default=None, metavar="CSV",
                    help="road/path distances: village_code, site_id, metres (replaces straight "
                         "lines)")
+    p.add_argument("--metric", default=None, choices=("straight", "road_m", "walk_min"),
+                   help="distance metric (default: policy siting.travel_metric): straight line, "
+                        "road metres or walking minutes on roads and terrain (geo/travel.py)")
     p.set_defaults(func=cmd_site)
 
     p = sub.add_parser("staff", help="assign child directors and supervisors")
@@ -485,6 +552,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="方案名称 / scenario name (its assumptions: the --overrides given)")
     p.set_defaults(func=cmd_brief)
 
+    p = sub.add_parser("map", help="each map as one standalone offline HTML file")
+    plan_args(p)
+    p.add_argument("--plan", action="append", default=None,
+                   choices=("county", "siting", "staffing", "funding", "hazards", "all"),
+                   help="which map (repeatable; default the county map; all: every map)")
+    p.add_argument("--budget", type=int, default=5_000_000,
+                   help="yuan to split for the funding map (default 5M)")
+    p.set_defaults(func=cmd_map)
+
     from childplan.batch import add_batch_arguments, cmd_batch
 
     p = sub.add_parser("batch", help="plan many counties in parallel on Dask (resumable)")
@@ -499,6 +575,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="import over a scenario of that name")
     p.add_argument("--store", default=None, help="the scenario database (default ~/.childplan)")
     p.set_defaults(func=cmd_scenario)
+
+    p = sub.add_parser("accounts", help="accounts for intranet serving: add | list")
+    p.add_argument("action", choices=("add", "list"))
+    p.add_argument("name", nargs="?", default=None, help="account name (add)")
+    p.add_argument("--file", required=True, help="the accounts file (CHILDPLAN_ACCOUNTS)")
+    p.add_argument("--role", default="county", choices=("county", "township"))
+    p.add_argument("--township", default=None, help="9-digit township code (township role)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from standard input (scripts) instead of a prompt")
+    p.set_defaults(func=cmd_accounts)
 
     p = sub.add_parser("policy", help="print the policy parameters and their sources")
     p.add_argument("--policy", default=None, help="a full policy file (default: built in)")

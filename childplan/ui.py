@@ -182,16 +182,73 @@ def overrides_key() -> str:
 
 
 def data_key() -> tuple:
-    """A hashable key of the county in use: ('demo', adcode) or ('upload', spec)."""
+    """A hashable key of the county in use: ('demo', adcode) or ('upload', spec).
+
+    A signed-in township user's key carries the township code as a third element: every
+    cached load and solve keyed by it sees only that township (:func:`county_for`).
+    """
     source = st.session_state.get(_SOURCE_KEY) or DEFAULT_ADCODE
     if source == "upload" and st.session_state.get(_UPLOAD_KEY):
-        return ("upload", st.session_state[_UPLOAD_KEY])
-    return ("demo", source if source != "upload" else DEFAULT_ADCODE)
+        key = ("upload", st.session_state[_UPLOAD_KEY])
+    else:
+        key = ("demo", source if source != "upload" else DEFAULT_ADCODE)
+    acc = account()
+    return key + (acc.township,) if acc is not None and acc.role == "township" else key
 
 
 def county_for(key: tuple) -> CountyData:
-    """The county a :func:`data_key` names."""
-    return cached_demo(key[1]) if key[0] == "demo" else _cached_upload(key[1])
+    """The county a :func:`data_key` names (one township of it for a township user)."""
+    data = cached_demo(key[1]) if key[0] == "demo" else _cached_upload(key[1])
+    if len(key) > 2 and key[2]:
+        from childplan.accounts import restrict_to_township
+
+        return restrict_to_township(data, key[2])
+    return data
+
+
+_ACCOUNT_KEY = "_childplan_account"
+
+
+def account():
+    """The signed-in :class:`~childplan.accounts.Account`, or None (accounts off or not yet)."""
+    return st.session_state.get(_ACCOUNT_KEY)
+
+
+def login():
+    """When accounts are on (``$CHILDPLAN_ACCOUNTS``), ask for a sign-in and stop until done.
+
+    Returns the account, or None when accounts are off (single-user ``make run``).
+    """
+    from childplan.accounts import AccountsError, accounts_path, load_accounts, verify
+
+    path = accounts_path()
+    if path is None:
+        return None
+    acc = account()
+    lg = lang()
+    if acc is not None:
+        st.sidebar.caption(t("login_as", lg).format(name=acc.name, role=t(f"role_{acc.role}", lg),
+                                                    township=acc.township))
+        if st.sidebar.button(t("logout", lg)):
+            st.session_state.pop(_ACCOUNT_KEY, None)
+            st.rerun()
+        return acc
+    with st.form("login"):
+        st.subheader(t("login_title", lg))
+        name = st.text_input(t("login_name", lg))
+        password = st.text_input(t("login_password", lg), type="password")
+        submitted = st.form_submit_button(t("login_submit", lg))
+    if submitted:
+        try:
+            acc = verify(load_accounts(path), name.strip(), password)
+        except AccountsError as exc:
+            st.error(str(exc))
+            st.stop()
+        if acc is not None:
+            st.session_state[_ACCOUNT_KEY] = acc
+            st.rerun()
+        st.error(t("login_failed", lg))
+    st.stop()
 
 
 def data_label(key: tuple) -> str:
@@ -241,7 +298,8 @@ def solve_siting(data_key: tuple, overrides_json: str, solver: str, options_json
 # --- snapshots and the briefing --------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=16)
 def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measure: str,
-                   overlay_key: tuple | None, fmt: str, bounds: tuple | None = None) -> bytes:
+                   overlay_key: tuple | None, fmt: str, bounds: tuple | None = None,
+                   breaks: tuple | None = None) -> bytes:
     """A map snapshot (PNG or PDF) of the county, or of ``bounds`` (WGS84 W, S, E, N)."""
     from geo.snapshot import Overlay, figure_bytes, render_snapshot
 
@@ -265,7 +323,7 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
         values = pd.Series(dict(overlay_key[1]))
         overlay = Overlay(township_values=values, township_title="元" if zh else "yuan")
     fig = render_snapshot(county_for(data_key), title=title, lang=lang, layers=layers,
-                          measure=measure, overlay=overlay, bounds=bounds)
+                          measure=measure, overlay=overlay, bounds=bounds, breaks=breaks)
     return figure_bytes(fig, fmt)
 
 
@@ -294,8 +352,11 @@ def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", 
         shown = title if view is None else f"{title} · {t('snap_view', lg)}"
         args = (data_key(), shown, lg, tuple(layers), measure, overlay_key)
         with st.spinner("正在生成地图…" if zh else "Drawing the map…"):
-            png = snapshot_bytes(*args, "png", view)
-            pdf = snapshot_bytes(*args, "pdf", view)
+            from geo.snapshot import policy_breaks
+
+            breaks = policy_breaks(policy(), measure)  # classes follow the policy in force
+            png = snapshot_bytes(*args, "png", view, breaks)
+            pdf = snapshot_bytes(*args, "pdf", view, breaks)
         c1, c2 = st.columns(2)
         c1.download_button("下载 PNG" if zh else "Download PNG", png, file_name=f"{key}.png",
                            mime="image/png", key=f"{key}_png")

@@ -24,6 +24,7 @@ import shapely
 from geo.coords import SUPPORTED_INPUT_SYSTEMS, convert_geometry, to_wgs84
 from geo.crs import STORAGE_CRS, metric_crs_for
 from geo.io import RawTable
+from geo.pii import is_personal_header, scrub_person_codes
 from geo.report import Report
 from geo.schema import (
     BOOL_WORDS,
@@ -135,7 +136,8 @@ def _rename_headers(schema: LayerSchema, frame: pd.DataFrame, ctx: _Ctx, allow_p
         if c == geom_name:
             continue
         key = normalise_header(c)
-        if key in PERSONAL_HEADERS or (schema.name == "roster" and key == "name"):
+        if key in PERSONAL_HEADERS or is_personal_header(c) or (schema.name == "roster"
+                                                                and key == "name"):
             if not allow_personal:
                 drop.append(c)
                 ctx.add("warning", "personal_column_dropped", None, str(c), None,
@@ -600,6 +602,8 @@ def coerce_layer(
     if layer == "facilities":
         status_text = _status_from_kind_text(frame, schema, mapping)
     frame = _rename_headers(schema, frame, ctx, allow_personal, mapping)
+    if schema.name == "roster" and not allow_personal:  # ID numbers, phones, names as codes
+        frame = scrub_person_codes(frame, ctx.add, row_offset=raw.row_offset)
     if schema.id_column in frame.columns:
         ctx.ids = frame[schema.id_column].astype(str)
     if len(frame) == 0:
