@@ -12,6 +12,7 @@ from geo.i18n import facility_label, localise_headers, t
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
 from geo.plan_exports import to_xlsx_bytes, write_gpkg
+from geo.safe import md
 from geo.travel_maps import add_travel_layers
 from optimization.siting import SitingInfeasible, SitingNotSolved
 
@@ -24,7 +25,7 @@ def _pct(x: float) -> str:
 
 key = ui.data_key()
 data = ui.county_for(key)
-st.title(f"{data.name} · {t('nav_siting', lang)}")
+st.title(f"{md(data.name)} · {t('nav_siting', lang)}")
 st.caption("004 二(一)：常住儿童 100 人以上的村应设立儿童之家，不足 100 人的村可联合建立区域性儿童之家，"
            "依托村（社区）民政工作站或村小、幼儿园，充分利用学校少年宫、妇女之家、农家书屋，避免重复建设。"
            if zh else "004 二(一): villages with 100+ children should have their own home; smaller "

@@ -7,12 +7,15 @@ shows them beside the plan. Values are numbers and codes only; labels come from
 
 from __future__ import annotations
 
+import json
+
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo import safe
 from geo.i18n import t
 
 __all__ = ["ACCESS_COLOURS", "access_colour", "add_travel_layers"]
@@ -39,20 +42,20 @@ def add_travel_layers(m: folium.Map, villages: gpd.GeoDataFrame, access: pd.Data
                       lang: str = "zh") -> folium.Map:
     """Add the catchment polygons and the accessibility points to ``m`` and return it."""
     if catchments is not None and len(catchments):
-        fg = folium.FeatureGroup(name=t("catchments_layer", lang), show=True)
+        fg = folium.FeatureGroup(name=safe.layer_name(t("catchments_layer", lang)), show=True)
         gj = catchments[["home_id", "children_assigned", "children_within_cap",
                          "geometry"]].copy()
         gj["home_id"] = gj["home_id"].astype(str)
         gj["geometry"] = shapely.set_precision(gj.geometry.values, 1e-5)  # ~1 m
         folium.GeoJson(
-            gj.to_json(), style_function=lambda _f: {"color": "#3b6ea8", "weight": 1,
+            safe.geojson(json.loads(gj.to_json())), style_function=lambda _f: {"color": "#3b6ea8", "weight": 1,
                                                      "fillOpacity": 0.08},
-            tooltip=folium.GeoJsonTooltip(
+            tooltip=safe.geojson_tooltip(
                 fields=["home_id", "children_assigned", "children_within_cap"],
                 aliases=["ID", t("children_assigned", lang), t("children_within_cap", lang)]),
         ).add_to(fg)
         fg.add_to(m)
-    fg = folium.FeatureGroup(name=t("access_layer", lang), show=True)
+    fg = folium.FeatureGroup(name=safe.layer_name(t("access_layer", lang)), show=True)
     v = villages.to_crs(4326)
     minutes = dict(zip(access["village_code"].astype(str), access["walk_min"], strict=True))
     x = np.array([float(minutes.get(c, np.inf)) for c in v["village_code"].astype(str)])
@@ -62,12 +65,12 @@ def add_travel_layers(m: folium.Map, villages: gpd.GeoDataFrame, access: pd.Data
         "colour": [access_colour(m) for m in x]},
         geometry=shapely.set_precision(v.geometry.values, 1e-5), crs=4326)
     folium.GeoJson(
-        pts.to_json(), marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=0.9,
+        safe.geojson(json.loads(pts.to_json())), marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=0.9,
                                                   weight=0),
         style_function=lambda f: {"color": f["properties"]["colour"],
                                   "fillColor": f["properties"]["colour"]},
-        tooltip=folium.GeoJsonTooltip(fields=["village_code", "minutes"],
-                                      aliases=["ID", t("walk_min", lang)]),
+        tooltip=safe.geojson_tooltip(fields=["village_code", "minutes"],
+                                     aliases=["ID", t("walk_min", lang)]),
     ).add_to(fg)
     fg.add_to(m)
     return m
