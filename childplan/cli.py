@@ -251,6 +251,7 @@ def cmd_scenario(args) -> int:
         with Store(args.store) as st:
             if args.action == "list":
                 table = st.list()
+                _print(f"方案库 {st.path} · 结构版本 {st.version} / store {st.path} · schema {st.version}")
                 _print("（没有保存的方案）/ (no saved scenario)" if table.empty
                        else table.to_string(index=False))
             elif args.action == "show":

@@ -46,6 +46,16 @@ def test_version_names_release_and_store_schema():
     assert f"## {VERSION}" in (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
+def test_scenario_list_shows_the_store_schema_version(tmp_path):
+    path = tmp_path / "s.gpkg"
+    Store(path).close()
+    con = sqlite3.connect(path)  # read back independently of the Store class
+    (written,) = con.execute("SELECT value FROM childplan_meta WHERE key='schema_version'").fetchone()
+    con.close()
+    out = _cli("scenario", "list", "--store", str(path)).stdout
+    assert f"结构版本 {written}" in out and f"schema {written}" in out and str(path) in out
+
+
 def test_newer_store_is_refused_in_both_languages_and_left_alone(tmp_path):
     path = tmp_path / "s.gpkg"
     Store(path).close()
