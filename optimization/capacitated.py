@@ -74,6 +74,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from optimization.errors import Infeasible, NotSolved
+
 __all__ = [
     "BlockResult",
     "CapPlan",
@@ -119,22 +121,21 @@ class CapacityIssue:
     zh: str
     en: str
 
-    def message(self) -> str:
-        """Return the bilingual message."""
-        return f"{self.zh} / {self.en}"
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Village then site ids (what :class:`optimization.errors.PlanningError` lists)."""
+        return self.villages + self.sites
+
+    def message(self, lang: str = "both") -> str:
+        """The message in ``"zh"``, ``"en"`` or ``"both"``."""
+        return {"zh": self.zh, "en": self.en}.get(lang, f"{self.zh} / {self.en}")
 
 
-class CapacityInfeasible(ValueError):
+class CapacityInfeasible(Infeasible):
     """No plan sends every village whole to one home within the capacities; see :attr:`issues`."""
 
     def __init__(self, issues: Iterable[CapacityIssue]):
-        self.issues = tuple(issues)
-        super().__init__("\n".join(i.message() for i in self.issues))
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        """The reason keys of the issues."""
-        return tuple(i.reason for i in self.issues)
+        super().__init__(tuple(issues))
 
     @property
     def villages(self) -> tuple[str, ...]:
@@ -142,7 +143,7 @@ class CapacityInfeasible(ValueError):
         return tuple(dict.fromkeys(v for i in self.issues for v in i.villages))
 
 
-class CapacityNotSolved(RuntimeError):
+class CapacityNotSolved(NotSolved):
     """No feasible plan was found within the time limit (infeasibility not proven)."""
 
 

@@ -227,9 +227,9 @@ def local_search(blk, idx: _Index, is_open, assign, deadline: float, rounds: int
     for _ in range(rounds):
         if time.perf_counter() > deadline:
             break
-        moved = _shift(blk, idx, is_open, assign) + _swap(blk, idx, is_open, assign)
+        moved = _shift(blk, idx, is_open, assign) + _swap(blk, idx, is_open, assign, deadline)
         if not fixed_count:
-            moved += _close(blk, idx, is_open, assign)
+            moved += _close(blk, idx, is_open, assign, deadline)
             _drop_empty(blk, is_open, assign)
         if not moved and time.perf_counter() < deadline:
             moved += _replace(blk, idx, is_open, assign, deadline)
@@ -261,7 +261,7 @@ def _shift(blk, idx, is_open, assign) -> int:
     return moved
 
 
-def _swap(blk, idx, is_open, assign) -> int:
+def _swap(blk, idx, is_open, assign, deadline: float = float("inf")) -> int:
     pv, ps, pa, pl = blk.pv, blk.ps, blk.pa, blk.pl
     rem = _room(blk, is_open, assign)
     site_of = ps[assign]
@@ -269,7 +269,9 @@ def _swap(blk, idx, is_open, assign) -> int:
     for i in range(blk.n):
         members[site_of[i]].append(i)
     moved = 0
-    for q in np.flatnonzero(is_open[ps]):
+    for step, q in enumerate(np.flatnonzero(is_open[ps])):
+        if step % 1000 == 0 and time.perf_counter() > deadline:
+            break
         i, k = int(pv[q]), int(ps[q])
         j = int(site_of[i])
         if j == k:
@@ -297,11 +299,13 @@ def _swap(blk, idx, is_open, assign) -> int:
     return moved
 
 
-def _close(blk, idx, is_open, assign) -> int:
+def _close(blk, idx, is_open, assign, deadline: float = float("inf")) -> int:
     """Close an open site when its villages fit elsewhere and the saving pays."""
     moved = 0
     order = np.flatnonzero(is_open & ~blk.forced)
     for j in order[np.argsort(-blk.fy[order], kind="stable")]:
+        if time.perf_counter() > deadline:
+            break
         vs = np.flatnonzero(blk.ps[assign] == j)
         trial_open = is_open.copy()
         trial_open[j] = False
