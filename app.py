@@ -18,6 +18,7 @@ st.set_page_config(page_title="儿童关爱服务规划 · childplan", page_icon
 # Streamlit serves static/ beside the running script: the checkout's, or the per-user copy
 # `childplan app` runs from (never site-packages). Pages and assets come from the package.
 ensure_static_assets(Path(__file__).resolve().parent / "static" / "vendor")
+account = ui.login()  # None unless accounts are on ($CHILDPLAN_ACCOUNTS); stops until signed in
 lang = ui.sidebar()
 
 pages = [
@@ -38,4 +39,6 @@ pages = [
     st.Page(page("data.py"), title=t("nav_data", lang), icon=":material/table_view:",
             url_path="data"),
 ]
+if account is not None and account.role == "township":  # one township: no county-wide pages
+    pages = [p for p in pages if p.url_path in ("map", "siting", "staffing", "hazards")]
 st.navigation(pages).run()

@@ -1,10 +1,13 @@
 """数据 / Data: the validation report of what is loaded, and uploads of a planner's own files."""
 
+import json
+
 import streamlit as st
 
 from childplan import ui
 from childplan.sources import guess_layer
 from geo.i18n import t
+from geo.importer import load_mapping_bytes, mapping_json, preview
 from geo.layers import demo_adcodes
 from geo.schema import LAYERS
 
@@ -71,6 +74,43 @@ for i, up in enumerate(uploads or []):
     cs = c3.selectbox(t("coord_system", lang), ["wgs84", "gcj02", "bd09"],
                       key=f"cs_{i}_{up.name}", format_func=lambda k: t(k, lang))
     files.append((layer, up.name, up.getvalue(), cs))
+
+# Column mapping: the planner's headers -> our fields (suggested), per table upload.
+how = []
+template = st.file_uploader(t("load_template", lang), type=["json"], key="mapping_template")
+saved = load_mapping_bytes(template.getvalue()) if template is not None else {}
+mapping_all: dict[str, dict[str, str]] = {}
+for i, (layer, name, payload, _cs) in enumerate(files):
+    if layer == "dem":
+        continue
+    info = preview(name, payload, layer, mapping=saved.get(layer))
+    if not info["headers"] and not info["sheets"]:
+        continue
+    with st.expander(f"{t('column_mapping', lang)} · {name}", expanded=False):
+        st.caption(t("mapping_help", lang))
+        sheet = None
+        if len(info["sheets"]) > 1:
+            sheet = st.selectbox(t("sheet_or_layer", lang), info["sheets"],
+                                 index=info["sheets"].index(info["sheet"]),
+                                 key=f"sheet_{i}_{name}")
+            if sheet != info["sheet"]:
+                info = preview(name, payload, layer, sheet=sheet, mapping=saved.get(layer))
+        st.caption(f"{t('rows_found', lang)}: {info['rows']}")
+        fields = [""] + [c.name for c in LAYERS[layer].all_columns]
+        chosen = {}
+        for j, header in enumerate(info["headers"]):
+            guess = info["suggestion"].get(header, "")
+            chosen[header] = st.selectbox(
+                header, fields, index=fields.index(guess) if guess in fields else 0,
+                key=f"map_{i}_{j}_{name}",
+                format_func=lambda f, layer=layer: t("not_used", lang) if not f else (
+                    f"{LAYERS[layer].column(f).zh} ({f})" if lang == "zh"
+                    else f"{LAYERS[layer].column(f).en} ({f})"))
+        mapping_all[layer] = chosen
+        how.append((layer, sheet, json.dumps(chosen, ensure_ascii=False, sort_keys=True)))
+if mapping_all:
+    st.download_button(t("save_template", lang), mapping_json(mapping_all),
+                       file_name="column_mapping.json", mime="application/json")
 base_options = [""] + demo_adcodes()
 base = st.selectbox(
     "未上传的图层取自" if lang == "zh" else "Layers not uploaded come from",
@@ -80,5 +120,5 @@ base = st.selectbox(
 if st.button("检查并使用" if lang == "zh" else "Check and use", disabled=not files,
              type="primary"):
     with st.spinner("正在检查…" if lang == "zh" else "Checking…"):
-        ui.load_uploaded(files, base or None)
+        ui.load_uploaded(files, base or None, tuple(how))
     st.rerun()

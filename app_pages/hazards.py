@@ -24,6 +24,7 @@ from geo.patrol import (
     patrol_sheets,
     patrol_table,
 )
+from geo.safe import file_name
 from optimization.vocab import WATER_KINDS
 
 # The checklist store: $CHILDPLAN_STORE when set (read at each run), else ~/.childplan.
@@ -136,8 +137,7 @@ localise_map(m)
 view_key = "hazard_map_" + hashlib.sha1("|".join(
     [str(key[1]) if key[0] == "demo" else (ui.upload_digest() or ""), overrides_json, lang,
      township, chief, *kinds, checks_digest]).encode()).hexdigest()[:16]
-view = ui.view_bounds(st_folium(m, height=600, use_container_width=True,
-                                returned_objects=["bounds"], key=view_key))
+st_folium(m, height=600, use_container_width=True, returned_objects=[], key=view_key)
 
 # --- ranked table -----------------------------------------------------------------------
 st.subheader(t("hz_spots", lang))
@@ -209,8 +209,7 @@ if analysis.activities is not None:
 
 ui.snapshot_buttons(f"{data.name} · {t('nav_hazards', lang)}",
                     layers=("county", "townships", "waterways", "villages"),
-                    overlay_key=("hazards", overrides_json), key="hazards_snapshot",
-                    bounds=view)
+                    overlay_key=("hazards", overrides_json), key="hazards_snapshot")
 
 # --- downloads ---------------------------------------------------------------------------
 st.subheader(t("download", lang))
@@ -248,5 +247,5 @@ if pdf_chief and c4.button(("生成 PDF" if zh else "Make the PDF"), key="make_p
                                                          checks_digest))
 made = st.session_state.get("hazard_pdf")
 if made and made[0] == pdf_key:
-    c4.download_button(f"{pdf_chief}.pdf", made[1], file_name=f"{pdf_chief}.pdf",
+    c4.download_button(f"{pdf_chief}.pdf", made[1], file_name=f"{file_name(pdf_chief, default='chief')}.pdf",
                        mime="application/pdf")

@@ -14,6 +14,7 @@ from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
 from geo.plan_exports import to_xlsx_bytes
+from geo.safe import file_name
 
 lang = ui.lang()
 zh = lang == "zh"
@@ -109,7 +110,7 @@ else:
     revision = listing.set_index("name").loc[chosen, "updated_at"]
     c3.download_button("导出为单个文件" if zh else "Export as one file",
                        export_bytes(chosen, str(revision), str(store_path())),
-                       file_name=f"{chosen}.gpkg", mime="application/geopackage+sqlite3")
+                       file_name=f"{file_name(chosen, default='scenario')}.gpkg", mime="application/geopackage+sqlite3")
 up = st.file_uploader("导入方案文件（.gpkg）" if zh else "Import a scenario file (.gpkg)",
                       type=["gpkg"])
 if up is not None and st.button("导入" if zh else "Import"):

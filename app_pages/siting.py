@@ -16,6 +16,11 @@ from optimization.siting import SitingInfeasible, SitingNotSolved
 
 lang = ui.lang()
 zh = lang == "zh"
+
+
+def _pct(x: float) -> str:
+    return "—" if x != x else f"{x:.4%}"
+
 key = ui.data_key()
 data = ui.county_for(key)
 st.title(f"{data.name} · {t('nav_siting', lang)}")
@@ -96,6 +101,9 @@ st.caption((f"求解：{s.solver} · 状态 {s.status} · 目标值 {s.objective
            (f"solver {s.solver} · status {s.status} · objective {s.objective:,.1f} · bound "
             f"{s.best_bound:,.1f} · gap {s.gap:.2%} · {s.seconds:.2f} s · {s.variables:,} variables"
             f" · {s.constraints:,} constraints · {s.components} components"))
+st.caption(t("siting_gaps", lang).format(
+    cost=_pct(s.cost_gap), dcost=_pct(s.decided_cost_gap), dist=_pct(s.distance_gap),
+    ddist=_pct(s.decided_distance_gap), tol=_pct(s.gap_tolerance)))
 if len(plan.uncovered):
     st.error(("未覆盖的村：" if zh else "Villages not covered: ") + "、".join(plan.uncovered))
 

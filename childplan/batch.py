@@ -522,7 +522,8 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
     siting = {"siting_status": s.status, "siting_gap": _plain(s.gap),
               "siting_solve_s": round(float(s.seconds), 3),
               "siting_s": round(time.perf_counter() - t, 3)}
-    if s.status not in ("optimal", "time_limit"):  # as ``childplan site``: no plan to write
+    # as ``childplan site``: no plan to write
+    if s.status not in ("optimal", "time_limit", "feasible"):
         raise _StepFailed(siting) from SitingNotSolved(f"siting status {s.status}")
     t = time.perf_counter()
     staffing = run_staffing(data, policy, solver=solver)

@@ -9,6 +9,8 @@ fund       split a budget across townships (or counties); write funding.csv/xlsx
 hazards    drowning danger spots, 四个一 status, patrol lists per river chief (XLSX/CSV/PDF)
 batch      every county of a province (or a list) in parallel on Dask; resumable
 brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and PDF)
+map        each map (county, siting, staffing, funding, hazards) as one offline HTML file
+accounts   add | list accounts for serving the app on an intranet (off by default)
 scenario   list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
@@ -24,11 +26,53 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["UserError", "main"]
+
+#: Exit codes: 0 done, 1 the planner's input needs fixing (data, arguments, files), 3 a bug.
+EXIT_OK, EXIT_USER, EXIT_BUG = 0, 1, 3
+
+
+class UserError(Exception):
+    """A mistake in the planner's arguments or files: one bilingual message, exit 1.
+
+    Parameters
+    ----------
+    zh, en : str
+        What is wrong and what to do, in Chinese and English (printed once each).
+    where : str, optional
+        The argument or file concerned (printed first).
+    exit_code : int
+        1 (default); 2 for a command line that cannot be understood (like argparse).
+    """
+
+    def __init__(self, zh: str, en: str, where: str = "", exit_code: int = 1):
+        self.zh, self.en, self.where, self.exit_code = zh, en, where, exit_code
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}{zh} / {en}")
 
 
 def _print(text: str) -> None:
     sys.stdout.write(text + ("\n" if not text.endswith("\n") else ""))
+
+
+def _print_warnings(report) -> None:
+    """Print every warning of a report (both languages) so no command hides them."""
+    for p in report.warnings:
+        _print(p.text("zh"))
+        _print(p.text("en"))
+
+
+def _check_layer_names(paths) -> None:
+    from geo.schema import LAYERS
+
+    known = sorted(LAYERS) + ["dem"]
+    for item in paths or ():
+        if "=" in item and not Path(item).exists():
+            layer = item.partition("=")[0].strip()
+            if layer not in known:
+                raise UserError(
+                    f"未知图层名“{layer}”，可用：{', '.join(known)}",
+                    f"unknown layer name '{layer}'; known: {', '.join(known)}", where=item)
 
 
 def _load(args) -> object:
@@ -36,6 +80,7 @@ def _load(args) -> object:
     from childplan.sources import resolve_sources
     from geo.layers import load_county, load_demo
 
+    _check_layer_names(getattr(args, "paths", None))
     if not getattr(args, "paths", None):
         return load_demo(args.adcode)
     sources, unknown = resolve_sources(
@@ -43,11 +88,11 @@ def _load(args) -> object:
         declared_crs=args.crs,
     )
     if unknown:
-        _print("无法判断以下文件属于哪个图层，请用 图层=路径 指定（如 villages=村.csv）/ cannot tell "
-               "which layer these files are; name it as layer=path (e.g. villages=my.csv): "
-               + ", ".join(unknown))
-        raise SystemExit(2)
-    return load_county(sources)
+        raise UserError("无法判断这些文件属于哪个图层，请用 图层=路径 指定（如 villages=村.csv）",
+                        "cannot tell which layer these files are; name it as layer=path "
+                        "(e.g. villages=my.csv)", where=", ".join(unknown), exit_code=2)
+    return load_county(sources, **({"mapping": args.mapping} if getattr(args, "mapping", None)
+                                   else {}))
 
 
 def cmd_validate(args) -> int:
@@ -77,16 +122,73 @@ def _policy(args):
 
 def _out(args) -> Path:
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise UserError("--out 应为文件夹，但这里是一个已有的文件；请换一个文件夹名",
+                        "--out must be a folder but names an existing file; choose a folder",
+                        where=str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"无法创建输出文件夹（{exc.strerror}）",
+                        f"cannot create the output folder ({exc.strerror})", where=str(out)) from None
     return out
 
 
 def _require_ok(data) -> bool:
     if data.report.ok:
+        _print_warnings(data.report)
         return True
     _print(data.report.render("both"))
     _print("数据有错误，未生成方案 / the data has errors: no plan was made")
     return False
+
+
+def _locks(items) -> dict[str, str]:
+    out = {}
+    for item in items or ():
+        village, sep, site = item.partition("=")
+        if not sep or not village.strip() or not site.strip():
+            raise UserError("--lock 应写作 村代码=站点编号（如 500109102001=F001）",
+                            "--lock must be VILLAGE=SITE (e.g. 500109102001=F001)", where=item)
+        out[village.strip()] = site.strip()
+    return out
+
+
+def _read_travel_matrix(path: str):
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise UserError("找不到道路距离表", "travel matrix file not found", where=path)
+    try:
+        matrix = pd.read_csv(p, dtype={"village_code": str, "site_id": str})
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise UserError(f"道路距离表无法读取（{type(exc).__name__}），请另存为 UTF-8 CSV",
+                        f"the travel matrix cannot be read ({type(exc).__name__}); save it as a "
+                        "UTF-8 CSV", where=path) from None
+    missing = {"village_code", "site_id"} - set(matrix.columns)
+    if missing or not ({"metres", "distance_m"} & set(matrix.columns)):
+        raise UserError("需要列 village_code、site_id、metres",
+                        "needs columns village_code, site_id and metres", where=path)
+    return matrix
+
+
+def _yuan(text: str) -> int:
+    """A budget in whole yuan; '500万' or '3.5e6' are refused with the number to write."""
+    s = str(text).strip().replace(",", "").replace("，", "")
+    if s.isdigit():
+        return int(s)
+    hint = ""
+    for unit, factor in (("万", 10_000), ("亿", 100_000_000)):
+        if s.endswith(unit):
+            try:
+                hint = f"{int(round(float(s[:-1]) * factor))}"
+            except ValueError:
+                pass
+    zh = "预算应为整数元（不带单位）" + (f"，例如 {hint}" if hint else "，例如 5000000")
+    en = "the budget must be whole yuan without a unit" + (
+        f", e.g. {hint}" if hint else ", e.g. 5000000")
+    raise UserError(zh, en, where=f"--budget {text}")
 
 
 def cmd_site(args) -> int:
@@ -95,20 +197,11 @@ def cmd_site(args) -> int:
     from geo.plan_exports import write_csv, write_gpkg
     from optimization.siting import SitingInfeasible, SitingNotSolved
 
+    locked = _locks(args.lock)  # argument errors before the (slow) load
+    matrix = _read_travel_matrix(args.travel_matrix) if args.travel_matrix else None
     data = _load(args)
     if not _require_ok(data):
         return 1
-    locked = dict(item.split("=", 1) for item in (args.lock or []))
-    matrix = None
-    if args.travel_matrix:
-        import pandas as pd
-
-        matrix = pd.read_csv(args.travel_matrix, dtype={"village_code": str, "site_id": str})
-        missing = {"village_code", "site_id"} - set(matrix.columns)
-        if missing or not ({"metres", "distance_m"} & set(matrix.columns)):
-            _print(f"{args.travel_matrix}: 需要列 village_code、site_id、metres / needs columns "
-                   "village_code, site_id and metres")
-            return 1
     try:
         res = run_siting(data, _policy(args), solver=args.solver,
                          must_open=args.must_open or (), never_open=args.never_open or (),
@@ -131,8 +224,11 @@ def cmd_site(args) -> int:
     _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
            f"{s.best_bound:,.2f}, gap {s.gap:.4%}, {s.seconds:.2f} s, {s.variables} variables, "
            f"{s.constraints} constraints, {s.components} components")
+    _print(f"gaps: cost {s.cost_gap:.4%} (decided part {s.decided_cost_gap:.4%}), distance "
+           f"{s.distance_gap:.4%} (decided part {s.decided_distance_gap:.4%}); optimal means "
+           f"within {s.gap_tolerance:.4%}")
     _print(f"written to {out}")
-    return 0 if s.status in ("optimal", "time_limit") else 1
+    return 0 if s.status in ("optimal", "time_limit", "feasible") else 1
 
 
 def cmd_staff(args) -> int:
@@ -243,6 +339,50 @@ def cmd_brief(args) -> int:
     return 0
 
 
+def cmd_map(args) -> int:
+    """Write each map as one standalone offline HTML file (Leaflet inlined)."""
+    from childplan.mapfiles import build_maps, write_maps
+
+    data = _load(args)
+    if not _require_ok(data):
+        return 1
+    from childplan.mapfiles import PLANS
+
+    plans = (PLANS if "all" in (args.plan or ()) else
+             list(dict.fromkeys(args.plan)) if args.plan else ["county"])
+    maps = build_maps(data, _policy(args), plans, lang=args.lang, solver=args.solver,
+                      budget=args.budget)
+    for path in write_maps(maps, _out(args), data.adcode):
+        _print(str(path))
+    _print(f"{len(maps)} 幅地图 / {len(maps)} maps")
+    return 0
+
+
+def cmd_accounts(args) -> int:
+    """Add an account to the accounts file used when the app serves an intranet."""
+    import getpass
+
+    from childplan.accounts import AccountsError, add_account, load_accounts
+
+    try:
+        if args.action == "list":
+            for u in load_accounts(args.file).values():
+                _print(f"{u.name}\t{u.role}\t{u.township}")
+            return 0
+        if not args.name:
+            _print("请给出账号名 / give the account name")
+            return 2
+        password = (sys.stdin.readline().rstrip("\n") if args.password_stdin
+                    else getpass.getpass("密码 / password: "))
+        acc = add_account(args.file, args.name, password, role=args.role,
+                          township=args.township or "")
+    except AccountsError as exc:
+        _print(str(exc))
+        return 1
+    _print(f"{acc.name}: {acc.role} {acc.township} → {args.file}")
+    return 0
+
+
 def cmd_scenario(args) -> int:
     """List, show, export or import saved scenarios."""
     from childplan.store import Store, StoreError
@@ -321,6 +461,9 @@ def _add_data_args(p: argparse.ArgumentParser) -> None:
                    help="coordinate system of the given files (gcj02: Amap/Tencent, bd09: Baidu)")
     p.add_argument("--crs", default=None,
                    help="CRS to assume for spatial files that carry none (e.g. EPSG:4490)")
+    p.add_argument("--mapping", default=None, metavar="JSON",
+                   help="column mapping template: {layer: {your header: our field}} (the app's "
+                        "Data page saves one); a sheet or GeoPackage layer: villages=F.xlsx#Sheet2")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -328,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="childplan",
         description="农村留守儿童和困境儿童关爱服务规划 — headless planning tool",
+        epilog="--debug (anywhere on the line): print the traceback of an internal error",
     )
     from childplan.launch import VersionAction
 
@@ -368,7 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fund", help="split a budget across townships (or counties)")
     plan_args(p)
-    p.add_argument("--budget", type=int, required=True, help="whole yuan")
+    p.add_argument("--budget", type=str, required=True, help="whole yuan")
     p.add_argument("--county", dest="adcode_list", action="append", default=None,
                    help="embedded county adcode; give several to split across counties")
     p.add_argument("--with-staffing", action="store_true",
@@ -382,13 +526,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("brief", help="one-page A4 briefing PDF and a map snapshot")
     plan_args(p)
-    p.add_argument("--budget", type=int, default=5_000_000, help="yuan to split (default 5M)")
+    p.add_argument("--budget", type=str, default="5000000", help="yuan to split (default 5M)")
     p.add_argument("--title", default=None, help="简报标题 / title (default: <county>…简报)")
     p.add_argument("--org", default=None, help="编制单位 / compiling unit, e.g. 北碚区民政局")
     p.add_argument("--date", default=None, help="日期 / date printed, YYYY-MM-DD (default today)")
     p.add_argument("--scenario", default=None,
                    help="方案名称 / scenario name (its assumptions: the --overrides given)")
     p.set_defaults(func=cmd_brief)
+
+    p = sub.add_parser("map", help="each map as one standalone offline HTML file")
+    plan_args(p)
+    p.add_argument("--plan", action="append", default=None,
+                   choices=("county", "siting", "staffing", "funding", "hazards", "all"),
+                   help="which map (repeatable; default the county map; all: every map)")
+    p.add_argument("--budget", type=int, default=5_000_000,
+                   help="yuan to split for the funding map (default 5M)")
+    p.set_defaults(func=cmd_map)
 
     from childplan.batch import add_batch_arguments, cmd_batch
 
@@ -404,6 +557,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="import over a scenario of that name")
     p.add_argument("--store", default=None, help="the scenario database (default ~/.childplan)")
     p.set_defaults(func=cmd_scenario)
+
+    p = sub.add_parser("accounts", help="accounts for intranet serving: add | list")
+    p.add_argument("action", choices=("add", "list"))
+    p.add_argument("name", nargs="?", default=None, help="account name (add)")
+    p.add_argument("--file", required=True, help="the accounts file (CHILDPLAN_ACCOUNTS)")
+    p.add_argument("--role", default="county", choices=("county", "township"))
+    p.add_argument("--township", default=None, help="9-digit township code (township role)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from standard input (scripts) instead of a prompt")
+    p.set_defaults(func=cmd_accounts)
 
     p = sub.add_parser("policy", help="print the policy parameters and their sources")
     p.add_argument("--policy", default=None, help="a full policy file (default: built in)")
@@ -424,31 +587,90 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean 'fix your input' (exit 1), never 'the program is broken'."""
+    from childplan.store import StoreError
+    from geo.report import DataError
+    from optimization.policy import PolicyError
+
+    return (UserError, PolicyError, StoreError, DataError)
+
+
+def _check_crs(value):
+    """``--crs``: an EPSG code (4490, EPSG:4490) or a CRS text pyproj understands."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    c = str(value).strip()
+    code = c.split(":")[-1]
+    out = int(code) if code.isdigit() else c
+    try:
+        CRS.from_user_input(out)
+    except CRSError:
+        raise UserError("无法识别的坐标系，请写 EPSG 代码，如 4326（WGS84）或 4490（CGCS2000）",
+                        "unknown CRS; give an EPSG code such as 4326 (WGS84) or 4490 (CGCS2000)",
+                        where=f"--crs {value}") from None
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``childplan`` command."""
+    """Entry point of the ``childplan`` command.
+
+    Exit codes: 0 done; 1 the input needs fixing (a bilingual message says where and how);
+    2 the command line cannot be parsed (argparse); 3 an internal error (``--debug`` prints
+    the traceback).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "crs", None):
-        c = str(args.crs)
-        args.crs = int(c.split(":")[-1]) if c.split(":")[-1].isdigit() else c
+    import sqlite3
+
     from optimization.errors import PlanningError
 
     try:
+        if getattr(args, "crs", None):
+            args.crs = _check_crs(args.crs)
+        if isinstance(getattr(args, "budget", None), str):
+            args.budget = _yuan(args.budget)
+        if getattr(args, "out", None) and Path(args.out).exists() and not Path(args.out).is_dir():
+            _out(args)  # refuses a file before any slow work
         return int(args.func(args) or 0)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         return 130
+    except _user_errors() as exc:
+        _print(str(exc))
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        return getattr(exc, "exit_code", EXIT_USER)
     except PlanningError as exc:  # bad input, infeasible, not solved: explained, exit 1
         _print(str(exc))  # Chinese and English, one issue per line
-        return 1
-    except Exception as exc:  # never a traceback for the planner; details on request
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        return EXIT_USER
+    except sqlite3.DatabaseError as exc:  # a store that is not a database (corrupt, foreign)
+        _print(f"方案库文件已损坏或不是方案库（{exc}），请指定另一个 --store / the scenario store is "
+               f"corrupt or not a scenario store; give another --store")
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        return EXIT_USER
+    except Exception as exc:  # a bug: one line, details with --debug
         import traceback
 
-        _print(f"出错了：{exc} / failed: {exc}")
-        if "--debug" in (argv or sys.argv):
+        _print(f"程序内部错误（{type(exc).__name__}: {exc}）；请加 --debug 重新运行并报告 / "
+               "internal error; re-run with --debug and report it")
+        if debug:
             traceback.print_exc()
-        return 3
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ def resolve_sources(
     Parameters
     ----------
     paths : list of str
-        Files, directories (every recognised file inside), or ``layer=path`` pairs.
+        Files, directories (every recognised file inside), or ``layer=path`` pairs; a
+        worksheet or GeoPackage layer is chosen with ``layer=path#sheet``.
     base_adcode : str, optional
         Fill layers not given from this embedded county (e.g. check a villages CSV against
         the demo county's townships).
@@ -80,14 +81,17 @@ def resolve_sources(
     if base_adcode:
         sources.update({k: LayerSource(path=v) for k, v in demo_sources(base_adcode).items()})
 
-    def add(layer: str, path: Path):
+    def add(layer: str, path: Path, sheet=None):
         sources[layer] = LayerSource(path=path, coord_system=coord_system,
-                                     declared_crs=declared_crs)
+                                     declared_crs=declared_crs, sheet=sheet)
 
     for item in paths:
         if "=" in item and not Path(item).exists():
             layer, _, p = item.partition("=")
-            add(layer.strip(), Path(p))
+            sheet = None
+            if "#" in p and not Path(p).exists():  # villages=file.xlsx#Sheet2, x.gpkg#layer
+                p, _, sheet = p.rpartition("#")
+            add(layer.strip(), Path(p), sheet or None)
             continue
         p = Path(item)
         if p.is_dir():

@@ -98,34 +98,34 @@ MIGRATIONS: list[list[str]] = [
     # v1: scenarios, their result tables, the checklist, and a GeoPackage layer of homes.
     _GPKG_CORE + [
         "CREATE TABLE IF NOT EXISTS childplan_meta (key TEXT PRIMARY KEY, value TEXT)",
-        """CREATE TABLE scenario (
+        """CREATE TABLE IF NOT EXISTS scenario (
             scenario_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, adcode TEXT NOT NULL,
             county_name TEXT NOT NULL DEFAULT '', data_source TEXT NOT NULL DEFAULT '',
             overrides TEXT NOT NULL DEFAULT '{}', note TEXT NOT NULL DEFAULT '',
             created_at TEXT NOT NULL, updated_at TEXT NOT NULL, revision INTEGER NOT NULL)""",
-        """CREATE TABLE scenario_table (
+        """CREATE TABLE IF NOT EXISTS scenario_table (
             scenario_id TEXT NOT NULL REFERENCES scenario(scenario_id) ON DELETE CASCADE,
             name TEXT NOT NULL, payload TEXT NOT NULL,
             PRIMARY KEY (scenario_id, name))""",
-        """CREATE TABLE scenario_figure (
+        """CREATE TABLE IF NOT EXISTS scenario_figure (
             scenario_id TEXT NOT NULL REFERENCES scenario(scenario_id) ON DELETE CASCADE,
             key TEXT NOT NULL, value REAL, PRIMARY KEY (scenario_id, key))""",
-        """CREATE TABLE scenario_homes (
+        """CREATE TABLE IF NOT EXISTS scenario_homes (
             fid INTEGER PRIMARY KEY AUTOINCREMENT,
             scenario_id TEXT NOT NULL REFERENCES scenario(scenario_id) ON DELETE CASCADE,
             scenario_name TEXT NOT NULL, home_id TEXT NOT NULL, kind TEXT, status TEXT,
             children_served INTEGER, geom POINT)""",
-        """INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+        """INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
             VALUES ('scenario_homes', 'features', 'scenario_homes',
                     '儿童之家 of every saved scenario / children''s homes of saved scenarios', 4326)""",
-        """INSERT INTO gpkg_geometry_columns VALUES ('scenario_homes', 'geom', 'POINT', 4326, 0, 0)""",
-        """CREATE TABLE hazard_check (
+        """INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('scenario_homes', 'geom', 'POINT', 4326, 0, 0)""",
+        """CREATE TABLE IF NOT EXISTS hazard_check (
             check_id INTEGER PRIMARY KEY AUTOINCREMENT, adcode TEXT NOT NULL,
             spot_id TEXT NOT NULL, item TEXT NOT NULL, present INTEGER NOT NULL,
             checked_on TEXT NOT NULL, checked_by TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
             saved_at TEXT NOT NULL)""",
-        "CREATE INDEX hazard_check_spot ON hazard_check (adcode, spot_id, item, check_id)",
-        """INSERT INTO gpkg_contents (table_name, data_type, identifier, description)
+        "CREATE INDEX IF NOT EXISTS hazard_check_spot ON hazard_check (adcode, spot_id, item, check_id)",
+        """INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
             VALUES ('scenario', 'attributes', 'scenario', 'saved scenarios')""",
     ],
 ]
@@ -160,19 +160,47 @@ class Store:
     Parameters
     ----------
     path : path, optional
-        The file (created with its directory when absent). Default :data:`DEFAULT_STORE`.
+        The file (created when absent). Default :func:`store_path`, whose folder is created
+        when absent; a folder the planner names must exist (no folder is made for it).
+
+    Notes
+    -----
+    Safe under concurrent first use: several processes may open a new file at once. Each
+    waits for the others (busy timeout), and the schema is created in one ``BEGIN
+    IMMEDIATE`` transaction that re-reads the version under the lock, with ``IF NOT EXISTS``
+    statements, so exactly one process creates it and the others see it made.
     """
+
+    #: Seconds a connection waits for another process's lock before giving up.
+    BUSY_TIMEOUT_S = 30.0
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path or store_path())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        if path is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.parent.is_dir():
+            raise StoreError(f"文件夹不存在：{self.path.parent} / no such folder: "
+                             f"{self.path.parent}")
+        self._con = sqlite3.connect(self.path, timeout=self.BUSY_TIMEOUT_S,
+                                    isolation_level=None)
+        self._con.execute(f"PRAGMA busy_timeout = {int(self.BUSY_TIMEOUT_S * 1000)}")
         self._con.execute("PRAGMA foreign_keys = ON")
-        mode = self._con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = self._wal()
         if mode.lower() != "wal":  # pragma: no cover - e.g. a network drive
             raise StoreError(f"{self.path}: 无法启用 WAL 日志 / cannot enable WAL ({mode})")
         self._con.execute("PRAGMA synchronous = FULL")
         self._migrate()
+
+    def _wal(self) -> str:
+        """Switch to WAL; retried, since SQLite may refuse it while another opener holds a lock."""
+        deadline = time.monotonic() + self.BUSY_TIMEOUT_S
+        while True:
+            try:
+                return str(self._con.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     # -- lifecycle ----------------------------------------------------------------------
     def close(self) -> None:
@@ -207,8 +235,7 @@ class Store:
             return 0
         return int(row[0]) if row else 0
 
-    def _migrate(self) -> None:
-        version = self.version
+    def _check_version(self, version: int) -> None:
         if version > SCHEMA_VERSION:
             from childplan import __version__
 
@@ -225,8 +252,17 @@ class Store:
                 raise StoreError(
                     f"{self.path}: 不是本软件的方案库（含有其他表）/ not a childplan store "
                     f"(it has other tables: {sorted(foreign)[:5]})")
+
+    def _migrate(self) -> None:
+        version = self.version
+        self._check_version(version)
         for v in range(version, SCHEMA_VERSION):
             with self._tx() as con:
+                # Under the write lock: another process may have migrated since we looked.
+                now = self.version
+                self._check_version(now)
+                if now > v:
+                    continue
                 for sql in MIGRATIONS[v]:
                     con.execute(sql)
                 con.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
@@ -316,6 +352,9 @@ class Store:
         """Write one scenario to its own GeoPackage file (atomically) and return its path."""
         scenario = self.load(name)
         target = Path(target)
+        if not target.parent.is_dir():  # never create a folder the planner did not name
+            raise StoreError(f"文件夹不存在：{target.parent}，请先建立或换一个位置 / no such folder: "
+                             f"{target.parent}; create it or choose another place")
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:6]}.tmp")
         try:
             with Store(tmp) as out:

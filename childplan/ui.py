@@ -8,6 +8,7 @@ reloads data.
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from pathlib import Path
 
@@ -53,8 +54,14 @@ def cached_demo(adcode: str) -> CountyData:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _cached_upload(spec: tuple) -> CountyData:
-    """Load uploaded files: spec = ((layer, filename, bytes, coord_system), ...), base."""
-    files, base = spec
+    """Load uploaded files: spec = ((layer, filename, bytes, coord_system), ...), base[, how].
+
+    ``how`` (optional) is ((layer, sheet, mapping_json), ...): the worksheet/GeoPackage layer
+    and the column mapping the planner chose on the Data page.
+    """
+    files, base, *rest = spec
+    how = {layer: (sheet, mapping) for layer, sheet, mapping in (rest[0] if rest else ())}
+    mapping = {layer: dict(json.loads(m)) for layer, (_, m) in how.items() if m}
     folder = Path(tempfile.mkdtemp(prefix="childplan-upload-"))
     sources: dict[str, object] = {}
     if base:
@@ -63,13 +70,18 @@ def _cached_upload(spec: tuple) -> CountyData:
         target = folder / f"{layer}{Path(filename).suffix.lower()}"
         target.write_bytes(data)
         sources[layer] = LayerSource(path=target, coord_system=coord_system,
-                                     display_name=filename)
-    return load_county(sources)
+                                     display_name=filename,
+                                     sheet=how.get(layer, (None, None))[0] or None)
+    return load_county(sources, mapping=mapping)
 
 
-def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None) -> CountyData:
-    """Validate uploaded files (same path as ``childplan validate``) and remember them."""
-    spec = (tuple(files), base)
+def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None,
+                  how: tuple = ()) -> CountyData:
+    """Validate uploaded files (same path as ``childplan validate``) and remember them.
+
+    ``how``: ((layer, sheet, mapping_json), ...) chosen in the column-mapping step.
+    """
+    spec = (tuple(files), base, tuple(how)) if how else (tuple(files), base)
     data = _cached_upload(spec)
     st.session_state[_UPLOAD_KEY] = spec
     st.session_state[_SOURCE_KEY] = "upload"
@@ -170,16 +182,73 @@ def overrides_key() -> str:
 
 
 def data_key() -> tuple:
-    """A hashable key of the county in use: ('demo', adcode) or ('upload', spec)."""
+    """A hashable key of the county in use: ('demo', adcode) or ('upload', spec).
+
+    A signed-in township user's key carries the township code as a third element: every
+    cached load and solve keyed by it sees only that township (:func:`county_for`).
+    """
     source = st.session_state.get(_SOURCE_KEY) or DEFAULT_ADCODE
     if source == "upload" and st.session_state.get(_UPLOAD_KEY):
-        return ("upload", st.session_state[_UPLOAD_KEY])
-    return ("demo", source if source != "upload" else DEFAULT_ADCODE)
+        key = ("upload", st.session_state[_UPLOAD_KEY])
+    else:
+        key = ("demo", source if source != "upload" else DEFAULT_ADCODE)
+    acc = account()
+    return key + (acc.township,) if acc is not None and acc.role == "township" else key
 
 
 def county_for(key: tuple) -> CountyData:
-    """The county a :func:`data_key` names."""
-    return cached_demo(key[1]) if key[0] == "demo" else _cached_upload(key[1])
+    """The county a :func:`data_key` names (one township of it for a township user)."""
+    data = cached_demo(key[1]) if key[0] == "demo" else _cached_upload(key[1])
+    if len(key) > 2 and key[2]:
+        from childplan.accounts import restrict_to_township
+
+        return restrict_to_township(data, key[2])
+    return data
+
+
+_ACCOUNT_KEY = "_childplan_account"
+
+
+def account():
+    """The signed-in :class:`~childplan.accounts.Account`, or None (accounts off or not yet)."""
+    return st.session_state.get(_ACCOUNT_KEY)
+
+
+def login():
+    """When accounts are on (``$CHILDPLAN_ACCOUNTS``), ask for a sign-in and stop until done.
+
+    Returns the account, or None when accounts are off (single-user ``make run``).
+    """
+    from childplan.accounts import AccountsError, accounts_path, load_accounts, verify
+
+    path = accounts_path()
+    if path is None:
+        return None
+    acc = account()
+    lg = lang()
+    if acc is not None:
+        st.sidebar.caption(t("login_as", lg).format(name=acc.name, role=t(f"role_{acc.role}", lg),
+                                                    township=acc.township))
+        if st.sidebar.button(t("logout", lg)):
+            st.session_state.pop(_ACCOUNT_KEY, None)
+            st.rerun()
+        return acc
+    with st.form("login"):
+        st.subheader(t("login_title", lg))
+        name = st.text_input(t("login_name", lg))
+        password = st.text_input(t("login_password", lg), type="password")
+        submitted = st.form_submit_button(t("login_submit", lg))
+    if submitted:
+        try:
+            acc = verify(load_accounts(path), name.strip(), password)
+        except AccountsError as exc:
+            st.error(str(exc))
+            st.stop()
+        if acc is not None:
+            st.session_state[_ACCOUNT_KEY] = acc
+            st.rerun()
+        st.error(t("login_failed", lg))
+    st.stop()
 
 
 def data_label(key: tuple) -> str:

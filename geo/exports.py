@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,13 +85,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     'ok'
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; a shared export folder needs more
+    if not path.parent.is_dir():  # never create a folder the planner did not name
+        raise FileNotFoundError(f"文件夹不存在：{path.parent} / no such folder: {path.parent}")
+    # Created exclusively with mode 0666 so the process umask applies as to any new file
+    # (mkstemp's 0600 is too tight for a shared folder; no umask is set, even for a moment).
+    while True:
+        tmp_path = path.parent / f".{path.stem}.{secrets.token_hex(6)}{path.suffix}"
+        try:
+            os.close(os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:

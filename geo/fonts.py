@@ -40,6 +40,9 @@ def use_cjk_font() -> str | None:
     """Register the CJK font with matplotlib and put it first; return its family name."""
     import matplotlib
 
+    from geo.safe import plain_matplotlib_text
+
+    plain_matplotlib_text()  # names print as typed: no mathtext for "$…$" (every figure path)
     path = cjk_font_path()
     if path is None:
         return None

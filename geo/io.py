@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.importer import best_sheet, grid_from_csv_text, grids_from_xlsx, table_from_grid
 from geo.report import Report
 
 __all__ = ["RawTable", "TABLE_SUFFIXES", "VECTOR_SUFFIXES", "read_raw"]
@@ -42,9 +43,13 @@ class RawTable:
     is_vector : bool
         Vector files carry geometry; tables may carry lon/lat columns.
     row_offset : int
-        Add to a 0-based index to get the row number the planner sees (tables: 2, vectors: 1).
+        Add to a 0-based index to get the row number the planner sees (tables: 2, vectors: 1),
+        when ``row_numbers`` is not given.
     encoding : str or None
         The text encoding used.
+    row_numbers : list of int, optional
+        The row number of each record in the file (tables: after title rows, blank rows and
+        total rows were dropped, every record keeps its own row).
     """
 
     frame: pd.DataFrame
@@ -52,6 +57,13 @@ class RawTable:
     is_vector: bool
     row_offset: int
     encoding: str | None = None
+    row_numbers: list[int] | None = None
+
+    def row(self, i: int) -> int:
+        """The planner's row number of record ``i`` (0-based)."""
+        if self.row_numbers is not None:
+            return int(self.row_numbers[i])
+        return i + self.row_offset
 
 
 def _decode(data: bytes, file: str, layer: str, report: Report) -> tuple[str, str] | None:
@@ -60,12 +72,37 @@ def _decode(data: bytes, file: str, layer: str, report: Report) -> tuple[str, st
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
+    # Neither decodes cleanly: a few bad bytes in an otherwise good file (a GBK file with a
+    # damaged character, a UTF-8 file with one pasted GBK cell). Take the encoding that needs
+    # the fewest replacements, if they are few, and say on which lines.
+    best = None
+    for enc in ("utf-8", "gb18030"):
+        text = data.decode(enc, errors="replace")
+        n = text.count("\ufffd")
+        if best is None or n < best[2]:
+            best = (text, enc, n)
+    text, enc, n = best
+    if n and n <= max(10, len(text) // 200):
+        lines = [k + 1 for k, ln in enumerate(text.replace("\r\n", "\n").split("\n"))
+                 if "\ufffd" in ln]
+        shown = "、".join(str(x) for x in lines[:10]) + ("…" if len(lines) > 10 else "")
+        report.add(
+            "warning", "bad_bytes_replaced", layer=layer, file=file, row=lines[0],
+            value=f"{n}",
+            zh=f"文件按 {_ENC_NAME.get(enc, enc)} 读取，但有 {n} 个字节无法识别，已替换为 �（第 {shown} 行）",
+            en=f"read as {_ENC_NAME.get(enc, enc)}, but {n} byte(s) could not be decoded and "
+               f"were replaced by � (line(s) {shown.replace('、', ', ')})",
+            fix_zh="核对这些行的文字；如为代码或人数，请改正后重新上传（另存为 CSV UTF-8 最稳妥）",
+            fix_en="check the text on those lines; fix any code or count there and upload again "
+                   "(saving as 'CSV UTF-8' is safest)",
+        )
+        return text, enc
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
-        if best is not None:
-            return str(best), best.encoding
+        guess = from_bytes(data).best()
+        if guess is not None:
+            return str(guess), guess.encoding
     except Exception:  # pragma: no cover - charset_normalizer optional path
         pass
     report.add(
@@ -78,7 +115,18 @@ def _decode(data: bytes, file: str, layer: str, report: Report) -> tuple[str, st
     return None
 
 
-def _read_csv(path: Path, data: bytes, layer: str, report: Report) -> RawTable | None:
+_ENC_NAME = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030"}
+
+
+def _table(names, rows, numbers, path, enc) -> RawTable:
+    frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(
+        {n: pd.Series([], dtype=object) for n in names})
+    return RawTable(frame=frame, file=str(path), is_vector=False, row_offset=2, encoding=enc,
+                    row_numbers=list(numbers))
+
+
+def _read_csv(path: Path, data: bytes, layer: str, report: Report, mapping=None
+              ) -> RawTable | None:
     decoded = _decode(data, str(path), layer, report)
     if decoded is None:
         return None
@@ -90,26 +138,23 @@ def _read_csv(path: Path, data: bytes, layer: str, report: Report) -> RawTable |
             fix_zh="检查是否上传了正确的文件", fix_en="check that you uploaded the right file",
         )
         return None
-    try:
-        sep = "\t" if text.splitlines()[0].count("\t") > text.splitlines()[0].count(",") else ","
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skipinitialspace=True
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
+    text = text.lstrip("\ufeff")
+    grid, sep = grid_from_csv_text(text)
+    if sep not in (",", "\t"):
         report.add(
-            "error", "unreadable_table", layer=layer, file=path,
-            zh=f"CSV 无法解析：{exc}", en=f"the CSV cannot be parsed: {exc}",
-            fix_zh="检查分隔符与引号是否一致，每行列数是否与表头相同",
-            fix_en="check separators and quotes; every row must have as many cells as the header",
+            "warning", "separator_detected", layer=layer, file=path,
+            value={";": "分号 ;", "|": "竖线 |", "，": "中文逗号 ，"}.get(sep, sep),
+            zh=f"单元格分隔符不是逗号，已按“{sep}”读取", en=f"cells are separated by '{sep}', not "
+            "commas; read accordingly", fix_zh="无需处理", fix_en="nothing to do",
         )
-        return None
-    return RawTable(frame=frame, file=str(path), is_vector=False, row_offset=2, encoding=enc)
+    names, rows, numbers, _ = table_from_grid(grid, layer, str(path), report, mapping)
+    return _table(names, rows, numbers, path, enc)
 
 
-def _read_xlsx(path: Path, data: bytes, layer: str, report: Report, sheet) -> RawTable | None:
+def _read_xlsx(path: Path, data: bytes, layer: str, report: Report, sheet, mapping=None
+               ) -> RawTable | None:
     try:
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet or 0, dtype=object,
-                              engine="openpyxl")
+        grids = grids_from_xlsx(data)
     except Exception as exc:  # openpyxl raises many types for corrupt files
         report.add(
             "error", "unreadable_table", layer=layer, file=path,
@@ -119,20 +164,37 @@ def _read_xlsx(path: Path, data: bytes, layer: str, report: Report, sheet) -> Ra
             fix_en="open it in Excel/WPS, save as .xlsx and upload again (old .xls is not supported)",
         )
         return None
-    frame = frame.map(_cell_text)
-    frame.columns = [str(c) for c in frame.columns]
-    return RawTable(frame=frame, file=str(path), is_vector=False, row_offset=2, encoding="xlsx")
-
-
-def _cell_text(v) -> str:
-    """Spreadsheet cell to text; integral floats lose their '.0' (codes typed as numbers)."""
-    if v is None or (isinstance(v, float) and v != v):
-        return ""
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
-    return str(v).strip()
+    names = list(grids)
+    if sheet is not None and sheet != "":
+        chosen = None
+        if isinstance(sheet, int) or str(sheet).isdigit():
+            k = int(sheet)
+            chosen = names[k] if 0 <= k < len(names) else None
+        if chosen is None and str(sheet) in grids:
+            chosen = str(sheet)
+        if chosen is None:
+            report.add(
+                "error", "unknown_sheet", layer=layer, file=path, value=str(sheet),
+                zh=f"找不到工作表“{sheet}”；文件中的工作表：{'、'.join(names)}",
+                en=f"no worksheet '{sheet}'; the file has: {', '.join(names)}",
+                fix_zh="改用上面列出的工作表名（命令行写作 文件.xlsx#工作表名）",
+                fix_en="use one of the sheet names above (on the command line: file.xlsx#Sheet)",
+            )
+            return None
+    else:
+        chosen = best_sheet(grids, layer, mapping)
+        if len(names) > 1:
+            report.add(
+                "warning", "sheet_chosen", layer=layer, file=path, value=chosen,
+                zh=f"工作簿有 {len(names)} 个工作表（{'、'.join(names)}），已读取表头最相符的“{chosen}”",
+                en=f"the workbook has {len(names)} sheets ({', '.join(names)}); read "
+                   f"'{chosen}', whose header matches best",
+                fix_zh="如需其他工作表，请在上传时选择，或命令行写作 文件.xlsx#工作表名",
+                fix_en="to use another sheet choose it when uploading, or write file.xlsx#Sheet "
+                       "on the command line",
+            )
+    cols, rows, numbers, _ = table_from_grid(grids[chosen], layer, str(path), report, mapping)
+    return _table(cols, rows, numbers, path, "xlsx")
 
 
 _SHAPE_LOCK = threading.Lock()
@@ -196,6 +258,46 @@ def _read_shapefile(path: Path, layer: str, report: Report, kwargs) -> tuple[
     def raw(v):
         return v.encode("latin-1") if isinstance(v, str) else v
 
+    def decodes(enc: str) -> bool:
+        try:
+            for c in frame.columns:
+                if c != geom:
+                    codecs.getincrementaldecoder(enc)().decode(raw(c), final=False)
+            for c in text_cols:
+                for v in frame[c]:
+                    if isinstance(v, str):
+                        raw(v).decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            return False
+        return True
+
+    if declared and not decodes(declared):
+        other = next((e for e in ("gb18030", "utf-8") if e != declared and decodes(e)), None)
+        if other is not None:
+            report.add(
+                "warning", "cpg_mismatch", layer=layer, file=path, value=declared,
+                zh=f".cpg 文件写的是 {declared}，但属性表实际是 {_ENC_NAME.get(other, other)} 编码，"
+                   f"已按 {_ENC_NAME.get(other, other)} 读取",
+                en=f"the .cpg file says {declared}, but the attributes are "
+                   f"{_ENC_NAME.get(other, other)}; they were read as {_ENC_NAME.get(other, other)}",
+                fix_zh=f"把 .cpg 文件内容改为 {'GBK' if other == 'gb18030' else 'UTF-8'}",
+                fix_en=f"write {'GBK' if other == 'gb18030' else 'UTF-8'} in the .cpg file",
+            )
+            declared = other
+        else:
+            try:
+                "".encode(declared)
+                report.add(
+                    "warning", "bad_bytes_replaced", layer=layer, file=path, value=declared,
+                    zh=f"部分属性值不是有效的 {declared}（也不是 GBK），无法识别的字节已替换为 �",
+                    en=f"some attribute values are not valid {declared} (nor GBK); undecodable "
+                       "bytes were replaced by �",
+                    fix_zh="核对中文名称；在 GIS 软件中按正确编码重新导出",
+                    fix_en="check the Chinese names; export again from your GIS with the right "
+                           "encoding",
+                )
+            except LookupError:
+                pass  # reported below
     if declared:
         encoding = declared
     else:
@@ -256,9 +358,93 @@ def _read_shapefile(path: Path, layer: str, report: Report, kwargs) -> tuple[
     return frame, encoding
 
 
-def _read_vector(path: Path, layer: str, report: Report, sublayer) -> RawTable | None:
+def _shapefile_parts_missing(path: Path) -> list[str]:
+    """The companion files (.dbf, .shx) a shapefile (or its zip) lacks."""
+    if path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = [n.lower() for n in zf.namelist()]
+        except zipfile.BadZipFile:
+            return []
+        shp = [n for n in names if n.endswith(".shp")]
+        if not shp:
+            return []
+        stem = shp[0][:-4]
+        return [ext for ext in (".dbf", ".shx") if stem + ext not in names]
+    return [ext for ext in (".dbf", ".shx")
+            if not path.with_suffix(ext).exists() and not path.with_suffix(ext.upper()).exists()]
+
+
+def _choose_sublayer(path: Path, layer: str, report: Report, sublayer, mapping):
+    """The GeoPackage layer to read: the one asked for, or the one that fits best."""
+    from geo.schema import LAYERS, header_field
+
+    try:
+        listed = pyogrio.list_layers(path)
+    except Exception:  # unreadable: the reader reports it
+        return sublayer, True
+    names = [str(n) for n, _ in listed]
+    if sublayer is not None and sublayer != "":
+        if str(sublayer) in names:
+            return str(sublayer), True
+        if str(sublayer).isdigit() and int(sublayer) < len(names):
+            return names[int(sublayer)], True
+        report.add(
+            "error", "unknown_sublayer", layer=layer, file=path, value=str(sublayer),
+            zh=f"文件中没有图层“{sublayer}”；可用图层：{'、'.join(names)}",
+            en=f"no layer '{sublayer}' in the file; its layers: {', '.join(names)}",
+            fix_zh="改用上面列出的图层名（命令行写作 文件.gpkg#图层名）",
+            fix_en="use one of the layer names above (on the command line: file.gpkg#layer)",
+        )
+        return None, False
+    if len(names) <= 1:
+        return None, True
+    want = {t for t in LAYERS[layer].geometry_types}
+    best, best_score = names[0], (-1, -1)
+    for (name, gtype), k in zip(listed, range(len(names)), strict=True):
+        try:
+            info = pyogrio.read_info(path, layer=name)
+            fields = [str(f) for f in info["fields"]]
+        except Exception:
+            continue
+        score = (int(not want or str(gtype).replace("3D ", "") in want),
+                 sum(1 for f in fields if header_field(layer, f, mapping)))
+        if score > best_score:
+            best, best_score = name, score
+    report.add(
+        "warning", "sublayer_chosen", layer=layer, file=path, value=best,
+        zh=f"文件有 {len(names)} 个图层（{'、'.join(names)}），已读取最相符的“{best}”",
+        en=f"the file has {len(names)} layers ({', '.join(names)}); read '{best}', which fits "
+           "best",
+        fix_zh="如需其他图层，请在上传时选择，或命令行写作 文件.gpkg#图层名",
+        fix_en="to use another layer choose it when uploading, or write file.gpkg#layer on the "
+               "command line",
+    )
+    return best, True
+
+
+def _read_vector(path: Path, layer: str, report: Report, sublayer, mapping=None
+                 ) -> RawTable | None:
     kwargs = {}
-    if sublayer is not None:
+    if _is_shapefile(path):
+        missing = _shapefile_parts_missing(path)
+        if missing:
+            report.add(
+                "error", "shapefile_incomplete", layer=layer, file=path,
+                value=" ".join(missing),
+                zh=f"Shapefile 缺少 {'、'.join(missing)} 文件（属性表/索引），无法读取",
+                en=f"the shapefile lacks its {', '.join(missing)} file(s) (attributes/index), so "
+                   "it cannot be read",
+                fix_zh="把同名的 .shp、.shx、.dbf、.prj（和 .cpg）一起打包上传，或另存为 GeoPackage",
+                fix_en="zip the .shp, .shx, .dbf, .prj (and .cpg) of the same name together, or "
+                       "save as GeoPackage",
+            )
+            return None
+    elif path.suffix.lower() == ".gpkg":
+        sublayer, ok = _choose_sublayer(path, layer, report, sublayer, mapping)
+        if not ok:
+            return None
+    if sublayer is not None and sublayer != "":
         kwargs["layer"] = sublayer
     encoding = None
     try:
@@ -291,6 +477,7 @@ def read_raw(
     sheet: str | int | None = None,
     sublayer: str | None = None,
     data: bytes | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> RawTable | None:
     """Read a file into a :class:`RawTable`, adding any problem to ``report``.
 
@@ -303,12 +490,15 @@ def read_raw(
     report : Report
         Problems are appended here; nothing is raised for bad input.
     sheet : str or int, optional
-        Worksheet of an XLSX file (default: the first).
+        Worksheet of an XLSX file (default: the one whose header names the most fields,
+        with a warning when the workbook has several), or the layer of a GeoPackage.
     sublayer : str, optional
-        Layer inside a GeoPackage (default: the first).
+        Layer inside a GeoPackage (default: the one that fits the layer best).
     data : bytes, optional
         The file's bytes, when they come from an upload rather than the disk
         (tables only; spatial uploads are written to a temporary folder first).
+    mapping : dict, optional
+        The planner's header -> field mapping (a saved template), used to find the header.
 
     Returns
     -------
@@ -325,12 +515,14 @@ def read_raw(
         )
         return None
     if suffix in (".csv", ".txt"):
-        return _read_csv(path, data if data is not None else path.read_bytes(), layer, report)
+        return _read_csv(path, data if data is not None else path.read_bytes(), layer, report,
+                         mapping)
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, data if data is not None else path.read_bytes(), layer, report,
-                          sheet)
+                          sheet, mapping)
     if suffix in VECTOR_SUFFIXES:
-        return _read_vector(path, layer, report, sublayer)
+        return _read_vector(path, layer, report, sublayer if sublayer is not None else sheet,
+                            mapping)
     report.add(
         "error", "unsupported_format", layer=layer, file=path, value=suffix,
         zh=f"不支持的文件格式 {suffix}",

@@ -218,7 +218,8 @@ def _join_children(villages, children, report: Report, files: dict[str, str]):
 
 
 def load_county(sources: dict[str, object], *, adcode: str | None = None,
-                allow_personal: bool = False) -> CountyData:
+                allow_personal: bool = False,
+                mapping: dict[str, dict[str, str]] | str | Path | None = None) -> CountyData:
     """Read, type, repair and cross-check a county's layers.
 
     Parameters
@@ -231,6 +232,9 @@ def load_county(sources: dict[str, object], *, adcode: str | None = None,
         The county code all codes must start with (default: from the county layer).
     allow_personal : bool
         Keep personal columns (only for an explicit personal list).
+    mapping : dict or path, optional
+        The planner's column mapping, layer -> {their header: our field} (``""`` ignores a
+        column), or a JSON file of it (:func:`geo.importer.load_mapping`).
 
     Returns
     -------
@@ -240,6 +244,11 @@ def load_county(sources: dict[str, object], *, adcode: str | None = None,
         planning.
     """
     report = Report()
+    if mapping is not None and not isinstance(mapping, dict):
+        from geo.importer import load_mapping
+
+        mapping = load_mapping(mapping, report)
+    mapping = mapping or {}
     files: dict[str, str] = {}
     layers: dict[str, object] = {}
     dem_path = None
@@ -258,12 +267,13 @@ def load_county(sources: dict[str, object], *, adcode: str | None = None,
         if name not in LAYERS:
             raise ValueError(f"unknown layer {name!r}; known: {sorted(LAYERS)} + ['dem']")
         sub = Report()
-        raw = read_raw(src.path, name, sub, sheet=src.sheet)
+        raw = read_raw(src.path, name, sub, sheet=src.sheet, mapping=mapping.get(name))
         frame = None
         if raw is not None:
             raw.file = files[name]
             frame = coerce_layer(raw, name, sub, coord_system=src.coord_system,
-                                 declared_crs=src.declared_crs, allow_personal=allow_personal)
+                                 declared_crs=src.declared_crs, allow_personal=allow_personal,
+                                 mapping=mapping.get(name))
         if name == "villages" and frame is not None and not isinstance(frame, gpd.GeoDataFrame):
             sub.add("error", "missing_column", layer=name, file=files[name], column="lon/lat",
                     zh="村图层缺少经纬度，且没有几何",

@@ -19,6 +19,7 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geo import safe
 from geo.i18n import facility_label, t, water_label
 from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS
 
@@ -101,6 +102,8 @@ class Legend(MacroElement):
 
     Added in the map's own script (not as loose HTML) so streamlit-folium and exported HTML
     render it the same way; it also paints the map background, since no tiles are drawn.
+    ``html``, ``north`` and ``synthetic`` are markup made by :mod:`geo.safe` (raw strings are
+    escaped as text); they reach the script only through :func:`geo.safe.script_json`.
     """
 
     _template = Template(
@@ -108,12 +111,12 @@ class Legend(MacroElement):
         {% macro script(this, kwargs) %}
         (function() {
             var map = {{ this._parent.get_name() }};
-            map.getContainer().style.background = {{ this.background|tojson }};
+            map.getContainer().style.background = {{ this.background_js }};
             {% if this.bounds %}
             // Fit once the frame has its final size (inside Streamlit the first size is 0).
             var fit = function() {
                 map.invalidateSize();
-                map.fitBounds({{ this.bounds|tojson }}, {padding: [12, 12]});
+                map.fitBounds({{ this.bounds_js }}, {padding: [12, 12]});
             };
             setTimeout(fit, 50);
             setTimeout(fit, 600);
@@ -121,7 +124,7 @@ class Legend(MacroElement):
             var legend = L.control({position: 'bottomright'});
             legend.onAdd = function() {
                 var div = L.DomUtil.create('div', 'cp-legend');
-                div.innerHTML = {{ this.html|tojson }};
+                div.innerHTML = {{ this.html_js }};
                 div.style.cssText = 'background:rgba(255,255,255,0.92);padding:6px 9px;'
                     + 'border-radius:4px;font:12px/1.45 sans-serif;box-shadow:0 1px 4px #888;'
                     + 'max-height:60vh;overflow:auto';
@@ -131,7 +134,7 @@ class Legend(MacroElement):
             var north = L.control({position: 'topleft'});
             north.onAdd = function() {
                 var div = L.DomUtil.create('div', 'cp-north');
-                div.innerHTML = {{ this.north|tojson }};
+                div.innerHTML = {{ this.north_js }};
                 div.style.cssText = 'background:rgba(255,255,255,0.9);padding:2px 7px;'
                     + 'border-radius:4px;font:bold 13px sans-serif;text-align:center;'
                     + 'box-shadow:0 1px 4px #888';
@@ -142,7 +145,7 @@ class Legend(MacroElement):
             var mark = L.control({position: 'topright'});
             mark.onAdd = function() {
                 var div = L.DomUtil.create('div', 'cp-synthetic');
-                div.innerHTML = {{ this.synthetic|tojson }};
+                div.innerHTML = {{ this.synthetic_js }};
                 div.style.cssText = 'background:#fff3cd;color:#7a5b00;border:1px solid #e0c060;'
                     + 'padding:3px 8px;border-radius:4px;font:bold 13px sans-serif';
                 return div;
@@ -159,43 +162,71 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.bounds = bounds
-        self.html = html
-        self.north = north
-        self.synthetic = synthetic
+        self.html = safe.text(html)
+        self.north = safe.text(north)
+        self.synthetic = None if synthetic is None else safe.text(synthetic)
         self.background = background
+        # Everything the script block receives goes through the one JSON-in-<script> escaper.
+        self.bounds_js = safe.script_json(bounds)
+        self.html_js = safe.script_json(str(self.html))
+        self.north_js = safe.script_json(str(self.north))
+        self.synthetic_js = safe.script_json(None if synthetic is None else str(self.synthetic))
+        self.background_js = safe.script_json(background)
 
 
 def add_legend(m: folium.Map, sections: list[tuple[str, list[tuple[str, str]]]], *,
                lang: str = "zh", synthetic: bool = False, bounds=None) -> folium.Map:
-    """Add a legend: ``sections`` = [(title, [(swatch_html, label), ...]), ...]."""
-    parts = [f"<b>{t('legend', lang)}</b>"]
+    """Add a legend: ``sections`` = [(title, [(swatch, label), ...]), ...].
+
+    Titles and labels are raw text (a county or scenario name may be among them) and are
+    escaped; a swatch is markup made by :func:`geo.safe.html` (``_dot``, ``_line``, ``_box``).
+    """
+    parts = [safe.html("<b>{}</b>", t("legend", lang))]
     for title, items in sections:
-        parts.append(f"<div style='margin-top:4px;font-weight:600'>{title}</div>")
+        parts.append(safe.html("<div style='margin-top:4px;font-weight:600'>{}</div>", title))
         for swatch, label in items:
-            parts.append(f"<div>{swatch} {label}</div>")
+            parts.append(safe.html("<div>{} {}</div>", swatch, label))
     mark = None
     if synthetic:
-        mark = f"{t('synthetic_mark', 'zh')}" + ("" if lang == "zh" else
-                                                 " · synthetic data")
-    north = f"▲<br>{t('north', lang)}"
-    Legend("".join(parts), north, mark, bounds=bounds).add_to(m)
+        mark = safe.text(t("synthetic_mark", "zh") + ("" if lang == "zh" else
+                                                      " · synthetic data"))
+    north = safe.html("▲<br>{}", t("north", lang))
+    Legend(safe.Markup("").join(parts), north, mark, bounds=bounds).add_to(m)
     return m
 
 
-def _dot(colour: str, size: int = 10, border: str = "#333") -> str:
-    return (f"<span style='display:inline-block;width:{size}px;height:{size}px;"
-            f"border-radius:50%;background:{colour};border:1px solid {border};"
-            "vertical-align:middle'></span>")
+def _dot(colour: str, size: int = 10, border: str = "#333") -> safe.Markup:
+    return safe.html("<span style='display:inline-block;width:{}px;height:{}px;"
+                     "border-radius:50%;background:{};border:1px solid {};"
+                     "vertical-align:middle'></span>", size, size, colour, border)
 
 
-def _line(colour: str, width: int = 3) -> str:
-    return (f"<span style='display:inline-block;width:18px;height:0;border-top:{width}px solid "
-            f"{colour};vertical-align:middle'></span>")
+def _line(colour: str, width: int = 3) -> safe.Markup:
+    return safe.html("<span style='display:inline-block;width:18px;height:0;border-top:{}px "
+                     "solid {};vertical-align:middle'></span>", width, colour)
 
 
-def _box(fill: str, border: str) -> str:
-    return (f"<span style='display:inline-block;width:14px;height:10px;background:{fill};"
-            f"border:1px solid {border};vertical-align:middle'></span>")
+def _box(fill: str, border: str) -> safe.Markup:
+    return safe.html("<span style='display:inline-block;width:14px;height:10px;background:{};"
+                     "border:1px solid {};vertical-align:middle'></span>", fill, border)
+
+
+class _NoAttributionPrefix(MacroElement):
+    """Remove Leaflet's attribution prefix (a link and a national flag) from the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if ({{ this._parent.get_name() }}.attributionControl) {
+            {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
+        }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "NoAttributionPrefix"
 
 
 def base_map(bounds, *, tiles: str | None = None, height: int | str = "100%") -> folium.Map:
@@ -215,11 +246,16 @@ def base_map(bounds, *, tiles: str | None = None, height: int | str = "100%") ->
         zoom_delta=0.5,
     )
     m.fit_bounds([[miny, minx], [maxy, maxx]])
+    _NoAttributionPrefix().add_to(m)
     return m
 
 
 def _features(gdf: gpd.GeoDataFrame, props: list[str], decimals: int = 6) -> dict:
-    """A compact GeoJSON FeatureCollection with only ``props``."""
+    """A compact GeoJSON FeatureCollection with only ``props``, strings escaped for HTML.
+
+    Leaflet's tooltips write these values with ``innerHTML``: :func:`geo.safe.geojson`
+    escapes every string property here, so no builder can pass a raw name to the browser.
+    """
     sub = gdf[props + [gdf.geometry.name]].copy()
     for c in props:
         if sub[c].dtype.kind == "f":
@@ -227,7 +263,7 @@ def _features(gdf: gpd.GeoDataFrame, props: list[str], decimals: int = 6) -> dic
         elif sub[c].dtype == object:
             sub[c] = sub[c].map(lambda v: None if v is None else (v if isinstance(
                 v, (str, int, float, bool)) else str(v)))
-    return json.loads(sub.to_json(drop_id=True, to_wgs84=True))
+    return safe.geojson(json.loads(sub.to_json(drop_id=True, to_wgs84=True)))
 
 
 def _round_coords(fc: dict, decimals: int = 5) -> dict:
@@ -283,13 +319,13 @@ def build_county_map(
         v = data.villages
         totals = v.groupby(v["village_code"].str[:9])["resident_children"].sum()
         tw["children"] = tw["township_code"].map(totals).fillna(0).astype(int)
-        fg = folium.FeatureGroup(name=t("townships", lang), show=True)
+        fg = folium.FeatureGroup(name=safe.layer_name(t("townships", lang)), show=True)
         folium.GeoJson(
             _round_coords(_features(tw, ["township_code", "name", "children"])),
             style_function=lambda f: {"color": "#8d8d8d", "weight": 1, "fillColor": "#fbfaf5",
                                       "fillOpacity": 0.55},
             highlight_function=lambda f: {"weight": 2.5, "color": "#555"},
-            tooltip=folium.GeoJsonTooltip(
+            tooltip=safe.geojson_tooltip(
                 fields=["name", "township_code", "children"],
                 aliases=[t("townships", lang), "代码" if lang == "zh" else "Code",
                          t("resident_children", lang)],
@@ -300,10 +336,10 @@ def build_county_map(
             pt = row.geometry.representative_point()
             folium.Marker(
                 [pt.y, pt.x],
-                icon=folium.DivIcon(
-                    html=f"<div style='font:11px sans-serif;color:#555;white-space:nowrap;"
-                         f"transform:translate(-50%,-50%);text-shadow:0 0 3px #fff'>"
-                         f"{row.name}</div>", icon_size=(0, 0)),
+                icon=safe.div_icon(
+                    safe.html("<div style='font:11px sans-serif;color:#555;white-space:nowrap;"
+                              "transform:translate(-50%,-50%);text-shadow:0 0 3px #fff'>"
+                              "{}</div>", row.name), icon_size=(0, 0)),
             ).add_to(fg)
         fg.add_to(m)
         shown_synthetic |= has_synthetic(data.townships)
@@ -311,7 +347,7 @@ def build_county_map(
                                                 t("townships", lang))]))
 
     if "county" in layers and len(data.county):
-        fg = folium.FeatureGroup(name=t("county", lang), show=True)
+        fg = folium.FeatureGroup(name=safe.layer_name(t("county", lang)), show=True)
         folium.GeoJson(
             _round_coords(_features(data.county, ["adcode", "name"])),
             style_function=lambda f: {"color": "#222", "weight": 3, "fill": False},
@@ -323,7 +359,7 @@ def build_county_map(
     if "waterways" in layers and len(data.waterways):
         w = data.waterways.copy()
         w["kind_label"] = [water_label(k, lang) for k in w["kind"]]
-        fg = folium.FeatureGroup(name=t("waterways", lang), show=True)
+        fg = folium.FeatureGroup(name=safe.layer_name(t("waterways", lang)), show=True)
         folium.GeoJson(
             _round_coords(_features(w, ["water_id", "name", "kind", "kind_label"])),
             style_function=lambda f: {
@@ -333,7 +369,7 @@ def build_county_map(
                 "fillColor": _WATER_FILL, "fillOpacity": 0.8,
                 "dashArray": "4 3" if f["properties"]["kind"] == "canal" else None,
             },
-            tooltip=folium.GeoJsonTooltip(fields=["name", "kind_label"],
+            tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
                                           aliases=[t("waterways", lang), ""]),
             name="waterways",
         ).add_to(fg)
@@ -344,7 +380,7 @@ def build_county_map(
                                               (_box(_WATER_FILL, _WATER), t("water_areas", lang))]))
 
     if "crossings" in layers and len(data.crossings):
-        fg = folium.FeatureGroup(name=t("crossings", lang), show=False)
+        fg = folium.FeatureGroup(name=safe.layer_name(t("crossings", lang)), show=False)
         for g in data.crossings.geometry:
             folium.CircleMarker([g.y, g.x], radius=3, color="#333", weight=1, fill=True,
                                 fill_color="#fff", fill_opacity=1).add_to(fg)
@@ -359,7 +395,7 @@ def build_county_map(
         v["colour"] = [_SEQ[_classify(x, breaks) + (len(_SEQ) - len(breaks))] for x in v["value"]]
         fc = _features(v, ["village_code", "name", "value", "resident_children", "left_behind",
                            "radius", "colour"])
-        fg = folium.FeatureGroup(name=t("villages", lang), show=True)
+        fg = folium.FeatureGroup(name=safe.layer_name(t("villages", lang)), show=True)
         folium.GeoJson(
             _round_coords(fc),
             marker=folium.CircleMarker(radius=5, weight=1, color="#444", fill=True,
@@ -367,7 +403,7 @@ def build_county_map(
             style_function=lambda f: {"radius": f["properties"]["radius"],
                                       "fillColor": f["properties"]["colour"],
                                       "color": "#444", "weight": 0.8, "fillOpacity": 0.9},
-            tooltip=folium.GeoJsonTooltip(
+            tooltip=safe.geojson_tooltip(
                 fields=["name", "village_code", "value", "resident_children", "left_behind"],
                 aliases=[t("villages", lang), "代码" if lang == "zh" else "Code",
                          t(measure, lang), t("resident_children", lang),
@@ -397,7 +433,7 @@ def build_county_map(
             sub["kind_label"] = facility_label(kind, lang)
             colour = FACILITY_COLOURS[kind]
             big = kind in ("township_station", "rescue_protection", "welfare_institution")
-            fg = folium.FeatureGroup(name=facility_label(kind, lang),
+            fg = folium.FeatureGroup(name=safe.layer_name(facility_label(kind, lang)),
                                      show=kind in _SHOWN_FACILITIES)
             folium.GeoJson(
                 _round_coords(_features(sub, ["facility_id", "name", "kind_label"])),
@@ -406,7 +442,7 @@ def build_county_map(
                 style_function=lambda _f, c=colour, b=big: {
                     "radius": 7 if b else 4, "fillColor": c, "color": "#fff",
                     "weight": 1.5, "fillOpacity": 1},
-                tooltip=folium.GeoJsonTooltip(fields=["name", "kind_label"],
+                tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
                                               aliases=["", ""]),
                 name=f"facilities_{kind}",
             ).add_to(fg)

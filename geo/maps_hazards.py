@@ -7,13 +7,12 @@ any synthetic record is drawn. It never renders and never touches Streamlit.
 
 from __future__ import annotations
 
-import html
-
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import safe
 from geo.i18n import t, water_label
 from geo.maps import _features, _round_coords, add_legend, base_map, class_breaks, has_synthetic
 from geo.patrol import four_ones_text
@@ -47,16 +46,17 @@ def filter_hazards(segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, chief: st
     return seg.copy(), sp.copy()
 
 
-def _swatch_line(colour: str, width: int = 4) -> str:
-    return (f"<span style='display:inline-block;width:20px;height:0;border-top:{width}px solid "
-            f"{colour};vertical-align:middle'></span>")
+def _swatch_line(colour: str, width: int = 4) -> safe.Markup:
+    return safe.html("<span style='display:inline-block;width:20px;height:0;border-top:{}px "
+                     "solid {};vertical-align:middle'></span>", width, colour)
 
 
-def _swatch_spot(colour: str, label: str = "1") -> str:
-    return (f"<span style='display:inline-flex;align-items:center;justify-content:center;"
-            f"min-width:16px;height:16px;padding:0 2px;box-sizing:border-box;border-radius:8px;"
-            f"background:{colour};color:#fff;font:bold 10px/1 sans-serif;border:1px solid #fff;"
-            f"vertical-align:middle'>{label}</span>")
+def _swatch_spot(colour: str, label: str = "1") -> safe.Markup:
+    return safe.html("<span style='display:inline-flex;align-items:center;"
+                     "justify-content:center;min-width:16px;height:16px;padding:0 2px;"
+                     "box-sizing:border-box;border-radius:8px;background:{};color:#fff;"
+                     "font:bold 10px/1 sans-serif;border:1px solid #fff;"
+                     "vertical-align:middle'>{}</span>", colour, str(label))
 
 
 def _spot_colour(row) -> str:
@@ -109,7 +109,7 @@ def build_hazard_map(data, segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, l
             _round_coords(_features(data.townships, ["township_code", "name"])),
             style_function=lambda f: {"color": "#9a9a9a", "weight": 1, "fillColor": "#fbfaf5",
                                       "fillOpacity": 0.5},
-            tooltip=folium.GeoJsonTooltip(fields=["name", "township_code"], aliases=["", ""]),
+            tooltip=safe.geojson_tooltip(fields=["name", "township_code"], aliases=["", ""]),
             name="townships",
         ).add_to(m)
         shown_synthetic |= has_synthetic(data.townships)
@@ -134,14 +134,14 @@ def build_hazard_map(data, segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, l
         risky["colour"] = [RISK_COLOURS[c + offset] for c in cls]
         risky["kind_label"] = [water_label(k, lang) for k in risky["kind"]]
         risky["score_r"] = risky["score"].round(1)
-        fg = folium.FeatureGroup(name=t("hz_segments", lang), show=True)
+        fg = folium.FeatureGroup(name=safe.layer_name(t("hz_segments", lang)), show=True)
         folium.GeoJson(
             _round_coords(_features(risky, ["segment_id", "name", "kind_label", "children_within",
                                             "score_r", "rank", "chief", "colour"])),
             style_function=lambda f: {"color": f["properties"]["colour"], "weight": 5,
                                       "opacity": 0.95},
             highlight_function=lambda f: {"weight": 8},
-            tooltip=folium.GeoJsonTooltip(
+            tooltip=safe.geojson_tooltip(
                 fields=["segment_id", "name", "kind_label", "children_within", "score_r", "rank",
                         "chief"],
                 aliases=[t("hz_spot_id", lang), t("hz_river", lang), t("hz_kind", lang),
@@ -153,24 +153,24 @@ def build_hazard_map(data, segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, l
         shown_synthetic |= has_synthetic(risky)
 
     if len(sp):
-        fg = folium.FeatureGroup(name=t("hz_spots", lang), show=True)
+        fg = folium.FeatureGroup(name=safe.layer_name(t("hz_spots", lang)), show=True)
         for _, r in sp.sort_values("rank", ascending=False).iterrows():  # rank 1 drawn on top
             colour = _spot_colour(r)
             status = ""
             if "missing" in r:
                 status = four_ones_text(r["missing"], r.get("last_inspection", ""), lang)
-            tip = "<br>".join(html.escape(str(x)) for x in (
+            tip = safe.join((
                 f"#{int(r['rank'])} {r['spot_id']}",
                 f"{r['river'] or water_label(r['kind'], lang)} · {r.get('village', '')}",
                 f"{t('hz_children_exposed', lang)}: {int(r['children_exposed'])}",
                 f"{t('hz_chief', lang)}: {r['chief']}",
                 f"{t('hz_four_ones', lang)}: {status}" if status else "",
-            ) if x)
+            ))
             folium.Marker(
                 [float(r["lat"]), float(r["lon"])],
-                icon=folium.DivIcon(html=_swatch_spot(colour, str(int(r["rank"]))),
-                                    icon_size=(18, 18), icon_anchor=(9, 9)),
-                tooltip=folium.Tooltip(tip),
+                icon=safe.div_icon(_swatch_spot(colour, str(int(r["rank"]))),
+                                   icon_size=(18, 18), icon_anchor=(9, 9)),
+                tooltip=safe.tooltip(tip),
             ).add_to(fg)
         fg.add_to(m)
         shown_synthetic |= has_synthetic(sp)

@@ -12,6 +12,7 @@ import folium
 import numpy as np
 import pandas as pd
 
+from geo import safe
 from geo.i18n import t
 from geo.maps import (
     _dot,
@@ -42,7 +43,7 @@ def county_backdrop(data, *, lang: str = "zh", tiles: str | None = None,
             _round_coords(_features(data.townships, ["township_code", "name"])),
             style_function=lambda f: {"color": "#9a9a9a", "weight": 1, "fillColor": "#fbfaf5",
                                       "fillOpacity": 0.5},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""]),
+            tooltip=safe.geojson_tooltip(fields=["name"], aliases=[""]),
             name="townships",
         ).add_to(m)
         syn |= has_synthetic(data.townships)
@@ -83,7 +84,7 @@ def build_staffing_map(data, villages: pd.DataFrame, *, lang: str = "zh",
     hours = v["hours_per_director"].fillna(0).to_numpy(dtype=float)
     breaks = class_breaks(hours, k=len(_OK))
     offset = len(_OK) - len(breaks)
-    fg = folium.FeatureGroup(name=t("villages", lang))
+    fg = folium.FeatureGroup(name=safe.layer_name(t("villages", lang)))
     hmax = max(float(hours.max()) if len(hours) else 1.0, 1.0)
     for r in v.itertuples(index=False):
         gap = int(r.shortfall or 0)
@@ -91,15 +92,15 @@ def build_staffing_map(data, villages: pd.DataFrame, *, lang: str = "zh",
         k = next((i for i, b in enumerate(breaks) if h <= b), len(breaks) - 1)
         colour = _GAP if gap > 0 else _OK[k + offset]
         radius = 3 + 6 * math.sqrt(h / hmax)
-        tip = (f"{r.name} {r.village_code}<br>"
-               + (f"需儿童主任 {r.directors_needed} 人，已配 {r.directors_assigned} 人"
-                  f"{'，缺 ' + str(gap) + ' 人' if gap else ''}<br>每人每月约 {h:.1f} 小时"
-                  if lang == "zh" else
-                  f"directors needed {r.directors_needed}, assigned {r.directors_assigned}"
-                  f"{', gap ' + str(gap) if gap else ''}<br>about {h:.1f} h/month each"))
+        tip = safe.join([
+            f"{r.name} {r.village_code}",
+            t("map_staff_directors", lang).format(needed=int(r.directors_needed or 0),
+                                                  assigned=int(r.directors_assigned or 0))
+            + (t("map_staff_gap", lang).format(gap=gap) if gap else ""),
+            t("map_staff_hours", lang).format(hours=h)])
         folium.CircleMarker([r.lat, r.lon], radius=radius, color="#333", weight=0.8,
                             fill=True, fill_color=colour, fill_opacity=0.9,
-                            tooltip=tip).add_to(fg)
+                            tooltip=safe.tooltip(tip)).add_to(fg)
     fg.add_to(m)
     lo = 0.0
     items = [(_dot(_GAP, 10), "缺儿童主任（待招募）" if lang == "zh" else "posts left open")]
@@ -143,13 +144,13 @@ def build_choropleth_map(data, values: pd.Series, *, title: str, lang: str = "zh
         _round_coords(_features(tw, ["township_code", "name", "label", "colour"])),
         style_function=lambda f: {"color": "#666", "weight": 1,
                                   "fillColor": f["properties"]["colour"], "fillOpacity": 0.85},
-        tooltip=folium.GeoJsonTooltip(fields=["name", "label"], aliases=["", title]),
+        tooltip=safe.geojson_tooltip(fields=["name", "label"], aliases=["", title]),
         name="townships",
     ).add_to(m)
     items = []
     for i, c in enumerate(palette):
-        items.append((f"<span style='display:inline-block;width:14px;height:10px;background:{c};"
-                      "border:1px solid #666'></span>",
+        items.append((safe.html("<span style='display:inline-block;width:14px;height:10px;"
+                                "background:{};border:1px solid #666'></span>", c),
                       f"{fmt.format(edges[i])} – {fmt.format(edges[i + 1])}"))
     add_legend(m, [(title, items)], lang=lang, synthetic=syn or has_synthetic(data.townships),
                bounds=_bounds(data))
@@ -168,13 +169,13 @@ def build_siting_map(data, homes: pd.DataFrame, assignments: pd.DataFrame, *, la
     zh = lang == "zh"
     m, syn = county_backdrop(data, lang=lang, tiles=tiles)
     a = assignments
-    links = folium.FeatureGroup(name="服务关系" if zh else "Assignments")
+    links = folium.FeatureGroup(name=safe.layer_name(t("map_assignments", lang)))
     linked = a[a["home_id"].notna() & a["home_lon"].notna() & ~a["own_home"].astype(bool)]
     for r in linked.itertuples(index=False):
         folium.PolyLine([[r.lat, r.lon], [r.home_lat, r.home_lon]], color="#555", weight=1.2,
                         opacity=0.7, dash_array="4 3").add_to(links)
     links.add_to(m)
-    vg = folium.FeatureGroup(name=t("villages", lang))
+    vg = folium.FeatureGroup(name=safe.layer_name(t("villages", lang)))
     uncovered = a[a["home_id"].isna() | (a["home_id"].astype(str) == "")]
     for r in a.itertuples(index=False):
         own = bool(r.own_home)
@@ -183,16 +184,15 @@ def build_siting_map(data, homes: pd.DataFrame, assignments: pd.DataFrame, *, la
             [r.lat, r.lon], radius=3 if not miss else 6,
             color="#000" if miss else "#444", weight=2 if miss else 0.8, fill=True,
             fill_color="#ffffff" if own else ("#000000" if miss else "#bbbbbb"), fill_opacity=1,
-            tooltip=(f"{r.name} {r.village_code}<br>"
-                     + (f"常住儿童 {r.resident_children}；" if zh else
-                        f"{r.resident_children} children; ")
-                     + (("未覆盖" if zh else "not covered") if miss else
-                        (("自有儿童之家" if zh else "own home") if own else
-                         (f"共建之家距离 {r.distance_m:.0f} 米" if zh else
-                          f"shared home {r.distance_m:.0f} m away")))),
+            tooltip=safe.tooltip(safe.join([
+                f"{r.name} {r.village_code}",
+                t("map_site_children", lang).format(n=r.resident_children)
+                + (t("map_site_uncovered", lang) if miss else
+                   t("map_site_own", lang) if own else
+                   t("map_site_shared", lang).format(m=float(r.distance_m)))])),
         ).add_to(vg)
     vg.add_to(m)
-    hg = folium.FeatureGroup(name="儿童之家" if zh else "Children's homes")
+    hg = folium.FeatureGroup(name=safe.layer_name(t("map_homes", lang)))
     cmax = max(float(homes["children_served"].max()) if len(homes) else 1.0, 1.0)
     status_zh = {"existing": "已有", "reuse": "改建（利用现有设施）", "new": "新建"}
     for r in homes.itertuples(index=False):
@@ -200,10 +200,11 @@ def build_siting_map(data, homes: pd.DataFrame, assignments: pd.DataFrame, *, la
         folium.CircleMarker(
             [r.lat, r.lon], radius=radius, color="#fff", weight=2, fill=True,
             fill_color=_HOME_COLOURS.get(r.status, "#777"), fill_opacity=0.95,
-            tooltip=(f"{r.name}<br>{status_zh.get(r.status, r.status) if zh else r.status} · "
-                     + (f"服务 {int(r.villages_served)} 个村、{int(r.children_served)} 名儿童"
-                        if zh else f"{int(r.villages_served)} villages, "
-                        f"{int(r.children_served)} children")),
+            tooltip=safe.tooltip(safe.join([
+                r.name,
+                f"{status_zh.get(r.status, r.status) if zh else r.status} · "
+                + t("map_home_served", lang).format(villages=int(r.villages_served),
+                                                    children=int(r.children_served))])),
         ).add_to(hg)
     hg.add_to(m)
     items = [(_dot(_HOME_COLOURS["existing"], 11, "#fff"), "已有儿童之家" if zh else "existing home"),

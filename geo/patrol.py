@@ -484,8 +484,9 @@ def _write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, target, *, lan
 
 
 def _safe_name(name: str) -> str:
-    bad = '<>:"/\\|?*\0'
-    return "".join("_" if ch in bad else ch for ch in str(name)).strip(". ") or "chief"
+    from geo.safe import file_name
+
+    return file_name(name, default="chief")
 
 
 def write_hazard_files(data, policy, out_dir, lang: str = "zh", checks=None, *,
@@ -545,8 +546,13 @@ def write_hazard_files(data, policy, out_dir, lang: str = "zh", checks=None, *,
     num = seg.select_dtypes("float").columns
     seg[num] = seg[num].round(3)
     paths["segments"] = write_csv(seg.sort_values("rank"), out / "segments.csv")
-    for chief in sheets:
-        pdf = out / "patrol_pdf" / f"{_safe_name(chief)}.pdf"
+    from geo.safe import file_names
+
+    # One file per chief: names that clean to the same file get a suffix (河长/甲, 河长_甲).
+    if sheets:
+        (out / "patrol_pdf").mkdir(exist_ok=True)
+    for chief, stem in zip(sheets, file_names(sheets, default="chief"), strict=True):
+        pdf = out / "patrol_pdf" / f"{stem}.pdf"
         paths[f"pdf:{chief}"] = write_patrol_pdf(data, analysis, chief, pdf, lang=lang,
                                                  buffer_m=hp.buffer_m)
     return paths

@@ -169,13 +169,31 @@ class Report:
             "; the data can be planned on" if e == 0 else "; fix the errors first"
         )
 
+    def groups(self) -> dict[tuple[str, str], list[Problem]]:
+        """Problems grouped by kind: (severity, code) -> problems; errors first, then in order."""
+        out: dict[tuple[str, str], list[Problem]] = {}
+        for p in sorted(self.problems, key=lambda q: q.severity != "error"):
+            out.setdefault((p.severity, p.code), []).append(p)
+        return out
+
     def render(self, lang: str = "both") -> str:
-        """The report as text: summary, then one line per problem (both languages by default)."""
+        """The report as text: summary, then the problems grouped by kind (errors first).
+
+        Each group starts with a line naming its kind and count; then one line per problem
+        in each language (both by default).
+        """
         langs = ("zh", "en") if lang == "both" else (lang,)
         lines = [" / ".join(self.summary(lg) for lg in langs)]
-        for p in self.problems:
-            for lg in langs:
-                lines.append(p.text(lg))
+        groups = self.groups()
+        for (severity, code), items in groups.items():
+            if len(groups) > 1:
+                sev = {"zh": "错误" if severity == "error" else "警告",
+                       "en": severity}
+                lines.append("── " + " / ".join(
+                    f"{sev[lg]} {code} × {len(items)}" for lg in langs))
+            for p in items:
+                for lg in langs:
+                    lines.append(p.text(lg))
         return "\n".join(lines)
 
     def as_dicts(self) -> list[dict]:

@@ -54,13 +54,16 @@ __all__ = [
     "COUNTY_DESIGNATIONS",
     "DIFFICULTY_COLUMNS",
     "FACILITY_KINDS",
+    "FACILITY_STATUS",
     "LAYERS",
     "ROSTER_ROLES",
     "VILLAGE_DESIGNATIONS",
     "WATER_KINDS",
     "Column",
     "LayerSchema",
+    "header_field",
     "normalise_header",
+    "split_qualifier",
 ]
 
 
@@ -108,10 +111,18 @@ class LayerSchema:
     geometry_types: tuple[str, ...] = ()
     id_column: str | None = None
     personal_columns: tuple[str, ...] = field(default=())
+    #: Columns read when a planner's file has them, but not part of the canonical file
+    #: layout (the embedded demo data and exports keep ``columns`` only).
+    read_columns: tuple[Column, ...] = field(default=())
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        """The canonical columns and the read-only ones."""
+        return self.columns + self.read_columns
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""
-        for c in self.columns:
+        for c in self.all_columns:
             if c.name == name:
                 return c
         raise KeyError(name)
@@ -124,7 +135,7 @@ class LayerSchema:
     def alias_map(self) -> dict[str, str]:
         """Map every accepted (normalised) header to its canonical column name."""
         out: dict[str, str] = {}
-        for c in self.columns:
+        for c in self.all_columns:
             out[normalise_header(c.name)] = c.name
             # Shapefile (dBase) field names are cut to 10 characters: township_code -> township_c
             out.setdefault(normalise_header(c.name[:10]), c.name)
@@ -142,14 +153,73 @@ def normalise_header(text: str) -> str:
     """
     s = str(text).strip().lower().replace("\ufeff", "")
     s = re.sub(r"[（(][^）)]*[）)]", "", s)  # drop "(人)", "(count)"
-    s = re.sub(r"[\s_\-:：/]+", "", s)
+    s = re.sub(r"[\s_\-:：/、]+", "", s)
     return s
+
+
+def header_field(layer: str, header: str, mapping: dict[str, str] | None = None) -> str | None:
+    """The field of ``layer`` a header names: the planner's mapping first, then the aliases.
+
+    A mapping value ``""`` means "ignore this column".
+
+    >>> header_field("villages", "孤儿人数"), header_field("villages", "备注")
+    ('orphan', None)
+    >>> header_field("villages", "村居代码", {"村居代码": ""}) is None
+    True
+    """
+    if mapping:
+        key = normalise_header(header)
+        for k, v in mapping.items():
+            if k == header or normalise_header(k) == key:
+                return v or None
+    return _alias_map(layer).get(normalise_header(header))
+
+
+_ALIASES: dict[str, dict[str, str]] = {}
+
+
+def _alias_map(layer: str) -> dict[str, str]:
+    if layer not in _ALIASES:
+        _ALIASES[layer] = LAYERS[layer].alias_map()
+    return _ALIASES[layer]
+
+
+#: A header's part qualifier: the columns of one count split by sex or by age band.
+SPLIT_QUALIFIER = re.compile(
+    r"[（(]\s*(?:其中)?[:：]?\s*(男|女|男性|女性|男童|女童|\d+\s*[-—~～至到]\s*\d+\s*(?:周)?岁|"
+    r"\d+\s*岁以下|\d+\s*岁及以上|\d+\s*岁以上|学龄前|学龄期?|在校|未入学|散居|集中供养|机构养育)\s*[）)]")
+
+
+def split_qualifier(header: str) -> str | None:
+    """The part a header counts (男, 0-6岁...), or None for a whole count.
+
+    >>> split_qualifier("农村留守儿童数（男）"), split_qualifier("常住儿童数(7-17岁)")
+    ('男', '7-17岁')
+    >>> split_qualifier("常住儿童数（人）") is None
+    True
+    """
+    m = SPLIT_QUALIFIER.search(str(header))
+    return re.sub(r"\s+", "", m.group(1)) if m else None
+
+
+#: Words of a header that counts children; such a column mapped to nothing is worth a warning.
+COUNT_WORDS = ("儿童", "人数", "孤儿", "留守", "困境", "重残", "重病", "无人抚养", "低保", "特困",
+               "children", "orphan")
 
 
 # --- enumerations -------------------------------------------------------------------------
 
 # The vocabulary (kinds, roles, designations, child categories, yes/no words) lives in
 # optimization/vocab.py; it is re-exported here for the readers and validators of this module.
+
+#: Facility statuses: key -> (zh, en). Closed hosts never host; planned homes are not existing.
+FACILITY_STATUS: dict[str, tuple[str, str]] = {
+    "existing": ("现有", "existing"),
+    "planned": ("拟建", "planned"),
+    "under_construction": ("在建", "under construction"),
+    "closed": ("已撤并/关闭", "closed"),
+}
+FACILITY_STATUSES = tuple(FACILITY_STATUS)
 
 _SYNTH = Column(
     "is_synthetic", "bool", False, "示意数据", "synthetic (illustrative) data",
@@ -204,34 +274,47 @@ VILLAGES = LayerSchema(
     id_column="village_code",
     columns=(
         Column("village_code", "code12", True, "村代码", "village code (12 digits)",
-               aliases=("统计用区划代码", "村社区代码", "村（社区）代码", "区划代码", "code")),
+               aliases=("统计用区划代码", "村社区代码", "村（社区）代码", "区划代码", "code",
+                        "村（居）委会代码", "村居委会代码", "村居代码", "行政区划代码", "村级代码",
+                        "村（社区）统计用区划代码")),
         Column("name", "str", True, "村名称", "village name",
-               aliases=("村（社区）名称", "村社区名称", "村名")),
+               aliases=("村（社区）名称", "村社区名称", "村名", "村（居）委会名称", "村居委会名称",
+                        "村居名称", "村（社区）")),
         Column("township_code", "code9", False, "乡镇代码", "township code",
                aliases=("乡镇街道代码", "所属乡镇代码")),
         Column("kind", "enum", False, "村/社区", "village or community",
                choices=("village", "community"), default="village",
                aliases=("类型",)),
         Column("resident_children", "count", True, "常住儿童数", "resident children",
-               aliases=("儿童数", "常住儿童", "儿童人数", "children")),
+               aliases=("儿童数", "常住儿童", "儿童人数", "children", "常住儿童人数", "常住儿童总数",
+                        "儿童总数", "常住未成年人数", "常住未成年人人数", "0-17岁常住儿童数",
+                        "resident_children_count")),
         Column("left_behind", "count", True, "农村留守儿童数", "rural left-behind children",
-               aliases=("留守儿童数", "留守儿童")),
-        Column("orphan", "count", False, "孤儿数", "orphans", aliases=("孤儿",), default=0),
+               aliases=("留守儿童数", "留守儿童", "农村留守儿童人数", "留守儿童人数", "农村留守儿童",
+                        "农村留守儿童总数", "left_behind_children")),
+        Column("orphan", "count", False, "孤儿数", "orphans",
+               aliases=("孤儿", "孤儿人数", "孤儿数量", "孤儿儿童数"), default=0),
         Column("unsupported", "count", False, "事实无人抚养儿童数", "de-facto unsupported children",
-               aliases=("事实无人抚养儿童", "事实无人抚养"), default=0),
+               aliases=("事实无人抚养儿童", "事实无人抚养", "事实无人抚养儿童人数",
+                        "事实无人抚养儿童数量"), default=0),
         Column("illness_disability", "count", False, "重病重残儿童数",
                "children with serious illness/disability",
-               aliases=("重病重残", "重病/重残儿童数"), default=0),
+               aliases=("重病重残", "重病/重残儿童数", "重病或重残儿童数", "重病或重残儿童人数",
+                        "重病重残儿童人数", "重病、重残儿童数", "重病或重残儿童"), default=0),
         Column("dibao_tekun", "count", False, "低保特困家庭儿童数",
-               "children of 低保/特困 families", aliases=("低保特困", "低保/特困儿童数"),
-               default=0),
+               "children of 低保/特困 families",
+               aliases=("低保特困", "低保/特困儿童数", "低保特困家庭儿童人数", "低保、特困家庭儿童数",
+                        "低保或特困家庭儿童数"), default=0),
         Column("difficulty_other", "count", False, "其他困境儿童数",
-               "other children in difficulty", aliases=("其他困境",), default=0),
+               "other children in difficulty",
+               aliases=("其他困境", "其他困境儿童人数", "其他困境儿童"), default=0),
         Column("key_attention", "count", False, "重点关注儿童数", "key-attention cases (003 §8)",
-               aliases=("重点儿童数", "重点关注"), default=0),
+               aliases=("重点儿童数", "重点关注", "重点关注儿童人数", "重点关注儿童"), default=0),
         Column("poverty_village", "bool", False, "脱贫村", "village lifted out of poverty",
-               aliases=("建档立卡贫困村", "原建档立卡贫困村"), default=False),
-        Column("old_base_village", "bool", False, "老区村", "old-base village", default=False),
+               aliases=("建档立卡贫困村", "原建档立卡贫困村", "是否脱贫村", "是否为脱贫村",
+                        "是否建档立卡贫困村", "是否原建档立卡贫困村", "是否贫困村"), default=False),
+        Column("old_base_village", "bool", False, "老区村", "old-base village",
+               aliases=("是否老区村", "是否革命老区村", "革命老区村"), default=False),
         Column("lon", "lon", False, "经度", "longitude", aliases=("longitude", "x", "lng")),
         Column("lat", "lat", False, "纬度", "latitude", aliases=("latitude", "y")),
         _SYNTH,
@@ -244,6 +327,11 @@ FACILITIES = LayerSchema(
     en="facilities",
     geometry_types=("Point",),
     id_column="facility_id",
+    read_columns=(
+        Column("status", "enum", False, "设施状态", "status",
+               choices=FACILITY_STATUSES, aliases=("状态", "建设状态", "运行状态", "建设情况"),
+               default="existing"),
+    ),
     columns=(
         Column("facility_id", "str", True, "设施编号", "facility id", aliases=("编号", "id")),
         Column("kind", "enum", True, "设施类型", "facility kind", choices=tuple(FACILITY_KINDS),
@@ -367,6 +455,18 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
     "township_kind": {"镇": "town", "乡": "township", "街道": "street"},
     "candidate_for": dict(CANDIDATE_FOR_WORDS),
     "crossing_kind": {"桥": "bridge", "桥梁": "bridge", "漫水桥": "ford", "渡口": "ferry"},
+    "facility_status": {
+        "现有": "existing", "已建": "existing", "在用": "existing", "运行": "existing",
+        "正常": "existing", "正常运行": "existing", "已建成": "existing", "建成": "existing",
+        "拟建": "planned", "规划": "planned", "计划": "planned", "计划新建": "planned",
+        "待建": "planned", "规划新建": "planned", "拟新建": "planned", "新建": "planned",
+        "在建": "under_construction", "建设中": "under_construction",
+        "施工中": "under_construction", "正在建设": "under_construction",
+        "已撤并": "closed", "撤并": "closed", "关闭": "closed", "已关闭": "closed",
+        "停用": "closed", "已停用": "closed", "废弃": "closed", "已废弃": "closed",
+        "撤销": "closed", "已撤销": "closed", "停办": "closed", "已停办": "closed",
+        "闭园": "closed", "已闭园": "closed", "停办撤并": "closed",
+    },
 }
 
 #: Which ENUM_LABELS table applies to a (layer, column).
@@ -379,4 +479,5 @@ ENUM_TABLE = {
     ("villages", "kind"): "village_kind",
     ("townships", "kind"): "township_kind",
     ("crossings", "kind"): "crossing_kind",
+    ("facilities", "status"): "facility_status",
 }

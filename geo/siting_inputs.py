@@ -138,6 +138,12 @@ def candidate_sites(
         _check_crs(facilities, "facilities")
         f = facilities[facilities["kind"].isin(set(sp.host_kinds) | {"children_home"})]
         f = f[~f.geometry.is_empty & f.geometry.notna()]
+        # Facility status (geo.schema.FACILITY_STATUS): a closed facility never hosts; a
+        # planned home is not built yet: a candidate (status new, kind children_home) at
+        # new-build cost.
+        fstatus = (f["status"].fillna("existing").astype(str) if "status" in f.columns
+                   else pd.Series("existing", index=f.index))
+        f, fstatus = f[fstatus != "closed"], fstatus[fstatus != "closed"]
         if len(f):
             fm = f.to_crs(crs)
             vc = (f["village_code"].astype(str).where(f["village_code"].notna(), "")
@@ -155,15 +161,18 @@ def candidate_sites(
             tc = np.array([t if t not in ("", "nan", "None") else town_of.get(v, "")
                            for t, v in zip(tc, vc, strict=True)], dtype=object)
             kind = f["kind"].astype(str).to_numpy(object)
+            planned = (fstatus.to_numpy(object) == "planned") & (kind == "children_home")
             cap = (pd.to_numeric(f["capacity"], errors="coerce").fillna(0).to_numpy(float)
                    if "capacity" in f.columns else np.zeros(len(f)))
             lon, lat = _lonlat(f)
             parts.append(gpd.GeoDataFrame({
                 "site_id": f["facility_id"].astype(str).to_numpy(object),
                 "kind": kind,
-                "status": np.where(kind == "children_home", "existing", "reuse").astype(object),
-                "cost_yuan": [float(sp.cost_yuan.get(k, sp.cost_yuan.get("new_build", 0.0)))
-                              for k in kind],
+                "status": np.where(kind == "children_home",
+                                   np.where(planned, "new", "existing"), "reuse").astype(object),
+                "cost_yuan": [float(sp.cost_yuan.get("new_build" if p else k,
+                                                     sp.cost_yuan.get("new_build", 0.0)))
+                              for k, p in zip(kind, planned, strict=True)],
                 "capacity": cap,
                 "village_code": vc,
                 "township_code": tc,

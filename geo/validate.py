@@ -13,6 +13,7 @@ county, roster villages that exist.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 import geopandas as gpd
@@ -23,6 +24,7 @@ import shapely
 from geo.coords import SUPPORTED_INPUT_SYSTEMS, convert_geometry, to_wgs84
 from geo.crs import STORAGE_CRS, metric_crs_for
 from geo.io import RawTable
+from geo.pii import is_personal_header, scrub_person_codes
 from geo.report import Report
 from geo.schema import (
     BOOL_WORDS,
@@ -33,9 +35,12 @@ from geo.schema import (
     LAYERS,
     ROSTER_ROLES,
     WATER_KINDS,
+    COUNT_WORDS,
     Column,
     LayerSchema,
+    header_field,
     normalise_header,
+    split_qualifier,
 )
 
 __all__ = ["PERSONAL_HEADERS", "coerce_layer", "validate_layers"]
@@ -99,6 +104,10 @@ class _Ctx:
 
     def __init__(self, schema: LayerSchema, raw: RawTable, report: Report, ids: pd.Series | None):
         self.schema, self.raw, self.report, self.ids = schema, raw, report, ids
+        #: canonical field -> the planner's own header (messages use the planner's words)
+        self.headers: dict[str, str] = {}
+        #: code column -> [(row index, text)] of codes that lost digits in Excel
+        self.lost: dict[str, list[tuple[int, str]]] = {}
 
     def add(self, severity, code, i, column, value, zh, en, fix_zh, fix_en):
         fid = None
@@ -107,20 +116,28 @@ class _Ctx:
             fid = v if isinstance(v, str) and v else None
         self.report.add(
             severity, code, layer=self.schema.name, file=self.raw.file,
-            row=None if i is None else i + self.raw.row_offset, feature_id=fid, column=column,
-            value=value, zh=zh, en=en, fix_zh=fix_zh, fix_en=fix_en,
+            row=None if i is None else self.raw.row(i), feature_id=fid,
+            column=self.headers.get(column, column), value=value, zh=zh, en=en, fix_zh=fix_zh,
+            fix_en=fix_en,
         )
 
 
-def _rename_headers(schema: LayerSchema, frame: pd.DataFrame, ctx: _Ctx, allow_personal: bool):
+_SEX = {"男", "女", "男性", "女性", "男童", "女童"}
+
+
+def _rename_headers(schema: LayerSchema, frame: pd.DataFrame, ctx: _Ctx, allow_personal: bool,
+                    mapping: dict[str, str] | None = None):
+    """Rename the planner's headers to our fields; sum split counts; warn on unmapped counts."""
     amap = schema.alias_map()
     rename, seen, drop = {}, {}, []
+    parts: dict[str, list[tuple[str, str]]] = {}
     geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     for c in frame.columns:
         if c == geom_name:
             continue
         key = normalise_header(c)
-        if key in PERSONAL_HEADERS or (schema.name == "roster" and key == "name"):
+        if key in PERSONAL_HEADERS or is_personal_header(c) or (schema.name == "roster"
+                                                                and key == "name"):
             if not allow_personal:
                 drop.append(c)
                 ctx.add("warning", "personal_column_dropped", None, str(c), None,
@@ -131,29 +148,106 @@ def _rename_headers(schema: LayerSchema, frame: pd.DataFrame, ctx: _Ctx, allow_p
                         "plans need codes and counts only; ask for a personal list explicitly "
                         "when exporting if you really need one")
             continue
-        canon = amap.get(key)
-        if canon is None and len(key) >= 2 and any(ord(ch) > 127 for ch in key):
+        ignored = bool(mapping) and any(
+            (k == c or normalise_header(k) == key) and not v for k, v in mapping.items())
+        canon = header_field(schema.name, c, mapping)
+        if canon is not None and canon not in {col.name for col in schema.all_columns}:
+            canon = None  # a mapping to a field this layer does not have
+        if canon is None and not ignored and len(key) >= 2 and any(ord(ch) > 127 for ch in key):
             # A Chinese header cut short (Shapefile field names): accept a unique prefix.
             hits = {v for k, v in amap.items() if k.startswith(key)}
             canon = hits.pop() if len(hits) == 1 else None
         if canon is None:
+            if not ignored and not str(c).startswith("_列") and any(
+                    w in str(c).lower() for w in COUNT_WORDS):
+                drop.append(c)
+                ctx.add("warning", "unmapped_count_column", None, str(c), None,
+                        f"列“{c}”看起来是人数，但不对应任何字段，未被使用",
+                        f"column '{c}' looks like a count but maps to no field; it was not used",
+                        "如该列应计入，请在“列对应”中指定字段（命令行 --mapping），或改用标准表头（见数据说明）",
+                        "if it should count, map it to a field in the column-mapping step "
+                        "(CLI: --mapping), or use a standard header (see the data guide)")
+            continue
+        col = schema.column(canon)
+        q = split_qualifier(c)
+        if col.kind == "count" and q is not None:
+            parts.setdefault(canon, []).append((c, q))
             continue
         if canon in seen:
             ctx.add("warning", "duplicate_column", None, str(c), None,
                     f"列“{c}”与列“{seen[canon]}”表示同一字段 {canon}，只使用前者",
                     f"column '{c}' means the same field {canon} as '{seen[canon]}'; the first "
                     "is used",
-                    "删除多余的列", "delete the extra column")
+                    "核对两列；如确为重复，可删除后者", "check both; if it is a true duplicate, "
+                    "delete the second")
             drop.append(c)
             continue
         seen[canon] = c
         rename[c] = canon
+    added: dict[str, list] = {}
+    for canon, cols in parts.items():
+        names = [c for c, _ in cols]
+        sex = [(c, q) for c, q in cols if q in _SEX]
+        other = [(c, q) for c, q in cols if q not in _SEX]
+        col = schema.column(canon)
+        if canon in seen:
+            ctx.add("warning", "split_columns_unused", None, "、".join(names), None,
+                    f"已有合计列“{seen[canon]}”，分列 {'、'.join(names)} 未再相加",
+                    f"the total column '{seen[canon]}' is used; the part columns "
+                    f"{', '.join(names)} were not added again",
+                    "无需处理", "nothing to do")
+            drop.extend(names)
+            continue
+        use = sex if len(sex) >= 2 else other
+        if len({q for _, q in use}) < 2:
+            ctx.add("error", "split_column_incomplete", None, "、".join(names), None,
+                    f"“{col.zh}”只有分列 {'、'.join(names)}，缺少其他部分，无法得到总数",
+                    f"'{col.en}' has only the part column(s) {', '.join(names)}; the other "
+                    "part is missing, so the total is unknown",
+                    f"补上其余分列，或添加合计列“{col.zh}”",
+                    f"add the other part column(s), or a total column '{col.zh}'")
+            drop.extend(names)
+            continue
+        unused = [c for c, _ in cols if (c, _) not in use]
+        used = [c for c, _ in use]
+        label = "+".join(used)
+        total_cells = []
+        for vals in zip(*(frame[c].tolist() for c in used), strict=True):
+            texts = ["" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+                     for v in vals]
+            nums = [_parse_number(t) if t else 0.0 for t in texts]
+            if all(not t for t in texts):
+                total_cells.append("")
+            elif any(n is None for n in nums):
+                total_cells.append(next(t for t, n in zip(texts, nums, strict=True) if n is None))
+            else:
+                tot = sum(nums)
+                total_cells.append(str(int(tot)) if float(tot).is_integer() else str(tot))
+        added[canon] = total_cells
+        ctx.headers[canon] = label
+        ctx.add("warning", "split_columns_summed", None, label, None,
+                f"“{col.zh}”分列填写（{'、'.join(used)}），已相加作为总数"
+                + (f"；另有分列 {'、'.join(unused)} 与之重叠，未使用" if unused else ""),
+                f"'{col.en}' is split over {', '.join(used)}; they were summed into the total"
+                + (f"; the overlapping part columns {', '.join(unused)} were not used"
+                   if unused else ""),
+                "请核对总数；不要删除这些列", "check the totals; do not delete these columns")
+        drop.extend(names)
+    for c, canon in rename.items():
+        ctx.headers[canon] = str(c)
     frame = frame.drop(columns=drop).rename(columns=rename)
+    for canon, cells in added.items():
+        frame[canon] = cells
     return frame
 
 
+def _nfkc(value) -> str:
+    """Full-width digits and letters to ASCII (５００１０９ -> 500109), spaces trimmed."""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
 def _parse_code(value: str, kind: str) -> str | None:
-    s = str(value).strip()
+    s = _nfkc(value).replace(" ", "")
     if re.fullmatch(r"\d+\.0+", s):
         s = s.split(".")[0]
     n = _CODE_LEN[kind]
@@ -163,11 +257,19 @@ def _parse_code(value: str, kind: str) -> str | None:
 
 
 def _parse_number(value: str) -> float | None:
-    s = str(value).strip().replace(",", "").replace("，", "")
+    s = _nfkc(value).replace(",", "").replace("，", "")
     try:
-        return float(s)
+        v = float(s)
     except ValueError:
         return None
+    return v if np.isfinite(v) else None
+
+
+#: A code that Excel turned into a number and lost digits of: shown in scientific notation.
+_SCI = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+
+#: No count of children is near this; above it an int64 column could overflow downstream.
+_HARD_MAX_COUNT = 10_000_000
 
 
 def _parse_bool(value: str) -> bool | None:
@@ -217,7 +319,10 @@ def _type_column(schema: LayerSchema, col: Column, series: pd.Series, ctx: _Ctx,
         text = str(raw).strip()
         if col.kind in _CODE_LEN:
             v = _parse_code(text, col.kind)
-            if v is None:
+            if v is None and _SCI.match(_nfkc(text)):
+                ctx.lost.setdefault(col.name, []).append((i, text))
+                bad.add(i)
+            elif v is None:
                 ctx.add("error", "malformed_code", i, col.name, text,
                         f"“{col.zh}”格式不对，应为{help_zh}",
                         f"'{col.en}' is malformed: expected {help_en}",
@@ -244,6 +349,14 @@ def _type_column(schema: LayerSchema, col: Column, series: pd.Series, ctx: _Ctx,
                 ctx.add("error", "negative_count", i, col.name, text,
                         f"“{col.zh}”不能为负数", f"'{col.en}' cannot be negative",
                         help_zh, help_en)
+                bad.add(i)
+                out.append(None)
+            elif abs(v) > _HARD_MAX_COUNT:
+                ctx.add("error", "implausible_count", i, col.name, text,
+                        f"“{col.zh}”为 {text}，远超任何村（社区）的人数",
+                        f"'{col.en}' is {text}, far more than any village could have",
+                        "核对该单元格（是否误填了代码、身份证号或多打了几个 0）",
+                        "check the cell (a code or ID number typed into it? extra zeros?)")
                 bad.add(i)
                 out.append(None)
             else:
@@ -341,6 +454,26 @@ def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ctx: _Ctx, bad: 
                     "检查是否上传了正确的图层", "check that you uploaded the right layer")
             bad.add(i)
             continue
+        if g.geom_type == "MultiPoint" and "Point" in schema.geometry_types \
+                and "MultiPoint" not in schema.geometry_types:
+            pts = list(shapely.get_parts(g))
+            if len(pts) == 1:
+                geoms[i] = pts[0]
+                ctx.add("warning", "multipoint_reduced", i, "geometry", "MultiPoint",
+                        "要素为只含一个点的多点（MultiPoint），已按单点读取",
+                        "the feature is a MultiPoint with one point; it was read as a point",
+                        "无需处理；导出时可选“单部件”", "nothing to do; export single-part "
+                        "features next time")
+            else:
+                ctx.add("error", "multipoint_feature", i, "geometry", f"{len(pts)}",
+                        f"要素是含 {len(pts)} 个点的多点（MultiPoint），无法确定{schema.zh}的位置",
+                        f"the feature is a MultiPoint of {len(pts)} points, so the "
+                        f"{schema.en} location is ambiguous",
+                        "在 GIS 中“多部件转单部件”，并为每个村（社区）只保留一个点（村委会位置）",
+                        "run 'Multipart to singleparts' in your GIS and keep one point per "
+                        "village (its committee office)")
+                bad.add(i)
+            continue
         if not g.is_valid:
             reason = shapely.is_valid_reason(g)
             fixed = shapely.make_valid(g)
@@ -404,6 +537,8 @@ def coerce_layer(
     coord_system: str = "wgs84",
     declared_crs=None,
     allow_personal: bool = False,
+    mapping: dict[str, str] | None = None,
+    bounds=None,
 ) -> pd.DataFrame | None:
     """Type and check one layer; return only the rows without errors.
 
@@ -421,6 +556,10 @@ def coerce_layer(
         A CRS to assume for a vector file without one (e.g. ``4326`` or ``4490``).
     allow_personal : bool
         Keep personal columns (names, ID numbers, phones) — only for an explicit personal list.
+    mapping : dict, optional
+        The planner's header -> field mapping (a saved template); ``""`` ignores a column.
+    bounds : DataPolicy, optional
+        Plausibility bounds (default: the built-in policy's ``data`` section).
 
     Returns
     -------
@@ -433,7 +572,12 @@ def coerce_layer(
         raise ValueError(f"coord_system must be one of {SUPPORTED_INPUT_SYSTEMS}")
     frame = raw.frame.copy()
     ctx = _Ctx(schema, raw, report, None)
-    frame = _rename_headers(schema, frame, ctx, allow_personal)
+    status_text = None
+    if layer == "facilities":
+        status_text = _status_from_kind_text(frame, schema, mapping)
+    frame = _rename_headers(schema, frame, ctx, allow_personal, mapping)
+    if schema.name == "roster" and not allow_personal:  # ID numbers, phones, names as codes
+        frame = scrub_person_codes(frame, ctx.add, row_offset=raw.row_offset)
     if schema.id_column in frame.columns:
         ctx.ids = frame[schema.id_column].astype(str)
     if len(frame) == 0:
@@ -441,29 +585,32 @@ def coerce_layer(
                 "检查是否上传了正确的文件或工作表", "check the file or worksheet")
         return None
     missing = [c for c in schema.required if c not in frame.columns]
-    if layer == "villages" and raw.is_vector is False and {"lon", "lat"} - set(frame.columns):
-        pass  # villages without coordinates are joined to a village layer by code later
     for name in missing:
         col = schema.column(name)
-        accepted = "、".join((col.zh, col.name) + col.aliases)
+        accepted = "、".join((col.zh, col.name) + col.aliases[:8])
         ctx.add("error", "missing_column", None, name, None,
                 f"缺少必填列“{col.zh}”", f"required column '{col.en}' ({name}) is missing",
-                f"添加该列；可用的表头：{accepted}",
-                f"add the column; accepted headers: {accepted}")
-    if missing:
-        return None
+                f"添加该列，或在“列对应”中指定哪一列是它；可用的表头：{accepted}",
+                f"add the column, or map one of yours to it; accepted headers: {accepted}")
+    # Every other problem is still reported (cells of the columns that are there).
     bad: set[int] = set()
     typed: dict[str, list] = {}
-    for col in schema.columns:
+    for col in schema.all_columns:
         if col.name in frame.columns:
             typed[col.name] = _type_column(schema, col, frame[col.name], ctx, bad)
         elif col.kind not in ("lon", "lat"):
             typed[col.name] = [col.default] * len(frame)
+    if status_text is not None:
+        _apply_status(typed, status_text, ctx, "status" in frame.columns)
     out = pd.DataFrame(typed, index=frame.index)
     for c in ("lon", "lat"):
         if c in typed:
             out[c] = pd.to_numeric(pd.Series(typed[c], index=frame.index), errors="coerce")
-    out["_row"] = np.arange(len(frame)) + raw.row_offset
+    out["_row"] = [raw.row(i) for i in range(len(frame))]
+
+    if schema.id_column in out.columns and schema.column(schema.id_column).kind == "code12":
+        _lost_digit_codes(out[schema.id_column].tolist(), schema.id_column, ctx, bad)
+    _report_lost(ctx, schema, bad)
 
     # Duplicate ids: the second and later occurrences are errors naming the first.
     if schema.id_column in out.columns:
@@ -474,13 +621,16 @@ def coerce_layer(
                 continue
             if v in first:
                 ctx.add("error", "duplicate_code", i, schema.id_column, v,
-                        f"编号重复，与第 {first[v] + raw.row_offset} 行相同",
-                        f"duplicate id: same as row {first[v] + raw.row_offset}",
-                        "每个编号只能出现一次；合并或删除重复行",
-                        "each id may appear once; merge or delete the duplicate row")
+                        f"编号重复，与第 {raw.row(first[v])} 行相同",
+                        f"duplicate id: same as row {raw.row(first[v])}",
+                        "每个编号只能出现一次；核对两行后合并（不要直接删除有数据的行）",
+                        "each id may appear once; check both rows and merge them (do not just "
+                        "delete a row that holds data)")
                 bad.add(i)
             else:
                 first[v] = i
+    if missing:
+        return None
 
     result: pd.DataFrame
     if raw.is_vector:
@@ -502,19 +652,122 @@ def coerce_layer(
         result = out
 
     if layer in ("villages", "children"):
-        _check_village_counts(result, ctx, bad)
+        _check_village_counts(result, ctx, bad, bounds)
+        _check_target_share(result, ctx, bad, bounds)
     keep = [i for i in range(len(result)) if i not in bad]
     all_ids = set()
     if schema.id_column in result.columns:
         all_ids = {v for v in result[schema.id_column] if isinstance(v, str) and v}
+    # Codes as typed on bad rows too (a malformed or lost-digit code of a village is one
+    # problem there, not one more in every roster/facility row that names that village).
+    if schema.id_column in frame.columns:
+        all_ids |= {_nfkc(v) for k, v in enumerate(frame[schema.id_column].tolist())
+                    if k in bad and isinstance(v, str) and v.strip()}
     result = result.iloc[keep].reset_index(drop=True)
     # Ids of every row, bad ones included: other layers that refer to a bad row get no
     # second, misleading "unknown id" problem (the bad row itself is already reported).
     result.attrs["all_ids"] = all_ids
+    result.attrs["bad_rows"] = len(bad)
+    if schema.id_column in out.columns:
+        result.attrs["bad_id_rows"] = int(sum(
+            1 for k, v in enumerate(out[schema.id_column].tolist()) if k in bad and v is None
+        ) + sum(len(v) for c, v in ctx.lost.items() if c == schema.id_column and len(v) > 1))
+    result.attrs["headers"] = dict(ctx.headers)
     return result
 
 
-def _check_village_counts(frame: pd.DataFrame, ctx: _Ctx, bad: set[int]):
+def _status_from_kind_text(frame: pd.DataFrame, schema: LayerSchema, mapping) -> list | None:
+    """A status written into the facility type (儿童之家（拟建）, 村小（已撤并）), per row."""
+    kind_col = next((c for c in frame.columns
+                     if header_field(schema.name, str(c), mapping) == "kind"), None)
+    if kind_col is None:
+        return None
+    labels = {normalise_header(k): v for k, v in ENUM_LABELS["facility_status"].items()}
+    out = []
+    for v in frame[kind_col].tolist():
+        found = None
+        for part in re.findall(r"[（(]([^）)]*)[）)]", str(v or "")):
+            found = labels.get(normalise_header(part)) or found
+        out.append(found)
+    return out
+
+
+def _apply_status(typed: dict, from_kind: list, ctx: _Ctx, has_column: bool) -> None:
+    """Fill the status from the type text where the status column is empty or absent.
+
+    A type text and a status column that disagree is an error (which one is true?).
+    """
+    status = typed.get("status") or ["existing"] * len(from_kind)
+    given = ctx.raw.frame  # only to know which status cells were blank
+    blank = [True] * len(from_kind)
+    if has_column:
+        src = ctx.headers.get("status")
+        if src in given.columns:
+            blank = [not str(x or "").strip() for x in given[src].tolist()]
+    for i, s in enumerate(from_kind):
+        if s is None:
+            continue
+        if blank[i]:
+            status[i] = s
+        elif status[i] is not None and status[i] != s:
+            ctx.add("error", "status_conflict", i, "status", status[i],
+                    f"设施类型中写的状态（{s}）与状态列（{status[i]}）不一致",
+                    f"the status in the type text ({s}) contradicts the status column "
+                    f"({status[i]})", "核对该设施是现有、拟建、在建还是已撤并，只保留一种写法",
+                    "check whether the facility exists, is planned, under construction or "
+                    "closed, and write it once")
+    typed["status"] = status
+
+
+def _lost_digit_codes(codes: list, column: str, ctx: _Ctx, bad: set[int]) -> None:
+    """12-digit codes that Excel rounded (500109000000 several times): lost, not duplicates.
+
+    A village code never ends in 000 (that is its township), so a repeated code ending in
+    000 is a code whose last digits were lost when Excel stored it as a number.
+    """
+    counts: dict[str, int] = {}
+    for v in codes:
+        if isinstance(v, str):
+            counts[v] = counts.get(v, 0) + 1
+    for i, v in enumerate(codes):
+        if isinstance(v, str) and v.endswith("000") and counts[v] >= 2:
+            ctx.lost.setdefault(column, []).append((i, v))
+            bad.add(i)
+
+
+def _report_lost(ctx: _Ctx, schema: LayerSchema, bad: set[int]) -> None:
+    fix_zh = ("不要删除这些行（它们不是重复的村）。在 Excel 中先把该列设为“文本”格式，再从原始表或统计用区划代码"
+              "重新粘贴完整的 12 位代码，然后另存为 CSV UTF-8")
+    fix_en = ("do not delete these rows (they are not duplicate villages). In Excel format the "
+              "column as Text first, paste the full 12-digit codes again from the original list "
+              "(统计用区划代码), then save as CSV UTF-8")
+    for column, items in ctx.lost.items():
+        items = sorted(set(items))
+        col = schema.column(column)
+        if len(items) == 1:
+            i, text = items[0]
+            ctx.add("error", "malformed_code", i, column, text,
+                    f"“{col.zh}”被 Excel 转成了科学计数法，末尾几位已丢失",
+                    f"'{col.en}' was turned into scientific notation by Excel; its last digits "
+                    "are lost", fix_zh, fix_en)
+            continue
+        rows = [ctx.raw.row(i) for i, _ in items]
+        shown = "、".join(str(r) for r in rows[:8]) + ("…" if len(rows) > 8 else "")
+        ctx.add("error", "code_precision_lost", items[0][0], column, f"{len(items)}",
+                f"该列有 {len(items)} 个代码被 Excel 当作数字保存，末尾几位已丢失"
+                f"（如 {items[0][1]}；第 {shown} 行）",
+                f"{len(items)} codes in this column were stored by Excel as numbers and lost "
+                f"their last digits (e.g. {items[0][1]}; rows {shown.replace('、', ', ')})",
+                fix_zh, fix_en)
+
+
+def _check_village_counts(frame: pd.DataFrame, ctx: _Ctx, bad: set[int], bounds=None):
+    if bounds is None:
+        from optimization.policy import load_policy
+
+        bounds = load_policy().data
+    cap = bounds.max_resident_children_per_village
+    share = bounds.max_target_share
     for i, r in enumerate(frame.itertuples(index=False)):
         if i in bad:
             continue
@@ -522,6 +775,16 @@ def _check_village_counts(frame: pd.DataFrame, ctx: _Ctx, bad: set[int]):
         lb = r.left_behind
         diff = sum(getattr(r, c) or 0 for c in DIFFICULTY_COLUMNS)
         if res is None or lb is None:
+            continue
+        if res > cap:
+            ctx.add("error", "implausible_count", i, "resident_children", res,
+                    f"常住儿童数 {res} 超过合理上限 {cap}（政策参数 data.max_resident_children_per_village）",
+                    f"resident children ({res}) exceed the plausible maximum {cap} (policy "
+                    "parameter data.max_resident_children_per_village)",
+                    "核对该单元格（是否多打了 0，或填的是总人口）；如确实如此，请调整该参数",
+                    "check the cell (extra zeros? total population instead of children?); if "
+                    "it is right, raise the parameter")
+            bad.add(i)
             continue
         if lb > res:
             ctx.add("error", "left_behind_exceeds_resident", i, "left_behind", lb,
@@ -546,6 +809,32 @@ def _check_village_counts(frame: pd.DataFrame, ctx: _Ctx, bad: set[int]):
                     "key-attention cases are a subset of left-behind and difficulty children "
                     "(003 §8)")
             bad.add(i)
+
+
+def _check_target_share(frame: pd.DataFrame, ctx: _Ctx, bad: set[int], bounds=None) -> None:
+    """Service targets as a share of resident children, over the whole table (one problem)."""
+    if bounds is None:
+        from optimization.policy import load_policy
+
+        bounds = load_policy().data
+    keep = [i for i in range(len(frame)) if i not in bad]
+    if not keep:
+        return
+    sub = frame.iloc[keep]
+    res = int(sum(int(x or 0) for x in sub["resident_children"]))
+    targets = int(sum(int(x or 0) for x in sub["left_behind"])) + int(sum(
+        int(x or 0) for c in DIFFICULTY_COLUMNS if c in sub.columns for x in sub[c]))
+    share = bounds.max_target_share
+    if res > 0 and targets > share * res:
+        ctx.add("error", "targets_share_implausible", None, "left_behind", f"{targets}/{res}",
+                f"全表留守与困境儿童合计 {targets} 占常住儿童数 {res} 的 {targets / res:.0%}，超过合理上限 "
+                f"{share:.0%}（政策参数 data.max_target_share）",
+                f"left-behind + difficulty children ({targets}) are {targets / res:.0%} of the "
+                f"resident children ({res}), above the plausible {share:.0%} (policy parameter "
+                "data.max_target_share)",
+                "核对“常住儿童数”列是否填成了留守儿童数或其他数；如确实如此，请调整该参数",
+                "check that the resident-children column holds all resident children (not the "
+                "left-behind ones); if the data are right, raise the parameter")
 
 
 def _present(v) -> bool:
@@ -581,9 +870,25 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
         return set(frame[col]) | set(frame.attrs.get("all_ids", set()))
 
     def add(layer, code, row, fid, column, value, zh, en, fix_zh, fix_en, severity="error"):
+        frame = layers.get(layer)
+        headers = frame.attrs.get("headers", {}) if frame is not None else {}
         report.add(severity, code, layer=layer, file=files.get(layer, ""), row=row,
-                   feature_id=fid, column=column, value=value, zh=zh, en=en, fix_zh=fix_zh,
-                   fix_en=fix_en)
+                   feature_id=fid, column=headers.get(column, column), value=value, zh=zh,
+                   en=en, fix_zh=fix_zh, fix_en=fix_en)
+
+    bad_village_codes = int(villages.attrs.get("bad_id_rows", 0)) if villages is not None else 0
+
+    def knock_on(layer, rows, severity):
+        """References to villages when the village layer itself has bad codes: one problem."""
+        shown = "、".join(str(r) for r in rows[:8]) + ("…" if len(rows) > 8 else "")
+        add(layer, "unknown_village", rows[0], None, "village_code", f"{len(rows)}",
+            f"{len(rows)} 行引用的村代码不在村图层中（第 {shown} 行）；村图层本身有 {bad_village_codes} 个"
+            "代码有误，多半是同一原因",
+            f"{len(rows)} row(s) refer to village codes that are not in the village layer (rows "
+            f"{shown.replace('、', ', ')}); the village layer itself has {bad_village_codes} bad "
+            "code(s), most likely the same cause",
+            "先改正村图层中的代码，再重新检查", "fix the codes in the village layer first, then "
+            "check again", severity=severity)
 
     if adcode:
         for name, col in (("townships", "township_code"), ("villages", "village_code"),
@@ -663,7 +968,14 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
 
     if villages is not None and facilities is not None and len(facilities):
         known_v = known_ids(villages, "village_code")
+        unknown_rows = [int(r._2) for r in facilities[["facility_id", "village_code", "_row"]]
+                        .itertuples(index=False)
+                        if _present(r.village_code) and r.village_code not in known_v]
+        if bad_village_codes and unknown_rows:
+            knock_on("facilities", unknown_rows, "warning")
         for r in facilities[["facility_id", "village_code", "_row"]].itertuples(index=False):
+            if bad_village_codes:
+                break
             if _present(r.village_code) and r.village_code not in known_v:
                 add("facilities", "unknown_village", r._2, r.facility_id, "village_code",
                     r.village_code, "所在村代码不在村图层中", "the village code is not in the "
@@ -672,8 +984,15 @@ def validate_layers(layers: dict[str, pd.DataFrame | None], report: Report,
 
     if villages is not None and roster is not None and len(roster):
         known_v = known_ids(villages, "village_code")
+        unknown_rows = [int(r._3) for r in roster[["person_code", "village_code",
+                                                   "township_code", "_row"]].itertuples(
+            index=False) if _present(r.village_code) and r.village_code not in known_v]
+        if bad_village_codes and unknown_rows:
+            knock_on("roster", unknown_rows, "error")
         for r in roster[["person_code", "village_code", "township_code", "_row"]].itertuples(
                 index=False):
+            if bad_village_codes and _present(r.village_code) and r.village_code not in known_v:
+                continue
             if _present(r.village_code) and r.village_code not in known_v:
                 add("roster", "unknown_village", r._3, r.person_code, "village_code",
                     r.village_code, "居住村代码不在村图层中",

@@ -65,7 +65,7 @@ class PolicyError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
 def _check_keys(value, allowed: set[str], what: str):
@@ -88,6 +88,7 @@ class SitingPolicy(_Section):
     """儿童之家 siting rules (004 二(一), 二(三))."""
 
     own_home_threshold: int = Field(ge=1)
+    keep_existing_home: bool
     travel_cap_m: float = Field(gt=0)
     host_kinds: tuple[str, ...]
     allow_new_build: bool
@@ -280,11 +281,19 @@ class FundingPolicy(_Section):
         return v
 
 
+class DataPolicy(_Section):
+    """Plausibility bounds on the planner's counts (a value beyond them is an input error)."""
+
+    max_resident_children_per_village: int = Field(gt=0, le=10_000_000)
+    max_target_share: float = Field(gt=0, le=10)
+
+
 _SECTIONS: dict[str, type[_Section]] = {
     "siting": SitingPolicy,
     "staffing": StaffingPolicy,
     "hazards": HazardsPolicy,
     "funding": FundingPolicy,
+    "data": DataPolicy,
 }
 
 
@@ -308,6 +317,7 @@ class Policy(BaseModel):
     staffing: StaffingPolicy
     hazards: HazardsPolicy
     funding: FundingPolicy
+    data: DataPolicy
     params: dict[str, Param]
     overrides: dict[str, Any] = Field(default_factory=dict)
 

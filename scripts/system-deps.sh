@@ -6,6 +6,7 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # PDF pages to PNG/text in tests
+command -v strace >/dev/null 2>&1 || need+=(strace)  # the no-outbound-connection test watches syscalls
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
