@@ -393,7 +393,7 @@ def make_blocks(prob: CapProblem, decompose: bool = True) -> list[Block]:
 
 def check_problem(prob: CapProblem) -> list[CapacityIssue]:
     """Reasons found before solving why no single-source plan exists (empty when none found)."""
-    n, m = prob.n_villages, prob.n_sites
+    n = prob.n_villages
     vid, sid = prob.village_ids, prob.site_ids
     pv, ps, pl = prob.pair_village, prob.pair_site, prob.pair_load
     issues = []

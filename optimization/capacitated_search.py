@@ -137,8 +137,11 @@ def greedy(blk, idx: _Index | None = None, is_open=None, assign=None):
 
 
 def repair(blk, idx: _Index, sel: np.ndarray, chosen: np.ndarray, deadline: float):
-    """A plan from a relaxed solution: its sites, each village's cheapest chosen pair, the rest
-    completed by the greedy, then the local search (``None`` if it cannot be completed)."""
+    """A plan from a relaxed solution (``None`` if it cannot be completed).
+
+    Its sites, each village's cheapest chosen pair, the rest completed by the greedy, then the
+    local search.
+    """
     if blk.p is not None:
         return None
     assign = np.full(blk.n, -1, np.int64)
@@ -187,7 +190,7 @@ def regret_assign(blk, idx: _Index, is_open: np.ndarray, villages=None, rem=None
     Returns the assignment (local pair per village) or ``None`` when a village fits nowhere.
     ``rem`` (room per site) and ``assign`` (a partial plan) are updated in place when given.
     """
-    pv, ps, pa, pl = blk.pv, blk.ps, blk.pa, blk.pl
+    ps, pa, pl = blk.ps, blk.pa, blk.pl
     if rem is None:
         rem = blk.q.astype(float).copy()
     if assign is None:
