@@ -62,4 +62,17 @@ def add_travel_layers(m: folium.Map, villages: gpd.GeoDataFrame, access: pd.Data
         folium.CircleMarker([geom.y, geom.x], radius=4, color=access_colour(x), fill=True,
                             fill_opacity=0.9, weight=0, tooltip=safe.tooltip(label)).add_to(fg)
     fg.add_to(m)
+    _layer_control_last(m)
     return m
+
+
+def _layer_control_last(m: folium.Map) -> None:
+    """Move ``m``'s layer control after the layers just added.
+
+    The control's script names every overlay; rendered before a layer's own ``let``, it reads
+    an undefined variable and the whole map script stops (a blank map on the siting page).
+    """
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            del m._children[key]
+            m._children[key] = child
