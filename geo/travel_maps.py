@@ -73,4 +73,17 @@ def add_travel_layers(m: folium.Map, villages: gpd.GeoDataFrame, access: pd.Data
                                      aliases=["ID", t("walk_min", lang)]),
     ).add_to(fg)
     fg.add_to(m)
+    _layer_control_last(m)
     return m
+
+
+def _layer_control_last(m: folium.Map) -> None:
+    """Move ``m``'s layer control after the layers just added.
+
+    The control's script names every overlay; rendered before a layer's own ``let``, it reads
+    an undefined variable and the whole map script stops (a blank map on the siting page).
+    """
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            del m._children[key]
+            m._children[key] = child
