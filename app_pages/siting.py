@@ -134,12 +134,15 @@ def travel_tables(done_key):
     return access, travel.access_shares(access), catch, inst
 
 
-access, shares, catch, inst = travel_tables(done)
+show_access = st.checkbox(t("show_access", lang), value=False)
 m = build_siting_map(data, homes, assignments, lang=lang)
-add_travel_layers(m, data.villages, access, catch, lang=lang)
+if show_access:
+    access, shares, catch, inst = travel_tables(done)
+    add_travel_layers(m, data.villages, access, catch, lang=lang)
 localise_map(m)
 st_folium(m, height=560, use_container_width=True, returned_objects=[],
-          key="siting_map_" + str(abs(hash(done[1:])) % 10**10) + data.adcode + lang)
+          key="siting_map_" + str(abs(hash(done[1:])) % 10**10) + data.adcode + lang
+          + ("_access" if show_access else ""))
 
 table = homes[["home_id", "name", "kind", "status", "villages_served", "children_served",
                "left_behind_served", "difficulty_served", "max_distance_m", "mean_distance_m",
@@ -153,26 +156,30 @@ if zh:
         "cost_yuan": "费用（元）"})
 st.dataframe(table, width="stretch", hide_index=True)
 
-st.subheader(t("access_title", lang))
-st.dataframe(shares.rename(columns={
-    "within_min": t("within_min", lang), "resident_children": t("share_resident", lang),
-    "left_behind": t("share_left_behind", lang), "difficulty": t("share_difficulty", lang)}),
-    width="stretch", hide_index=True)
-st.subheader(t("catchments_title", lang))
-st.dataframe(localise_headers(catch.drop(columns="geometry"), lang), width="stretch",
-             hide_index=True)
-st.subheader(t("institutions_title", lang))
-st.dataframe(localise_headers(inst, lang), width="stretch", hide_index=True)
+if show_access:
+    st.subheader(t("access_title", lang))
+    st.dataframe(shares.rename(columns={
+        "within_min": t("within_min", lang), "resident_children": t("share_resident", lang),
+        "left_behind": t("share_left_behind", lang), "difficulty": t("share_difficulty", lang)}),
+        width="stretch", hide_index=True)
+    st.subheader(t("catchments_title", lang))
+    st.dataframe(localise_headers(catch.drop(columns="geometry"), lang), width="stretch",
+                 hide_index=True)
+    st.subheader(t("institutions_title", lang))
+    st.dataframe(localise_headers(inst, lang), width="stretch", hide_index=True)
+    st.download_button(t("download_access_xlsx", lang),
+                       to_xlsx_bytes({"access": access, "access_shares": shares,
+                                      "catchments": pd.DataFrame(catch.drop(columns="geometry")),
+                                      "institutions": inst}, lang=lang),
+                       file_name=f"access_{data.adcode}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 c1, c2 = st.columns(2)
 c1.download_button("下载 XLSX" if zh else "Download XLSX",
                    to_xlsx_bytes({"homes": homes[HOMES_COLUMNS + ["name", "cost_yuan",
                                                                  "villages_served"]],
                                   "assignments": assignments[ASSIGNMENT_COLUMNS + ["name", "via"]
-                                                             + TRAVEL_COLUMNS],
-                                  "access": access, "access_shares": shares,
-                                  "catchments": pd.DataFrame(catch.drop(columns="geometry")),
-                                  "institutions": inst},
+                                                             + TRAVEL_COLUMNS]},
                                  lang=lang),
                    file_name=f"siting_{data.adcode}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -318,7 +318,7 @@ def cmd_brief(args) -> int:
     from childplan.workflows import briefing_inputs
     from geo.briefing import BriefingMeta, briefing_pdf
     from geo.exports import atomic_write_bytes
-    from geo.snapshot import Overlay, figure_bytes, render_snapshot
+    from geo.snapshot import Overlay, figure_bytes, policy_breaks, render_snapshot
 
     data = _load(args)
     if not _require_ok(data):
@@ -339,7 +339,8 @@ def cmd_brief(args) -> int:
                                  else "children's homes and danger spots")
     for fmt in ("png", "pdf"):
         fig = render_snapshot(data, title=title, lang=args.lang, overlay=overlay,
-                              layers=("county", "townships", "waterways", "villages"))
+                              layers=("county", "townships", "waterways", "villages"),
+                              breaks=policy_breaks(policy, "resident_children"))
         atomic_write_bytes(out / f"map_{data.adcode}.{fmt}", figure_bytes(fig, fmt))
     _print(f"{pdf} (plans {t1 - t0:.1f} s, page {t2 - t1:.1f} s); map snapshot PNG/PDF in {out}")
     return 0

@@ -38,6 +38,7 @@ ending in ``000`` is accepted and shortened.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from optimization.vocab import (
@@ -153,12 +154,12 @@ class LayerSchema:
 def normalise_header(text: str) -> str:
     """Normalise a header for matching: strip, lower-case, drop spaces, units and punctuation.
 
-    >>> normalise_header(" 常住儿童数（人） ")
-    '常住儿童数'
+    >>> normalise_header(" 常住儿童数（人） "), normalise_header("*村代码"), normalise_header("常住 儿童数")
+    ('常住儿童数', '村代码', '常住儿童数')
     """
-    s = str(text).strip().lower().replace("\ufeff", "")
+    s = unicodedata.normalize("NFKC", str(text)).strip().lower().replace("\ufeff", "")
     s = re.sub(r"[（(][^）)]*[）)]", "", s)  # drop "(人)", "(count)"
-    s = re.sub(r"[\s_\-:：/、]+", "", s)
+    s = re.sub(r"[\s_\-:：/、*※★]+", "", s)  # spaces, line breaks, "required" marks
     return s
 
 

@@ -760,6 +760,7 @@ def catchments(data, policy, homes: pd.DataFrame, assignments: pd.DataFrame, *,
                                                     quad_segs=4))
             if county is not None and not poly.is_empty:
                 poly = poly.intersection(county)
+            poly = shapely.simplify(poly, 25.0)  # 25 m: a lighter map, area within 1 %
             vin = d[g.origin_node] <= cap * 60.0
             hid = h["home_id"].iloc[s + k]
             rows.append({"home_id": hid,

@@ -13,6 +13,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import safe
 from geo.i18n import t
@@ -45,6 +46,7 @@ def add_travel_layers(m: folium.Map, villages: gpd.GeoDataFrame, access: pd.Data
         gj = catchments[["home_id", "children_assigned", "children_within_cap",
                          "geometry"]].copy()
         gj["home_id"] = gj["home_id"].astype(str)
+        gj["geometry"] = shapely.set_precision(gj.geometry.values, 1e-5)  # ~1 m
         folium.GeoJson(
             safe.geojson(json.loads(gj.to_json())), style_function=lambda _f: {"color": "#3b6ea8", "weight": 1,
                                                      "fillOpacity": 0.08},
@@ -56,10 +58,32 @@ def add_travel_layers(m: folium.Map, villages: gpd.GeoDataFrame, access: pd.Data
     fg = folium.FeatureGroup(name=safe.layer_name(t("access_layer", lang)), show=True)
     v = villages.to_crs(4326)
     minutes = dict(zip(access["village_code"].astype(str), access["walk_min"], strict=True))
-    for code, geom in zip(v["village_code"].astype(str), v.geometry.values, strict=True):
-        x = float(minutes.get(code, np.inf))
-        label = f"{x:.0f} min" if np.isfinite(x) else "—"
-        folium.CircleMarker([geom.y, geom.x], radius=4, color=access_colour(x), fill=True,
-                            fill_opacity=0.9, weight=0, tooltip=safe.tooltip(label)).add_to(fg)
+    x = np.array([float(minutes.get(c, np.inf)) for c in v["village_code"].astype(str)])
+    pts = gpd.GeoDataFrame({
+        "village_code": v["village_code"].astype(str).to_numpy(),
+        "minutes": [f"{m:.0f}" if np.isfinite(m) else "—" for m in x],
+        "colour": [access_colour(m) for m in x]},
+        geometry=shapely.set_precision(v.geometry.values, 1e-5), crs=4326)
+    folium.GeoJson(
+        safe.geojson(json.loads(pts.to_json())), marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=0.9,
+                                                  weight=0),
+        style_function=lambda f: {"color": f["properties"]["colour"],
+                                  "fillColor": f["properties"]["colour"]},
+        tooltip=safe.geojson_tooltip(fields=["village_code", "minutes"],
+                                     aliases=["ID", t("walk_min", lang)]),
+    ).add_to(fg)
     fg.add_to(m)
+    _layer_control_last(m)
     return m
+
+
+def _layer_control_last(m: folium.Map) -> None:
+    """Move ``m``'s layer control after the layers just added.
+
+    The control's script names every overlay; rendered before a layer's own ``let``, it reads
+    an undefined variable and the whole map script stops (a blank map on the siting page).
+    """
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            del m._children[key]
+            m._children[key] = child

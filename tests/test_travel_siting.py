@@ -80,3 +80,30 @@ def test_staffing_and_siting_see_the_same_distances():
             if home[p] != codes[v] and home[p] in set(codes)]
     assert away
     assert all(abs(staff[(a, b)] - d) < 1e-6 for a, b, d in away)
+
+
+def test_siting_page_walk_minutes_with_accessibility(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from geo.i18n import t
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("app_pages/siting.py").run()
+    radio = next(r for r in at.radio if r.label == t("travel_metric", "zh"))
+    radio.set_value("walk_min").run()
+    at.button[0].click().run()
+    assert not at.exception, [str(e.value)[:300] for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert t("mean_walk_min", "zh") in metrics
+    next(c for c in at.checkbox if c.label == t("show_access", "zh")).check().run()
+    assert not at.exception, [str(e.value)[:300] for e in at.exception]
+    heads = [s.value for s in at.subheader]
+    assert t("access_title", "zh") in heads and t("catchments_title", "zh") in heads
+    shares = next(d.value for d in at.dataframe if t("within_min", "zh") in d.value.columns)
+    col = t("share_resident", "zh")
+    assert list(shares[t("within_min", "zh")]) == [10, 20, 30]
+    assert shares[col].is_monotonic_increasing and shares[col].iloc[-1] <= 1.0
