@@ -39,7 +39,7 @@ Examples
 >>> x = m.add_cols(["x_a", "x_b"], obj=[3.0, 2.0], lb=0.0, ub=1.0, integer=True)
 >>> m.add_rows(["pick_one"], rows=[0, 0], cols=x, vals=[1.0, 1.0], lb=1.0, ub=np.inf)
 >>> r = solve(m, "highs", time_limit_s=10)
->>> r.status, r.objective, r.gap, [abs(v) for v in r.values.round()]
+>>> r.status, r.objective, r.gap, [abs(float(v)) for v in r.values.round()]
 ('optimal', 2.0, 0.0, [0.0, 1.0])
 >>> solve(m, "PULP_CBC_CMD", time_limit_s=10).objective
 2.0
