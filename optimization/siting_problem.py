@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from optimization.errors import Infeasible, NotSolved
 from optimization.policy import SitingPolicy
 from optimization.solver import components
 from optimization.vocab import DIFFICULTY_COLUMNS, is_true
@@ -49,12 +50,17 @@ class SitingIssue:
     zh: str
     en: str
 
-    def message(self) -> str:
-        """Return the bilingual one-paragraph message."""
-        return f"{self.zh} / {self.en}"
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Village codes, then site ids (the :class:`optimization.errors.Issue` interface)."""
+        return self.villages + self.sites
+
+    def message(self, lang: str = "both") -> str:
+        """Return the message in ``"zh"``, ``"en"`` or ``"both"`` (``"zh / en"``)."""
+        return self.zh if lang == "zh" else self.en if lang == "en" else f"{self.zh} / {self.en}"
 
 
-class SitingInfeasible(ValueError):
+class SitingInfeasible(Infeasible):
     """The siting problem has no solution as posed; :attr:`issues` says why and what to change.
 
     Raised before solving by the checks of :meth:`SitingProblem.from_frames` (villages out of
@@ -63,22 +69,19 @@ class SitingInfeasible(ValueError):
     """
 
     def __init__(self, issues: Iterable[SitingIssue]):
-        self.issues = tuple(issues)
-        super().__init__("\n".join(i.message() for i in self.issues))
+        super().__init__(tuple(issues))
 
     @property
     def villages(self) -> tuple[str, ...]:
         """Every village code named by an issue."""
         return tuple(dict.fromkeys(v for i in self.issues for v in i.villages))
 
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        """The reason keys of the issues."""
-        return tuple(i.reason for i in self.issues)
 
+class SitingNotSolved(NotSolved):
+    """The solver found no feasible plan within the time limit (infeasibility not proven).
 
-class SitingNotSolved(RuntimeError):
-    """The solver found no feasible plan within the time limit (infeasibility not proven)."""
+    Raised with one ``"zh / en"`` text (:class:`optimization.errors.PlanningError`).
+    """
 
 
 def _codes(codes: Iterable[str]) -> str:
