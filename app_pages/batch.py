@@ -9,6 +9,7 @@ import streamlit as st
 from childplan import ui
 from childplan.batch import BatchEvent, default_province_dir, list_counties, run_batch
 from geo.layers import DATA_DIR
+from geo.safe import md
 
 lang = ui.lang()
 zh = lang == "zh"
@@ -139,7 +140,7 @@ table["status"] = table["status"].map(STATUS)
 st.dataframe(table[list(COLUMNS)].rename(columns=COLUMNS), hide_index=True, width="stretch")
 failed = done["counties"][done["counties"]["status"] == "failed"]
 for r in failed.itertuples(index=False):
-    with st.expander(f"✗ {r.name or r.adcode}（{r.adcode}）· {r.reason_code}"):
+    with st.expander(f"✗ {md(r.name or r.adcode)}（{r.adcode}）· {r.reason_code}"):
         st.text(r.reason_zh if zh else r.reason_en)
 if done["note"]:
     st.caption(done["note"])

@@ -9,12 +9,13 @@ from childplan.sources import guess_layer
 from geo.i18n import t
 from geo.importer import load_mapping_bytes, mapping_json, preview
 from geo.layers import demo_adcodes
+from geo.safe import md
 from geo.schema import LAYERS
 
 lang = ui.lang()
 data = ui.current_county()
 
-st.title(f"{t('nav_data', lang)} · {data.name}")
+st.title(f"{t('nav_data', lang)} · {md(data.name)}")
 
 st.subheader(t("report", lang))
 report = data.report
@@ -86,7 +87,7 @@ for i, (layer, name, payload, _cs) in enumerate(files):
     info = preview(name, payload, layer, mapping=saved.get(layer))
     if not info["headers"] and not info["sheets"]:
         continue
-    with st.expander(f"{t('column_mapping', lang)} · {name}", expanded=False):
+    with st.expander(f"{t('column_mapping', lang)} · {md(name)}", expanded=False):
         st.caption(t("mapping_help", lang))
         sheet = None
         if len(info["sheets"]) > 1:

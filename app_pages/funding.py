@@ -9,6 +9,7 @@ from geo.i18n import t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
 from geo.plan_exports import tilt_plot, to_xlsx_bytes
+from geo.safe import md
 from optimization.errors import PlanningError
 from optimization.vocab import COUNTY_DESIGNATIONS, TARGET_SHORT_LABELS, VILLAGE_DESIGNATIONS
 
@@ -16,7 +17,7 @@ lang = ui.lang()
 zh = lang == "zh"
 key = ui.data_key()
 data = ui.county_for(key)
-st.title(f"{data.name} · {t('nav_funding', lang)}")
+st.title(f"{md(data.name)} · {t('nav_funding', lang)}")
 if data.designations:
     st.caption(("本县认定：" if zh else "County designations: ") + "、".join(
         COUNTY_DESIGNATIONS[d][0 if zh else 1] for d in data.designations

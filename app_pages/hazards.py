@@ -24,7 +24,7 @@ from geo.patrol import (
     patrol_sheets,
     patrol_table,
 )
-from geo.safe import file_name
+from geo.safe import file_name, md
 from optimization.vocab import WATER_KINDS
 
 # The checklist store: $CHILDPLAN_STORE when set (read at each run), else ~/.childplan.
@@ -33,7 +33,7 @@ lang = ui.lang()
 zh = lang == "zh"
 key = ui.data_key()
 data = ui.county_for(key)
-st.title(f"{data.name} · {t('nav_hazards', lang)}")
+st.title(f"{md(data.name)} · {t('nav_hazards', lang)}")
 st.caption("003 §13–14：发挥河湖长制平台作用，加强对人口集中居住地区河湖明渠的巡查，因地制宜设置隔离防护设施，"
            "推进危险点“四个一”（警示牌、救生圈、救生绳、救生杆）建设；汛期排查涉儿童机构周边水域；"
            "每年至少开展一次安全知识进村（社区）活动。" if zh else

@@ -8,11 +8,12 @@ from geo.briefing import BriefingMeta
 from geo.i18n import facility_label, t
 from geo.maps import MEASURES, build_county_map, village_measure
 from geo.offline import localise_map
+from geo.safe import md
 
 lang = ui.lang()
 data = ui.current_county()
 
-st.title(f"{data.name} · {t('nav_map', lang)}")
+st.title(f"{md(data.name)} · {t('nav_map', lang)}")
 if data.synthetic_layers():
     st.caption("⚠️ " + t("synthetic_note", lang))
 

@@ -14,13 +14,13 @@ from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
 from geo.plan_exports import to_xlsx_bytes
-from geo.safe import file_name
+from geo.safe import file_name, md
 
 lang = ui.lang()
 zh = lang == "zh"
 key = ui.data_key()
 data = ui.county_for(key)
-st.title(f"{data.name} · {t('nav_scenarios', lang)}")
+st.title(f"{md(data.name)} · {t('nav_scenarios', lang)}")
 
 
 def store() -> Store:
@@ -120,7 +120,7 @@ if up is not None and st.button("导入" if zh else "Import"):
         try:
             with store() as stc:
                 sc = stc.import_file(p, replace=False)
-            st.success(f"已导入“{sc.name}”" if zh else f"Imported '{sc.name}'")
+            st.success(f"已导入“{md(sc.name)}”" if zh else f"Imported '{md(sc.name)}'")
             st.rerun()
         except StoreError as exc:
             st.error(str(exc))
@@ -178,7 +178,7 @@ if not per_township.empty:
             cols = st.columns(len(scs))
             for col, sc in zip(cols, scs, strict=True):
                 with col:
-                    st.caption(sc.name)
+                    st.caption(md(sc.name))
                     vals = wide.set_index("township_code")[sc.name] if sc.name in wide else None
                     if vals is not None:
                         m = build_choropleth_map(data, vals, title=figure_label(measure, lang),

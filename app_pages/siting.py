@@ -7,11 +7,13 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
-from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, siting_layers
-from geo.i18n import facility_label, t
+from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, TRAVEL_COLUMNS, siting_layers
+from geo.i18n import facility_label, localise_headers, t
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
 from geo.plan_exports import to_xlsx_bytes, write_gpkg
+from geo.safe import md
+from geo.travel_maps import add_travel_layers
 from optimization.siting import SitingInfeasible, SitingNotSolved
 
 lang = ui.lang()
@@ -23,7 +25,7 @@ def _pct(x: float) -> str:
 
 key = ui.data_key()
 data = ui.county_for(key)
-st.title(f"{data.name} · {t('nav_siting', lang)}")
+st.title(f"{md(data.name)} · {t('nav_siting', lang)}")
 st.caption("004 二(一)：常住儿童 100 人以上的村应设立儿童之家，不足 100 人的村可联合建立区域性儿童之家，"
            "依托村（社区）民政工作站或村小、幼儿园，充分利用学校少年宫、妇女之家、农家书屋，避免重复建设。"
            if zh else "004 二(一): villages with 100+ children should have their own home; smaller "
@@ -39,6 +41,12 @@ with st.expander("规则与参数" if zh else "Rules and parameters", expanded=F
     ui.override("siting.travel_cap_m", float(c2.number_input(
         "最大服务距离（米）" if zh else "Travel cap (m)", 200.0, 20000.0,
         float(pol.travel_cap_m), step=250.0)))
+    metrics = ("straight", "road_m", "walk_min")
+    ui.override("siting.travel_metric", c2.radio(
+        t("travel_metric", lang), metrics, index=metrics.index(pol.travel_metric),
+        format_func=lambda k: t(f"metric_{k}", lang)))
+    ui.override("siting.travel_cap_min", float(c2.number_input(
+        t("travel_cap_min", lang), 5.0, 240.0, float(pol.travel_cap_min), step=5.0)))
     ui.override("siting.default_capacity", int(c3.number_input(
         "共建之家容量（0=不限）" if zh else "Capacity per home (0 = none)", 0, 5000,
         int(pol.default_capacity), step=10)))
@@ -94,7 +102,11 @@ cols[2].metric("新建" if zh else "New", int(counts.get("new", 0)))
 cols[3].metric("费用（元）" if zh else "Cost (yuan)", f"{plan.total_cost_yuan:,.0f}")
 covered = res.coverage * 100  # 1 − uncovered/villages (uncovered villages carry home_id "")
 cols[4].metric("覆盖村比例" if zh else "Villages covered", f"{covered:.1f}%")
-cols[5].metric("平均距离（米）" if zh else "Mean distance (m)", f"{plan.mean_distance_m:,.0f}")
+if res.metric == "walk_min":  # the model's distances were minutes
+    cols[5].metric(t("mean_walk_min", lang), f"{plan.mean_distance_m:,.1f}")
+else:
+    cols[5].metric("平均距离（米）" if zh else "Mean distance (m)", f"{plan.mean_distance_m:,.0f}")
+st.caption(f"{t('metric_used', lang)}：{t('metric_' + res.metric, lang)}")
 st.caption((f"求解：{s.solver} · 状态 {s.status} · 目标值 {s.objective:,.1f} · 下界 {s.best_bound:,.1f} · "
             f"间隙 {s.gap:.2%} · {s.seconds:.2f} 秒 · 变量 {s.variables:,} · 约束 {s.constraints:,} · "
             f"分块 {s.components}") if zh else
@@ -107,10 +119,32 @@ st.caption(t("siting_gaps", lang).format(
 if len(plan.uncovered):
     st.error(("未覆盖的村：" if zh else "Villages not covered: ") + "、".join(plan.uncovered))
 
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def travel_tables(done_key):
+    """Accessibility, catchments and the institutions table of a solved plan (geo/travel.py)."""
+    from geo import travel
+
+    result = ui.solve_siting(*done_key)
+    county = ui.county_for(done_key[0])
+    policy = ui.policy_from_json(done_key[1])
+    net = travel.county_network(county, policy)
+    access = travel.accessibility(county, policy, result.homes, network=net)
+    catch = travel.catchments(county, policy, result.homes, result.assignments, network=net)
+    inst = travel.institution_times(county, policy, network=net)
+    return access, travel.access_shares(access), catch, inst
+
+
+show_access = st.checkbox(t("show_access", lang), value=False)
 m = build_siting_map(data, homes, assignments, lang=lang)
+if show_access:
+    access, shares, catch, inst = travel_tables(done)
+    add_travel_layers(m, data.villages, access, catch, lang=lang)
 localise_map(m)
 st_folium(m, height=560, use_container_width=True, returned_objects=[],
-          key="siting_map_" + str(abs(hash(done[1:])) % 10**10) + data.adcode + lang)
+          key="siting_map_" + str(abs(hash(done[1:])) % 10**10) + data.adcode + lang
+          + ("_access" if show_access else ""))
 
 table = homes[["home_id", "name", "kind", "status", "villages_served", "children_served",
                "left_behind_served", "difficulty_served", "max_distance_m", "mean_distance_m",
@@ -124,11 +158,30 @@ if zh:
         "cost_yuan": "费用（元）"})
 st.dataframe(table, width="stretch", hide_index=True)
 
+if show_access:
+    st.subheader(t("access_title", lang))
+    st.dataframe(shares.rename(columns={
+        "within_min": t("within_min", lang), "resident_children": t("share_resident", lang),
+        "left_behind": t("share_left_behind", lang), "difficulty": t("share_difficulty", lang)}),
+        width="stretch", hide_index=True)
+    st.subheader(t("catchments_title", lang))
+    st.dataframe(localise_headers(catch.drop(columns="geometry"), lang), width="stretch",
+                 hide_index=True)
+    st.subheader(t("institutions_title", lang))
+    st.dataframe(localise_headers(inst, lang), width="stretch", hide_index=True)
+    st.download_button(t("download_access_xlsx", lang),
+                       to_xlsx_bytes({"access": access, "access_shares": shares,
+                                      "catchments": pd.DataFrame(catch.drop(columns="geometry")),
+                                      "institutions": inst}, lang=lang),
+                       file_name=f"access_{data.adcode}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
 c1, c2 = st.columns(2)
 c1.download_button("下载 XLSX" if zh else "Download XLSX",
                    to_xlsx_bytes({"homes": homes[HOMES_COLUMNS + ["name", "cost_yuan",
                                                                  "villages_served"]],
-                                  "assignments": assignments[ASSIGNMENT_COLUMNS + ["name", "via"]]},
+                                  "assignments": assignments[ASSIGNMENT_COLUMNS + ["name", "via"]
+                                                             + TRAVEL_COLUMNS]},
                                  lang=lang),
                    file_name=f"siting_{data.adcode}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -9,12 +9,13 @@ from geo.i18n import t
 from geo.maps_plans import build_staffing_map
 from geo.offline import localise_map
 from geo.plan_exports import to_xlsx_bytes
+from geo.safe import md
 
 lang = ui.lang()
 zh = lang == "zh"
 key = ui.data_key()
 data = ui.county_for(key)
-st.title(f"{data.name} · {t('nav_staffing', lang)}")
+st.title(f"{md(data.name)} · {t('nav_staffing', lang)}")
 
 
 solve = ui.solve_staffing

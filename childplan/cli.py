@@ -193,7 +193,13 @@ def _yuan(text: str) -> int:
 
 def cmd_site(args) -> int:
     """Site shared 儿童之家; write homes.csv, assignments.csv and siting.gpkg."""
-    from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, run_siting, siting_layers
+    from childplan.workflows import (
+        ASSIGNMENT_COLUMNS,
+        HOMES_COLUMNS,
+        TRAVEL_COLUMNS,
+        run_siting,
+        siting_layers,
+    )
     from geo.plan_exports import write_csv, write_gpkg
     from optimization.siting import SitingInfeasible, SitingNotSolved
 
@@ -205,7 +211,8 @@ def cmd_site(args) -> int:
     try:
         res = run_siting(data, _policy(args), solver=args.solver,
                          must_open=args.must_open or (), never_open=args.never_open or (),
-                         locked=locked, time_limit_s=args.time_limit, travel_matrix=matrix)
+                         locked=locked, time_limit_s=args.time_limit, travel_matrix=matrix,
+                         metric=args.metric)
     except SitingInfeasible as exc:
         _print(str(exc))
         return 1
@@ -214,13 +221,20 @@ def cmd_site(args) -> int:
         return 1
     out = _out(args)
     write_csv(res.homes[HOMES_COLUMNS], out / "homes.csv")
-    write_csv(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    extra = TRAVEL_COLUMNS if res.metric != "straight" else []
+    write_csv(res.assignments[ASSIGNMENT_COLUMNS + extra], out / "assignments.csv")
     write_gpkg(siting_layers(res), out / "siting.gpkg")
     plan = res.plan
     s = plan.stats
     counts = res.homes["status"].value_counts().to_dict()
-    _print(f"homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
-           f"uncovered {len(plan.uncovered)}; mean distance {plan.mean_distance_m:,.0f} m")
+    a = res.assignments
+    served = a[a["home_id"].notna() & (a["home_id"].astype(str) != "")]
+    w = served["resident_children"].astype(float)
+    mean_m = float((w * served["distance_m"]).sum() / w.sum()) if w.sum() else 0.0
+    walk = (f", mean walk {float((w * served['walk_min']).sum() / w.sum()):,.1f} min"
+            if res.metric != "straight" and w.sum() else "")
+    _print(f"metric {res.metric}; homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
+           f"uncovered {len(plan.uncovered)}; mean distance {mean_m:,.0f} m{walk}")
     _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
            f"{s.best_bound:,.2f}, gap {s.gap:.4%}, {s.seconds:.2f} s, {s.variables} variables, "
            f"{s.constraints} constraints, {s.components} components")
@@ -312,7 +326,7 @@ def cmd_brief(args) -> int:
     from childplan.workflows import briefing_inputs
     from geo.briefing import BriefingMeta, briefing_pdf
     from geo.plan_exports import atomic_write_bytes
-    from geo.snapshot import Overlay, figure_bytes, render_snapshot
+    from geo.snapshot import Overlay, figure_bytes, policy_breaks, render_snapshot
 
     data = _load(args)
     if not _require_ok(data):
@@ -333,7 +347,8 @@ def cmd_brief(args) -> int:
                                  else "children's homes and danger spots")
     for fmt in ("png", "pdf"):
         fig = render_snapshot(data, title=title, lang=args.lang, overlay=overlay,
-                              layers=("county", "townships", "waterways", "villages"))
+                              layers=("county", "townships", "waterways", "villages"),
+                              breaks=policy_breaks(policy, "resident_children"))
         atomic_write_bytes(out / f"map_{data.adcode}.{fmt}", figure_bytes(fig, fmt))
     _print(f"{pdf} (plans {t1 - t0:.1f} s, page {t2 - t1:.1f} s); map snapshot PNG/PDF in {out}")
     return 0
@@ -504,6 +519,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--travel-matrix", default=None, metavar="CSV",
                    help="road/path distances: village_code, site_id, metres (replaces straight "
                         "lines)")
+    p.add_argument("--metric", default=None, choices=("straight", "road_m", "walk_min"),
+                   help="distance metric (default: policy siting.travel_metric): straight line, "
+                        "road metres or walking minutes on roads and terrain (geo/travel.py)")
     p.set_defaults(func=cmd_site)
 
     p = sub.add_parser("staff", help="assign child directors and supervisors")

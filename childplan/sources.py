@@ -19,6 +19,7 @@ LAYER_HINTS: list[tuple[str, tuple[str, ...]]] = [
     ("children", ("children", "儿童数", "儿童统计", "counts")),
     ("roster", ("roster", "花名册", "人员", "候选")),
     ("crossings", ("crossing", "bridge", "桥")),
+    ("roads", ("road", "道路", "路网")),
     ("waterways", ("waterway", "water", "river", "水系", "河流", "河道", "水体")),
     ("facilities", ("facilit", "设施", "儿童之家", "学校")),
     ("villages", ("village", "村", "社区")),

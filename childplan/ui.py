@@ -298,7 +298,8 @@ def solve_siting(data_key: tuple, overrides_json: str, solver: str, options_json
 # --- snapshots and the briefing --------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=16)
 def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measure: str,
-                   overlay_key: tuple | None, fmt: str, bounds: tuple | None = None) -> bytes:
+                   overlay_key: tuple | None, fmt: str, bounds: tuple | None = None,
+                   breaks: tuple | None = None) -> bytes:
     """A map snapshot (PNG or PDF) of the county, or of ``bounds`` (WGS84 W, S, E, N)."""
     from geo.snapshot import Overlay, figure_bytes, render_snapshot
 
@@ -322,7 +323,7 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
         values = pd.Series(dict(overlay_key[1]))
         overlay = Overlay(township_values=values, township_title="元" if zh else "yuan")
     fig = render_snapshot(county_for(data_key), title=title, lang=lang, layers=layers,
-                          measure=measure, overlay=overlay, bounds=bounds)
+                          measure=measure, overlay=overlay, bounds=bounds, breaks=breaks)
     return figure_bytes(fig, fmt)
 
 
@@ -351,8 +352,11 @@ def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", 
         shown = title if view is None else f"{title} · {t('snap_view', lg)}"
         args = (data_key(), shown, lg, tuple(layers), measure, overlay_key)
         with st.spinner("正在生成地图…" if zh else "Drawing the map…"):
-            png = snapshot_bytes(*args, "png", view)
-            pdf = snapshot_bytes(*args, "pdf", view)
+            from geo.snapshot import policy_breaks
+
+            breaks = policy_breaks(policy(), measure)  # classes follow the policy in force
+            png = snapshot_bytes(*args, "png", view, breaks)
+            pdf = snapshot_bytes(*args, "pdf", view, breaks)
         c1, c2 = st.columns(2)
         c1.download_button("下载 PNG" if zh else "Download PNG", png, file_name=f"{key}.png",
                            mime="image/png", key=f"{key}_png")

@@ -66,6 +66,8 @@ class SitingResult(_Fields):
         Every candidate site.
     pairs : DataFrame
         The feasible village–site pairs with the bridge used (``via``).
+    metric : str
+        ``straight``, ``road_m`` or ``walk_min`` (:mod:`geo.travel`): what the distances are.
     """
 
     plan: Any
@@ -73,6 +75,7 @@ class SitingResult(_Fields):
     assignments: pd.DataFrame
     sites: Any
     pairs: pd.DataFrame
+    metric: str = "straight"
 
     @property
     def villages(self) -> int:
@@ -123,9 +126,17 @@ def village_points(data: CountyData) -> pd.DataFrame:
 
 
 def staffing_distances(data: CountyData, policy: Policy) -> pd.DataFrame:
-    """Village-to-village metres for staffing, from geo/ as siting's (rivers, bridges, CRS)."""
+    """Village-to-village metres for staffing, from geo/ as siting's (rivers, bridges, CRS).
+
+    With ``siting.travel_metric`` ``road_m`` or ``walk_min`` they are route metres of the
+    travel model (:func:`geo.travel.village_distances`), as siting's.
+    """
     from geo.staffing_inputs import village_distances
 
+    if policy.siting.travel_metric != "straight":
+        from geo import travel
+
+        return travel.village_distances(data, policy)
     return village_distances(data.villages, policy, waterways=data.waterways,
                              crossings=data.crossings)
 
@@ -309,26 +320,36 @@ def key_figures(data: CountyData, *, homes: pd.DataFrame | None = None,
 #: homes.csv and assignments.csv columns (issue 4).
 HOMES_COLUMNS = ["home_id", "kind", "status", "lon", "lat", "children_served", "capacity"]
 ASSIGNMENT_COLUMNS = ["village_code", "resident_children", "home_id", "distance_m", "own_home"]
+#: Added to the exported assignments when the travel model (road_m, walk_min) gave the distances.
+TRAVEL_COLUMNS = ["walk_min", "route_m", "metric"]
 
 
 def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
                must_open: Sequence[str] = (), never_open: Sequence[str] = (),
                locked: dict[str, str] | None = None, allow_uncovered: bool = False,
                time_limit_s: float | None = None,
-               travel_matrix: pd.DataFrame | None = None) -> SitingResult:
+               travel_matrix: pd.DataFrame | None = None,
+               metric: str | None = None) -> SitingResult:
     """Site shared 儿童之家 for a county (raises DataError, SitingInfeasible).
 
     ``travel_matrix`` (village_code, site_id, metres) replaces straight-line distances with a
-    road/path network's, e.g. exported from a GIS route tool.
+    road/path network's, e.g. exported from a GIS route tool. Otherwise ``metric`` (default
+    ``siting.travel_metric``) chooses the straight line, or the travel model of
+    :mod:`geo.travel` (``road_m`` metres or ``walk_min`` minutes); the metric is named in the
+    result (``metric``) and in every table.
 
     Returns a :class:`SitingResult`: ``plan`` (the :class:`~optimization.siting.SitingPlan`),
     ``homes`` and ``assignments`` (the plan's tables with coordinates and names), ``sites``
     (all candidates), ``pairs`` (the feasible village–site pairs with the bridge used).
     """
     from geo.siting_inputs import siting_inputs
+    from geo.travel import name_siting_metric, siting_travel
     from optimization.siting import build_siting_problem, solve_siting
 
     data.require_ok()
+    metric = "road_m" if travel_matrix is not None else (metric or policy.siting.travel_metric)
+    if travel_matrix is None and metric != "straight":
+        travel_matrix, policy = siting_travel(data, policy, metric)
     v, sites, pairs = siting_inputs(data.villages, data.facilities, policy.siting,
                                     waterways=data.waterways, crossings=data.crossings,
                                     travel_matrix=travel_matrix)
@@ -367,7 +388,9 @@ def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
     if via is not None:
         a["via"] = [via.get((vc, hid), "") if isinstance(hid, str) else ""
                     for vc, hid in zip(a["village_code"], a["home_id"], strict=True)]
-    return SitingResult(plan=plan, homes=homes, assignments=a, sites=sites, pairs=pairs)
+    homes, a = name_siting_metric(homes, a, travel_matrix, metric)
+    return SitingResult(plan=plan, homes=homes, assignments=a, sites=sites, pairs=pairs,
+                        metric=metric)
 
 
 def siting_layers(result: SitingResult) -> dict:

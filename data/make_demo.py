@@ -11,6 +11,7 @@ For each county adcode this writes::
     data/facilities/<adcode>/waterways.geojson   real major rivers (WDBII) + synthetic streams etc.
     data/facilities/<adcode>/crossings.geojson   synthetic bridges
     data/facilities/<adcode>/roster.csv          synthetic candidate roster (codes only, no names)
+    data/facilities/<adcode>/roads.geojson       synthetic roads (data/make_roads.py, from the above)
 
 Every value that is not taken from a source is flagged by ``is_synthetic = true`` on its row;
 ``data/README.md`` lists, layer by layer, what is real and what is made up.
@@ -1869,8 +1870,13 @@ def write_dem(path: Path, dem: dict) -> Path:
 
 
 def build_county(adcode: str, roots: dict[str, Path], out: Path) -> list[Path]:
-    """Build one county into ``out`` and return the files written."""
-    return CountyBuilder(adcode, roots).build().write(Path(out))
+    """Build one county into ``out`` and return the files written (roads: data/make_roads.py)."""
+    written = CountyBuilder(adcode, roots).build().write(Path(out))
+    spec = importlib.util.spec_from_file_location(
+        "make_roads", Path(__file__).resolve().with_name("make_roads.py"))
+    roads = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(roads)
+    return written + [roads.write_roads(Path(out), adcode)]
 
 
 def summary(adcode: str, out: Path | str | None = None, file=None) -> dict:

@@ -62,6 +62,8 @@ class Grid:
     formulas: set[tuple[int, int]] = field(default_factory=set)
     #: row numbers whose record could not be split (ragged / unbalanced quote): reported.
     broken: dict[int, str] = field(default_factory=dict)
+    #: (row number, column index) of cells filled from a merged cell above (XLSX only).
+    filled: set[tuple[int, int]] = field(default_factory=set)
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -157,13 +159,15 @@ def grids_from_xlsx(data: bytes) -> dict[str, Grid]:
     """Every worksheet as a :class:`Grid`; formulas without a cached value are noted."""
     import openpyxl
 
-    values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    # Values in full mode (merged ranges are only known there); formulas in read-only mode.
+    values = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     out: dict[str, Grid] = {}
     try:
         for sheet in values.sheetnames:
+            ws = values[sheet]
             rows, numbers, missing = [], [], set()
-            vrows = values[sheet].iter_rows(values_only=True)
+            vrows = ws.iter_rows(values_only=True)
             frows = formulas[sheet].iter_rows(values_only=True)
             for n, (vr, fr) in enumerate(zip(vrows, frows, strict=False), start=1):
                 for j, f in enumerate(fr):
@@ -172,7 +176,21 @@ def grids_from_xlsx(data: bytes) -> dict[str, Grid]:
                         missing.add((n, j))
                 rows.append([_cell_text(v) for v in vr])
                 numbers.append(n)
-            out[sheet] = Grid(rows=rows, numbers=numbers, formulas=missing)
+            # A cell merged down over several rows (乡镇 over its villages) holds its value
+            # in the top cell only: carry it down so every village row has it.
+            filled = set()
+            for rng in ws.merged_cells.ranges:
+                if rng.max_row <= rng.min_row or rng.min_row > len(rows):
+                    continue
+                top = rows[rng.min_row - 1]
+                for r in range(rng.min_row + 1, min(rng.max_row, len(rows)) + 1):
+                    row = rows[r - 1]
+                    for c in range(rng.min_col, rng.max_col + 1):
+                        if c - 1 < len(top) and top[c - 1]:
+                            row.extend([""] * (c - len(row)))
+                            row[c - 1] = top[c - 1]
+                            filled.add((r, c - 1))
+            out[sheet] = Grid(rows=rows, numbers=numbers, formulas=missing, filled=filled)
     finally:
         values.close()
         formulas.close()
@@ -354,6 +372,19 @@ def table_from_grid(grid: Grid, layer: str, file: str, report: Report,
                    fix_zh="把含逗号的内容用英文双引号括起来，或删除多余的单元格",
                    fix_en="wrap a cell that contains a comma in double quotes, or delete the extra "
                           "cells")
+    if grid.filled:
+        by_col: dict[int, list[int]] = {}
+        for n, j in sorted(grid.filled):
+            if n > header_rows[-1] and n in numbers and j < width:
+                by_col.setdefault(j, []).append(n)
+        for j, ns in by_col.items():
+            report.add("warning", "merged_cells_filled", layer=layer, file=file, row=ns[0],
+                       column=names[j], value=f"{len(ns)}",
+                       zh=f"该列有合并单元格，已把上方的值填入下面 {len(ns)} 行",
+                       en=f"this column has merged cells; the value above was carried down "
+                          f"into {len(ns)} row(s)",
+                       fix_zh="请核对；最好取消合并并逐行填写", fix_en="check it; better unmerge and "
+                       "fill every row")
     if grid.formulas:
         by_col = {}
         for n, j in sorted(grid.formulas):

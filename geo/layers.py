@@ -64,6 +64,7 @@ _DEMO_FILES = {
     "facilities": ("facilities", "facilities.geojson"),
     "waterways": ("facilities", "waterways.geojson"),
     "crossings": ("facilities", "crossings.geojson"),
+    "roads": ("facilities", "roads.geojson"),
     "roster": ("facilities", "roster.csv"),
 }
 
@@ -126,6 +127,7 @@ class CountyData:
     dem_path: Path | None
     report: Report
     files: dict[str, str] = field(default_factory=dict)
+    roads: gpd.GeoDataFrame | None = None
 
     @property
     def metric_crs(self) -> CRS:
@@ -144,9 +146,9 @@ class CountyData:
         """Layers that contain any synthetic (示意) record."""
         out = []
         for name in ("county", "townships", "villages", "facilities", "waterways", "crossings",
-                     "roster"):
+                     "roads", "roster"):
             frame = getattr(self, name)
-            if len(frame) and "is_synthetic" in frame.columns and frame["is_synthetic"].any():
+            if frame is not None and len(frame) and "is_synthetic" in frame.columns and frame["is_synthetic"].any():
                 out.append(name)
         return out
 
@@ -227,7 +229,7 @@ def load_county(sources: dict[str, object], *, adcode: str | None = None,
     sources : dict
         Layer name -> path or :class:`LayerSource`. Layers: county, townships, villages,
         children (counts joined to villages by code), facilities, waterways, crossings,
-        roster, dem. county, townships and villages are required.
+        roads, roster, dem. county, townships and villages are required.
     adcode : str, optional
         The county code all codes must start with (default: from the county layer).
     allow_personal : bool
@@ -300,7 +302,7 @@ def load_county(sources: dict[str, object], *, adcode: str | None = None,
         adcode=code, name=cname, county=county, townships=get("townships"),
         villages=get("villages"), facilities=get("facilities"), waterways=get("waterways"),
         crossings=get("crossings"), roster=get("roster"), dem_path=dem_path, report=report,
-        files=files,
+        files=files, roads=get("roads"),
     )
 
 

@@ -214,8 +214,8 @@ def build_siting_map(data, homes: pd.DataFrame, assignments: pd.DataFrame, *, la
              (_dot("#ffffff", 7), "有自有儿童之家的村" if zh else "village with its own home"),
              (_dot("#bbbbbb", 7), "共建共享的村" if zh else "village sharing a home"),
              (_dot("#000000", 9), "未覆盖的村" if zh else "village not covered"),
-             ("<span style='display:inline-block;width:18px;border-top:2px dashed #555;"
-              "vertical-align:middle'></span>", "服务关系" if zh else "served by")]
+             (safe.html("<span style='display:inline-block;width:18px;border-top:2px dashed "
+                        "#555;vertical-align:middle'></span>"), "服务关系" if zh else "served by")]
     folium.LayerControl(collapsed=True).add_to(m)
     add_legend(m, [("儿童之家选址" if zh else "Children's homes", items)], lang=lang,
                synthetic=syn or has_synthetic(data.villages) or has_synthetic(data.facilities),

@@ -59,6 +59,7 @@ __all__ = [
     "html",
     "join",
     "layer_name",
+    "md",
     "plain_matplotlib_text",
     "script_json",
     "text",
@@ -126,6 +127,26 @@ def script_json(obj) -> Markup:
     dumped = json.dumps(_no_braces(obj), ensure_ascii=True, allow_nan=False)
     dumped = dumped.replace("\\ufdd0", "\\u007b").replace("\\ufdd1", "\\u007d")
     return Markup(dumped.translate(_SCRIPT_JSON))
+
+
+# Everything CommonMark, GitHub tables, Streamlit's :directives[] and $math$ give meaning to.
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&")
+
+
+def md(value) -> str:
+    r"""A value as literal text inside Streamlit markdown (titles, captions, labels, messages).
+
+    Streamlit renders those strings as Markdown with math and directives, so a name such as
+    ``![](http://host/x.png)`` would make the browser fetch a picture, and ``$rac{$``
+    would be typeset; every punctuation character that could start markup is
+    backslash-escaped, which Markdown prints as the character itself.
+
+    >>> md("![x](http://h/a.png) $1$ :red[*]")
+    '\\!\\[x\\]\\(http\\://h/a\\.png\\) \\$1\\$ \\:red\\[\\*\\]'
+    """
+    if value is None:
+        return ""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(value))
 
 
 def tooltip(content, **kwargs) -> folium.Tooltip:

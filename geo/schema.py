@@ -20,6 +20,9 @@ waterways
     Rivers, streams and canals (lines); ponds, reservoirs and lakes (polygons).
 crossings
     Bridges and fords where a river can be crossed on foot.
+roads
+    Roads and footpaths (lines) by class (国道省道 … 步道) or walking speed; a road over a
+    river is a bridge (``bridge`` column, or a crossing point on it). Read by :mod:`geo.travel`.
 roster
     Candidates for 儿童主任 and 儿童督导员: codes only, never names.
 dem
@@ -35,6 +38,7 @@ ending in ``000`` is accepted and shortened.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from optimization.vocab import (
@@ -44,6 +48,7 @@ from optimization.vocab import (
     DIFFICULTY_COLUMNS,
     FACILITY_KINDS,
     GENDER_WORDS,
+    ROAD_KINDS,
     ROSTER_ROLES,
     VILLAGE_DESIGNATIONS,
     WATER_KINDS,
@@ -56,6 +61,7 @@ __all__ = [
     "FACILITY_KINDS",
     "FACILITY_STATUS",
     "LAYERS",
+    "ROAD_KINDS",
     "ROSTER_ROLES",
     "VILLAGE_DESIGNATIONS",
     "WATER_KINDS",
@@ -148,12 +154,12 @@ class LayerSchema:
 def normalise_header(text: str) -> str:
     """Normalise a header for matching: strip, lower-case, drop spaces, units and punctuation.
 
-    >>> normalise_header(" 常住儿童数（人） ")
-    '常住儿童数'
+    >>> normalise_header(" 常住儿童数（人） "), normalise_header("*村代码"), normalise_header("常住 儿童数")
+    ('常住儿童数', '村代码', '常住儿童数')
     """
-    s = str(text).strip().lower().replace("\ufeff", "")
+    s = unicodedata.normalize("NFKC", str(text)).strip().lower().replace("\ufeff", "")
     s = re.sub(r"[（(][^）)]*[）)]", "", s)  # drop "(人)", "(count)"
-    s = re.sub(r"[\s_\-:：/、]+", "", s)
+    s = re.sub(r"[\s_\-:：/、*※★]+", "", s)  # spaces, line breaks, "required" marks
     return s
 
 
@@ -383,6 +389,25 @@ CROSSINGS = LayerSchema(
     ),
 )
 
+ROADS = LayerSchema(
+    name="roads",
+    zh="道路",
+    en="roads",
+    geometry_types=("LineString", "MultiLineString"),
+    id_column="road_id",
+    columns=(
+        Column("road_id", "str", True, "道路编号", "road id", aliases=("编号", "id")),
+        Column("kind", "enum", False, "道路等级", "road class", choices=tuple(ROAD_KINDS),
+               aliases=("等级", "类型", "class", "type"), default="village"),
+        Column("name", "str", False, "道路名称", "road name", aliases=("名称",), default=""),
+        Column("speed_kmh", "float", False, "步行速度（公里/小时）",
+               "walking speed in km/h (overrides the class speed)", aliases=("速度", "speed")),
+        Column("bridge", "bool", False, "桥梁", "bridge (may cross a river)", aliases=("桥",),
+               default=False),
+        _SYNTH,
+    ),
+)
+
 ROSTER = LayerSchema(
     name="roster",
     zh="儿童主任/督导员候选人",
@@ -432,7 +457,8 @@ CHILDREN = LayerSchema(
 
 LAYERS: dict[str, LayerSchema] = {
     s.name: s
-    for s in (COUNTY, TOWNSHIPS, VILLAGES, FACILITIES, WATERWAYS, CROSSINGS, ROSTER, CHILDREN)
+    for s in (COUNTY, TOWNSHIPS, VILLAGES, FACILITIES, WATERWAYS, CROSSINGS, ROADS, ROSTER,
+              CHILDREN)
 }
 
 #: Chinese labels accepted for enum values, per column: label -> key.
@@ -454,6 +480,9 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
                      "居委会": "community"},
     "township_kind": {"镇": "town", "乡": "township", "街道": "street"},
     "candidate_for": dict(CANDIDATE_FOR_WORDS),
+    "road_kind": {v[0]: k for k, v in ROAD_KINDS.items()}
+    | {"国道": "trunk", "省道": "trunk", "高速": "trunk", "乡村道路": "village", "步道": "path",
+       "小路": "path", "机耕道": "path", "山路": "path", "便道": "path"},
     "crossing_kind": {"桥": "bridge", "桥梁": "bridge", "漫水桥": "ford", "渡口": "ferry"},
     "facility_status": {
         "现有": "existing", "已建": "existing", "在用": "existing", "运行": "existing",
@@ -479,5 +508,6 @@ ENUM_TABLE = {
     ("villages", "kind"): "village_kind",
     ("townships", "kind"): "township_kind",
     ("crossings", "kind"): "crossing_kind",
+    ("roads", "kind"): "road_kind",
     ("facilities", "status"): "facility_status",
 }

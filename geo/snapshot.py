@@ -28,7 +28,7 @@ from geo.i18n import facility_label, t  # noqa: E402
 from geo.maps import FACILITY_COLOURS, has_synthetic, village_measure  # noqa: E402
 
 __all__ = ["DATA_SOURCES", "Overlay", "draw_map", "extent_from_bounds", "figure_bytes",
-           "render_snapshot"]
+           "policy_breaks", "render_snapshot"]
 
 #: Where the layers come from (shown on every snapshot); the synthetic ones are marked.
 DATA_SOURCES = {
@@ -81,10 +81,18 @@ def _points(frame: pd.DataFrame, crs, lon="lon", lat="lat") -> gpd.GeoSeries:
 
 def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages", "facilities"),
              measure: str = "resident_children", facility_kinds=None, overlay: Overlay | None = None,
-             extent=None, lang: str = "zh", labels: bool = True) -> tuple[list, bool]:
-    """Draw the county on ``ax`` in its metric CRS; return (legend handles, synthetic shown)."""
+             extent=None, lang: str = "zh", labels: bool = True, breaks=None
+             ) -> tuple[list, bool]:
+    """Draw the county on ``ax`` in its metric CRS; return (legend handles, synthetic shown).
+
+    Township names (``labels``) are placed without overlap on top of the symbols
+    (:func:`geo.labels.place_labels`). ``breaks`` are the village classes' lower edges (e.g.
+    ``(50, 100, 200, 400)`` around the 100-children threshold of the policy in force);
+    without them the classes are quintiles.
+    """
     crs = data.metric_crs
     handles: list = []
+    town_labels: list = []
     syn = False
     ax.set_facecolor("#f6f4ee")
     if "townships" in layers and len(data.townships):
@@ -103,11 +111,9 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
         else:
             tw.plot(ax=ax, facecolor="#fbfaf5", edgecolor="#9a9a9a", linewidth=0.6)
         syn |= has_synthetic(data.townships)
-        if labels:
-            for g, name in zip(tw.geometry, tw["name"], strict=True):
-                p = g.representative_point()
-                ax.annotate(name, (p.x, p.y), ha="center", va="center", fontsize=5.5,
-                            color="#555")
+        if labels:  # placed without overlap once the extent is known (below)
+            town_labels = [(str(n), g.representative_point().x, g.representative_point().y)
+                           for g, n in zip(tw.geometry, tw["name"], strict=True)]
     if "waterways" in layers and len(data.waterways):
         w = data.waterways.to_crs(crs)
         polys = w[w.geom_type.isin(["Polygon", "MultiPolygon"])]
@@ -144,18 +150,28 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
         v = data.villages.to_crs(crs)
         val = village_measure(data.villages, measure).to_numpy(dtype=float)
         vmax = max(val.max() if len(val) else 1.0, 1.0)
-        qs = np.unique(np.quantile(val, [0.2, 0.4, 0.6, 0.8, 1.0])) if len(val) else [1.0]
-        cls = np.searchsorted(qs, val, side="left").clip(0, len(qs) - 1)
-        colours = [_SEQ[i + len(_SEQ) - len(qs)] for i in cls]
+        if breaks:  # class edges from the policy in force (e.g. the 100-children threshold)
+            b = np.asarray(sorted(breaks)[: len(_SEQ) - 1], dtype=float)
+            cls = np.searchsorted(b, val, side="right")
+            pal = _SEQ[len(_SEQ) - len(b) - 1:]
+            colours = [pal[i] for i in cls]
+            names = ([f"< {b[0]:g}"] + [f"{lo:g}–{hi - 1:g}" for lo, hi in zip(b[:-1], b[1:],
+                                                                             strict=True)]
+                     + [f"≥ {b[-1]:g}"])
+            legend = list(zip(pal, names, strict=True))
+        else:
+            qs = np.unique(np.quantile(val, [0.2, 0.4, 0.6, 0.8, 1.0])) if len(val) else [1.0]
+            cls = np.searchsorted(qs, val, side="left").clip(0, len(qs) - 1)
+            colours = [_SEQ[i + len(_SEQ) - len(qs)] for i in cls]
+            lows = [0.0] + [q + 1 for q in qs[:-1]]
+            legend = [(_SEQ[i + len(_SEQ) - len(qs)], f"{lo:.0f}–{q:.0f}")
+                      for i, (lo, q) in enumerate(zip(lows, qs, strict=True))]
         ax.scatter(v.geometry.x, v.geometry.y, s=6 + 60 * np.sqrt(val / vmax), c=colours,
                    edgecolors="#444", linewidths=0.3, zorder=4)
-        lo = 0
-        for i, q in enumerate(qs):
+        for i, (colour, name) in enumerate(legend):
             handles.append(Line2D([], [], marker="o", ls="", markersize=3 + i * 1.3,
-                                  markerfacecolor=_SEQ[i + len(_SEQ) - len(qs)],
-                                  markeredgecolor="#444", markeredgewidth=0.3,
-                                  label=f"{t(measure, lang)} {lo:.0f}–{q:.0f}"))
-            lo = q + 1
+                                  markerfacecolor=colour, markeredgecolor="#444",
+                                  markeredgewidth=0.3, label=f"{t(measure, lang)} {name}"))
         syn |= has_synthetic(data.villages)
     if "facilities" in layers and len(data.facilities):
         f = data.facilities
@@ -211,6 +227,14 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
+    if town_labels:
+        from geo.labels import place_labels
+
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        inside = [it for it in town_labels if x0 <= it[1] <= x1 and y0 <= it[2] <= y1]
+        place_labels(ax, inside, fontsize=5.5, color="#333",
+                     bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
     _scale_and_north(ax, lang)
     return handles, syn
 
@@ -238,6 +262,29 @@ def _scale_and_north(ax, lang: str) -> None:
             ha="center", va="bottom", fontsize=8, fontweight="bold", zorder=9)
 
 
+def policy_breaks(policy, measure: str) -> tuple | None:
+    """Village class edges that follow the policy in force, for ``measure`` (None: quintiles).
+
+    Resident children change class at ``siting.own_home_threshold`` T (004 二(一): T and
+    above should have their own 儿童之家): ``(T/2, T, 2T, 4T)``; service targets at
+    ``staffing.targets_per_director`` N (003 §16: *more than* N adds a director):
+    ``(N/2, N+1, 2N+1, 4N+1)``.
+
+    >>> from optimization.policy import load_policy
+    >>> policy_breaks(load_policy(), "resident_children")
+    (50, 100, 200, 400)
+    >>> policy_breaks(load_policy(), "targets")
+    (15, 31, 61, 121)
+    """
+    if measure == "resident_children":
+        n = int(policy.siting.own_home_threshold)
+        return (n // 2, n, 2 * n, 4 * n)
+    if measure == "targets":
+        n = int(policy.staffing.targets_per_director)
+        return (n // 2, n + 1, 2 * n + 1, 4 * n + 1)
+    return None
+
+
 def extent_from_bounds(bounds, crs) -> tuple[float, float, float, float]:
     """A WGS84 view ``(west, south, east, north)`` as an extent in ``crs`` (metres).
 
@@ -258,7 +305,7 @@ def render_snapshot(data, *, title: str | None = None, lang: str = "zh",
                     layers=("county", "townships", "waterways", "villages", "facilities"),
                     measure: str = "resident_children", facility_kinds=None,
                     overlay: Overlay | None = None, extent=None, today: date | None = None,
-                    size=(8.27, 11.69), bounds=None):
+                    size=(8.27, 11.69), bounds=None, breaks=None):
     """A full-page map figure: title, map, legend, sources, date, 示意数据 mark when needed.
 
     ``extent`` (metres, the county's CRS) or ``bounds`` (WGS84 west, south, east, north: the
@@ -272,7 +319,7 @@ def render_snapshot(data, *, title: str | None = None, lang: str = "zh",
     ax = fig.add_axes([0.05, 0.17, 0.9, 0.74])
     handles, syn = draw_map(ax, data, layers=layers, measure=measure,
                             facility_kinds=facility_kinds, overlay=overlay, extent=extent,
-                            lang=lang)
+                            lang=lang, breaks=breaks)
     today = today or date.today()
     fig.text(0.05, 0.955, title or f"{data.name} · {t('nav_map', lang)}", fontsize=16,
              fontweight="bold", va="top")

@@ -248,6 +248,9 @@ def _nfkc(value) -> str:
 
 def _parse_code(value: str, kind: str) -> str | None:
     s = _nfkc(value).replace(" ", "")
+    # Excel's ways of keeping a code as text: a leading apostrophe, or ="500109102001"
+    m = re.fullmatch(r'="?(\d+)"?', s)
+    s = m.group(1) if m else s.lstrip("'`")
     if re.fullmatch(r"\d+\.0+", s):
         s = s.split(".")[0]
     n = _CODE_LEN[kind]
@@ -256,8 +259,13 @@ def _parse_code(value: str, kind: str) -> str | None:
     return s if re.fullmatch(rf"\d{{{n}}}", s) else None
 
 
+#: Cells that mean "none" in Chinese statistical tables: read as 0 (one warning per column).
+_DASHES = {"-", "—", "–", "－", "/", "／", "\\", "无", "——", "--"}
+
+
 def _parse_number(value: str) -> float | None:
     s = _nfkc(value).replace(",", "").replace("，", "")
+    s = re.sub(r"(?<=\d)\s*(人|名|个|户)$", "", s)  # "120人"
     try:
         v = float(s)
     except ValueError:
@@ -305,6 +313,20 @@ def _type_column(schema: LayerSchema, col: Column, series: pd.Series, ctx: _Ctx,
     out: list = []
     labels = _enum_labels(schema, col) if col.kind == "enum" else {}
     help_zh, help_en = _KIND_HELP.get(col.kind, ("", ""))
+    dashes: list[int] = []
+    out = _type_cells(schema, col, series, ctx, bad, labels, help_zh, help_en, out, dashes)
+    if dashes:
+        shown = "、".join(str(ctx.raw.row(i)) for i in dashes[:8]) + ("…" if len(dashes) > 8
+                                                                     else "")
+        ctx.add("warning", "dash_read_as_zero", dashes[0], col.name, f"{len(dashes)}",
+                f"“{col.zh}”有 {len(dashes)} 个单元格填的是“—”或“/”，已按 0 读取（第 {shown} 行）",
+                f"{len(dashes)} cell(s) of '{col.en}' hold a dash or slash; read as 0 (rows "
+                f"{shown.replace('、', ', ')})",
+                "如某处并非 0，请填写实际人数", "if any of them is not zero, enter the number")
+    return out
+
+
+def _type_cells(schema, col, series, ctx, bad, labels, help_zh, help_en, out, dashes):
     for i, raw in enumerate(series.tolist()):
         empty = raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() in (
             "", "nan", "None", "NaN")
@@ -332,6 +354,10 @@ def _type_column(schema: LayerSchema, col: Column, series: pd.Series, ctx: _Ctx,
                 bad.add(i)
             out.append(v)
         elif col.kind in ("count", "int"):
+            if col.kind == "count" and _nfkc(text) in _DASHES:
+                dashes.append(i)
+                out.append(0)
+                continue
             v = _parse_number(text)
             if v is None:
                 ctx.add("error", "not_a_number", i, col.name, text,

@@ -74,6 +74,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from optimization.errors import Infeasible, NotSolved
+
 __all__ = [
     "BlockResult",
     "CapPlan",
@@ -91,6 +93,8 @@ SOLVERS = ("highs", "cbc", "cpsat")
 _MAX_LISTED = 30
 #: Blocks with at most this many pairs go straight to the MILP (the bound would cost more).
 LAGRANGE_MIN_PAIRS = 60
+#: Blocks with more villages get the large-neighbourhood search after the local search.
+LNS_MIN_VILLAGES = 60
 
 
 # ----------------------------------------------------------------------------- errors
@@ -117,22 +121,21 @@ class CapacityIssue:
     zh: str
     en: str
 
-    def message(self) -> str:
-        """Return the bilingual message."""
-        return f"{self.zh} / {self.en}"
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Village then site ids (what :class:`optimization.errors.PlanningError` lists)."""
+        return self.villages + self.sites
+
+    def message(self, lang: str = "both") -> str:
+        """The message in ``"zh"``, ``"en"`` or ``"both"``."""
+        return {"zh": self.zh, "en": self.en}.get(lang, f"{self.zh} / {self.en}")
 
 
-class CapacityInfeasible(ValueError):
+class CapacityInfeasible(Infeasible):
     """No plan sends every village whole to one home within the capacities; see :attr:`issues`."""
 
     def __init__(self, issues: Iterable[CapacityIssue]):
-        self.issues = tuple(issues)
-        super().__init__("\n".join(i.message() for i in self.issues))
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        """The reason keys of the issues."""
-        return tuple(i.reason for i in self.issues)
+        super().__init__(tuple(issues))
 
     @property
     def villages(self) -> tuple[str, ...]:
@@ -140,7 +143,7 @@ class CapacityInfeasible(ValueError):
         return tuple(dict.fromkeys(v for i in self.issues for v in i.villages))
 
 
-class CapacityNotSolved(RuntimeError):
+class CapacityNotSolved(NotSolved):
     """No feasible plan was found within the time limit (infeasibility not proven)."""
 
 
@@ -390,7 +393,7 @@ def make_blocks(prob: CapProblem, decompose: bool = True) -> list[Block]:
 
 def check_problem(prob: CapProblem) -> list[CapacityIssue]:
     """Reasons found before solving why no single-source plan exists (empty when none found)."""
-    n, m = prob.n_villages, prob.n_sites
+    n = prob.n_villages
     vid, sid = prob.village_ids, prob.site_ids
     pv, ps, pl = prob.pair_village, prob.pair_site, prob.pair_load
     issues = []
@@ -658,23 +661,45 @@ def solve_capacitated(prob: CapProblem, solver: str = "highs", *, time_limit_s: 
 
 def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, search, msg,
                highs_options, cs, solve_block, lagrangian_bound):
+    """Search, bound, restricted (core) MILP for a better incumbent, then the proving MILP."""
     t0 = time.perf_counter()
+    budget = max(deadline - t0, 0.05)
     lex = prob.lexicographic
     dbar = _lex_weight(blk.f, blk.pa, blk.pv, blk.n)[1] if lex else 0.0
-    inc = cs.heuristic(blk, deadline) if search else None
+    inc = cs.heuristic(blk, t0 + 0.1 * budget) if search else None
+    small = len(blk.pv) <= LAGRANGE_MIN_PAIRS
+    if inc is not None and not small and blk.n > LNS_MIN_VILLAGES and blk.p is None:
+        def sub_solve(sub, start, end):
+            out = solve_block(sub, "highs", start, None, None, end, 0.0, threads)
+            return None if out.values is None else (out.is_open, out.assign)
+
+        inc = cs.lns(blk, inc, t0 + 0.3 * budget, sub_solve)
     ub = blk.objective(*inc) if inc is not None else math.inf
     tol = _tolerance(blk, ub, gap_rel, lex, inc)
-    bound, proven_by, fixed0, fixed1 = -math.inf, "search", None, None
-    small = len(blk.pv) <= LAGRANGE_MIN_PAIRS
+    bound, proven_by, fixed0, fixed1, lag = -math.inf, "search", None, None, None
     if lagrange and not small and np.isfinite(ub):
-        lag = lagrangian_bound(blk, ub, ub - tol, deadline)
-        bound, fixed0, fixed1 = lag.bound, lag.fixed_closed, lag.fixed_open
-        proven_by = "lagrange"
+        idx = cs._Index(blk)
+        lag = lagrangian_bound(
+            blk, ub, ub - tol, t0 + 0.5 * budget,
+            repair=lambda sel, ch: cs.repair(blk, idx, sel, ch, time.perf_counter() + 0.02 * budget))
+        bound, proven_by = lag.bound, "lagrange"
         if lag.better is not None and blk.objective(*lag.better) < ub:
-            inc = lag.better
-            ub = blk.objective(*inc)
+            inc, ub = lag.better, blk.objective(*lag.better)
+            tol = _tolerance(blk, ub, gap_rel, lex, inc)
+        if blk.integral():
+            bound = _ceil(bound)
+        if ub - bound > tol:  # a restricted MILP on the relaxation's sites: a better incumbent
+            core = lag.core() | inc[0]
+            if (~core).any():
+                out = solve_block(blk, solver, inc, ~core, None, t0 + 0.6 * budget, tol,
+                                  threads, msg, highs_options)
+                if out.values is not None and blk.objective(out.is_open, out.assign) < ub:
+                    inc = (out.is_open, out.assign)
+                    ub = blk.objective(*inc)
+                    tol = _tolerance(blk, ub, gap_rel, lex, inc)
+        fixed0, fixed1 = lag.refix(ub - tol)
     if blk.integral() and np.isfinite(bound):
-        bound = math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
+        bound = _ceil(bound)
     n_fixed = 0 if fixed0 is None else int(fixed0.sum() + fixed1.sum())
     if not (ub - bound <= tol):
         out = solve_block(blk, solver, inc, fixed0, fixed1, deadline, tol, threads, msg,
@@ -693,7 +718,7 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
         if out.status == "infeasible":  # nothing better than the incumbent exists
             milp_bound = ub
         if blk.integral() and np.isfinite(milp_bound):
-            milp_bound = math.ceil(milp_bound - 1e-6 * max(1.0, abs(milp_bound)))
+            milp_bound = _ceil(milp_bound)
         if milp_bound > bound:
             bound, proven_by = milp_bound, solver
     if inc is None:
@@ -709,6 +734,10 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
                        time.perf_counter() - t0, proven_by, cost, cost_bound, n_fixed,
                        tuple(map(str, prob.village_ids[blk.villages[:_MAX_LISTED]]))), \
         is_open, assign
+
+
+def _ceil(x: float) -> float:
+    return float(math.ceil(x - 1e-6 * max(1.0, abs(x))))
 
 
 def _tolerance(blk: Block, ub: float, gap_rel: float, lex: bool, inc) -> float:

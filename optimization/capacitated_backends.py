@@ -264,9 +264,12 @@ def _cbc(arr: BlockArrays, start, deadline, tol, threads, msg, options):
     with tempfile.TemporaryDirectory(prefix="cap_cbc_") as tmp:
         log_path = os.path.join(tmp, "cbc.log")
         left = max(1, math.floor(deadline - time.perf_counter()))
-        prob.solve(pulp.COIN_CMD(path=pulp_cbc_path, msg=False, timeLimit=left,
-                                 gapAbs=max(tol, 1e-9), gapRel=0.0, threads=threads,
-                                 warmStart=start is not None, logPath=log_path))
+        try:
+            prob.solve(pulp.COIN_CMD(path=pulp_cbc_path, msg=False, timeLimit=left,
+                                     gapAbs=max(tol, 1e-9), gapRel=0.0, threads=threads,
+                                     warmStart=start is not None, logPath=log_path))
+        except pulp.PulpSolverError:  # CBC ended without a solution file (e.g. killed)
+            return "no_solution", -math.inf, None
         with open(log_path, encoding="utf-8", errors="replace") as fh:
             log = fh.read()
     if msg:

@@ -40,6 +40,23 @@ class LagrangeResult:
     fixed_open: np.ndarray
     iterations: int
     better: tuple | None = None
+    history: list = None  # (value, site values, selection) per iteration
+    blk: object = None
+
+    def refix(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        """Fixings proven against a new threshold (e.g. after a better incumbent was found)."""
+        closed = np.zeros(self.blk.m, bool)
+        opened = np.zeros(self.blk.m, bool)
+        for value, v, sel in self.history or ():
+            _fix(self.blk, v, sel, value, threshold, closed, opened)
+        return closed & ~opened, opened & ~closed
+
+    def core(self, last: int = 60) -> np.ndarray:
+        """Sites selected by the relaxation in its last iterations (a kernel for a restricted MILP)."""
+        out = np.zeros(self.blk.m, bool)
+        for _, _, sel in (self.history or [])[-last:]:
+            out |= sel
+        return out
 
 
 class _Knapsacks:
@@ -163,7 +180,8 @@ def _fix(blk, v: np.ndarray, sel: np.ndarray, value: float, threshold: float,
 
 
 def lagrangian_bound(blk, ub: float, threshold: float, deadline: float,
-                     max_iter: int = 600, patience: int = 25) -> LagrangeResult:
+                     max_iter: int = 600, patience: int = 25, repair=None,
+                     repair_every: int = 25) -> LagrangeResult:
     """Subgradient optimisation of :math:`L(u)`; stops at ``threshold``, ``max_iter`` or time."""
     ks = _Knapsacks(blk)
     pv, pa = blk.pv, blk.pa
@@ -173,14 +191,21 @@ def lagrangian_bound(blk, ub: float, threshold: float, deadline: float,
     closed = np.zeros(blk.m, bool)
     opened = np.zeros(blk.m, bool)
     theta, stall, it = 2.0, 0, 0
-    budget_end = min(deadline, time.perf_counter() + max(0.2, 0.5 * (deadline - time.perf_counter())))
-    while it < max_iter and time.perf_counter() < budget_end:
+    history = []
+    better, better_obj = None, ub
+    while it < max_iter and time.perf_counter() < deadline:
         it += 1
         kval, chosen = ks.solve(blk, pa - u[pv])
         v = blk.fy + kval
         sel = _select(blk, v)
         value = float(u.sum() + v[sel].sum())
         _fix(blk, v, sel, value, threshold, closed, opened)
+        history.append((value, v, sel))
+        if repair is not None and it % repair_every == 0:
+            plan = repair(sel, chosen & sel[blk.ps])
+            if plan is not None and blk.objective(*plan) < better_obj - 1e-9:
+                better, better_obj = plan, blk.objective(*plan)
+                ub = min(ub, better_obj)
         if best == -math.inf or value > best + 1e-9 * max(1.0, abs(best)):
             best, best_u, stall = value, u.copy(), 0
         else:
@@ -197,6 +222,7 @@ def lagrangian_bound(blk, ub: float, threshold: float, deadline: float,
             assign = np.full(blk.n, -1, np.int64)
             assign[pv[use]] = np.flatnonzero(use)
             return LagrangeResult(value, u, closed & ~opened, opened & ~closed, it,
-                                  (sel.copy(), assign))
+                                  (sel.copy(), assign), history, blk)
         u = u + theta * max(ub - value, 1e-6 * max(1.0, abs(ub))) / norm * g
-    return LagrangeResult(best, best_u, closed & ~opened, opened & ~closed, it)
+    return LagrangeResult(best, best_u, closed & ~opened, opened & ~closed, it, better, history,
+                          blk)

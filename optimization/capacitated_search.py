@@ -70,12 +70,17 @@ def _banned_mates(blk, is_open: np.ndarray) -> np.ndarray:
     return banned
 
 
-def greedy(blk, idx: _Index | None = None):
-    """Capacitated greedy for the fixed-charge problem; ``None`` when it gets stuck."""
+def greedy(blk, idx: _Index | None = None, is_open=None, assign=None):
+    """Capacitated greedy for the fixed-charge problem; ``None`` when it gets stuck.
+
+    ``is_open`` / ``assign`` may give a partial plan to complete (unassigned = -1).
+    """
     idx = idx or _Index(blk)
-    rem = blk.q.astype(float).copy()
-    is_open = blk.forced.copy()
-    assign = np.full(blk.n, -1, np.int64)
+    is_open = blk.forced.copy() if is_open is None else is_open | blk.forced
+    assign = np.full(blk.n, -1, np.int64) if assign is None else assign.copy()
+    rem = blk.q.astype(float) - np.bincount(blk.ps[assign[assign >= 0]],
+                                            weights=blk.pl[assign[assign >= 0]],
+                                            minlength=blk.m)
     banned = _banned_mates(blk, is_open)
     fy, pa, pl, pv = blk.fy, blk.pa, blk.pl, blk.pv
 
@@ -105,7 +110,7 @@ def greedy(blk, idx: _Index | None = None):
             if np.isfinite(r):
                 heap.append((r, j))
     heapq.heapify(heap)
-    left = blk.n
+    left = int((assign < 0).sum())
     while left:
         if not heap:
             return None
@@ -129,6 +134,26 @@ def greedy(blk, idx: _Index | None = None):
         if len(take3):
             heapq.heappush(heap, (r3, j))
     return is_open, assign
+
+
+def repair(blk, idx: _Index, sel: np.ndarray, chosen: np.ndarray, deadline: float):
+    """A plan from a relaxed solution (``None`` if it cannot be completed).
+
+    Its sites, each village's cheapest chosen pair, the rest completed by the greedy, then the
+    local search.
+    """
+    if blk.p is not None:
+        return None
+    assign = np.full(blk.n, -1, np.int64)
+    pairs = np.flatnonzero(chosen)
+    pairs = pairs[np.lexsort((blk.pa[pairs], blk.pv[pairs]))]
+    _, first = np.unique(blk.pv[pairs], return_index=True)
+    assign[blk.pv[pairs[first]]] = pairs[first]  # each village's cheapest chosen pair
+    is_open = sel.copy()
+    plan = greedy(blk, idx, is_open, assign)
+    if plan is None:
+        return None
+    return local_search(blk, idx, *plan, deadline, rounds=10)
 
 
 def add_sites(blk) -> np.ndarray | None:
@@ -165,7 +190,7 @@ def regret_assign(blk, idx: _Index, is_open: np.ndarray, villages=None, rem=None
     Returns the assignment (local pair per village) or ``None`` when a village fits nowhere.
     ``rem`` (room per site) and ``assign`` (a partial plan) are updated in place when given.
     """
-    pv, ps, pa, pl = blk.pv, blk.ps, blk.pa, blk.pl
+    ps, pa, pl = blk.ps, blk.pa, blk.pl
     if rem is None:
         rem = blk.q.astype(float).copy()
     if assign is None:
@@ -205,9 +230,9 @@ def local_search(blk, idx: _Index, is_open, assign, deadline: float, rounds: int
     for _ in range(rounds):
         if time.perf_counter() > deadline:
             break
-        moved = _shift(blk, idx, is_open, assign) + _swap(blk, idx, is_open, assign)
+        moved = _shift(blk, idx, is_open, assign) + _swap(blk, idx, is_open, assign, deadline)
         if not fixed_count:
-            moved += _close(blk, idx, is_open, assign)
+            moved += _close(blk, idx, is_open, assign, deadline)
             _drop_empty(blk, is_open, assign)
         if not moved and time.perf_counter() < deadline:
             moved += _replace(blk, idx, is_open, assign, deadline)
@@ -239,7 +264,7 @@ def _shift(blk, idx, is_open, assign) -> int:
     return moved
 
 
-def _swap(blk, idx, is_open, assign) -> int:
+def _swap(blk, idx, is_open, assign, deadline: float = float("inf")) -> int:
     pv, ps, pa, pl = blk.pv, blk.ps, blk.pa, blk.pl
     rem = _room(blk, is_open, assign)
     site_of = ps[assign]
@@ -247,7 +272,9 @@ def _swap(blk, idx, is_open, assign) -> int:
     for i in range(blk.n):
         members[site_of[i]].append(i)
     moved = 0
-    for q in np.flatnonzero(is_open[ps]):
+    for step, q in enumerate(np.flatnonzero(is_open[ps])):
+        if step % 1000 == 0 and time.perf_counter() > deadline:
+            break
         i, k = int(pv[q]), int(ps[q])
         j = int(site_of[i])
         if j == k:
@@ -275,11 +302,13 @@ def _swap(blk, idx, is_open, assign) -> int:
     return moved
 
 
-def _close(blk, idx, is_open, assign) -> int:
+def _close(blk, idx, is_open, assign, deadline: float = float("inf")) -> int:
     """Close an open site when its villages fit elsewhere and the saving pays."""
     moved = 0
     order = np.flatnonzero(is_open & ~blk.forced)
     for j in order[np.argsort(-blk.fy[order], kind="stable")]:
+        if time.perf_counter() > deadline:
+            break
         vs = np.flatnonzero(blk.ps[assign] == j)
         trial_open = is_open.copy()
         trial_open[j] = False
@@ -346,3 +375,75 @@ def _drop_empty(blk, is_open, assign) -> None:
     used = np.zeros(blk.m, bool)
     used[blk.ps[assign]] = True
     is_open &= used | blk.forced
+
+
+def lns(blk, plan, deadline: float, solve, max_villages: int = 40, seed: int = 0):
+    """Large-neighbourhood search: re-solve exactly the villages around one site at a time.
+
+    Around a seed site (the expensive open ones first) the villages it serves, the sites they
+    reach, and the villages those sites serve (up to ``max_villages``) are re-optimised by
+    ``solve(sub_block, sub_plan, deadline) -> sub_plan | None`` with everything else kept:
+    a site still serving outside villages stays open (its cost already paid) with the room
+    they leave. Returns the improved plan.
+    """
+    from optimization.capacitated import Block
+
+    is_open, assign = plan[0].copy(), plan[1].copy()
+    idx = _Index(blk)
+    rng = np.random.default_rng(seed)
+    pv, ps, pl = blk.pv, blk.ps, blk.pl
+    tried = np.zeros(blk.m, bool)
+    while time.perf_counter() < deadline:
+        cand = np.flatnonzero(is_open & ~tried)
+        if not len(cand):
+            break
+        seed_site = cand[np.argmax(blk.fy[cand] + rng.random(len(cand)) * 1e-9)]
+        tried[seed_site] = True
+        site_of = ps[assign]
+        vs = list(np.flatnonzero(site_of == seed_site))
+        reach = np.unique(ps[np.concatenate([idx.of_village(i) for i in vs])]) if vs else []
+        for j in reach:
+            if len(vs) >= max_villages:
+                break
+            vs.extend(int(i) for i in np.flatnonzero(site_of == j) if i not in vs)
+        vs = np.array(sorted(set(vs[:max_villages])), np.int64)
+        keep_v = np.zeros(blk.n, bool)
+        keep_v[vs] = True
+        pairs = np.flatnonzero(keep_v[pv])
+        sites = np.unique(ps[pairs])
+        outside = ~keep_v
+        used_out = np.bincount(ps[assign[outside]], weights=pl[assign[outside]], minlength=blk.m)
+        has_out = np.bincount(ps[assign[outside]], minlength=blk.m) > 0
+        # a site whose group mate stays open outside cannot open
+        mate_open = np.zeros(blk.m, bool)
+        for g in np.unique(blk.group[sites][blk.group[sites] >= 0]):
+            mem = np.flatnonzero(blk.group == g)
+            out_open = mem[is_open[mem] & has_out[mem]]
+            mate_open[mem] = len(out_open) > 0
+            mate_open[out_open] = False
+        sites = sites[~mate_open[sites]]
+        spos = np.full(blk.m, -1, np.int64)
+        spos[sites] = np.arange(len(sites))
+        pairs = pairs[spos[ps[pairs]] >= 0]
+        vpos = np.full(blk.n, -1, np.int64)
+        vpos[vs] = np.arange(len(vs))
+        forced = blk.forced[sites] | has_out[sites]
+        sub = Block(vs, sites, vpos[pv[pairs]], spos[ps[pairs]], blk.pa[pairs], pl[pairs],
+                    blk.load[vs], np.where(has_out[sites], 0.0, blk.f[sites]),
+                    blk.q[sites] - used_out[sites], blk.group[sites], forced, None, blk.weight,
+                    pairs)
+        ppos = np.full(len(pv), -1, np.int64)
+        ppos[pairs] = np.arange(len(pairs))
+        start = (is_open[sites] | forced, ppos[assign[vs]])
+        if (start[1] < 0).any():
+            continue
+        before = sub.objective(*start)
+        out = solve(sub, start, min(deadline, time.perf_counter() + 5.0))
+        if out is None or sub.objective(*out) >= before - 1e-9:
+            continue
+        assign[vs] = pairs[out[1]]
+        is_open[sites] = out[0] | (has_out[sites] & is_open[sites])
+        _drop_empty(blk, is_open, assign)
+        tried[:] = False
+        tried[sites[~out[0]]] = True
+    return is_open, assign

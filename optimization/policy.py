@@ -32,6 +32,7 @@ from optimization.vocab import (
     COUNTY_DESIGNATIONS,
     COVERAGE_WEIGHT_KEYS,
     FACILITY_KINDS,
+    ROAD_KINDS,
     ROSTER_ROLES,
     TARGET_TYPES,
     TOWNSHIP_DESIGNATIONS,
@@ -49,6 +50,7 @@ __all__ = [
     "PolicyError",
     "SitingPolicy",
     "StaffingPolicy",
+    "TravelPolicy",
     "load_documents",
     "load_policy",
 ]
@@ -84,12 +86,18 @@ def _check_date(value: str) -> str:
     return value
 
 
+_ROAD_KEYS = set(ROAD_KINDS)
+_METRICS = ("straight", "road_m", "walk_min")
+
+
 class SitingPolicy(_Section):
     """儿童之家 siting rules (004 二(一), 二(三))."""
 
     own_home_threshold: int = Field(ge=1)
     keep_existing_home: bool
     travel_cap_m: float = Field(gt=0)
+    travel_cap_min: float = Field(gt=0)
+    travel_metric: str
     host_kinds: tuple[str, ...]
     allow_new_build: bool
     cost_yuan: dict[str, float]
@@ -106,6 +114,13 @@ class SitingPolicy(_Section):
     @classmethod
     def _hosts(cls, v):
         return _check_keys(v, _FACILITY_KEYS, "facility kind")
+
+    @field_validator("travel_metric")
+    @classmethod
+    def _metric(cls, v):
+        if v not in _METRICS:
+            raise ValueError(f"metric must be one of {list(_METRICS)}")
+        return v
 
     @field_validator("barrier_kinds")
     @classmethod
@@ -281,6 +296,27 @@ class FundingPolicy(_Section):
         return v
 
 
+class TravelPolicy(_Section):
+    """How a child walks: road speeds by class, Tobler off road, off-road legs (geo.travel)."""
+
+    road_speed_kmh: dict[str, float]
+    child_factor: float = Field(gt=0, le=2)
+    offroad_factor: float = Field(gt=0, le=1)
+    access_max_m: float = Field(gt=0)
+    access_links: int = Field(ge=1)
+    profile_step_m: float = Field(gt=0)
+    crossing_snap_m: float = Field(ge=0)
+    use_dem: bool
+
+    @field_validator("road_speed_kmh")
+    @classmethod
+    def _speeds(cls, v):
+        _check_keys(v, _ROAD_KEYS, "road class")
+        if set(v) != _ROAD_KEYS or any(s <= 0 for s in v.values()):
+            raise ValueError(f"give a speed > 0 for every road class {sorted(_ROAD_KEYS)}")
+        return v
+
+
 class DataPolicy(_Section):
     """Plausibility bounds on the planner's counts (a value beyond them is an input error)."""
 
@@ -293,6 +329,7 @@ _SECTIONS: dict[str, type[_Section]] = {
     "staffing": StaffingPolicy,
     "hazards": HazardsPolicy,
     "funding": FundingPolicy,
+    "travel": TravelPolicy,
     "data": DataPolicy,
 }
 
@@ -317,6 +354,7 @@ class Policy(BaseModel):
     staffing: StaffingPolicy
     hazards: HazardsPolicy
     funding: FundingPolicy
+    travel: TravelPolicy
     data: DataPolicy
     params: dict[str, Param]
     overrides: dict[str, Any] = Field(default_factory=dict)

@@ -34,6 +34,7 @@ __all__ = [
     "BOOL_WORDS",
     "CANDIDATE_FOR_WORDS",
     "GENDER_WORDS",
+    "ROAD_KINDS",
     "ROSTER_ROLES",
     "TARGET_SHORT_LABELS",
     "TARGET_TYPES",
@@ -50,6 +51,16 @@ __all__ = [
 ]
 
 # --- facilities, water, people ------------------------------------------------------------
+
+#: Road classes (JTG B01 administrative classes + 村道/步道): key -> (zh, en). geo/travel.py
+#: walks each at ``travel.road_speed_kmh[key]``.
+ROAD_KINDS: dict[str, tuple[str, str]] = {
+    "trunk": ("国道/省道", "national/provincial road"),
+    "county": ("县道", "county road"),
+    "township": ("乡道", "township road"),
+    "village": ("村道", "village road"),
+    "path": ("步道/小路", "footpath or track"),
+}
 
 #: Facility kinds (004 §2; 001; DOMAIN.md "Facilities"): key -> (zh, en).
 FACILITY_KINDS: dict[str, tuple[str, str]] = {

@@ -6,7 +6,7 @@
 #     debs/          Debian packages the app needs at run time (the CJK font for PNG/PDF exports)
 #     install.sh     installs into a new virtual environment with pip --no-index, starts the app
 #     安装说明.txt    short instructions in Chinese
-#     CHANGELOG.md, SHA256SUMS, TAG (the Python/platform the wheels are for)
+#     CHANGELOG.md, SHA256SUMS, TAG (the Python/CPU the wheels are for, e.g. cp311-x86_64)
 #
 # Needs the network (PyPI, the Debian mirror) on the machine that builds it, never on the one
 # that installs it. Downloads are cached under $BUILD (wheelhouse/, debs/): a second build only
@@ -20,7 +20,20 @@ mkdir -p "$BUILD"
 BUILD=$(cd "$BUILD" && pwd)
 
 VERSION=$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
-TAG=$("$PY" -c 'import platform, sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}-{platform.machine()}")')
+# The target: by default this machine's Python and CPU; another one (an ARM64 信创 server, or
+# Debian 13's Python 3.13) with e.g.  make bundle BUNDLE_PYTHON=3.12 BUNDLE_ARCH=aarch64
+# Wheels are manylinux up to BUNDLE_GLIBC (default 2.28: Kylin V10, UOS 20, Debian 10 and later),
+# never whatever newer glibc the building machine happens to have.
+tpy=${BUNDLE_PYTHON:-$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')}
+tarch=${BUNDLE_ARCH:-$(uname -m)}
+glibc=${BUNDLE_GLIBC:-2.28}
+cp="cp${tpy/./}"
+TARGET=(--python-version "$tpy" --implementation cp --abi "$cp" --abi abi3 --abi none
+        --platform "manylinux2014_$tarch")
+for minor in $(seq 5 "${glibc#2.}"); do TARGET+=(--platform "manylinux_2_${minor}_$tarch"); done
+[ "$tarch" = x86_64 ] && TARGET+=(--platform manylinux2010_x86_64 --platform manylinux1_x86_64)
+TARGET+=(--platform any)
+TAG="$cp-$tarch"
 NAME="childplan-$VERSION-$TAG-offline"
 STAGE="$BUILD/$NAME"
 rm -rf "$STAGE" "$BUILD/$NAME.tar.gz"
@@ -35,11 +48,14 @@ rm -rf "$BUILD/dist" build/lib build/bdist.* ./*.egg-info
 WHEEL=$(ls "$BUILD"/dist/childplan-"$VERSION"-*.whl)
 
 echo "== wheelhouse (cached in $BUILD/wheelhouse)"
-"$PY" -m pip download -q --only-binary=:all: -d "$BUILD/wheelhouse" "$WHEEL"
+# pip download keeps a file already in the folder: an older childplan wheel of the same version
+# would stand in for the new one (and its older dependency list)
+rm -f "$BUILD"/wheelhouse/childplan-*.whl
+"$PY" -m pip download -q --only-binary=:all: "${TARGET[@]}" -d "$BUILD/wheelhouse" "$WHEEL"
 # Exactly the files an offline install resolves to (the cache may hold older versions too):
 # resolving with --no-index here also proves the wheelhouse is complete.
 "$PY" -m pip install -q --dry-run --ignore-installed --no-index --find-links "$BUILD/wheelhouse" \
-    --report "$BUILD/resolve.json" "$WHEEL"
+    --only-binary=:all: "${TARGET[@]}" --report "$BUILD/resolve.json" "$WHEEL"
 "$PY" - "$BUILD/resolve.json" "$STAGE/wheels" <<'EOF'
 import json, shutil, sys
 from pathlib import Path

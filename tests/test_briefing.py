@@ -222,3 +222,28 @@ def test_cli_brief_prints_title_org_date_and_scenario(tmp_path):
     for s in ("北碚区关爱服务工作简报（第3期）", "编制单位：北碚区民政局", "2026-11-30",
               "方案：步行2.5公里", "3000→2500m"):
         assert s in text, s
+
+
+def test_printed_map_classes_follow_the_policy_and_names_do_not_overlap(demo):
+    """Snapshot villages change class at the threshold in force; township names are legible."""
+    from matplotlib.colors import to_hex
+
+    from geo.snapshot import _SEQ, policy_breaks, render_snapshot
+
+    data, _, _ = demo
+    p = load_policy().with_overrides({"siting.own_home_threshold": 80})
+    breaks = policy_breaks(p, "resident_children")
+    assert breaks == (40, 80, 160, 320)
+    fig = render_snapshot(data, layers=("county", "townships", "villages"), breaks=breaks)
+    ax = fig.axes[0]
+    labels = [h.get_label() for h in ax.get_legend().legend_handles]
+    assert [x for x in labels if x.startswith("常住儿童")] == [
+        "常住儿童 < 40", "常住儿童 40–79", "常住儿童 80–159", "常住儿童 160–319", "常住儿童 ≥ 320"]
+    # each village's colour is the class worked out here from its count
+    res = data.villages["resident_children"].to_numpy()
+    want = [_SEQ[sum(r >= b for b in breaks)] for r in res]
+    got = [to_hex(c) for c in ax.collections[-1].get_facecolors()]
+    assert got == want
+    names = [t for t in ax.texts if t.get_text() in set(data.townships["name"])]
+    assert len(names) == len(data.townships)
+    assert label_overlaps(names) == 0

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -165,6 +167,30 @@ def test_editable_install_keeps_checkout_imports(tmp_path):
 
 # --- the whole bundle, with no network ----------------------------------------------------
 
+_LEGACY = {"manylinux1": 5, "manylinux2010": 12, "manylinux2014": 17}
+
+
+def _glibc_needed(wheel: str) -> int | None:
+    """The oldest glibc minor version (2.N) a wheel runs on; None for a pure wheel, 99 unportable."""
+    platforms = wheel[: -len(".whl")].split("-")[-1].split(".")
+    if platforms == ["any"]:
+        return None
+    found = []
+    for tag in platforms:
+        m = re.match(r"manylinux_2_(\d+)_", tag)
+        found.append(int(m.group(1)) if m else _LEGACY.get(tag.split("_")[0], 99))
+    return min(found)
+
+
+def test_glibc_needed_reads_wheel_tags():
+    assert _glibc_needed("numpy-2.4.6-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl") == 27
+    assert _glibc_needed("psutil-7.2.2-cp36-abi3-manylinux2010_x86_64.manylinux_2_12_x86_64.whl") == 12
+    assert _glibc_needed("kiwisolver-1.5.1-cp311-cp311-manylinux2014_x86_64.whl") == 17
+    assert _glibc_needed("foo-1.0-cp311-cp311-manylinux_2_34_x86_64.whl") == 34
+    assert _glibc_needed("bar-1.0-cp311-cp311-linux_x86_64.whl") == 99
+    assert _glibc_needed("pulp-3.3.2-py3-none-any.whl") is None
+
+
 def _archive() -> Path:
     given = os.environ.get("CHILDPLAN_BUNDLE")
     if given:
@@ -188,6 +214,12 @@ def _unshare() -> list[str]:
 @pytest.mark.slow
 def test_bundle_installs_and_runs_with_no_network(tmp_path):
     archive = _archive()
+    with tarfile.open(archive) as tar:
+        wheels = [Path(n).name for n in tar.getnames() if n.endswith(".whl")]
+    # portable to older domestic distributions: no wheel needs a glibc newer than 2.28
+    needs = {w: _glibc_needed(w) for w in wheels if _glibc_needed(w) is not None}
+    assert needs and max(needs.values()) <= 28, {w: n for w, n in needs.items() if n > 28}
+    assert any(w.startswith(f"childplan-{VERSION}-") for w in wheels)
     work = tmp_path / "offline"
     work.mkdir()
     proc = subprocess.run([*_unshare(), sys.executable, str(REPO / "tests" / "bundle_offline.py"),

@@ -282,3 +282,32 @@ def test_status_follows_the_proven_gap_when_the_time_limit_stops():
         assert plan.open_blocks and plan.open_blocks[0].gap == pytest.approx(plan.gap)
     else:
         assert plan.status == "optimal"
+
+
+def test_search_bound_and_fixings_keep_the_optimum(monkeypatch):
+    # 30 villages on a 6 km square, a candidate at every village (cost 200) plus 12 cheap
+    # hosts (cost 30), capacity 150, reach 3 km, cost + children x km: one block, sent through the local search,
+    # the large-neighbourhood search, the Lagrangian bound and its site fixings (thresholds
+    # lowered so a small block takes every path). Whatever those prune, the proven optimum
+    # must equal the plain MILP's proven optimum (no search, no bound, no fixing).
+    monkeypatch.setattr(capmod, "LAGRANGE_MIN_PAIRS", 0)
+    monkeypatch.setattr(capmod, "LNS_MIN_VILLAGES", 10)
+    for seed in (11, 12, 13):
+        rng = np.random.default_rng(seed)
+        n, k = 30, 12
+        xy = rng.uniform(0, 6_000, (n, 2))
+        hosts = xy[rng.integers(0, n, k)] + rng.normal(0, 300, (k, 2))
+        sites = np.vstack([xy, hosts])
+        load = np.clip(np.round(rng.lognormal(np.log(60), 0.6, n)), 15, 140)
+        d = np.sqrt(((xy[:, None] - sites[None]) ** 2).sum(-1))
+        pv, ps = np.nonzero(d <= 3000)
+        prob = CapProblem.from_arrays(
+            village_load=load, site_cost=np.r_[np.full(n, 200.0), np.full(k, 30.0)],
+            site_capacity=150, pair_village=pv, pair_site=ps,
+            pair_cost=np.round(load[pv] * d[pv, ps] / 1000))
+        full = solve_capacitated(prob, "highs", gap_rel=0.0, time_limit_s=120)
+        plain = solve_capacitated(prob, "highs", gap_rel=0.0, time_limit_s=120, lagrange=False,
+                                  search=False)
+        assert full.status == plain.status == "optimal"
+        assert full.objective == pytest.approx(plain.objective)
+        assert (full.site_load <= 150).all() and full.is_open[full.assignment].all()

@@ -833,3 +833,79 @@ def test_preview_suggests_a_mapping_and_the_upload_uses_the_planners_choice(tmp_
     data = ui._cached_upload((files, None, (("villages", "村", json.dumps(chosen)),)))
     assert data.report.ok, data.report.render()
     assert int(data.villages["left_behind"].sum()) == 45
+
+
+# --- more shapes of county returns -------------------------------------------------------
+
+def test_required_marks_and_line_breaks_in_headers(tmp_path):
+    head = ["*村代码", "*村名称", "常住\n儿童数", "★留守儿童数", "经度", "纬度"]
+    rows = [[r[0], r[1], r[3], r[4], r[11], r[12]] for r in ROWS]
+    p = write_xlsx(tmp_path / "v.xlsx", {"Sheet1": [head] + [cells(r) for r in rows]})
+    frame, report = coerce(p)
+    assert report.ok, report.render()
+    assert int(frame["resident_children"].sum()) == 560
+
+
+@pytest.mark.parametrize("code", ["'500109102002", '="500109102002"', "500109 102 002"])
+def test_codes_kept_as_text_the_excel_way(tmp_path, code):
+    rows = [list(r) for r in ROWS]
+    rows[1] = set_cell(rows[1], "village_code", code)
+    p = tmp_path / "v.csv"
+    import csv as _csv
+
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        w = _csv.writer(fh)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    frame, report = coerce(p)
+    assert report.ok, report.render()
+    assert frame["village_code"].tolist() == CODES
+
+
+def test_dashes_mean_none_and_counts_with_a_unit(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[0] = set_cell(rows[0], "orphan", "—")
+    rows[2] = set_cell(rows[2], "orphan", "/")
+    rows[3] = set_cell(rows[3], "resident_children", "300人")
+    p = write_csv(tmp_path / "v.csv", [VILLAGE_HEADER] + [",".join(r) for r in rows])
+    frame, report = coerce(p)
+    w = only(report, "dash_read_as_zero")
+    assert (w.row, w.column, w.value, w.severity) == (2, "orphan", "2", "warning")
+    assert frame["orphan"].tolist() == [0, 0, 0, 0]
+    assert int(frame["resident_children"].sum()) == 560 and report.ok
+
+
+def test_township_cells_merged_down_over_their_villages(tmp_path):
+    head = ["乡镇代码", "村代码", "村名称", "常住儿童数", "留守儿童数", "经度", "纬度"]
+    p = tmp_path / "v.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(head)
+    for k, r in enumerate(ROWS):
+        ws.append([int(r[2]) if k % 2 == 0 else None, int(r[0]), r[1], int(r[3]), int(r[4]),
+                   float(r[11]), float(r[12])])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("A4:A5")
+    wb.save(p)
+    frame, report = coerce(p)
+    assert report.ok, report.render()
+    assert frame["township_code"].tolist() == ["500109102", "500109102", "500109104",
+                                               "500109104"]
+    w = only(report, "merged_cells_filled")
+    assert (w.row, w.column, w.value) == (3, "乡镇代码", "2")
+
+
+def test_roster_with_merged_township_and_the_roster_header_synonyms(tmp_path):
+    p = tmp_path / "roster.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["儿童主任候选人名册"])
+    ws.append(["人员编码", "所在乡镇代码", "居住村代码", "身份", "性别"])
+    ws.append(["P1", 500109102, 500109102001, "网格员", "女"])
+    ws.append(["P2", None, 500109102002, "妇女主任", "女"])
+    ws.merge_cells("B3:B4")
+    wb.save(p)
+    frame, report = coerce(p, "roster")
+    assert report.ok, report.render()
+    assert frame["township_code"].tolist() == ["500109102", "500109102"]
+    assert frame["_row"].tolist() == [3, 4]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import html as std_html
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,7 +71,7 @@ _RAW_FOLIUM = {"Tooltip", "DivIcon", "GeoJsonTooltip", "GeoJsonPopup", "Popup"}
 
 
 def _builder_files():
-    return [*sorted((REPO / "geo").glob("maps*.py")), *sorted((REPO / "app_pages").glob("*.py"))]
+    return [*sorted((REPO / "geo").glob("*maps*.py")), *sorted((REPO / "app_pages").glob("*.py"))]
 
 
 @pytest.mark.parametrize("path", _builder_files(), ids=lambda p: p.name)
@@ -194,3 +195,19 @@ def test_cli_reports_as_many_patrol_pdfs_as_it_writes(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     n_files = len(list((tmp_path / "out" / "patrol_pdf").glob("*.pdf")))
     assert f"{n_files} PDF patrol lists" in r.stdout and n_files == 2
+
+
+@pytest.mark.parametrize("name", HOSTILE + ("![](http://203.0.113.9/t.png)", ":red[x] **b**"))
+def test_md_leaves_no_markdown(name):
+    """Titles and captions are Markdown in Streamlit: every markup character is escaped."""
+    out = safe.md(name)
+    # removing the escapes gives the name back, and no markup character is left unescaped
+    assert re.sub(r"\\(.)", r"\1", out) == name
+    assert not re.search(r"(?<!\\)[\[\]()!$*_`:<>]", re.sub(r"\\\\", "", out))
+
+
+def test_pages_put_names_into_titles_through_md():
+    for page in sorted((REPO / "app_pages").glob("*.py")):
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if "st.title(" in line and "data.name" in line:
+                assert "md(data.name)" in line, (page.name, line)

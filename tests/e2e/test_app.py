@@ -97,7 +97,8 @@ def test_data_page_shows_the_same_report_as_the_cli(page, app_url, tmp_path):
 
     page.goto(app_url + "/data")
     page.get_by_text("上传数据").wait_for()
-    page.locator("input[type=file]").set_input_files(str(csv))
+    # the first uploader takes the data files (the second one takes a column-mapping template)
+    page.locator("input[type=file]").first.set_input_files(str(csv))
     page.get_by_text("villages.csv").first.wait_for()
     page.get_by_role("button", name="检查并使用").click()
     page.locator("[data-testid='stAlertContentError']").first.wait_for()

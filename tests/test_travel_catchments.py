@@ -1,0 +1,106 @@
+"""Accessibility, catchments and the institutions table from the travel model."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely import LineString
+
+from geo.travel import (
+    access_shares,
+    accessibility,
+    build_network,
+    catchments,
+    institution_times,
+)
+from optimization.policy import load_policy
+
+X0, Y0 = 500_000.0, 3_300_000.0
+CRS = "EPSG:4544"
+
+
+class _County:
+    """A stand-in for CountyData: three villages on one straight village road."""
+
+    def __init__(self):
+        pts = gpd.points_from_xy([X0, X0 + 1000, X0 + 3000], [Y0] * 3, crs=CRS)
+        self.villages = gpd.GeoDataFrame({
+            "village_code": ["500109001001", "500109001002", "500109001003"],
+            "township_code": ["500109001"] * 3,
+            "resident_children": [40, 60, 100], "left_behind": [4, 6, 10],
+            "difficulty_other": [1, 1, 2]}, geometry=pts, crs=CRS).to_crs(4326)
+        self.county = gpd.GeoDataFrame(geometry=[LineString([(X0 - 9e3, Y0 - 9e3),
+                                                             (X0 + 9e3, Y0 + 9e3)]).envelope],
+                                       crs=CRS).to_crs(4326)
+        self.roads = gpd.GeoDataFrame({"kind": ["village"]},
+                                      geometry=[LineString([(X0, Y0), (X0 + 3000, Y0)])],
+                                      crs=CRS)
+        self.metric_crs = CRS
+        self.dem_path = None
+        self.waterways = None
+        self.crossings = None
+
+
+def _homes(data, codes):
+    v = data.villages.set_index("village_code").loc[codes]
+    return pd.DataFrame({"home_id": [f"h{c[-1]}" for c in codes], "lon": v.geometry.x.values,
+                         "lat": v.geometry.y.values})
+
+
+def test_accessibility_and_shares_worked_by_hand():
+    # One home at village 1 (x = 0). On the road at 4 km/h (66.67 m/min): village 2 at 1 km is
+    # 15 min away, village 3 at 3 km 45 min; village 1 is at the home (0 min).
+    data = _County()
+    pol = load_policy()
+    net = build_network(data.roads, pol.travel, crs=CRS)
+    a = accessibility(data, pol, _homes(data, ["500109001001"]), network=net)
+    assert a["walk_min"].to_numpy() == pytest.approx([0.0, 15.0, 45.0], abs=1e-3)
+    assert set(a["nearest_home"]) == {"h1"}
+    s = access_shares(a).set_index("within_min")
+    # within 10 min: 40 of 200 children; within 20 and 30: 100 of 200
+    assert s.loc[10, "resident_children"] == pytest.approx(0.2)
+    assert s.loc[20, "resident_children"] == pytest.approx(0.5)
+    assert s.loc[30, "left_behind"] == pytest.approx(10 / 20)
+
+
+def test_catchments_add_up_to_the_covered_children():
+    data = _County()
+    pol = load_policy()
+    net = build_network(data.roads, pol.travel, crs=CRS)
+    homes = _homes(data, ["500109001001", "500109001003"])
+    assign = pd.DataFrame({"village_code": data.villages["village_code"],
+                           "home_id": ["h1", "h1", "h3"], "resident_children": [40, 60, 100]})
+    c = catchments(data, pol, homes, assign, cap_min=20.0, network=net).set_index("home_id")
+    assert c["children_assigned"].sum() == pytest.approx(200)
+    assert c.loc["h1", "children_assigned"] == 100
+    # within 20 min of h1: villages 1 (0 min) and 2 (15 min); of h3 (30 min from village 2):
+    # only itself
+    assert c.loc["h1", "villages_within_cap"] == 2 and c.loc["h3", "villages_within_cap"] == 1
+    # the service area reaches along the road: 20 min x 66.67 m/min = 1333 m from h1, then
+    # off road; it contains village 2 (1 km) but not village 3 (3 km)
+    poly = gpd.GeoSeries([c.loc["h1", "geometry"]], crs=4326).to_crs(CRS).iloc[0]
+    vm = data.villages.to_crs(CRS).geometry.values
+    assert poly.contains(vm[1]) and not poly.contains(vm[2])
+    assert set(c["metric"]) == {"walk_min"}
+
+
+def test_demo_catchments_and_nearest_welfare_institution():
+    from childplan.workflows import run_siting
+    from geo.layers import load_demo
+
+    data = load_demo("500109")
+    pol = load_policy(overrides={"siting.travel_metric": "walk_min"})
+    res = run_siting(data, pol)
+    c = catchments(data, pol, res.homes, res.assignments)
+    covered = res.assignments[res.assignments["home_id"].astype(str) != ""]
+    assert c["children_assigned"].sum() == pytest.approx(covered["resident_children"].sum())
+    assert len(c) == len(res.homes) and (~c.geometry.is_empty).all()
+    t = institution_times(data, pol)
+    rescue = t[t["from_kind"] == "rescue_protection"]
+    near = rescue[rescue["nearest"]]
+    assert len(near) == 1 and near["to_kind"].iloc[0] == "welfare_institution"
+    welfare = rescue[rescue["to_kind"] == "welfare_institution"]
+    assert near["walk_min"].iloc[0] == pytest.approx(welfare["walk_min"].min())
+    assert (t["route_m"] >= t["straight_m"] - 1e-6).all()
+
