@@ -50,14 +50,14 @@ class SitingIssue:
     zh: str
     en: str
 
-    def message(self) -> str:
-        """Return the bilingual one-paragraph message."""
-        return f"{self.zh} / {self.en}"
-
     @property
     def ids(self) -> tuple[str, ...]:
-        """Villages then sites concerned (what :class:`~optimization.errors.PlanningError` lists)."""
+        """Village codes, then site ids (the :class:`optimization.errors.Issue` interface)."""
         return self.villages + self.sites
+
+    def message(self, lang: str = "both") -> str:
+        """Return the message in ``"zh"``, ``"en"`` or ``"both"`` (``"zh / en"``)."""
+        return self.zh if lang == "zh" else self.en if lang == "en" else f"{self.zh} / {self.en}"
 
 
 class SitingInfeasible(Infeasible):
@@ -69,21 +69,19 @@ class SitingInfeasible(Infeasible):
     """
 
     def __init__(self, issues: Iterable[SitingIssue]):
-        super().__init__(tuple(issues))  # the PlanningError base keeps them as ``issues``
+        super().__init__(tuple(issues))
 
     @property
     def villages(self) -> tuple[str, ...]:
         """Every village code named by an issue."""
         return tuple(dict.fromkeys(v for i in self.issues for v in i.villages))
 
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        """The reason keys of the issues."""
-        return tuple(i.reason for i in self.issues)
-
 
 class SitingNotSolved(NotSolved):
-    """The solver found no feasible plan within the time limit (infeasibility not proven)."""
+    """The solver found no feasible plan within the time limit (infeasibility not proven).
+
+    Raised with one ``"zh / en"`` text (:class:`optimization.errors.PlanningError`).
+    """
 
 
 def _codes(codes: Iterable[str]) -> str:

@@ -146,3 +146,22 @@ def test_demo_county_155_homes_1620000_yuan(solver):
     st = plan.stats
     assert st.status == "optimal"
     assert st.cost_gap == 0 and st.distance_gap == 0 and st.decided_cost_gap == 0
+
+
+def test_siting_errors_share_the_planning_error_base():
+    # A (120) needs its own home but no site lies inside it: one issue, no_own_home_site,
+    # naming A; the error is an optimization.errors.Infeasible (and still a ValueError).
+    from optimization.errors import Infeasible, NotSolved
+    from optimization.siting import SitingInfeasible, SitingNotSolved
+
+    with pytest.raises(SitingInfeasible) as exc:
+        make([{"village_code": "A", "resident_children": 120}], [site("s", 20000)],
+             [("A", "s", 100)])
+    err = exc.value
+    assert isinstance(err, Infeasible) and isinstance(err, ValueError)
+    assert err.kind == "infeasible" and err.reasons == ("no_own_home_site",)
+    assert err.ids == ("A",) and err.villages == ("A",)
+    assert "allow new builds" in err.message("en") and "单独设立" in err.message("zh")
+    assert "/" not in err.message("en")
+    ns = SitingNotSolved("超时 / time limit")
+    assert isinstance(ns, NotSolved) and ns.kind == "not_solved" and ns.message("en") == "time limit"
