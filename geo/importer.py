@@ -69,12 +69,12 @@ class Grid:
 # --- CSV -----------------------------------------------------------------------------------
 
 def sniff_separator(text: str) -> str:
-    """The separator whose field count is the most consistent over the first lines.
+    r"""The separator whose field count is the most consistent over the first lines.
 
-    >>> sniff_separator("标题\\n代码;名称;人数\\n1;甲;3\\n2;乙;4\\n")
+    >>> sniff_separator("标题\n代码;名称;人数\n1;甲;3\n2;乙;4\n")
     ';'
-    >>> sniff_separator("a\\tb\\n1\\t2\\n")
-    '\\t'
+    >>> sniff_separator("a\tb\n1\t2\n")
+    '\t'
     """
     lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
     best, best_score = ",", (-1, -1)

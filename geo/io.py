@@ -10,7 +10,6 @@ value is read as text first so that leading zeros of codes survive; typing happe
 from __future__ import annotations
 
 import codecs
-import io
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -401,7 +400,7 @@ def _choose_sublayer(path: Path, layer: str, report: Report, sublayer, mapping):
         return None, True
     want = {t for t in LAYERS[layer].geometry_types}
     best, best_score = names[0], (-1, -1)
-    for (name, gtype), k in zip(listed, range(len(names)), strict=True):
+    for (name, gtype), _k in zip(listed, range(len(names)), strict=True):
         try:
             info = pyogrio.read_info(path, layer=name)
             fields = [str(f) for f in info["fields"]]

@@ -28,6 +28,7 @@ from geo.pii import is_personal_header, scrub_person_codes
 from geo.report import Report
 from geo.schema import (
     BOOL_WORDS,
+    COUNT_WORDS,
     DIFFICULTY_COLUMNS,
     ENUM_LABELS,
     ENUM_TABLE,
@@ -35,7 +36,6 @@ from geo.schema import (
     LAYERS,
     ROSTER_ROLES,
     WATER_KINDS,
-    COUNT_WORDS,
     Column,
     LayerSchema,
     header_field,
@@ -793,7 +793,6 @@ def _check_village_counts(frame: pd.DataFrame, ctx: _Ctx, bad: set[int], bounds=
 
         bounds = load_policy().data
     cap = bounds.max_resident_children_per_village
-    share = bounds.max_target_share
     for i, r in enumerate(frame.itertuples(index=False)):
         if i in bad:
             continue
