@@ -21,6 +21,7 @@ from jinja2 import Template
 
 from geo import safe
 from geo.i18n import facility_label, t, water_label
+from geo.schema import FACILITY_STATUS
 from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS
 
 __all__ = [
@@ -250,6 +251,31 @@ def base_map(bounds, *, tiles: str | None = None, height: int | str = "100%") ->
     return m
 
 
+def _built(facilities: pd.DataFrame) -> pd.Series:
+    """True where a facility stands and runs (status existing, or no status given)."""
+    if "status" not in facilities.columns:
+        return pd.Series(True, index=facilities.index)
+    s = facilities["status"].fillna("").astype(str)
+    return s.isin(("", "existing"))
+
+
+def _facility_labels(facilities: pd.DataFrame, kind: str, lang: str) -> list[str]:
+    """The kind's name, with the status when the facility is not (yet, or any longer) running.
+
+    >>> import pandas as pd
+    >>> _facility_labels(pd.DataFrame({"status": ["existing", "planned"]}), "children_home", "zh")
+    ['儿童之家', '儿童之家（拟建）']
+    """
+    base = facility_label(kind, lang)
+    i = 0 if lang == "zh" else 1
+    out = []
+    for built, status in zip(_built(facilities), facilities.get(
+            "status", pd.Series("", index=facilities.index)).fillna("").astype(str), strict=True):
+        word = FACILITY_STATUS.get(status, (status, status))[i]
+        out.append(base if built else (f"{base}（{word}）" if lang == "zh" else f"{base} ({word})"))
+    return out
+
+
 def _features(gdf: gpd.GeoDataFrame, props: list[str], decimals: int = 6) -> dict:
     """A compact GeoJSON FeatureCollection with only ``props``, strings escaped for HTML.
 
@@ -430,18 +456,21 @@ def build_county_map(
         items = []
         for kind in kinds:
             sub = f[f["kind"] == kind].copy()
-            sub["kind_label"] = facility_label(kind, lang)
+            sub["kind_label"] = _facility_labels(sub, kind, lang)
+            sub["built"] = _built(sub)
             colour = FACILITY_COLOURS[kind]
             big = kind in ("township_station", "rescue_protection", "welfare_institution")
             fg = folium.FeatureGroup(name=safe.layer_name(facility_label(kind, lang)),
                                      show=kind in _SHOWN_FACILITIES)
             folium.GeoJson(
-                _round_coords(_features(sub, ["facility_id", "name", "kind_label"])),
+                _round_coords(_features(sub, ["facility_id", "name", "kind_label", "built"])),
                 marker=folium.CircleMarker(radius=7 if big else 4, weight=1.5, color="#fff",
                                            fill=True, fill_color=colour, fill_opacity=1),
-                style_function=lambda _f, c=colour, b=big: {
-                    "radius": 7 if b else 4, "fillColor": c, "color": "#fff",
-                    "weight": 1.5, "fillOpacity": 1},
+                # planned, under construction or closed: a hollow ring in the kind's colour
+                style_function=lambda f, c=colour, b=big: {
+                    "radius": 7 if b else 4, "fillColor": c,
+                    "color": "#fff" if f["properties"]["built"] else c,
+                    "weight": 1.5, "fillOpacity": 1 if f["properties"]["built"] else 0.15},
                 tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
                                               aliases=["", ""]),
                 name=f"facilities_{kind}",
