@@ -14,6 +14,10 @@ __all__ = ["LANGS", "T", "column_label", "facility_label", "t", "water_label"]
 LANGS = ("zh", "en")
 
 T: dict[str, tuple[str, str]] = {
+    "siting_gaps": ("已证明的间隙：费用 {cost}（待决定部分 {dcost}）· 距离 {dist}（待决定部分 {ddist}）"
+                    " · 视为最优的容差 {tol}",
+                    "proven gaps: cost {cost} (on the part being decided {dcost}) · distance "
+                    "{dist} (on the part being decided {ddist}) · tolerance for optimal {tol}"),
     # navigation
     "app_title": ("留守儿童与困境儿童关爱服务规划", "Planning care for left-behind children "
                   "and children in difficulty"),
@@ -277,10 +281,6 @@ FIGURE_LABELS: dict[str, tuple[str, str]] = {
     "homes_reuse": ("儿童之家：改建", "Homes: reuse"),
     "homes_new": ("儿童之家：新建", "Homes: new"),
     "siting_cost_yuan": ("建设改造费用（元）", "Set-up cost (yuan)"),
-    "siting_gaps": ("已证明的间隙：费用 {cost}（待决定部分 {dcost}）· 距离 {dist}（待决定部分 {ddist}）"
-                    " · 视为最优的容差 {tol}",
-                    "proven gaps: cost {cost} (on the part being decided {dcost}) · distance "
-                    "{dist} (on the part being decided {ddist}) · tolerance for optimal {tol}"),
     "villages_covered_pct": ("覆盖村比例（%）", "Villages covered (%)"),
     "mean_distance_m": ("平均服务距离（米）", "Mean distance (m)"),
     "directors_required": ("儿童主任：需配", "Directors: required"),
