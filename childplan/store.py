@@ -176,7 +176,7 @@ class Store:
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path or store_path())
-        if path is None:
+        if path is None or self.path == DEFAULT_STORE:  # our own folder, not one the planner named
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.parent.is_dir():
             raise StoreError(f"文件夹不存在：{self.path.parent} / no such folder: "

@@ -111,3 +111,17 @@ def test_atomic_files_get_the_umask_permissions(tmp_path):
     finally:
         os.umask(old)
     assert (p.stat().st_mode & 0o777) == 0o640
+
+
+def test_the_default_store_folder_is_made_on_first_use(tmp_path, monkeypatch):
+    # a fresh machine has no ~/.childplan: the pages pass store_path() explicitly and must still
+    # get a store (the 防溺水 page showed "文件夹不存在" on a new account)
+    import childplan.store as store_mod
+
+    default = tmp_path / "home" / ".childplan" / "childplan.gpkg"
+    monkeypatch.setattr(store_mod, "DEFAULT_STORE", default)
+    monkeypatch.delenv("CHILDPLAN_STORE", raising=False)
+    s = Store(store_mod.store_path())
+    assert default.is_file() and s.path == default
+    with pytest.raises(StoreError, match="no such folder"):
+        Store(tmp_path / "elsewhere" / "x.gpkg")  # a folder the planner named is never made
