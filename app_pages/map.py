@@ -36,9 +36,11 @@ localise_map(m)
 # streamlit-folium builds the Leaflet map once per key: a new key per view redraws it.
 view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", measure, lang, basemap,
                                      *layers])
-# only the view's bounds come back (for a snapshot of the current extent), not clicks
-view = ui.view_bounds(st_folium(m, height=620, use_container_width=True,
-                                returned_objects=["bounds"], key=view_key))
+# nothing comes back: returning the view's bounds reran the page right after the map loaded,
+# and a click on the briefing button at that moment was lost (e2e, both here and on 防溺水);
+# snapshots of the current view wait for a map that keeps its extent across reruns (issue 13)
+st_folium(m, height=620, use_container_width=True, returned_objects=[], key=view_key)
+view = None
 
 v = data.villages
 cols = st.columns(6)
