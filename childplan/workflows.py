@@ -240,9 +240,12 @@ def township_units(data: CountyData, policy: Policy, *, homes: pd.DataFrame | No
     for t in _TARGET_TYPES:
         table[t] = table["unit_code"].map(g[t].sum()).fillna(0).astype(int)
     fac = data.facilities
-    inst = fac[fac["kind"].isin(["rescue_protection", "welfare_institution"])]
-    inst_codes = inst["township_code"].fillna(inst["village_code"].str[:9])
-    table["institutions"] = table["unit_code"].map(inst_codes.value_counts()).fillna(0).astype(int)
+    if len(fac) and "kind" in fac.columns:  # a county may come with no facilities layer at all
+        inst = fac[fac["kind"].isin(["rescue_protection", "welfare_institution"])]
+        per_town = inst["township_code"].fillna(inst["village_code"].str[:9]).value_counts()
+    else:
+        per_town = pd.Series(dtype=int)
+    table["institutions"] = table["unit_code"].map(per_town).fillna(0).astype(int)
     table["designations"] = np.where(tw["in_difficulty"].fillna(False).to_numpy(),
                                      "township_in_difficulty", "")
     for col, flag in (("poverty_village_share", "poverty_village"),
