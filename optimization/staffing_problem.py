@@ -340,7 +340,7 @@ class StageStats:
         The stage's objective, recomputed from the rounded solution (Z; sum of block maxima in
         hours; travel hours).
     seconds : float
-        Wall time of the stage's solver calls, PuLP's file writing included.
+        Wall time of the stage's solver calls, model conversion and files included.
     status : str
         ``optimal``, ``feasible`` (a solver call stopped at its time limit with a plan) or
         ``stopped`` (one found no plan in time; the previous stage's plan is kept).
@@ -369,7 +369,7 @@ class StaffingSolveStats:
     seconds : float
         Whole solve, model building included.
     build_seconds : float
-        Building the PuLP models.
+        Building the array models.
     blocks, batches : int
         Independent blocks, and the models solved (LP batches of several blocks; MILPs one
         block each).
