@@ -28,10 +28,13 @@ to split a model into independent blocks), :func:`safe_names` (ids made safe and
 names), :func:`write_lp` (the readable LP file), :func:`to_pulp` and :meth:`Model.from_pulp`
 (for models built with PuLP objects).
 
-Common form: arrays, not PuLP objects. Measured on bench/siting.py (see bench/solver_forms.py):
-building the demo county's monolithic siting model as arrays and passing them to highspy is
-several times faster than the same model as PuLP objects solved by PuLP's HiGHS interface,
-which adds columns one at a time; staffing's PuLP models convert with :meth:`Model.from_pulp`.
+Common form: arrays, not PuLP objects, for both siting and staffing. Measured on
+bench/siting.py and bench/staffing.py (docs/solver-layer.md, bench/solver_forms.py): building
+the models as arrays and passing them whole is faster than the same models as PuLP objects
+(PuLP's HiGHS interface adds columns one at a time; its CBC path writes and reads files by
+name), and the staffing LP stages still get what they need from it: for a pure LP both solvers
+return row duals and reduced costs (``row_duals``, ``col_duals``; CBC's come from its solution
+file with ``-printingOptions all``), which staffing uses to fix each stage's optimal face.
 
 Examples
 --------

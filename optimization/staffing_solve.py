@@ -541,58 +541,69 @@ def solve_staffing(problem: StaffingProblem, solver: str = "cbc", *,
     """
     t_all = time.perf_counter()
     solver = solver_name(solver)
-    batches, vlab, tlab, plab, nblocks = _batches(problem, max_batch_pairs)
-    names = (_safe_names(problem.candidates["person_code"]),
-             _safe_names(problem.demand["village_code"]),
-             _safe_names(problem.townships["township_code"]))
-    x_on = np.zeros(len(problem.pairs), dtype=bool)
-    u_on = np.zeros(len(problem.supervisor_pairs), dtype=bool)
-    build, variables, constraints, lp_batches = 0.0, 0, 0, 0
-    sizes: tuple[int, int] = (0, 0)
-    log: dict[str, dict] = {}
     if method not in ("auto", "lp", "mip"):
         raise ValueError(f"method must be 'auto', 'lp' or 'mip', not {method!r}")
+    batches, vlab, tlab, plab, nblocks = _batches(problem, max_batch_pairs)
     linear = problem.policy.max_villages_per_director == 1 and method != "mip"
-    single: dict[int, _Batch] = {}
-
-    def one_per_block(blocks) -> list[tuple[_Batch, str]]:
-        # a MILP is solved block by block: in one model their branch-and-bound trees multiply
-        if not single:
-            single.update({b.blocks[0]: b for b in _batches(problem, 0)[0]})
-        return [(single[b], "mip") for b in blocks]
-
-    queue = ([(b, "lp") for b in batches] if linear
-             else one_per_block([b for batch in batches for b in batch.blocks]))
-    models = 0
-    while queue:
-        batch, how = queue.pop(0)
-        stages: list = []
-        t0 = time.perf_counter()
-        mod = _Model(problem, batch, vlab, tlab, plab, names)
-        _add_base_rows(mod)
-        sizes = (len(mod.col_names), len(mod.row_names))
-        build += time.perf_counter() - t0
-        if how == "lp":
-            if not _solve_batch_lp(mod, solver, stages, msg):
-                queue[:0] = one_per_block(batch.blocks)  # a fractional vertex: MILP instead
-                continue
-            lp_batches += 1
-        else:
-            _solve_batch_mip(mod, solver, stages, threads, msg)
-        models += 1
-        _merge_stage_log(log, stages)
-        variables += sizes[0]
-        constraints += sizes[1]
-        _read_choice(mod, batch, x_on, u_on)
+    run = _Run(problem, (vlab, tlab, plab), solver, threads, msg)
+    run.solve_all(batches, linear)
     stages = tuple(StageStats(name=k, objective=v["objective"], seconds=v["seconds"],
-                              status=v["status"], calls=v["calls"]) for k, v in log.items())
+                              status=v["status"], calls=v["calls"]) for k, v in run.log.items())
     status = ("trivial" if not batches else
               "optimal" if all(s.status == "optimal" for s in stages) else "feasible")
-    return _assemble(problem, x_on, u_on, stats=dict(
+    return _assemble(problem, run.x_on, run.u_on, stats=dict(
         solver=solver, status=status, seconds=time.perf_counter() - t_all,
-        build_seconds=build, blocks=nblocks, batches=models, lp_batches=lp_batches,
-        variables=variables, constraints=constraints, stages=stages))
+        build_seconds=run.build, blocks=nblocks, batches=run.models,
+        lp_batches=run.lp_batches, variables=run.variables, constraints=run.constraints,
+        stages=stages))
 
+
+class _Run:
+    """One :func:`solve_staffing` call: the queue of models, the choice and running totals."""
+
+    def __init__(self, problem: StaffingProblem, labels, solver: str, threads, msg: bool):
+        self.problem, self.labels = problem, labels
+        self.solver, self.threads, self.msg = solver, threads, msg
+        self.names = (_safe_names(problem.candidates["person_code"]),
+                      _safe_names(problem.demand["village_code"]),
+                      _safe_names(problem.townships["township_code"]))
+        self.x_on = np.zeros(len(problem.pairs), dtype=bool)
+        self.u_on = np.zeros(len(problem.supervisor_pairs), dtype=bool)
+        self.build, self.variables, self.constraints = 0.0, 0, 0
+        self.models = self.lp_batches = 0
+        self.log: dict[str, dict] = {}
+        self._single: dict[int, _Batch] = {}
+
+    def one_per_block(self, blocks) -> list[tuple[_Batch, str]]:
+        """A MILP is solved block by block: in one model their branch-and-bound trees
+        multiply."""
+        if not self._single:
+            self._single.update({b.blocks[0]: b for b in _batches(self.problem, 0)[0]})
+        return [(self._single[b], "mip") for b in blocks]
+
+    def solve_all(self, batches: list[_Batch], linear: bool) -> None:
+        queue = ([(b, "lp") for b in batches] if linear
+                 else self.one_per_block([b for batch in batches for b in batch.blocks]))
+        while queue:
+            batch, how = queue.pop(0)
+            stages: list = []
+            t0 = time.perf_counter()
+            mod = _Model(self.problem, batch, *self.labels, self.names)
+            _add_base_rows(mod)
+            sizes = (len(mod.col_names), len(mod.row_names))
+            self.build += time.perf_counter() - t0
+            if how == "lp":
+                if not _solve_batch_lp(mod, self.solver, stages, self.msg):
+                    queue[:0] = self.one_per_block(batch.blocks)  # fractional: MILP instead
+                    continue
+                self.lp_batches += 1
+            else:
+                _solve_batch_mip(mod, self.solver, stages, self.threads, self.msg)
+            self.models += 1
+            _merge_stage_log(self.log, stages)
+            self.variables += sizes[0]
+            self.constraints += sizes[1]
+            _read_choice(mod, batch, self.x_on, self.u_on)
 
 
 def _merge_stage_log(log: dict[str, dict], stages: list) -> None:
