@@ -39,6 +39,11 @@ with st.expander("规则与参数（政策依据见“数据”页的政策表�
         int(pol.max_villages_per_director))))
     ui.override("staffing.start_date", str(c6.date_input(
         "上岗日期" if zh else "Start date", pd.Timestamp(pol.start_date)).isoformat()))
+    metrics = ("straight", "road_m", "walk_min")
+    ui.override("siting.travel_metric", st.radio(
+        t("travel_metric", lang), metrics, horizontal=True, key="staffing_metric",
+        index=metrics.index(ui.policy().siting.travel_metric),
+        format_func=lambda k: t(f"metric_{k}", lang)))
 solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True)
 
 want = (key, ui.overrides_key(), solver)
@@ -60,6 +65,9 @@ cols[2].metric("儿童督导员（需/配）" if zh else "Supervisors needed/ass
 cols[3].metric("人均月工作量（小时）" if zh else "Mean hours/month",
                f"{plan.directors['person_hours_per_month'].mean():.1f}" if len(plan.directors) else "-")
 cols[4].metric("求解状态" if zh else "Status", plan.stats.status)
+used = tables["staffing"]["metric"].iloc[0] if len(tables["staffing"]) else "straight"
+st.caption(f"{t('metric_used', lang)}：{t('metric_' + used, lang)}"
+           + ("" if used == "straight" else f"（{t('staff_metric_note', lang)}）"))
 st.caption(("全国对照（2019，文件 000）：儿童主任 62 万名、儿童督导员 4.5 万名；本县需配分别占 "
             f"{tot.loc['director', 'required_share_of_national_pct']:.3f}% 和 "
             f"{tot.loc['supervisor', 'required_share_of_national_pct']:.3f}%。") if zh else

@@ -240,18 +240,22 @@ def cmd_site(args) -> int:
 
 def cmd_staff(args) -> int:
     """Assign directors and supervisors; write staffing.csv, recruit.csv, training.csv."""
-    from childplan.workflows import run_staffing, staffing_outputs
+    from childplan.workflows import run_staffing, staffing_metric, staffing_outputs
     from geo.exports import write_csv
 
     data = _load(args)
     if not _require_ok(data):
         return 1
-    plan = run_staffing(data, _policy(args), solver=args.solver)
+    policy = _policy(args)
+    if args.metric:
+        policy = policy.with_overrides({"siting.travel_metric": args.metric}, origin="--metric")
+    plan = run_staffing(data, policy, solver=args.solver)
     out = _out(args)
-    for name, frame in staffing_outputs(plan).items():
+    metric = staffing_metric(policy)
+    for name, frame in staffing_outputs(plan, metric).items():
         write_csv(frame, out / f"{name}.csv")
     _print(plan.totals.to_string(index=False))
-    _print(f"status: {plan.stats.status}; written to {out}")
+    _print(f"metric {metric}; status: {plan.stats.status}; written to {out}")
     return 0
 
 
@@ -518,6 +522,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("staff", help="assign child directors and supervisors")
     plan_args(p)
+    p.add_argument("--metric", default=None, choices=("straight", "road_m", "walk_min"),
+                   help="distance metric (default: policy siting.travel_metric); road_m and "
+                        "walk_min both give directors route metres of geo/travel.py")
     p.set_defaults(func=cmd_staff)
 
     p = sub.add_parser("fund", help="split a budget across townships (or counties)")

@@ -268,10 +268,11 @@ def policy_from_json(overrides_json: str):
 @st.cache_data(show_spinner=False, max_entries=16)
 def solve_staffing(data_key: tuple, overrides_json: str, solver: str):
     """Staffing plan and its output tables (a StaffingResult) for (county, overrides, solver)."""
-    from childplan.workflows import StaffingResult, run_staffing, staffing_outputs
+    from childplan.workflows import StaffingResult, run_staffing, staffing_metric, staffing_outputs
 
-    plan = run_staffing(county_for(data_key), policy_from_json(overrides_json), solver=solver)
-    return StaffingResult(plan=plan, tables=staffing_outputs(plan))
+    policy = policy_from_json(overrides_json)
+    plan = run_staffing(county_for(data_key), policy, solver=solver)
+    return StaffingResult(plan=plan, tables=staffing_outputs(plan, staffing_metric(policy)))
 
 
 def last_result(kind: str, key: tuple | None = None):

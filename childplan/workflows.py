@@ -198,9 +198,21 @@ def run_staffing(data: CountyData, policy: Policy, *, solver: str = "cbc") -> St
                          distance_m=staffing_distances(data, policy))
 
 
-def staffing_outputs(plan: StaffingPlan) -> dict[str, pd.DataFrame]:
-    """The staffing, recruit, training and supervisors tables (issue's column lists)."""
-    return staffing_tables(plan)
+def staffing_metric(policy: Policy) -> str:
+    """The metric of staffing's distances: ``straight``, else ``road_m`` (directors ride, so
+    ``walk_min`` also gives them route metres of the travel model)."""
+    return "straight" if policy.siting.travel_metric == "straight" else "road_m"
+
+
+def staffing_outputs(plan: StaffingPlan, metric: str | None = None) -> dict[str, pd.DataFrame]:
+    """The staffing, recruit, training and supervisors tables (issue's column lists).
+
+    With ``metric`` (:func:`staffing_metric`) the staffing table names it in a ``metric`` column.
+    """
+    tables = staffing_tables(plan)
+    if metric is not None:
+        tables["staffing"] = tables["staffing"].assign(metric=metric)
+    return tables
 
 
 def _earmarks_by_township(codes: Sequence[str], policy: Policy, homes: pd.DataFrame | None,

@@ -61,6 +61,8 @@ T: dict[str, tuple[str, str]] = {
     "metric_walk_min": ("步行时间（分钟，道路与地形）", "Walking minutes (roads and terrain)"),
     "travel_cap_min": ("最长步行时间（分钟）", "Longest walk (minutes)"),
     "metric_used": ("本方案的距离度量", "Distance metric of this plan"),
+    "staff_metric_note": ("儿童主任路程：步行时间与道路距离均按道路路线米数计算",
+                          "Director travel: walking minutes and road distance both use route metres"),
     "mean_walk_min": ("平均步行（分钟）", "Mean walk (min)"),
     "access_title": ("可达性：到最近儿童之家的步行时间", "Accessibility: walk to the nearest home"),
     "access_layer": ("到最近儿童之家（分钟）", "Minutes to the nearest home"),

@@ -107,3 +107,29 @@ def test_siting_page_walk_minutes_with_accessibility(tmp_path, monkeypatch):
     col = t("share_resident", "zh")
     assert list(shares[t("within_min", "zh")]) == [10, 20, 30]
     assert shares[col].is_monotonic_increasing and shares[col].iloc[-1] <= 1.0
+
+
+@pytest.mark.parametrize(("metric", "named"), [("straight", "straight"), ("walk_min", "road_m")])
+def test_staff_metric_is_named_in_the_csv(tmp_path, metric, named):
+    assert main(["staff", "--metric", metric, "--out", str(tmp_path)]) == 0
+    staffing = pd.read_csv(tmp_path / "staffing.csv", dtype=str)
+    assert len(staffing) and set(staffing["metric"]) == {named}
+
+
+def test_staffing_distances_follow_the_metric():
+    """A route is never shorter than the crow-flies line between the two villages; most pairs
+    are strictly longer (roads wind), so road_m is not the straight metric under another name."""
+    from childplan.workflows import staffing_distances, staffing_metric
+
+    data = load_demo("500109")
+    straight = load_policy(overrides={"siting.travel_metric": "straight"})
+    walk = load_policy(overrides={"siting.travel_metric": "walk_min"})
+    assert (staffing_metric(straight), staffing_metric(walk)) == ("straight", "road_m")
+    r = staffing_distances(data, walk)
+    assert len(r) > 100
+    xy = data.villages.to_crs(data.metric_crs).set_index(data.villages["village_code"].astype(str))
+    a = xy.geometry.loc[r["from_code"]].to_numpy()
+    b = xy.geometry.loc[r["to_code"]].to_numpy()
+    crow = shapely.distance(a, b)
+    assert (r["distance_m"].to_numpy() >= crow - 1e-6).all()
+    assert (r["distance_m"].to_numpy() > crow * 1.01).mean() > 0.5
