@@ -261,6 +261,7 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
         run_siting,
         run_staffing,
         siting_layers,
+        staffing_metric,
         staffing_outputs,
     )
     from geo.exports import write_csv, write_gpkg
@@ -285,7 +286,7 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
     write_csv(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
     layers = siting_layers(res)
     write_gpkg(layers, out / "siting.gpkg")
-    for name, frame in staffing_outputs(staffing).items():
+    for name, frame in staffing_outputs(staffing, staffing_metric(policy)).items():
         write_csv(frame, out / f"{name}.csv")
     homes = layers["homes"]
     keep = [c for c in HOMES_COLUMNS + ["name", "township_code", "village_code", "cost_yuan",
