@@ -133,3 +133,24 @@ def test_staffing_distances_follow_the_metric():
     crow = shapely.distance(a, b)
     assert (r["distance_m"].to_numpy() >= crow - 1e-6).all()
     assert (r["distance_m"].to_numpy() > crow * 1.01).mean() > 0.5
+
+
+def test_staffing_page_metric_choice_is_named(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from geo.i18n import t
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("app_pages/staffing.py").run()
+    radio = next(r for r in at.radio if r.label == t("travel_metric", "zh"))
+    radio.set_value("road_m").run()
+    next(b for b in at.button if b.label == "求解人员配置").click().run()
+    assert not at.exception, [str(e.value)[:300] for e in at.exception]
+    caps = " ".join(c.value for c in at.caption)
+    assert f"{t('metric_used', 'zh')}：{t('metric_road_m', 'zh')}" in caps
+    table = next(d.value for d in at.dataframe if "metric" in d.value.columns)
+    assert set(table["metric"]) == {"road_m"}
