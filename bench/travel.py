@@ -258,7 +258,10 @@ def main(argv=None) -> int:
                     "network build s": t_net, "matrix s (walk_min)": dt,
                     "matrix peak traced MiB": peak / 2**20, "pairs within cap": len(m)}
             rows.update(compare_libraries(net, data.villages, sites, cap, args.igraph_sources))
-            rows.update(mcp_raster(net, sites, data.roads, data.dem_path, cap))
+            try:
+                rows.update(mcp_raster(net, sites, data.roads, data.dem_path, cap))
+            except ImportError:  # optional: pip install scikit-image
+                rows["skimage MCP"] = "not installed (optional: pip install scikit-image)"
             if not args.no_solve:
                 rows.update(solve(data.villages, data.facilities, pol, m, cap, args.time_limit))
             _print(f"demo-{adcode}", rows)
