@@ -69,7 +69,7 @@ def test_staff_files(tmp_path):
     assert main(["staff", "--out", str(tmp_path)]) == 0
     s = read(tmp_path / "staffing.csv")
     assert list(s.columns) == ["village_code", "person_code", "role", "gender", "preference_rank",
-                               "hours_per_month", "trained_by"]
+                               "hours_per_month", "trained_by", "metric"]
     assert list(read(tmp_path / "recruit.csv").columns)[:2] == ["level", "code"]
     t = read(tmp_path / "training.csv")
     assert {"person_code", "kind", "due_month"} <= set(t.columns)
