@@ -1,6 +1,7 @@
 """情景对比 / Scenarios: save what was planned, reopen it days later, compare 2–4 side by side."""
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -8,6 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
+from childplan.plan import PLAN_TABLE, Plan, plan_of_tables, plan_table
 from childplan.store import Scenario, Store, StoreError, store_path
 from childplan.workflows import key_figures, township_summary
 from geo.exports import to_xlsx_bytes
@@ -77,11 +79,17 @@ if submitted:
                                                    funding=fund)
             figures = key_figures(data, homes=homes, assignments=assignments, staffing=plan,
                                   funding=fund)
+            in_force = ui.current_plan()  # exactly the plan in force: current results only
+            in_force = replace(in_force, results={
+                k: r for k, r in in_force.results.items()
+                if (k == "siting" and siting) or (k == "staffing" and staff)})
+            tables[PLAN_TABLE] = plan_table(in_force)
             with store() as stc:
                 saved = stc.save(Scenario(name=name.strip(), adcode=data.adcode,
                                           county_name=data.name, data_source=ui.data_label(key),
                                           overrides=ui.overrides(), note=note, tables=tables,
                                           figures=figures))
+            ui.name_plan(saved.name)
             status.update(label=(f"已保存“{saved.name}”（第 {saved.revision} 版）" if zh
                                  else f"Saved '{saved.name}' (revision {saved.revision})"),
                           state="complete")
@@ -103,10 +111,11 @@ else:
     if c2.button("打开（载入其政策参数）" if zh else "Open (load its policy)"):
         with store() as stc:
             sc = stc.load(chosen)
-        ui.set_overrides(sc.overrides or {})
+        opened = plan_of_tables(sc.tables, name=chosen) or Plan(overrides=sc.overrides or {},
+                                                                name=chosen)
+        ui.open_plan(opened, chosen)
         st.session_state["scenario_name"] = chosen  # the 简报 prints it
-        st.success("已载入政策参数；各页重新求解即得该方案" if zh else
-                    "Policy loaded; solve on each page to reproduce it")
+        st.success(t("plan_opened", lang).format(name=md(chosen)))
     revision = listing.set_index("name").loc[chosen, "updated_at"]
     c3.download_button("导出为单个文件" if zh else "Export as one file",
                        export_bytes(chosen, str(revision), str(store_path())),

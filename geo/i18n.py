@@ -144,6 +144,24 @@ T: dict[str, tuple[str, str]] = {
     "snap_extent": ("快照范围", "Snapshot of"),
     "snap_county": ("整个区县", "the whole county"),
     "snap_view": ("当前视图", "the current view"),
+    # the plan in force (childplan/plan.py, issue 13)
+    "plan_unsaved": ("未保存的方案", "unsaved plan"),
+    "plan_named": ("当前方案：{name}", "Plan in force: {name}"),
+    "plan_stale": ("{kind}结果已过期：数据或参数已更改，导出和简报已停用，请重新求解。",
+                   "The {kind} result is stale (过期): the data or parameters changed; exports "
+                   "and the briefing are off until it is solved again."),
+    "plan_resolve": ("重新求解", "Solve again"),
+    "plan_kind_siting": ("选址", "siting"),
+    "plan_kind_staffing": ("人员配置", "staffing"),
+    "plan_kind_funding": ("经费分配", "funding"),
+    "plan_brief_stale": ("有过期的结果（{kinds}）：请先重新求解，再生成简报。",
+                         "Stale results ({kinds}): solve them again before making the briefing."),
+    "plan_opened": ("已打开“{name}”：数据、政策参数、结果和页面设置均已恢复。",
+                    "Opened '{name}': data, policy, results and page settings restored."),
+    "plan_data_differs": ("该方案的数据与当前数据不同（内容摘要 {saved} ≠ {now}），其结果标为过期。",
+                          "This scenario's data differ from the data in use (digest {saved} ≠ "
+                          "{now}): its results are marked stale."),
+    "plan_resolve_all": ("重新求解过期结果", "Solve the stale results again"),
     # the 简报 (geo/briefing, the map page)
     "brief_meta": ("简报信息（标题、编制单位、日期、方案）", "Briefing details (title, compiled by, date, scenario)"),
     "brief_title": ("简报标题", "Title"),
