@@ -11,7 +11,12 @@ from streamlit_folium import st_folium
 from childplan import ui
 from childplan.plan import PLAN_TABLE, Plan, plan_of_tables, plan_table
 from childplan.store import Scenario, Store, StoreError, store_path
-from childplan.workflows import key_figures, township_summary
+from childplan.workflows import (
+    differing_parameters,
+    key_figures,
+    shared_class_edges,
+    township_summary,
+)
 from geo.exports import to_xlsx_bytes
 from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, t
 from geo.maps_plans import build_choropleth_map
@@ -142,8 +147,31 @@ picked = st.multiselect("选择方案" if zh else "Scenarios", names, max_select
 if len(picked) < 2:
     st.info("至少选择两个方案。" if zh else "Pick at least two scenarios.")
     st.stop()
-with store() as stc:
-    scs = [stc.load(n) for n in picked]
+ui.keep("cmp_baseline", picked[0])
+if st.session_state["cmp_baseline"] not in picked:
+    st.session_state["cmp_baseline"] = picked[0]
+base_name = st.selectbox(t("cmp_baseline", lang), picked, key="cmp_baseline")
+with store() as stc:  # the planner's baseline first: differences read 方案 − 基准
+    scs = [stc.load(n) for n in [base_name] + [n for n in picked if n != base_name]]
+st.caption(t("cmp_reads", lang).format(base=md(base_name)))
+diff_rows = []
+for sc in scs[1:]:
+    d = differing_parameters(scs[0].overrides or {}, sc.overrides or {}, ui._base_policy())
+    diff_rows.append(d.assign(scenario_name=sc.name))
+params = pd.concat(diff_rows, ignore_index=True) if diff_rows else pd.DataFrame()
+st.markdown("**" + t("cmp_params", lang) + "**")
+if params.empty:
+    st.info(t("cmp_params_none", lang))
+else:
+    src = {"file": t("cmp_src_file", lang), "override": t("cmp_src_override", lang)}
+    st.dataframe(params.assign(base_source=params["base_source"].map(src),
+                               scenario_source=params["scenario_source"].map(src)).rename(
+        columns={"parameter": t("cmp_col_param", lang), "base": md(base_name),
+                 "scenario": t("cmp_col_scenario_value", lang),
+                 "base_source": t("cmp_col_base_source", lang),
+                 "scenario_source": t("cmp_col_scenario_source", lang),
+                 "scenario_name": t("cmp_col_scenario", lang)}),
+        width="stretch", hide_index=True)
 order = list(FIGURE_LABELS)
 keys = sorted({k for sc in scs for k in (sc.figures or {})},
               key=lambda k: (order.index(k) if k in order else len(order), k))
@@ -185,13 +213,14 @@ if not per_township.empty:
         st.dataframe(wide, width="stretch", hide_index=True)
         if scs[0].adcode == data.adcode:
             cols = st.columns(len(scs))
+            edges = shared_class_edges(*[wide[sc.name] for sc in scs if sc.name in wide])
             for col, sc in zip(cols, scs, strict=True):
                 with col:
                     st.caption(md(sc.name))
                     vals = wide.set_index("township_code")[sc.name] if sc.name in wide else None
                     if vals is not None:
                         m = build_choropleth_map(data, vals, title=figure_label(measure, lang),
-                                                 lang=lang)
+                                                 lang=lang, edges=edges)  # one scale
                         localise_map(m)
                         st_folium(m, height=320, use_container_width=True, returned_objects=[],
                                   key=f"cmp_{sc.name}_{measure}_{lang}")

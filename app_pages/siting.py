@@ -7,9 +7,15 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
-from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, TRAVEL_COLUMNS, siting_layers
+from childplan.workflows import (
+    ASSIGNMENT_COLUMNS,
+    HOMES_COLUMNS,
+    TRAVEL_COLUMNS,
+    child_weighted_mean_distance,
+    siting_layers,
+)
 from geo.exports import to_xlsx_bytes, write_gpkg
-from geo.i18n import facility_label, localise_headers, t
+from geo.i18n import facility_label, figure_label, localise_headers, t
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
 from geo.safe import md
@@ -113,7 +119,8 @@ cols[4].metric("覆盖村比例" if zh else "Villages covered", f"{covered:.1f}%
 if res.metric == "walk_min":  # the model's distances were minutes
     cols[5].metric(t("mean_walk_min", lang), f"{plan.mean_distance_m:,.1f}")
 else:
-    cols[5].metric("平均距离（米）" if zh else "Mean distance (m)", f"{plan.mean_distance_m:,.0f}")
+    cols[5].metric(figure_label("mean_distance_m", lang),
+                   f"{child_weighted_mean_distance(assignments):,.0f}")
 st.caption(f"{t('metric_used', lang)}：{t('metric_' + res.metric, lang)}")
 st.caption((f"求解：{s.solver} · 状态 {s.status} · 目标值 {s.objective:,.1f} · 下界 {s.best_bound:,.1f} · "
             f"间隙 {s.gap:.2%} · {s.seconds:.2f} 秒 · 变量 {s.variables:,} · 约束 {s.constraints:,} · "

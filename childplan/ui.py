@@ -77,12 +77,15 @@ def _cached_upload(spec: tuple) -> CountyData:
 
 def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None,
                   how: tuple = ()) -> CountyData:
-    """Validate uploaded files (same path as ``childplan validate``) and remember them.
+    """Validate uploaded files (same path as ``childplan validate``); use them only when the
+    check finds no error (else the data in use stay as they are: check ``.report.ok``).
 
     ``how``: ((layer, sheet, mapping_json), ...) chosen in the column-mapping step.
     """
     spec = (tuple(files), base, tuple(how)) if how else (tuple(files), base)
     data = _cached_upload(spec)
+    if not data.report.ok:  # check first: a failed check leaves the working data untouched
+        return data
     st.session_state[_UPLOAD_KEY] = spec
     st.session_state[_SOURCE_KEY] = "upload"
     st.session_state[_PENDING_KEY] = "upload"  # the sidebar select follows on the next run
