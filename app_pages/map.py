@@ -21,7 +21,7 @@ c1, c2, c3 = st.columns([2, 3, 2])
 measure = c1.selectbox(t("measure", lang), MEASURES, format_func=lambda k: t(k, lang))
 all_layers = ["county", "townships", "waterways", "villages", "facilities", "crossings"]
 layers = c2.multiselect(
-    t("legend", lang), all_layers, default=all_layers[:5], format_func=lambda k: t(k, lang)
+    t("layer_picker", lang), all_layers, default=all_layers[:5], format_func=lambda k: t(k, lang)
 )
 basemap = c3.selectbox(
     t("basemap", lang), ["none", "osm"],

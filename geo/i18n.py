@@ -84,6 +84,7 @@ T: dict[str, tuple[str, str]] = {
     "roster": ("候选人员名册", "Candidate roster"),
     "dem": ("高程", "Elevation"),
     "legend": ("图例", "Legend"),
+    "layer_picker": ("图层", "Layers"),
     # map tooltips and layers (plans)
     "map_assignments": ("服务关系", "Assignments"),
     # accounts (intranet serving)
