@@ -9,9 +9,10 @@ Usage::
   arrays passed whole, (b) as PuLP objects (``to_pulp``) solved by PuLP's ``HiGHS`` interface,
   (c) as PuLP objects solved by PuLP's bundled CBC (``COIN_CMD``), (d) arrays through
   ``solver.solve(..., "cbc")``.
-* staffing: every PuLP problem ``solve_staffing`` builds on the demo county, captured as built,
-  then solved (a) by PuLP's ``HiGHS`` as staffing does, (b) converted with
-  ``Model.from_pulp`` and solved through ``solver.solve(..., "highs")``.
+* staffing: every model ``solve_staffing`` passes to ``solver.solve`` on the demo county (its
+  LP stages), captured as built, then solved the same four ways (arrays through
+  ``solver.solve`` with HiGHS / CBC; ``to_pulp`` then PuLP's ``HiGHS`` / ``COIN_CMD``, the
+  form staffing used before it moved onto the solver layer).
 
 Times are wall-clock seconds of conversion + solve (min over ``--repeat``), on a shared machine:
 compare within a row, never assert on them.
@@ -74,39 +75,43 @@ def staffing_rows(repeat: int):
     sys.path.insert(0, str(ROOT / "bench"))
     from staffing import demo_county  # bench/staffing.py
 
+    import optimization.staffing_solve as ss
     from optimization.policy import load_policy
     from optimization.staffing import build_staffing_problem, make_synthetic_county, solve_staffing
 
     villages, roster = demo_county() or make_synthetic_county(500, 3.0, seed=1)
     problem = build_staffing_problem(villages, roster, load_policy())
-    captured: list[pulp.LpProblem] = []
-    original = pulp.LpProblem.solve
+    captured: list[tuple[sl.Model, bool]] = []
+    original = ss.solve
 
-    def capture(self, solver=None, **kw):
-        captured.append(self.deepcopy())
-        return original(self, solver, **kw)
+    def capture(model, *a, **kw):
+        captured.append((model, bool(model.arrays()[3].any())))
+        return original(model, *a, **kw)
 
-    pulp.LpProblem.solve = capture
+    ss.solve = capture
     try:
-        solve_staffing(problem, "HiGHS")
+        solve_staffing(problem, "highs")
     finally:
-        pulp.LpProblem.solve = original
-    cols = sum(len(p.variables()) for p in captured)
-    rows = sum(len(p.constraints) for p in captured)
+        ss.solve = original
+    cols = sum(m.n_cols for m, _ in captured)
+    rows = sum(m.n_rows for m, _ in captured)
 
-    def as_pulp():
-        for p in captured:
-            q = p.deepcopy()
-            q.solve(pulp.HiGHS(msg=False, mip=True))
+    def as_pulp(make):
+        for m, mip in captured:
+            prob, _ = sl.to_pulp(m)
+            prob.solve(make(mip))
 
-    def as_arrays():
-        for p in captured:
-            m, _ = sl.Model.from_pulp(p)
-            sl.solve(m, "highs")
+    def as_arrays(name):
+        for m, _ in captured:
+            sl.solve(m, name)
 
     yield (f"staffing demo-500109 ({len(captured)} calls)", cols, rows, {
-        "PuLP->HiGHS": _best(as_pulp, repeat),
-        "from_pulp->arrays->highspy": _best(as_arrays, repeat),
+        "arrays->highspy": _best(lambda: as_arrays("highs"), repeat),
+        "PuLP->HiGHS": _best(lambda: as_pulp(lambda mip: pulp.HiGHS(msg=False, mip=mip)),
+                             repeat),
+        "arrays->CBC": _best(lambda: as_arrays("cbc"), repeat),
+        "PuLP->CBC": _best(lambda: as_pulp(lambda mip: pulp.COIN_CMD(
+            path=sl._cbc_path(), msg=False, mip=mip)), repeat),
     })
 
 

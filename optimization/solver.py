@@ -28,10 +28,13 @@ to split a model into independent blocks), :func:`safe_names` (ids made safe and
 names), :func:`write_lp` (the readable LP file), :func:`to_pulp` and :meth:`Model.from_pulp`
 (for models built with PuLP objects).
 
-Common form: arrays, not PuLP objects. Measured on bench/siting.py (see bench/solver_forms.py):
-building the demo county's monolithic siting model as arrays and passing them to highspy is
-several times faster than the same model as PuLP objects solved by PuLP's HiGHS interface,
-which adds columns one at a time; staffing's PuLP models convert with :meth:`Model.from_pulp`.
+Common form: arrays, not PuLP objects, for both siting and staffing. Measured on
+bench/siting.py and bench/staffing.py (docs/solver-layer.md, bench/solver_forms.py): building
+the models as arrays and passing them whole is faster than the same models as PuLP objects
+(PuLP's HiGHS interface adds columns one at a time; its CBC path writes and reads files by
+name), and the staffing LP stages still get what they need from it: for a pure LP both solvers
+return row duals and reduced costs (``row_duals``, ``col_duals``; CBC's come from its solution
+file with ``-printingOptions all``), which staffing uses to fix each stage's optimal face.
 
 Examples
 --------
@@ -55,7 +58,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pulp
@@ -300,7 +303,9 @@ class SolveResult:
     values : ndarray or None
         Column values.
     row_duals : ndarray or None
-        Row duals of a pure LP (HiGHS only).
+        Row duals of a pure LP (both solvers; signs follow the solver's convention).
+    col_duals : ndarray or None
+        Reduced costs of a pure LP (both solvers; signs follow the solver's convention).
     solver_said : str
         The solver's own status word (for logs; never used as the status).
     time_limit : bool
@@ -317,6 +322,7 @@ class SolveResult:
     row_duals: np.ndarray | None = None
     solver_said: str = ""
     time_limit: bool = False
+    col_duals: np.ndarray | None = None
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -346,7 +352,7 @@ def proven(objective: float, bound: float, gap_rel: float = 0.0, gap_abs: float 
 
 
 def _result(solver, values, obj, bound, seconds, *, gap_rel, gap_abs, said, stopped,
-            duals=None) -> SolveResult:
+            duals=None, col_duals=None) -> SolveResult:
     objective = float(values @ obj) if values is not None else math.nan
     if values is not None and np.isfinite(bound):
         bound = min(float(bound), objective)
@@ -354,7 +360,7 @@ def _result(solver, values, obj, bound, seconds, *, gap_rel, gap_abs, said, stop
     status = "optimal" if ok else ("feasible" if values is not None else "no_solution")
     gap = relative_gap(objective, bound) if values is not None else math.nan
     return SolveResult(solver, status, objective, float(bound), gap, seconds, values, duals,
-                       said, stopped)
+                       said, stopped, col_duals)
 
 
 # ----------------------------------------------------------------------------- solve
@@ -392,14 +398,10 @@ def solve(model: Model, solver: str = "highs", *, time_limit_s: float | None = N
     res = run(model, start, deadline, gap_rel, gap_abs, threads, msg)
     offset = model.offset
     if offset:
-        res = SolveResult(res.solver, res.status, res.objective + offset, res.bound + offset,
-                          relative_gap(res.objective + offset, res.bound + offset)
-                          if res.values is not None else math.nan,
-                          res.seconds, res.values, res.row_duals, res.solver_said,
-                          res.time_limit)
-    return SolveResult(res.solver, res.status, res.objective, res.bound, res.gap,
-                       time.perf_counter() - t0, res.values, res.row_duals, res.solver_said,
-                       res.time_limit)
+        res = replace(res, objective=res.objective + offset, bound=res.bound + offset,
+                      gap=relative_gap(res.objective + offset, res.bound + offset)
+                      if res.values is not None else math.nan)
+    return replace(res, seconds=time.perf_counter() - t0)
 
 
 # --- CBC (PuLP's bundled binary through COIN_CMD; bound and stopping reason from its log)
@@ -451,23 +453,37 @@ def _write_mps(model: Model, path: str) -> tuple[np.ndarray, np.ndarray]:
     return obj, integer
 
 
-def _read_cbc_solution(path: str, n: int) -> tuple[str, np.ndarray | None]:
-    """CBC's ``-solu`` file: (first word of its status line, values or None)."""
+_CBC_NAME = re.compile(r"^([cr])(\d+)$")
+
+
+def _read_cbc_solution(path: str, n: int, m: int = 0):
+    """CBC's ``-solu`` file: (first word of its status line, values or None, column duals,
+    row duals). Lines are ``index name value dual`` with HiGHS's MPS names ``c<k>`` and
+    ``r<k>``; rows are listed only with ``-printingOptions all`` (then duals are read)."""
     if not os.path.exists(path):
-        return "", None
+        return "", None, None, None
     with open(path, encoding="utf-8", errors="replace") as fh:
         head = fh.readline()
         rows = fh.read().splitlines()
     said = head.split(" - ")[0].strip()
     if "no integer solution" in head or said.startswith(("Infeasible", "Integer infeasible",
                                                           "Unbounded")):
-        return said, None
-    values = np.zeros(n)
+        return said, None, None, None
+    values, dj, pi = np.zeros(n), np.zeros(n), np.zeros(m)
     for line in rows:
         parts = line.replace("**", " ").split()
-        if len(parts) >= 3 and parts[0].isdigit():
-            values[int(parts[0])] = float(parts[2])
-    return said, values
+        if len(parts) < 3 or not parts[0].isdigit():
+            continue
+        hit = _CBC_NAME.match(parts[1])
+        k = int(hit.group(2)) if hit else int(parts[0])
+        dual = float(parts[3]) if len(parts) > 3 else 0.0
+        if hit and hit.group(1) == "r":
+            if k < m:
+                pi[k] = dual
+        else:
+            values[k] = float(parts[2])
+            dj[k] = dual
+    return said, values, dj, pi
 
 
 def _solve_cbc(model, start, deadline, gap_rel, gap_abs, threads, msg) -> SolveResult:
@@ -492,6 +508,8 @@ def _solve_cbc(model, start, deadline, gap_rel, gap_abs, threads, msg) -> SolveR
                 fh.write("Feasible - objective value 0\n")
                 fh.writelines(f"{k} c{k} {float(v)!r} 0\n" for k, v in enumerate(start))
             args += ["-mips", mst]
+        if not mip:  # rows too, so the duals of an LP can be read
+            args += ["-printingOptions", "all"]
         args += ["-solve" if mip else "-primalSimplex", "-solu", sol]
         try:
             run = subprocess.run(args, capture_output=True, text=True, cwd=tmp,
@@ -503,7 +521,7 @@ def _solve_cbc(model, start, deadline, gap_rel, gap_abs, threads, msg) -> SolveR
             return SolveResult("cbc", "no_solution", math.nan, -math.inf, math.nan,
                                time.perf_counter() - t0, solver_said="killed at the deadline",
                                time_limit=True)
-        said, values = _read_cbc_solution(sol, model.n_cols)
+        said, values, dj, pi = _read_cbc_solution(sol, model.n_cols, model.n_rows)
     if msg:
         print(log)
     seconds = time.perf_counter() - t0
@@ -519,7 +537,8 @@ def _solve_cbc(model, start, deadline, gap_rel, gap_abs, threads, msg) -> SolveR
         return SolveResult("cbc", "no_solution", math.nan, bound, math.nan, seconds,
                            solver_said=said, time_limit=stopped)
     return _result("cbc", values, obj, bound, seconds, gap_rel=gap_rel, gap_abs=gap_abs,
-                   said=said, stopped=stopped)
+                   said=said, stopped=stopped, duals=None if mip else pi,
+                   col_duals=None if mip else dj)
 
 
 # --- HiGHS (highspy, in process)
@@ -595,11 +614,12 @@ def _solve_highs(model, start, deadline, gap_rel, gap_abs, threads, msg) -> Solv
                            info.mip_dual_bound if mip else -math.inf, math.nan, seconds,
                            solver_said=said, time_limit=st == ms.kTimeLimit)
     values = np.asarray(sol.col_value, dtype=float)
+    duals = col_duals = None
     if mip:
         bound = info.mip_dual_bound
-        duals = None
     else:
         bound = float(values @ obj) if st == ms.kOptimal else -math.inf
         duals = np.asarray(sol.row_dual, dtype=float)
+        col_duals = np.asarray(sol.col_dual, dtype=float)
     return _result("highs", values, obj, bound, seconds, gap_rel=gap_rel, gap_abs=gap_abs,
-                   said=said, stopped=st == ms.kTimeLimit, duals=duals)
+                   said=said, stopped=st == ms.kTimeLimit, duals=duals, col_duals=col_duals)

@@ -181,7 +181,7 @@ __all__ = [
 
 
 def plan_staffing(villages: pd.DataFrame, roster: pd.DataFrame, policy=None, *,
-                  distance_m: pd.DataFrame | None = None, solver: str = "PULP_CBC_CMD",
+                  distance_m: pd.DataFrame | None = None, solver: str = "cbc",
                   threads: int | None = None) -> StaffingPlan:
     """Build and solve in one call: ``solve_staffing(build_staffing_problem(...))``.
 

@@ -156,14 +156,9 @@ def build_staffing_problem(villages: pd.DataFrame, roster: pd.DataFrame, policy=
     town = np.array([tindex.get(c, -1) for c in r["township_code"]], dtype=np.int64)
     cand["home"] = home
     cand["township"] = town
-    trained_ok = (cand["training"] != "flagged").to_numpy()
-    dir_role = r["role"].isin(pol.eligible_director_roles).to_numpy()
-    sup_role = r["role"].isin(pol.eligible_supervisor_roles).to_numpy()
-    not_sup_only = (r["candidate_for"] != "supervisor").to_numpy()
-    sup_ok = r["candidate_for"].isin(["supervisor", "either"]).to_numpy()
-    in_data = town >= 0
-    dir_elig = dir_role & not_sup_only & trained_ok & in_data
-    sup_elig = sup_role & sup_ok & trained_ok & in_data
+    el = _Eligibility.of(cand, pol)
+    dir_elig = el.dir_role & el.not_sup_only & el.trained_ok & el.in_data
+    sup_elig = el.sup_role & el.sup_ok & el.trained_ok & el.in_data
 
     lookup = _distance_lookup(distance_m)
     source = _distance_source(demand, lookup)
@@ -183,15 +178,39 @@ def build_staffing_problem(villages: pd.DataFrame, roster: pd.DataFrame, policy=
     has_pair[pairs["person"].to_numpy()] = True
     cand["director_eligible"] = has_pair
     cand["supervisor_eligible"] = sup_elig
-    usable = has_pair | sup_elig
-    role_ok = (dir_role & not_sup_only) | (sup_role & sup_ok)
-    cand["excluded_reason"] = np.select(
-        [usable, ~in_data, ~role_ok & dir_role & ~not_sup_only, ~role_ok, ~trained_ok],
-        ["", "township_not_in_data", "supervisor_only", "role_not_eligible", "untrained"],
-        default="no_village_in_reach").astype(object)
+    cand["excluded_reason"] = el.excluded_reason(has_pair | sup_elig)
     return StaffingProblem(demand=demand, townships=townships, candidates=cand, pairs=pairs,
                            supervisor_pairs=supervisor_pairs, patterns=patterns, policy=pol,
                            distance_source=source)
+
+
+@dataclass(frozen=True)
+class _Eligibility:
+    """Who may be a director or a supervisor, and why the others are left out."""
+
+    trained_ok: np.ndarray
+    dir_role: np.ndarray
+    sup_role: np.ndarray
+    not_sup_only: np.ndarray
+    sup_ok: np.ndarray
+    in_data: np.ndarray
+
+    @classmethod
+    def of(cls, cand: pd.DataFrame, pol) -> _Eligibility:
+        return cls(trained_ok=(cand["training"] != "flagged").to_numpy(),
+                   dir_role=cand["role"].isin(pol.eligible_director_roles).to_numpy(),
+                   sup_role=cand["role"].isin(pol.eligible_supervisor_roles).to_numpy(),
+                   not_sup_only=(cand["candidate_for"] != "supervisor").to_numpy(),
+                   sup_ok=cand["candidate_for"].isin(["supervisor", "either"]).to_numpy(),
+                   in_data=cand["township"].to_numpy() >= 0)
+
+    def excluded_reason(self, usable: np.ndarray) -> np.ndarray:
+        role_ok = (self.dir_role & self.not_sup_only) | (self.sup_role & self.sup_ok)
+        return np.select(
+            [usable, ~self.in_data, ~role_ok & self.dir_role & ~self.not_sup_only, ~role_ok,
+             ~self.trained_ok],
+            ["", "township_not_in_data", "supervisor_only", "role_not_eligible", "untrained"],
+            default="no_village_in_reach").astype(object)
 
 
 def _distance_source(demand: pd.DataFrame, lookup) -> str:
@@ -340,7 +359,7 @@ class StageStats:
         The stage's objective, recomputed from the rounded solution (Z; sum of block maxima in
         hours; travel hours).
     seconds : float
-        Wall time of the stage's solver calls, PuLP's file writing included.
+        Wall time of the stage's solver calls, model conversion and files included.
     status : str
         ``optimal``, ``feasible`` (a solver call stopped at its time limit with a plan) or
         ``stopped`` (one found no plan in time; the previous stage's plan is kept).
@@ -369,7 +388,7 @@ class StaffingSolveStats:
     seconds : float
         Whole solve, model building included.
     build_seconds : float
-        Building the PuLP models.
+        Building the array models.
     blocks, batches : int
         Independent blocks, and the models solved (LP batches of several blocks; MILPs one
         block each).

@@ -1,8 +1,10 @@
-"""Solving the staffing model: blocks, batches, the PuLP model by constraint family, stages.
+"""Solving the staffing model: blocks, batches, the array model by constraint family, stages.
 
 Part of the staffing model (:mod:`optimization.staffing`): the lexicographic stages (coverage,
 preference, balance, travel) are solved per batch of blocks as LPs (totally unimodular) or per
-block as MILPs, then :mod:`optimization.staffing_output` turns the choice into a plan.
+block as MILPs, then :mod:`optimization.staffing_output` turns the choice into a plan. Every solve goes
+through the one solver layer, :func:`optimization.solver.solve` (names, status from the proven
+gap, LP duals for the optimal-face restriction, LP files).
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import pulp
 
-from optimization.solver import components, safe_names, solver_name
+from optimization.solver import Model, components, safe_names, solve, solver_name, write_lp
 from optimization.staffing_output import (
     _assemble,
 )
@@ -100,15 +101,33 @@ def _safe_names(codes: Iterable[str]) -> list[str]:
     return list(safe_names(codes))
 
 
+#: an objective or a row's left side: column numbers and their coefficients
+Terms = tuple[np.ndarray, np.ndarray]
+
+
+def _terms(cols, coefs) -> Terms:
+    return np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float)
+
+
+def _join(parts: Iterable[Terms]) -> Terms:
+    parts = list(parts)
+    if not parts:
+        return _terms([], [])
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
 class _Model:
-    """A PuLP model of one batch with its variables, indexed like the problem's tables."""
+    """The model of one batch as arrays (an :class:`optimization.solver.Model` per solve).
+
+    Columns are numbered like the problem's tables (``x`` per pattern, ``u`` per supervisor
+    pair, then the shortfall columns); their bounds change as stages fix the optimal face, and
+    columns fixed at zero are left out of every later solve (``dead``).
+    """
 
     def __init__(self, problem: StaffingProblem, batch: _Batch, vlab, tlab, plab, names):
         self.problem, self.batch = problem, batch
         self.vlab, self.tlab, self.plab = vlab, tlab, plab
         self.pname, self.vname, self.tname = names
-        self.prob = pulp.LpProblem(batch.name, pulp.LpMinimize)
-        self.dead: set = set()  # hashes of columns dropped once fixed at zero
         pt = problem.patterns.iloc[batch.patterns]
         pair_village = problem.pairs["village"].to_numpy()
         self.pp = pt["person"].to_numpy(dtype=np.int64)
@@ -122,22 +141,40 @@ class _Model:
         self.units = problem.candidates["preference_units"].to_numpy()
         self.need = problem.demand["directors_needed"].to_numpy()
         self.s_need = problem.townships["supervisors_needed"].to_numpy()
-        self.x = [pulp.LpVariable(f"x_{self.pname[p]}_" + "_".join(self.vname[v] for v in vs),
-                                  cat=pulp.LpBinary)
-                  for p, vs in zip(self.pp, self.villages, strict=True)]
-        self.u = [pulp.LpVariable(f"u_{self.pname[p]}_{self.tname[t]}", cat=pulp.LpBinary)
-                  for p, t in zip(self.sp, self.st, strict=True)]
-        self.s1 = {v: pulp.LpVariable(f"short1_{self.vname[v]}", 0, 1, pulp.LpInteger)
-                   for v in batch.villages}
-        self.s2 = {v: pulp.LpVariable(f"short2_{self.vname[v]}", 0, int(self.need[v]) - 1,
-                                      pulp.LpInteger)
-                   for v in batch.villages if self.need[v] > 1}
-        self.r1 = {t: pulp.LpVariable(f"sup_short1_{self.tname[t]}", 0, 1, pulp.LpInteger)
-                   for t in batch.townships}
-        self.r2 = {t: pulp.LpVariable(f"sup_short2_{self.tname[t]}", 0,
-                                      int(self.s_need[t]) - 1, pulp.LpInteger)
-                   for t in batch.townships if self.s_need[t] > 1}
+        self._columns()
+        self.row_names: list[str] = []
+        self.row_lb: list[float] = []
+        self.row_ub: list[float] = []
+        self.entries: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self.values: np.ndarray | None = None
+        self.dj = self.pi = None
+        self.said = ""
         self._weights()
+
+    def _columns(self) -> None:
+        pn, vn, tn = self.pname, self.vname, self.tname
+        names = [f"x_{pn[p]}_" + "_".join(vn[v] for v in vs)
+                 for p, vs in zip(self.pp, self.villages, strict=True)]
+        names += [f"u_{pn[p]}_{tn[t]}" for p, t in zip(self.sp, self.st, strict=True)]
+        ub = [1.0] * len(names)
+        more = ([(f"short1_{vn[v]}", 1, "s1", v) for v in self.batch.villages]
+                + [(f"short2_{vn[v]}", int(self.need[v]) - 1, "s2", v)
+                   for v in self.batch.villages if self.need[v] > 1]
+                + [(f"sup_short1_{tn[t]}", 1, "r1", t) for t in self.batch.townships]
+                + [(f"sup_short2_{tn[t]}", int(self.s_need[t]) - 1, "r2", t)
+                   for t in self.batch.townships if self.s_need[t] > 1])
+        nx = len(self.pp)
+        self.x = np.arange(nx)
+        self.u = np.arange(nx, len(names))
+        self.s1, self.s2, self.r1, self.r2 = {}, {}, {}, {}
+        for name, hi, fam, key in more:
+            getattr(self, fam)[key] = len(names)
+            names.append(name)
+            ub.append(float(hi))
+        self.col_names = names
+        self.lb = np.zeros(len(names))
+        self.ub = np.asarray(ub, dtype=float)
+        self.dead = np.zeros(len(names), dtype=bool)  # fixed at zero: left out of solves
 
     def _weights(self) -> None:
         """Dominating weights W1, W2 per block (module docstring, stage A)."""
@@ -158,168 +195,174 @@ class _Model:
             self.w1[b] = extra[b] + 1
             self.w2[b] = slots[b] * best[b] + 1
 
-    def live(self, terms: list) -> list:
-        """Terms without the columns dropped from the model (they are fixed at zero)."""
-        if not self.dead:
-            return terms
-        return [(v, c) for v, c in terms if v.hash not in self.dead]
+    def add_row(self, name: str, terms: Terms, lo: float, hi: float) -> None:
+        self.row_names.append(name)
+        self.row_lb.append(float(lo))
+        self.row_ub.append(float(hi))
+        self.entries.append((len(self.row_names) - 1, *terms))
 
     def split_stage_a(self) -> bool:
         return any(self.w1[b] * self.w2[b] > _SPLIT_WEIGHT for b in self.batch.blocks)
 
-    # -- per-block expressions (lists of (variable, coefficient)) ---------------------------
-    def coverage_terms(self, weighted_first: bool = True) -> dict[int, list]:
+    # -- per-block expressions ------------------------------------------------------------
+    def coverage_terms(self, weighted_first: bool = True) -> dict[int, Terms]:
         """Shortfall penalty: W1 per first post short, 1 per further post short."""
-        terms = {b: [] for b in self.batch.blocks}
-        for v, var in self.s1.items():
-            terms[self.vlab[v]].append((var, self.w1[self.vlab[v]] if weighted_first else 1))
-        for v, var in self.s2.items():
-            terms[self.vlab[v]].append((var, 1))
-        for t, var in self.r1.items():
-            terms[self.tlab[t]].append((var, self.w1[self.tlab[t]] if weighted_first else 1))
-        for t, var in self.r2.items():
-            terms[self.tlab[t]].append((var, 1))
-        return terms
+        terms: dict[int, list] = {b: [] for b in self.batch.blocks}
+        for fam, lab in ((self.s1, self.vlab), (self.r1, self.tlab)):
+            for k, col in fam.items():
+                terms[lab[k]].append((col, self.w1[lab[k]] if weighted_first else 1))
+        for fam, lab in ((self.s2, self.vlab), (self.r2, self.tlab)):
+            for k, col in fam.items():
+                terms[lab[k]].append((col, 1))
+        return {b: _terms([c for c, _ in t], [a for _, a in t]) for b, t in terms.items()}
 
-    def preference_terms(self) -> dict[int, list]:
+    def preference_terms(self) -> dict[int, Terms]:
         """Minus the preference units of every post filled (per village a person serves)."""
-        terms = {b: [] for b in self.batch.blocks}
-        for var, p, vs in zip(self.x, self.pp, self.villages, strict=True):
+        terms: dict[int, list] = {b: [] for b in self.batch.blocks}
+        for col, p, vs in zip(self.x, self.pp, self.villages, strict=True):
             if self.units[p]:
-                terms[self.plab[p]].append((var, -int(self.units[p]) * len(vs)))
-        for var, p in zip(self.u, self.sp, strict=True):
+                terms[self.plab[p]].append((col, -int(self.units[p]) * len(vs)))
+        for col, p in zip(self.u, self.sp, strict=True):
             if self.units[p]:
-                terms[self.plab[p]].append((var, -int(self.units[p])))
-        return terms
+                terms[self.plab[p]].append((col, -int(self.units[p])))
+        return {b: _terms([c for c, _ in t], [a for _, a in t]) for b, t in terms.items()}
 
-    def stage_a_terms(self) -> dict[int, list]:
+    def stage_a_terms(self) -> dict[int, Terms]:
         """Z_b = W2 * coverage penalty - preference."""
         cov, pref = self.coverage_terms(), self.preference_terms()
-        return {b: [(v, self.w2[b] * c) for v, c in cov[b]] + pref[b] for b in cov}
+        return {b: _join([(cov[b][0], self.w2[b] * cov[b][1]), pref[b]]) for b in cov}
 
-    def balance_terms(self) -> dict[int, list]:
+    def balance_terms(self) -> dict[int, Terms]:
         """Sum over directors of their squared monthly hours (exact: one set per person)."""
-        terms = {b: [] for b in self.batch.blocks}
-        for var, p, h in zip(self.x, self.pp, self.hours, strict=True):
-            if h > 0:
-                terms[self.plab[p]].append((var, float(h) ** 2))
-        return terms
+        on = self.hours > 0
+        lab = self.plab[self.pp]
+        return {b: _terms(self.x[on & (lab == b)], self.hours[on & (lab == b)] ** 2)
+                for b in self.batch.blocks}
 
-    def travel_terms(self) -> list:
-        return [(var, float(t)) for var, t in zip(self.x, self.travel, strict=True) if t > 0]
+    def travel_terms(self) -> Terms:
+        on = self.travel > 0
+        return _terms(self.x[on], self.travel[on])
+
+    # -- the solver's model -------------------------------------------------------------------
+    def to_model(self, terms: Terms, *, integer: bool, drop_dead: bool = True) -> tuple:
+        """The :class:`optimization.solver.Model` with objective ``terms``; also the numbers of
+        the columns and rows it holds (columns fixed at zero and rows left empty are out)."""
+        n = len(self.col_names)
+        keep_col = ~self.dead if drop_dead else np.ones(n, dtype=bool)
+        cols = np.flatnonzero(keep_col)
+        pos = np.full(n, -1, dtype=np.int64)
+        pos[cols] = np.arange(len(cols))
+        obj = np.zeros(n)
+        np.add.at(obj, terms[0], terms[1])
+        m = Model(self.batch.name)
+        m.add_cols([self.col_names[k] for k in cols], obj[cols], self.lb[cols], self.ub[cols],
+                   integer)
+        r, c, v = (np.concatenate([np.full(len(e[1]), e[0]) for e in self.entries]),
+                   *_join((e[1], e[2]) for e in self.entries)) if self.entries else \
+            (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        live = keep_col[c]
+        r, c, v = r[live], c[live], v[live]
+        rows = np.flatnonzero(np.bincount(r, minlength=len(self.row_names)) > 0)
+        rpos = np.full(len(self.row_names), -1, dtype=np.int64)
+        rpos[rows] = np.arange(len(rows))
+        m.add_rows([self.row_names[k] for k in rows], rpos[r], pos[c], v,
+                   np.asarray(self.row_lb)[rows], np.asarray(self.row_ub)[rows])
+        return m, cols, rows
 
 
 def _add_person_rows(mod: _Model) -> None:
     """``assign_once_p<code>``: a person takes at most one set of villages or township post."""
     terms: dict[int, list] = {}
-    for var, p in zip(mod.x, mod.pp, strict=True):
-        terms.setdefault(p, []).append((var, 1))
-    for var, p in zip(mod.u, mod.sp, strict=True):
-        terms.setdefault(p, []).append((var, 1))
+    for col, p in zip(np.concatenate([mod.x, mod.u]), np.concatenate([mod.pp, mod.sp]),
+                      strict=True):
+        terms.setdefault(int(p), []).append(col)
     for p, t in terms.items():
         if len(t) > 1:
-            mod.prob.addConstraint(pulp.LpConstraint(
-                pulp.LpAffineExpression(t), pulp.LpConstraintLE, f"assign_once_p{mod.pname[p]}",
-                1))
+            mod.add_row(f"assign_once_p{mod.pname[p]}", _terms(t, np.ones(len(t))),
+                        -np.inf, 1.0)
 
 
 def _add_cover_rows(mod: _Model) -> None:
     """``cover_v<code>``: directors placed plus shortfall equal the village's demand."""
     terms: dict[int, list] = {v: [] for v in mod.batch.villages}
-    for var, vs in zip(mod.x, mod.villages, strict=True):
+    for col, vs in zip(mod.x, mod.villages, strict=True):
         for v in vs:
-            terms[v].append((var, 1))
+            terms[v].append(col)
     for v, t in terms.items():
-        t.append((mod.s1[v], 1))
+        t.append(mod.s1[v])
         if v in mod.s2:
-            t.append((mod.s2[v], 1))
-        mod.prob.addConstraint(pulp.LpConstraint(
-            pulp.LpAffineExpression(t), pulp.LpConstraintEQ, f"cover_v{mod.vname[v]}",
-            int(mod.need[v])))
+            t.append(mod.s2[v])
+        need = float(mod.need[v])
+        mod.add_row(f"cover_v{mod.vname[v]}", _terms(t, np.ones(len(t))), need, need)
 
 
 def _add_supervise_rows(mod: _Model) -> None:
     """``supervise_t<code>``: supervisors placed plus shortfall equal the township's posts."""
     terms: dict[int, list] = {t: [] for t in mod.batch.townships}
-    for var, t in zip(mod.u, mod.st, strict=True):
-        terms[t].append((var, 1))
+    for col, t in zip(mod.u, mod.st, strict=True):
+        terms[t].append(col)
     for t, tt in terms.items():
-        tt.append((mod.r1[t], 1))
+        tt.append(mod.r1[t])
         if t in mod.r2:
-            tt.append((mod.r2[t], 1))
-        mod.prob.addConstraint(pulp.LpConstraint(
-            pulp.LpAffineExpression(tt), pulp.LpConstraintEQ, f"supervise_t{mod.tname[t]}",
-            int(mod.s_need[t])))
+            tt.append(mod.r2[t])
+        need = float(mod.s_need[t])
+        mod.add_row(f"supervise_t{mod.tname[t]}", _terms(tt, np.ones(len(tt))), need, need)
 
 
-def _add_level_rows(mod: _Model, prefix: str, terms: dict[int, list],
+def _add_level_rows(mod: _Model, prefix: str, terms: dict[int, Terms],
                     bounds: dict[int, float]) -> None:
     """``<prefix>_b<block>``: a block's earlier objective held at its optimum."""
     for b, t in terms.items():
-        t = mod.live(t)
-        if t:
-            mod.prob.addConstraint(pulp.LpConstraint(
-                pulp.LpAffineExpression(t), pulp.LpConstraintLE, f"{prefix}_b{b}", bounds[b]))
+        live = ~mod.dead[t[0]]
+        if live.any():
+            mod.add_row(f"{prefix}_b{b}", (t[0][live], t[1][live]), -np.inf, bounds[b])
+
+
+def _add_base_rows(mod: _Model) -> None:
+    _add_person_rows(mod)
+    _add_cover_rows(mod)
+    _add_supervise_rows(mod)
 
 
 # ----------------------------------------------------------------------------- solving
 
 
-def _make_solver(name: str, *, mip: bool, time_limit: float, gap_rel: float | None,
-                 gap_abs: float | None, threads: int | None, warm: bool, msg: bool):
-    """The PuLP solver for one stage; ``name`` in the one name set of :mod:`optimization.solver`.
-
-    The staffing stages keep PuLP's solve because the LP path reads reduced costs and row
-    duals from both CBC and HiGHS (:func:`_restrict_to_optimal_face`).
-    """
-    if solver_name(name) == "cbc":
-        from pulp.apis.coin_api import pulp_cbc_path
-
-        return pulp.COIN_CMD(path=pulp_cbc_path, mip=mip, msg=msg, timeLimit=time_limit,
-                             gapRel=gap_rel, gapAbs=gap_abs, threads=threads,
-                             warmStart=warm and mip)
-    return pulp.HiGHS(mip=mip, msg=msg, timeLimit=time_limit, gapRel=gap_rel,
-                      gapAbs=gap_abs, threads=threads)
-
-
-def _int_vars(mod: _Model) -> list:
-    return [*mod.x, *mod.u, *mod.s1.values(), *mod.s2.values(), *mod.r1.values(),
-            *mod.r2.values()]
-
-
-def _run(mod: _Model, terms: list, solver: str, stage: str, *, mip: bool, gap_rel=None,
+def _run(mod: _Model, terms: Terms, solver: str, stage: str, *, mip: bool, gap_rel=None,
          gap_abs=None, threads=None, msg: bool = False) -> tuple[str, float]:
-    """Solve the model with objective ``terms``; return (status, seconds).
+    """Solve the model with objective ``terms`` (:func:`optimization.solver.solve`); return
+    (status, seconds).
 
-    Status is ``optimal``, ``feasible`` (time limit with a plan), ``fractional`` (an LP
+    Status is ``optimal``, ``feasible`` (a MILP plan with an open gap), ``fractional`` (an LP
     solve whose vertex is not integral: the caller falls back to the MILP) or ``none`` (no
-    plan; the variables' values are then meaningless).
+    plan; the values are then unchanged and meaningless for this stage).
     """
-    mod.prob.setObjective(pulp.LpAffineExpression(mod.live(terms)))
-    warm = mip and all(v.varValue is not None for v in mod.x[:1] + mod.u[:1])
-    s = _make_solver(solver, mip=mip, time_limit=mod.problem.policy.time_limit_s,
-                     gap_rel=gap_rel, gap_abs=gap_abs, threads=threads, warm=warm, msg=msg)
-    t0 = time.perf_counter()
-    mod.prob.solve(s)
-    secs = time.perf_counter() - t0
-    sol = mod.prob.sol_status
-    if sol == pulp.LpSolutionOptimal:
-        status = "optimal"
-    elif sol == pulp.LpSolutionIntegerFeasible and mip:
-        status = "feasible"
-    else:
-        return "none", secs
-    ints = _int_vars(mod)
-    if not mip and any(abs((v.varValue or 0.0) - round(v.varValue or 0.0)) > 1e-6 for v in ints):
-        return "fractional", secs
-    for v in ints:
-        v.varValue = float(round(v.varValue or 0.0))
-    return status, secs
+    m, cols, rows = mod.to_model(terms, integer=mip)
+    name = solver_name(solver)
+    start = mod.values[cols] if mip and mod.values is not None and name == "cbc" else None
+    res = solve(m, name, time_limit_s=mod.problem.policy.time_limit_s,
+                gap_rel=float(gap_rel or 0.0), gap_abs=float(gap_abs or 0.0),
+                threads=threads, start=start, msg=msg)
+    mod.said = res.solver_said or res.status
+    ok = ("optimal",) if not mip else ("optimal", "feasible")
+    if res.status not in ok or res.values is None:
+        return "none", res.seconds
+    vals = np.asarray(res.values, dtype=float)
+    if not mip and (np.abs(vals - np.round(vals)) > 1e-6).any():
+        return "fractional", res.seconds
+    full = np.zeros(len(mod.col_names))
+    full[cols] = np.round(vals)
+    mod.values = full
+    if not mip:
+        mod.dj = np.zeros(len(mod.col_names))
+        mod.dj[cols] = res.col_duals
+        mod.pi = np.zeros(len(mod.row_names))
+        mod.pi[rows] = res.row_duals
+    return res.status, res.seconds
 
 
 def _not_solved(mod: _Model, stage: str) -> StaffingNotSolved:
     towns = mod.problem.townships["township_code"].to_numpy()[mod.batch.townships]
-    status = pulp.LpStatus[mod.prob.status]
+    status = mod.said
     return StaffingNotSolved(
         zh=f"{mod.batch.name} {stage} 级求解无可行方案（状态 {status}），乡镇：{_codes(towns)}；"
            "可增大 staffing.time_limit_s",
@@ -328,8 +371,8 @@ def _not_solved(mod: _Model, stage: str) -> StaffingNotSolved:
         reason="not_solved", ids=[str(t) for t in towns])
 
 
-def _value(terms: list) -> float:
-    return float(sum(c * (v.varValue or 0.0) for v, c in terms))
+def _value(mod: _Model, terms: Terms) -> float:
+    return float(terms[1] @ mod.values[terms[0]]) if mod.values is not None else 0.0
 
 
 def _restrict_to_optimal_face(mod: _Model, tol: float) -> int:
@@ -340,47 +383,29 @@ def _restrict_to_optimal_face(mod: _Model, tol: float) -> int:
     dual stays tight. Fixing those keeps the matrix totally unimodular, so the next stage's LP
     still has integral vertices.
     """
-    fixed = 0
-    for var in _int_vars(mod):
-        if var.dj is not None and abs(var.dj) > tol:
-            var.lowBound = var.upBound = float(round(var.varValue))
-            fixed += 1
-    for c in mod.prob.constraints.values():
-        if c.pi is not None and abs(c.pi) > tol and c.sense != pulp.LpConstraintEQ:
-            c.sense = pulp.LpConstraintEQ
+    fix = np.flatnonzero((np.abs(mod.dj) > tol) & ~mod.dead)
+    mod.lb[fix] = mod.ub[fix] = np.round(mod.values[fix])
+    fixed = len(fix)
+    for k in np.flatnonzero(np.abs(mod.pi) > tol):
+        lo, hi = mod.row_lb[k], mod.row_ub[k]
+        if lo != hi:
+            mod.row_lb[k] = mod.row_ub[k] = hi if np.isfinite(hi) else lo
             fixed += 1
     return fixed
 
 
 def _drop_zero_columns(mod: _Model) -> None:
-    """Rebuild the model without the columns fixed at zero (same named rows, smaller files)."""
-    dead = {v.hash for v in _int_vars(mod)
-            if v.upBound is not None and v.upBound == 0 and v.lowBound == 0}
-    if not dead:
-        return
-    new = pulp.LpProblem(mod.prob.name, pulp.LpMinimize)
-    for name, c in mod.prob.constraints.items():
-        items = [(v, a) for v, a in c.items() if v.hash not in dead]
-        if items:
-            new.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(items), c.sense, name,
-                                                -c.constant))
-    mod.prob = new
-    mod.dead |= dead
+    """Leave the columns fixed at zero out of every later solve (smaller models and files)."""
+    mod.dead |= (mod.lb == 0) & (mod.ub == 0)
 
 
 def _integral_duals(mod: _Model) -> bool:
-    vals = [v.dj for v in _int_vars(mod)] + [c.pi for c in mod.prob.constraints.values()]
-    return all(d is None or abs(d - round(d)) < 1e-6 for d in vals)
+    vals = np.concatenate([mod.dj[~mod.dead], mod.pi])
+    return bool((np.abs(vals - np.round(vals)) < 1e-6).all())
 
 
-def _add_base_rows(mod: _Model) -> None:
-    _add_person_rows(mod)
-    _add_cover_rows(mod)
-    _add_supervise_rows(mod)
-
-
-def _flat(terms: dict[int, list]) -> list:
-    return [t for b in terms for t in terms[b]]
+def _flat(terms: dict[int, Terms]) -> Terms:
+    return _join(terms.values())
 
 
 def _solve_batch_lp(mod: _Model, solver: str, stages: list, msg: bool) -> bool:
@@ -399,37 +424,37 @@ def _solve_batch_lp(mod: _Model, solver: str, stages: list, msg: bool) -> bool:
         raise _not_solved(mod, "coverage+preference")
     if st == "fractional":
         return False
-    best = {b: _value(za[b]) for b in za}
+    best = {b: _value(mod, za[b]) for b in za}
     stages.append(("coverage+preference", sum(best.values()), secs, st))
     _restrict_to_optimal_face(mod, 0.5 if _integral_duals(mod) else 1e-6)
     _drop_zero_columns(mod)
     _add_level_rows(mod, "level_a", za, {b: best[b] + 0.5 for b in za})
     bal = mod.balance_terms()
-    if not _flat(bal):
+    if not len(_flat(bal)[0]):
         return True
     st, secs = _run(mod, _flat(bal), solver, "balance", mip=False, msg=msg)
     if st == "none":
         raise _not_solved(mod, "balance")
     if st == "fractional":
         return False
-    bbest = {b: _value(bal[b]) for b in bal}
+    bbest = {b: _value(mod, bal[b]) for b in bal}
     stages.append(("balance", sum(bbest.values()), secs, st))
-    big = max((abs(c) for _, c in _flat(bal)), default=1.0)
+    big = float(np.abs(_flat(bal)[1]).max(initial=1.0))
     _restrict_to_optimal_face(mod, 1e-7 * max(1.0, big))
     _drop_zero_columns(mod)
     _add_level_rows(mod, "level_b", bal, {b: bbest[b] * (1 + 1e-6) + 1e-6 for b in bal})
     travel = mod.travel_terms()
-    if travel:
+    if len(travel[0]):
         st, secs = _run(mod, travel, solver, "travel", mip=False, msg=msg)
         if st == "none":
             raise _not_solved(mod, "travel")
         if st == "fractional":
             return False
-        stages.append(("travel", _value(travel), secs, st))
+        stages.append(("travel", _value(mod, travel), secs, st))
     return True
 
 
-def _mip_stage(mod: _Model, name: str, terms: dict[int, list], level: str | None, *,
+def _mip_stage(mod: _Model, name: str, terms: dict[int, Terms], level: str | None, *,
                exact: bool, required: bool, solver: str, stages: list, threads,
                msg: bool) -> bool:
     """One MILP stage, then ``level`` rows holding its optimum; False if it found no plan.
@@ -438,18 +463,17 @@ def _mip_stage(mod: _Model, name: str, terms: dict[int, list], level: str | None
     stage's plan in place (status ``stopped``); the first one raises.
     """
     pol = mod.problem.policy
-    saved = [(v, v.varValue) for v in _int_vars(mod)]
+    saved = None if mod.values is None else mod.values.copy()
     st, secs = _run(mod, _flat(terms), solver, name, mip=True,
                     gap_rel=0.0 if exact else pol.gap_rel, gap_abs=0.5 if exact else None,
                     threads=threads, msg=msg)
     if st == "none":
         if required:
             raise _not_solved(mod, name)
-        for v, val in saved:
-            v.varValue = val
-        stages.append((name, sum(_value(t) for t in terms.values()), secs, "stopped"))
+        mod.values = saved
+        stages.append((name, sum(_value(mod, t) for t in terms.values()), secs, "stopped"))
         return False
-    best = {b: _value(t) for b, t in terms.items()}
+    best = {b: _value(mod, t) for b, t in terms.items()}
     stages.append((name, sum(best.values()), secs, st))
     if level:
         tol = {b: 0.5 if exact else abs(best[b]) * 1e-6 + 1e-6 for b in best}
@@ -470,15 +494,15 @@ def _solve_batch_mip(mod: _Model, solver: str, stages: list, threads, msg: bool)
         _mip_stage(mod, "coverage+preference", mod.stage_a_terms(), "level_a", exact=True,
                    required=True, **kw)
     bal = mod.balance_terms()
-    if not _flat(bal) or not _mip_stage(mod, "balance", bal, "level_b", exact=False,
+    if not len(_flat(bal)[0]) or not _mip_stage(mod, "balance", bal, "level_b", exact=False,
                                         required=False, **kw):
         return
     travel = mod.travel_terms()
-    if travel:
+    if len(travel[0]):
         _mip_stage(mod, "travel", {0: travel}, None, exact=False, required=False, **kw)
 
 
-def solve_staffing(problem: StaffingProblem, solver: str = "PULP_CBC_CMD", *,
+def solve_staffing(problem: StaffingProblem, solver: str = "cbc", *,
                    max_batch_pairs: int = 50000, threads: int | None = None,
                    method: str = "auto", msg: bool = False) -> StaffingPlan:
     """Assign directors and supervisors, lexicographically (module docstring).
@@ -493,8 +517,8 @@ def solve_staffing(problem: StaffingProblem, solver: str = "PULP_CBC_CMD", *,
     problem : StaffingProblem
         From :func:`build_staffing_problem`.
     solver : str
-        ``"PULP_CBC_CMD"`` (PuLP's bundled CBC; CLP for the LPs) or ``"HiGHS"`` (highspy, in
-        process).
+        ``"cbc"`` (PuLP's bundled CBC binary; its simplex for the LPs) or ``"highs"``
+        (highspy, in process); any spelling :func:`optimization.solver.solver_name` accepts.
     max_batch_pairs : int
         LP batches group blocks until a model holds about this many pair variables; MILPs
         are always solved one block per model.
@@ -516,58 +540,70 @@ def solve_staffing(problem: StaffingProblem, solver: str = "PULP_CBC_CMD", *,
         A solver call returned no plan (e.g. the time limit struck before any was found).
     """
     t_all = time.perf_counter()
-    batches, vlab, tlab, plab, nblocks = _batches(problem, max_batch_pairs)
-    names = (_safe_names(problem.candidates["person_code"]),
-             _safe_names(problem.demand["village_code"]),
-             _safe_names(problem.townships["township_code"]))
-    x_on = np.zeros(len(problem.pairs), dtype=bool)
-    u_on = np.zeros(len(problem.supervisor_pairs), dtype=bool)
-    build, variables, constraints, lp_batches = 0.0, 0, 0, 0
-    sizes: tuple[int, int] = (0, 0)
-    log: dict[str, dict] = {}
+    solver = solver_name(solver)
     if method not in ("auto", "lp", "mip"):
         raise ValueError(f"method must be 'auto', 'lp' or 'mip', not {method!r}")
+    batches, vlab, tlab, plab, nblocks = _batches(problem, max_batch_pairs)
     linear = problem.policy.max_villages_per_director == 1 and method != "mip"
-    single: dict[int, _Batch] = {}
-
-    def one_per_block(blocks) -> list[tuple[_Batch, str]]:
-        # a MILP is solved block by block: in one model their branch-and-bound trees multiply
-        if not single:
-            single.update({b.blocks[0]: b for b in _batches(problem, 0)[0]})
-        return [(single[b], "mip") for b in blocks]
-
-    queue = ([(b, "lp") for b in batches] if linear
-             else one_per_block([b for batch in batches for b in batch.blocks]))
-    models = 0
-    while queue:
-        batch, how = queue.pop(0)
-        stages: list = []
-        t0 = time.perf_counter()
-        mod = _Model(problem, batch, vlab, tlab, plab, names)
-        _add_base_rows(mod)
-        sizes = (mod.prob.numVariables(), mod.prob.numConstraints())
-        build += time.perf_counter() - t0
-        if how == "lp":
-            if not _solve_batch_lp(mod, solver, stages, msg):
-                queue[:0] = one_per_block(batch.blocks)  # a fractional vertex: MILP instead
-                continue
-            lp_batches += 1
-        else:
-            _solve_batch_mip(mod, solver, stages, threads, msg)
-        models += 1
-        _merge_stage_log(log, stages)
-        variables += sizes[0]
-        constraints += sizes[1]
-        _read_choice(mod, batch, x_on, u_on)
+    run = _Run(problem, (vlab, tlab, plab), solver, threads, msg)
+    run.solve_all(batches, linear)
     stages = tuple(StageStats(name=k, objective=v["objective"], seconds=v["seconds"],
-                              status=v["status"], calls=v["calls"]) for k, v in log.items())
+                              status=v["status"], calls=v["calls"]) for k, v in run.log.items())
     status = ("trivial" if not batches else
               "optimal" if all(s.status == "optimal" for s in stages) else "feasible")
-    return _assemble(problem, x_on, u_on, stats=dict(
+    return _assemble(problem, run.x_on, run.u_on, stats=dict(
         solver=solver, status=status, seconds=time.perf_counter() - t_all,
-        build_seconds=build, blocks=nblocks, batches=models, lp_batches=lp_batches,
-        variables=variables, constraints=constraints, stages=stages))
+        build_seconds=run.build, blocks=nblocks, batches=run.models,
+        lp_batches=run.lp_batches, variables=run.variables, constraints=run.constraints,
+        stages=stages))
 
+
+class _Run:
+    """One :func:`solve_staffing` call: the queue of models, the choice and running totals."""
+
+    def __init__(self, problem: StaffingProblem, labels, solver: str, threads, msg: bool):
+        self.problem, self.labels = problem, labels
+        self.solver, self.threads, self.msg = solver, threads, msg
+        self.names = (_safe_names(problem.candidates["person_code"]),
+                      _safe_names(problem.demand["village_code"]),
+                      _safe_names(problem.townships["township_code"]))
+        self.x_on = np.zeros(len(problem.pairs), dtype=bool)
+        self.u_on = np.zeros(len(problem.supervisor_pairs), dtype=bool)
+        self.build, self.variables, self.constraints = 0.0, 0, 0
+        self.models = self.lp_batches = 0
+        self.log: dict[str, dict] = {}
+        self._single: dict[int, _Batch] = {}
+
+    def one_per_block(self, blocks) -> list[tuple[_Batch, str]]:
+        """A MILP is solved block by block: in one model their branch-and-bound trees
+        multiply."""
+        if not self._single:
+            self._single.update({b.blocks[0]: b for b in _batches(self.problem, 0)[0]})
+        return [(self._single[b], "mip") for b in blocks]
+
+    def solve_all(self, batches: list[_Batch], linear: bool) -> None:
+        queue = ([(b, "lp") for b in batches] if linear
+                 else self.one_per_block([b for batch in batches for b in batch.blocks]))
+        while queue:
+            batch, how = queue.pop(0)
+            stages: list = []
+            t0 = time.perf_counter()
+            mod = _Model(self.problem, batch, *self.labels, self.names)
+            _add_base_rows(mod)
+            sizes = (len(mod.col_names), len(mod.row_names))
+            self.build += time.perf_counter() - t0
+            if how == "lp":
+                if not _solve_batch_lp(mod, self.solver, stages, self.msg):
+                    queue[:0] = self.one_per_block(batch.blocks)  # fractional: MILP instead
+                    continue
+                self.lp_batches += 1
+            else:
+                _solve_batch_mip(mod, self.solver, stages, self.threads, self.msg)
+            self.models += 1
+            _merge_stage_log(self.log, stages)
+            self.variables += sizes[0]
+            self.constraints += sizes[1]
+            _read_choice(mod, batch, self.x_on, self.u_on)
 
 
 def _merge_stage_log(log: dict[str, dict], stages: list) -> None:
@@ -584,10 +620,10 @@ def _merge_stage_log(log: dict[str, dict], stages: list) -> None:
 
 def _read_choice(mod: _Model, batch: _Batch, x_on: np.ndarray, u_on: np.ndarray) -> None:
     """Mark the pairs (of every chosen pattern) and supervisor pairs the solution picks."""
-    for var, members in zip(mod.x, mod.pairs, strict=True):
-        if var.varValue > 0.5:
+    for col, members in zip(mod.x, mod.pairs, strict=True):
+        if mod.values[col] > 0.5:
             x_on[list(members)] = True
-    u_on[batch.sup_pairs] = [v.varValue > 0.5 for v in mod.u]
+    u_on[batch.sup_pairs] = mod.values[mod.u] > 0.5
 
 
 def write_staffing_lp(problem: StaffingProblem, path, township_code: str | None = None) -> str:
@@ -631,7 +667,6 @@ def write_staffing_lp(problem: StaffingProblem, path, township_code: str | None 
              _safe_names(problem.townships["township_code"]))
     mod = _Model(problem, batch, vlab, tlab, plab, names)
     _add_base_rows(mod)
-    za = mod.stage_a_terms()
-    mod.prob.setObjective(pulp.LpAffineExpression([t for b in za for t in za[b]]))
-    mod.prob.writeLP(str(path))
+    model, _, _ = mod.to_model(_flat(mod.stage_a_terms()), integer=True)
+    write_lp(model, path)
     return str(path)

@@ -141,3 +141,19 @@ def test_lp_file_and_names(tmp_path):
     # rows 0, 1, 2 and columns 0, 1: edges 0-0, 1-0 -> components {r0, r1, c0}, {r2}, {c1}
     count, lab = sl.components(3, 2, np.array([0, 1]), np.array([0, 0]))
     assert count == 3 and lab[0] == lab[1] == lab[3] and len({lab[2], lab[4], lab[0]}) == 3
+
+
+@pytest.mark.parametrize("which", SOLVERS)
+def test_lp_duals_and_reduced_costs_from_both_solvers(which):
+    # min -3u - 2v  s.t. cap: u + v <= 4, other: u + 3v <= 6, u, v >= 0. Optimum (4, 0),
+    # -12. Duals by hand: "other" is slack -> 0; u basic -> reduced cost 0 -> y_cap = -3;
+    # reduced cost of v = -2 - (1 * -3 + 3 * 0) = 1. Staffing's optimal-face restriction
+    # reads these from CBC as well as HiGHS.
+    m = sl.Model("lp")
+    c = m.add_cols(["u", "v"], [-3.0, -2.0], 0.0, np.inf, False)
+    m.add_rows(["cap", "other"], [0, 0, 1, 1], [c[0], c[1], c[0], c[1]],
+               [1.0, 1.0, 1.0, 3.0], -np.inf, [4.0, 6.0])
+    r = sl.solve(m, which, time_limit_s=20)
+    assert r.status == "optimal" and r.objective == pytest.approx(-12.0)
+    assert r.row_duals == pytest.approx([-3.0, 0.0])
+    assert r.col_duals == pytest.approx([0.0, 1.0])
