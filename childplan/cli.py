@@ -425,8 +425,6 @@ def cmd_import(args) -> int:
     """Person lists -> village counts (CSV), aggregated in memory; nothing personal is written."""
     from datetime import date
 
-    import pandas as pd
-
     from geo.exports import atomic_path
     from geo.persons import COLUMN_LABELS, aggregate_persons, project_years, suppress_small
 

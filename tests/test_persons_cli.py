@@ -3,13 +3,13 @@
 import pandas as pd
 
 from childplan.cli import main
-from tests.test_persons import K1, K2, K4, NAMES, make_id
 
 # Two villages of the demo county 北碚区 (500109); names looked up from the embedded layer.
 from geo.layers import load_demo
+from tests.test_persons import K1, K2, K4, NAMES, make_id
 
 _V = load_demo("500109").villages.sort_values("village_code").iloc[:2]
-(C1, N1), (C2, N2) = zip(_V["village_code"].astype(str), _V["name"].astype(str))
+(C1, N1), (C2, N2) = zip(_V["village_code"].astype(str), _V["name"].astype(str), strict=True)
 K6 = make_id("2016-07-07", "066")
 
 
