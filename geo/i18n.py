@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
-from geo.schema import LAYERS
-from optimization.vocab import FACILITY_KINDS, WATER_KINDS
+from geo.schema import FACILITY_STATUS, LAYERS
+from optimization.vocab import (COUNTY_DESIGNATIONS, FACILITY_KINDS, ROAD_KINDS, ROSTER_ROLES,
+                                TARGET_SHORT_LABELS, TOWNSHIP_DESIGNATIONS, VILLAGE_DESIGNATIONS,
+                                WATER_KINDS)
 
-__all__ = ["LANGS", "T", "column_label", "facility_label", "t", "water_label"]
+__all__ = ["ENUM_GROUPS", "LANGS", "T", "column_label", "enum_label", "facility_label", "t",
+           "water_label"]
 
 LANGS = ("zh", "en")
 
@@ -272,6 +275,79 @@ T: dict[str, tuple[str, str]] = {
     "err_not_solved": ("未能求解", "Not solved"),
     "err_error": ("无可行方案", "No feasible plan"),
 }
+
+
+# --- enumeration values: key "<group>.<code>" -------------------------------------------------
+# The codes are the stable ones of optimization/vocab.py and geo/schema.py (exports keep them
+# with --codes); the words come from the same tables so a kind is named once.
+
+#: Solver and plan statuses as a planner reads them.
+_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "optimal": ("已找到最优方案（已证明）", "optimal plan found (proven)"),
+    "feasible": ("已找到可行方案（未证明最优）", "feasible plan found (not proven optimal)"),
+    "infeasible": ("无可行方案", "no feasible plan"),
+    "time_limit": ("达到时间上限", "time limit reached"),
+    "unbounded": ("问题无界", "unbounded"),
+    "error": ("求解出错", "solver error"),
+}
+_GENDERS: dict[str, tuple[str, str]] = {"F": ("女", "female"), "M": ("男", "male"),
+                                        "": ("未填", "not given")}
+_BOOLS: dict[str, tuple[str, str]] = {"true": ("是", "yes"), "false": ("否", "no")}
+_FOUR_ONES: dict[str, tuple[str, str]] = {
+    "warning_sign": ("警示牌", "warning sign"), "life_buoy": ("救生圈", "life buoy"),
+    "rescue_rope": ("救生绳", "rescue rope"), "rescue_pole": ("救生杆", "rescue pole"),
+}
+_FOUR_ONES_STATES: dict[str, tuple[str, str]] = {
+    "complete": ("齐全", "complete"), "missing": ("有缺项", "items missing"),
+    "unchecked": ("未检查", "never checked"),
+}
+_HOME_ACTIONS: dict[str, tuple[str, str]] = {
+    "existing": ("已有", "existing"), "reuse": ("改建", "reuse"), "new": ("新建", "new"),
+}
+_CANDIDATE_FOR: dict[str, tuple[str, str]] = {
+    "director": ("儿童主任", "children's director"), "supervisor": ("儿童督导员", "supervisor"),
+    "either": ("均可", "either"),
+}
+
+#: group -> code -> (zh, en): every enumeration value a table, export or page shows.
+ENUM_GROUPS: dict[str, dict[str, tuple[str, str]]] = {
+    "kind": dict(FACILITY_KINDS),
+    "water": {k: (v[0], v[1]) for k, v in WATER_KINDS.items()},
+    "road": dict(ROAD_KINDS),
+    "role": dict(ROSTER_ROLES),
+    "candidate_for": _CANDIDATE_FOR,
+    "gender": _GENDERS,
+    "status": dict(FACILITY_STATUS),
+    "action": _HOME_ACTIONS,
+    "solver_status": _STATUS_WORDS,
+    "bool": _BOOLS,
+    "four_ones": _FOUR_ONES,
+    "four_ones_state": _FOUR_ONES_STATES,
+    "target": dict(TARGET_SHORT_LABELS),
+    "designation": {**COUNTY_DESIGNATIONS, **TOWNSHIP_DESIGNATIONS, **VILLAGE_DESIGNATIONS},
+}
+for _g, _vals in ENUM_GROUPS.items():
+    for _code, _pair in _vals.items():
+        T.setdefault(f"{_g}.{_code}", (_pair[0], _pair[1]))
+
+
+def enum_label(group: str, code: object, lang: str = "zh") -> str:
+    """The word for an enumeration value; the code itself (as text) when unknown.
+
+    >>> enum_label("role", "grid_worker"), enum_label("water", "canal", "en")
+    ('网格员', 'canal')
+    >>> enum_label("solver_status", "optimal"), enum_label("gender", "F", "en")
+    ('已找到最优方案（已证明）', 'female')
+    >>> enum_label("bool", True), enum_label("kind", "unknown_kind")
+    ('是', 'unknown_kind')
+    """
+    if isinstance(code, bool):
+        code = "true" if code else "false"
+    key = "" if code is None else str(code)
+    pair = ENUM_GROUPS.get(group, {}).get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
 
 
 def t(key: str, lang: str = "zh") -> str:

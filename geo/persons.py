@@ -87,6 +87,25 @@ _SUBTYPE_WORDS = (
 AGE_BANDS = (("age_0_5", 0, 5), ("age_6_11", 6, 11), ("age_12_17", 12, 17))
 COUNT_COLUMNS = ("target_children", "left_behind", "in_difficulty", *SUBTYPE_ORDER,
                  "key_attention", *(b[0] for b in AGE_BANDS))
+#: Headers of the count columns (zh, en); ``village_code`` keeps its 12-digit codes.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "village_code": ("村（社区）代码", "Village code"),
+    "village_name": ("村（社区）", "Village"),
+    "target_children": ("名单内儿童", "Children on the lists"),
+    "left_behind": ("农村留守儿童", "Left-behind children"),
+    "in_difficulty": ("困境儿童", "Children in difficulty"),
+    "orphan": ("其中：孤儿", "of which: orphans"),
+    "unsupported": ("其中：事实无人抚养儿童", "of which: de facto unsupported"),
+    "illness_disability": ("其中：重病重残儿童", "of which: serious illness or disability"),
+    "dibao_tekun": ("其中：低保、特困家庭儿童", "of which: dibao / tekun families"),
+    "difficulty_other": ("其中：其他困境儿童", "of which: other difficulty"),
+    "key_attention": ("重点关注儿童", "Key-attention children"),
+    "age_0_5": ("0–5 岁", "Aged 0–5"),
+    "age_6_11": ("6–11 岁", "Aged 6–11"),
+    "age_12_17": ("12–17 岁", "Aged 12–17"),
+    "year": ("年份", "Year"),
+    "children": ("预计儿童数", "Projected children"),
+}
 _YES = {"是", "y", "yes", "true", "1", "√", "重点", "重点关注"}
 
 
