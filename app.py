@@ -20,6 +20,8 @@ st.set_page_config(page_title="儿童关爱服务规划 · childplan", page_icon
 ensure_static_assets(Path(__file__).resolve().parent / "static" / "vendor")
 account = ui.login()  # None unless accounts are on ($CHILDPLAN_ACCOUNTS); stops until signed in
 lang = ui.sidebar()
+ui.remember_widgets()  # widget values survive page changes (childplan/ui.py keep())
+st.sidebar.caption(t("plan_named", lang).format(name=ui.plan_name(lang)))
 
 pages = [
     st.Page(page("map.py"), title=t("nav_map", lang), icon=":material/map:", url_path="map",

@@ -120,6 +120,14 @@ base = st.selectbox(
 )
 if st.button("检查并使用" if lang == "zh" else "Check and use", disabled=not files,
              type="primary"):
+    from geo.report import DataError
+
     with st.spinner("正在检查…" if lang == "zh" else "Checking…"):
-        ui.load_uploaded(files, base or None, tuple(how))
-    st.rerun()
+        try:
+            checked = ui.load_uploaded(files, base or None, tuple(how))
+            summary = None if checked.report.ok else checked.report.summary(lang)
+        except DataError as exc:
+            summary = exc.report.summary(lang)
+    if summary is None:
+        st.rerun()
+    st.error(t("upload_rejected", lang).format(county=data.name, summary=summary))

@@ -26,7 +26,7 @@ if data.designations:
 pol = ui.policy().funding
 c1, c2, c3 = st.columns(3)
 budget = int(c1.number_input("预算（元）" if zh else "Budget (yuan)", min_value=0,
-                             value=5_000_000, step=100_000, key="funding_budget"))
+                             step=100_000, key=ui.keep("funding_budget", 5_000_000)))
 ui.override("funding.tilt_scale", float(c2.slider(
     "倾斜力度（001 三(二)）" if zh else "Tilt strength (001 三(二))", 0.0,
     float(pol.tilt_scale_max), float(pol.tilt_scale), 0.1)))
@@ -62,11 +62,11 @@ c1, c2 = st.columns(2)
 use_siting = c1.checkbox(
     "先安排儿童之家建设改造费用（专项，取自选址页最近一次求解）" if zh
     else "Earmark the homes' set-up cost first (last siting solve)",
-    value=False, disabled=siting_done is None)
+    key=ui.keep("funding_use_siting", False), disabled=siting_done is None)
 use_staff = c2.checkbox(
     "先安排儿童主任补助（专项，取自人员配置页最近一次求解）" if zh
     else "Earmark director subsidies first (last staffing solve)",
-    value=False, disabled=staff_done is None)
+    key=ui.keep("funding_use_staffing", False), disabled=staff_done is None)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

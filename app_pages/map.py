@@ -21,7 +21,7 @@ c1, c2, c3 = st.columns([2, 3, 2])
 measure = c1.selectbox(t("measure", lang), MEASURES, format_func=lambda k: t(k, lang))
 all_layers = ["county", "townships", "waterways", "villages", "facilities", "crossings"]
 layers = c2.multiselect(
-    t("legend", lang), all_layers, default=all_layers[:5], format_func=lambda k: t(k, lang)
+    t("layer_picker", lang), all_layers, default=all_layers[:5], format_func=lambda k: t(k, lang)
 )
 basemap = c3.selectbox(
     t("basemap", lang), ["none", "osm"],
@@ -75,15 +75,28 @@ with c2:
             organisation=st.text_input(t("brief_org", lang), key="brief_org"),
             on=st.date_input(t("brief_date", lang), key="brief_date"),
             scenario=st.text_input(t("brief_scenario", lang), key="brief_scenario",
-                                   value=st.session_state.get("scenario_name", "")))
-    if st.button("生成一页简报（PDF）" if zh else "Make the one-page briefing (PDF)", key="brief"):
+                                   value=ui.plan_name(lang)))
+    stale = [k for k in ("siting", "staffing") if ui.stale_result(k)]  # 过期: no briefing
+    if stale:
+        st.warning(t("plan_brief_stale", lang).format(
+            kinds="、".join(t(f"plan_kind_{k}", lang) for k in stale)))
+        if st.button(t("plan_resolve_all", lang), key="brief_resolve"):
+            for k in stale:
+                old = ui.stale_result(k)
+                want = (ui.data_key(), ui.overrides_key(), *old[2:])
+                ui.solve_with_status(k, want, ui.solve_siting if k == "siting"
+                                     else ui.solve_staffing)
+            st.rerun()
+    if st.button("生成一页简报（PDF）" if zh else "Make the one-page briefing (PDF)", key="brief",
+                 disabled=bool(stale)):
         st.session_state["brief_wanted"] = True
-    if st.session_state.get("brief_wanted"):
+    if st.session_state.get("brief_wanted") and not stale:
         if not data.report.ok:
             st.error(data.report.summary(lang))
         else:
             fund = st.session_state.get("funding_done")
-            fund_table = fund.for_county(ui.data_key()) if fund else None
+            fund_table = (fund.for_county(ui.data_key())
+                          if fund and fund.overrides == ui.overrides_key() else None)
             with st.status("正在生成简报…" if zh else "Making the briefing…") as status:
                 pdf = ui.briefing_bytes(ui.data_key(), ui.overrides_key(), lang,
                                         ui.last_result("siting"), ui.last_result("staffing"),

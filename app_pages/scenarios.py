@@ -1,6 +1,7 @@
 """情景对比 / Scenarios: save what was planned, reopen it days later, compare 2–4 side by side."""
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -8,8 +9,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
+from childplan.plan import PLAN_TABLE, Plan, plan_of_tables, plan_table
 from childplan.store import Scenario, Store, StoreError, store_path
-from childplan.workflows import key_figures, township_summary
+from childplan.workflows import (
+    differing_parameters,
+    key_figures,
+    shared_class_edges,
+    township_summary,
+)
 from geo.exports import to_xlsx_bytes
 from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, t
 from geo.maps_plans import build_choropleth_map
@@ -77,11 +84,17 @@ if submitted:
                                                    funding=fund)
             figures = key_figures(data, homes=homes, assignments=assignments, staffing=plan,
                                   funding=fund)
+            in_force = ui.current_plan()  # exactly the plan in force: current results only
+            in_force = replace(in_force, results={
+                k: r for k, r in in_force.results.items()
+                if (k == "siting" and siting) or (k == "staffing" and staff)})
+            tables[PLAN_TABLE] = plan_table(in_force)
             with store() as stc:
                 saved = stc.save(Scenario(name=name.strip(), adcode=data.adcode,
                                           county_name=data.name, data_source=ui.data_label(key),
                                           overrides=ui.overrides(), note=note, tables=tables,
                                           figures=figures))
+            ui.name_plan(saved.name)
             status.update(label=(f"已保存“{saved.name}”（第 {saved.revision} 版）" if zh
                                  else f"Saved '{saved.name}' (revision {saved.revision})"),
                           state="complete")
@@ -103,10 +116,11 @@ else:
     if c2.button("打开（载入其政策参数）" if zh else "Open (load its policy)"):
         with store() as stc:
             sc = stc.load(chosen)
-        ui.set_overrides(sc.overrides or {})
+        opened = plan_of_tables(sc.tables, name=chosen) or Plan(overrides=sc.overrides or {},
+                                                                name=chosen)
+        ui.open_plan(opened, chosen)
         st.session_state["scenario_name"] = chosen  # the 简报 prints it
-        st.success("已载入政策参数；各页重新求解即得该方案" if zh else
-                    "Policy loaded; solve on each page to reproduce it")
+        st.success(t("plan_opened", lang).format(name=md(chosen)))
     revision = listing.set_index("name").loc[chosen, "updated_at"]
     c3.download_button("导出为单个文件" if zh else "Export as one file",
                        export_bytes(chosen, str(revision), str(store_path())),
@@ -133,8 +147,31 @@ picked = st.multiselect("选择方案" if zh else "Scenarios", names, max_select
 if len(picked) < 2:
     st.info("至少选择两个方案。" if zh else "Pick at least two scenarios.")
     st.stop()
-with store() as stc:
-    scs = [stc.load(n) for n in picked]
+ui.keep("cmp_baseline", picked[0])
+if st.session_state["cmp_baseline"] not in picked:
+    st.session_state["cmp_baseline"] = picked[0]
+base_name = st.selectbox(t("cmp_baseline", lang), picked, key="cmp_baseline")
+with store() as stc:  # the planner's baseline first: differences read 方案 − 基准
+    scs = [stc.load(n) for n in [base_name] + [n for n in picked if n != base_name]]
+st.caption(t("cmp_reads", lang).format(base=md(base_name)))
+diff_rows = []
+for sc in scs[1:]:
+    d = differing_parameters(scs[0].overrides or {}, sc.overrides or {}, ui._base_policy())
+    diff_rows.append(d.assign(scenario_name=sc.name))
+params = pd.concat(diff_rows, ignore_index=True) if diff_rows else pd.DataFrame()
+st.markdown("**" + t("cmp_params", lang) + "**")
+if params.empty:
+    st.info(t("cmp_params_none", lang))
+else:
+    src = {"file": t("cmp_src_file", lang), "override": t("cmp_src_override", lang)}
+    st.dataframe(params.assign(base_source=params["base_source"].map(src),
+                               scenario_source=params["scenario_source"].map(src)).rename(
+        columns={"parameter": t("cmp_col_param", lang), "base": md(base_name),
+                 "scenario": t("cmp_col_scenario_value", lang),
+                 "base_source": t("cmp_col_base_source", lang),
+                 "scenario_source": t("cmp_col_scenario_source", lang),
+                 "scenario_name": t("cmp_col_scenario", lang)}),
+        width="stretch", hide_index=True)
 order = list(FIGURE_LABELS)
 keys = sorted({k for sc in scs for k in (sc.figures or {})},
               key=lambda k: (order.index(k) if k in order else len(order), k))
@@ -176,13 +213,14 @@ if not per_township.empty:
         st.dataframe(wide, width="stretch", hide_index=True)
         if scs[0].adcode == data.adcode:
             cols = st.columns(len(scs))
+            edges = shared_class_edges(*[wide[sc.name] for sc in scs if sc.name in wide])
             for col, sc in zip(cols, scs, strict=True):
                 with col:
                     st.caption(md(sc.name))
                     vals = wide.set_index("township_code")[sc.name] if sc.name in wide else None
                     if vals is not None:
                         m = build_choropleth_map(data, vals, title=figure_label(measure, lang),
-                                                 lang=lang)
+                                                 lang=lang, edges=edges)  # one scale
                         localise_map(m)
                         st_folium(m, height=320, use_container_width=True, returned_objects=[],
                                   key=f"cmp_{sc.name}_{measure}_{lang}")

@@ -7,9 +7,15 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
-from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, TRAVEL_COLUMNS, siting_layers
+from childplan.workflows import (
+    ASSIGNMENT_COLUMNS,
+    HOMES_COLUMNS,
+    TRAVEL_COLUMNS,
+    child_weighted_mean_distance,
+    siting_layers,
+)
 from geo.exports import to_xlsx_bytes, write_gpkg
-from geo.i18n import facility_label, localise_headers, t
+from geo.i18n import facility_label, figure_label, localise_headers, t
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
 from geo.safe import md
@@ -72,23 +78,33 @@ with st.expander("规则与参数" if zh else "Rules and parameters", expanded=F
 candidates = data.facilities[data.facilities["kind"].isin(pol.host_kinds)]
 labels = dict(zip(candidates["facility_id"], candidates["name"], strict=True))
 with st.expander("必选、排除与锁定" if zh else "Must-open, never-open and locked", expanded=False):
+    for k in ("siting_must", "siting_never"):  # kept across pages; unknown ids dropped
+        ui.keep(k, [])
+        st.session_state[k] = [x for x in st.session_state[k] if x in labels]
     must = st.multiselect("必须开设的场所" if zh else "Must open", list(labels),
-                          format_func=lambda k: labels.get(k, k))
+                          format_func=lambda k: labels.get(k, k), key="siting_must")
     never = st.multiselect("不得开设的场所" if zh else "Never open", list(labels),
-                           format_func=lambda k: labels.get(k, k))
-    locks = st.data_editor(pd.DataFrame({"village_code": pd.Series(dtype=str),
-                                         "site_id": pd.Series(dtype=str)}),
-                           num_rows="dynamic", key="siting_locks")
+                           format_func=lambda k: labels.get(k, k), key="siting_never")
+    kept_locks = st.session_state.get("_kept_siting_locked") or {}
+    locks = st.data_editor(pd.DataFrame({"village_code": pd.Series(list(kept_locks), dtype=str),
+                                         "site_id": pd.Series(list(kept_locks.values()),
+                                                              dtype=str)}),
+                           num_rows="dynamic",
+                           key="siting_locks_" + str(abs(hash(json.dumps(
+                               kept_locks, sort_keys=True))) % 10**8))
 locked = {str(r.village_code): str(r.site_id) for r in locks.dropna().itertuples(index=False)
           if str(r.village_code).strip() and str(r.site_id).strip()}
+st.session_state["_kept_siting_locked"] = locked
 options = json.dumps({"must_open": must, "never_open": never, "locked": locked},
                      sort_keys=True, ensure_ascii=False)
-solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True)
+solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True,
+                  key=ui.keep("siting_solver", "cbc"))
 want = (key, ui.overrides_key(), solver, options)
 button = "求解选址方案" if zh else "Solve siting"
 if st.button(button, type="primary"):
     ui.solve_with_status("siting", want, ui.solve_siting)  # siting errors are PlanningErrors
 done = ui.result_or_stop("siting", want, button)
+stale = ui.stale_notice("siting", want, ui.solve_siting)  # 过期: exports off until re-solved
 res = ui.solve_siting(*done)
 plan, homes, assignments = res.plan, res.homes, res.assignments
 s = plan.stats
@@ -103,7 +119,8 @@ cols[4].metric("覆盖村比例" if zh else "Villages covered", f"{covered:.1f}%
 if res.metric == "walk_min":  # the model's distances were minutes
     cols[5].metric(t("mean_walk_min", lang), f"{plan.mean_distance_m:,.1f}")
 else:
-    cols[5].metric("平均距离（米）" if zh else "Mean distance (m)", f"{plan.mean_distance_m:,.0f}")
+    cols[5].metric(figure_label("mean_distance_m", lang),
+                   f"{child_weighted_mean_distance(assignments):,.0f}")
 st.caption(f"{t('metric_used', lang)}：{t('metric_' + res.metric, lang)}")
 st.caption((f"求解：{s.solver} · 状态 {s.status} · 目标值 {s.objective:,.1f} · 下界 {s.best_bound:,.1f} · "
             f"间隙 {s.gap:.2%} · {s.seconds:.2f} 秒 · 变量 {s.variables:,} · 约束 {s.constraints:,} · "
@@ -181,7 +198,7 @@ c1.download_button("下载 XLSX" if zh else "Download XLSX",
                                   "assignments": assignments[ASSIGNMENT_COLUMNS + ["name", "via"]
                                                              + TRAVEL_COLUMNS]},
                                  lang=lang),
-                   file_name=f"siting_{data.adcode}.xlsx",
+                   file_name=f"siting_{data.adcode}.xlsx", disabled=stale,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -197,7 +214,9 @@ def gpkg_bytes(done_key):
 
 
 c2.download_button("下载 GeoPackage" if zh else "Download GeoPackage", gpkg_bytes(done),
-                   file_name=f"siting_{data.adcode}.gpkg", mime="application/geopackage+sqlite3")
+                   file_name=f"siting_{data.adcode}.gpkg", mime="application/geopackage+sqlite3",
+                   disabled=stale)
 
 ui.snapshot_buttons(f"{data.name} · {t('nav_siting', lang)}", layers=("county", "townships",
-                    "waterways", "villages"), overlay_key=("siting", done), key="siting_snapshot")
+                    "waterways", "villages"), overlay_key=("siting", done), key="siting_snapshot",
+                    disabled=stale)

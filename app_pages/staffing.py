@@ -44,13 +44,15 @@ with st.expander("规则与参数（政策依据见“数据”页的政策表�
         t("travel_metric", lang), metrics, horizontal=True, key="staffing_metric",
         index=metrics.index(ui.policy().siting.travel_metric),
         format_func=lambda k: t(f"metric_{k}", lang)))
-solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True)
+solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True,
+                  key=ui.keep("staffing_solver", "cbc"))
 
 want = (key, ui.overrides_key(), solver)
 button = "求解人员配置" if zh else "Solve staffing"
 if st.button(button, type="primary"):
     ui.solve_with_status("staffing", want, solve)  # staffing errors are PlanningErrors
 done = ui.result_or_stop("staffing", want, button)
+stale = ui.stale_notice("staffing", want, solve)  # 过期: exports off until re-solved
 staffed = solve(*done)
 plan, tables = staffed.plan, staffed.tables
 
@@ -87,12 +89,12 @@ for tab, name in zip(tabs, ["staffing", "recruit", "training", "supervisors"], s
         st.dataframe(tables[name], width="stretch", hide_index=True)
 c1, c2 = st.columns(2)
 c1.download_button("下载 XLSX" if zh else "Download XLSX", to_xlsx_bytes(tables, lang=lang),
-                   file_name=f"staffing_{data.adcode}.xlsx",
+                   file_name=f"staffing_{data.adcode}.xlsx", disabled=stale,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 c2.download_button("下载 staffing.csv" if zh else "Download staffing.csv",
                    tables["staffing"].to_csv(index=False).encode("utf-8-sig"),
-                   file_name="staffing.csv", mime="text/csv")
+                   file_name="staffing.csv", mime="text/csv", disabled=stale)
 
 ui.snapshot_buttons(f"{data.name} · {t('nav_staffing', lang)}", layers=("county", "townships",
                     "waterways", "villages"), overlay_key=("staffing", done),
-                    key="staffing_snapshot")
+                    key="staffing_snapshot", disabled=stale)

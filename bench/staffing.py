@@ -38,7 +38,7 @@ from optimization.staffing import (  # noqa: E402
     solve_staffing,
 )
 
-SOLVERS = {"cbc": "PULP_CBC_CMD", "highs": "HiGHS"}
+SOLVERS = {"cbc": "cbc", "highs": "highs"}  # the one name set of optimization.solver
 
 
 def demo_county(adcode: str = "500109"):

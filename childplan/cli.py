@@ -425,6 +425,66 @@ def cmd_scenario(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    """Person lists -> village counts (CSV), aggregated in memory; nothing personal is written."""
+    from datetime import date
+
+    from geo.exports import atomic_path
+    from geo.persons import COLUMN_LABELS, aggregate_persons, project_years, suppress_small
+
+    files, county_paths = [], []
+    for item in args.items:
+        kind, sep, path = item.partition("=")
+        if sep and kind.strip() == "persons":
+            f = Path(path)
+            if not f.is_file():
+                raise UserError("找不到名单文件", "person list not found", where=path)
+            files.append((f.name, f.read_bytes()))
+        else:
+            county_paths.append(item)
+    if not files:
+        raise UserError("请用 persons=文件 指定至少一份儿童名单（XLSX 或 CSV）",
+                        "name at least one person list as persons=FILE (XLSX or CSV)",
+                        where="childplan import", exit_code=2)
+    args.paths = county_paths
+    data = _load(args)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    pc = aggregate_persons(files, data.villages, data.townships, as_of=as_of)
+    report = pc.report
+    _print(f"{data.name} ({data.adcode}) · {len(files)} 份名单 / lists · "
+           f"{pc.rows_read:,} 行 / rows → {len(pc.counts):,} 个村（社区）/ villages · "
+           f"{int(pc.counts['target_children'].sum()) if len(pc.counts) else 0:,} 名儿童 / children")
+    _print(report.render(args.lang if args.lang != "both" else "both"))
+    if not report.ok:
+        _print("名单有错误，未写出村级数量；请按上面的说明修正后重试")
+        _print("the lists have errors; no village counts were written; fix them as above and rerun")
+        return EXIT_USER
+    names = data.villages.set_index("village_code")["name"].astype(str).to_dict() \
+        if "name" in data.villages else {}
+    counts = pc.counts.copy()
+    counts.insert(1, "village_name", counts["village_code"].map(names).fillna(""))
+    lang = "en" if args.lang == "en" else "zh"
+    out = Path(args.out)
+    if args.years:
+        frame = project_years(pc, [int(y) for y in args.years], entry_rate=args.entry_rate)
+        frame.insert(1, "village_name", frame["village_code"].map(names).fillna(""))
+        frame["children"] = frame["children"].round(1)
+    else:
+        frame = counts
+    if args.suppress:
+        frame = suppress_small(frame, below=args.suppress)
+    if not args.codes:
+        frame = frame.rename(columns={c: COLUMN_LABELS[c][lang == "en"] for c in frame.columns
+                                      if c in COLUMN_LABELS})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+    _print(f"已写出 / written: {out}")
+    for name, digest in pc.sources.items():
+        _print(f"  {name} SHA-256 {digest[:16]}…")
+    return 0
+
+
 def cmd_policy(args) -> int:
     """Print the policy table (after overrides)."""
     from optimization.policy import PolicyError, load_policy
@@ -585,6 +645,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read the password from standard input (scripts) instead of a prompt")
     p.set_defaults(func=cmd_accounts)
 
+    p = sub.add_parser("import", help="person lists (persons=FILE) -> village counts CSV")
+    p.add_argument("items", nargs="+", metavar="persons=FILE | layer=path",
+                   help="one or more person lists as persons=FILE; other items name the county "
+                        "(default: the demo county)")
+    p.add_argument("--adcode", default="500109", help="demo county when no layer is given")
+    p.add_argument("--base", default=None, metavar="ADCODE")
+    p.add_argument("--coords", default="wgs84", choices=("wgs84", "gcj02", "bd09"))
+    p.add_argument("--crs", default=None)
+    p.add_argument("--mapping", default=None, metavar="JSON")
+    p.add_argument("--out", required=True, help="the village counts CSV to write")
+    p.add_argument("--as-of", dest="as_of", default=None, help="reference date (YYYY-MM-DD)")
+    p.add_argument("--years", nargs="*", default=None, help="project counts for these years")
+    p.add_argument("--entry-rate", dest="entry_rate", type=float, default=None,
+                   help="new children per village per year (default: observed 0–5 cohorts)")
+    p.add_argument("--suppress", type=int, default=0,
+                   help="show counts below this number as '<N' (for lists leaving the office)")
+    p.add_argument("--codes", action="store_true", help="keep stable column codes as headers")
+    p.add_argument("--lang", default="both", choices=("zh", "en", "both"))
+    p.set_defaults(func=cmd_import)
+
     p = sub.add_parser("policy", help="print the policy parameters and their sources")
     p.add_argument("--policy", default=None, help="a full policy file (default: built in)")
     p.add_argument("--overrides", default=None, help="a TOML file of overrides")
@@ -651,7 +731,8 @@ def main(argv: list[str] | None = None) -> int:
             args.crs = _check_crs(args.crs)
         if isinstance(getattr(args, "budget", None), str):
             args.budget = _yuan(args.budget)
-        if getattr(args, "out", None) and Path(args.out).exists() and not Path(args.out).is_dir():
+        out_is_file = args.command != "import" and getattr(args, "out", None)
+        if out_is_file and Path(args.out).exists() and not Path(args.out).is_dir():
             _out(args)  # refuses a file before any slow work
         return int(args.func(args) or 0)
     except SystemExit:

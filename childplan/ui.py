@@ -77,12 +77,15 @@ def _cached_upload(spec: tuple) -> CountyData:
 
 def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None,
                   how: tuple = ()) -> CountyData:
-    """Validate uploaded files (same path as ``childplan validate``) and remember them.
+    """Validate uploaded files (same path as ``childplan validate``); use them only when the
+    check finds no error (else the data in use stay as they are: check ``.report.ok``).
 
     ``how``: ((layer, sheet, mapping_json), ...) chosen in the column-mapping step.
     """
     spec = (tuple(files), base, tuple(how)) if how else (tuple(files), base)
     data = _cached_upload(spec)
+    if not data.report.ok:  # check first: a failed check leaves the working data untouched
+        return data
     st.session_state[_UPLOAD_KEY] = spec
     st.session_state[_SOURCE_KEY] = "upload"
     st.session_state[_PENDING_KEY] = "upload"  # the sidebar select follows on the next run
@@ -276,11 +279,199 @@ def solve_staffing(data_key: tuple, overrides_json: str, solver: str):
 
 
 def last_result(kind: str, key: tuple | None = None):
-    """The (settings, result) of the last solve of ``kind`` on the county in use, or None."""
+    """The solve key of the last ``kind`` result when it was solved on the data and the policy
+    in force (a current result), else None. A stale result (other data or policy) is never
+    returned: use :func:`stale_result` to show it as 过期."""
     done = st.session_state.get(f"{kind}_done")
-    if not done or done[0] != (key or data_key()):
+    if not done or done[0] != (key or data_key()) or done[1] != overrides_key():
+        return None
+    r = current_plan().result(kind)
+    if r is None or not r.current(current_data_ref().digest, current_plan().policy):
         return None
     return done
+
+
+def stale_result(kind: str):
+    """The solve key of a ``kind`` result that no longer matches the data or policy, or None."""
+    done = st.session_state.get(f"{kind}_done")
+    if not done or last_result(kind) is not None:
+        return None
+    return done
+
+
+# --- the plan in force (childplan/plan.py): data reference, policy, results, name ----------
+_PLAN_KEY = "_childplan_plan"
+_RESULTS_KEY = "_childplan_results"  # kind -> plan.Result
+_NAME_KEY = "_childplan_plan_name"  # (scenario name, policy digest it was saved/opened with)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _digest_for(key: tuple) -> str:
+    from childplan.plan import data_digest
+
+    return data_digest(county_for(key))
+
+
+def current_data_ref():
+    """The :class:`~childplan.plan.DataRef` of the county in use (content digest, files)."""
+    from childplan.plan import DataRef
+
+    key = data_key()
+    data = county_for(key)
+    files = tuple(name for _, name, _, _ in key[1][0]) if key[0] == "upload" else ()
+    return DataRef(digest=_digest_for(key), adcode=str(data.adcode), county=str(data.name),
+                   files=files, source=data_label(key))
+
+
+def current_plan():
+    """The plan in force: this session's data reference, overrides, results and name."""
+    from childplan.plan import Plan
+
+    name, saved = st.session_state.get(_NAME_KEY) or (None, None)
+    return Plan(data=current_data_ref(), overrides=overrides(),
+                results=dict(st.session_state.get(_RESULTS_KEY, {})),
+                widgets=kept_values(), name=name, saved_policy=saved)
+
+
+def plan_name(lg: str | None = None) -> str:
+    """The scenario name of the plan in force, or 未保存的方案 when it is not (or no longer) one."""
+    return current_plan().display_name(t("plan_unsaved", lg or lang()))
+
+
+def name_plan(name: str | None) -> None:
+    """Name the plan in force (after a save or an open) with its current policy."""
+    from childplan.plan import policy_digest
+
+    st.session_state[_NAME_KEY] = (name, policy_digest(overrides())) if name else None
+
+
+def record_result(kind: str, want: tuple, status: str = "", options: dict | None = None) -> None:
+    """Remember ``want`` as the ``kind`` result solved on the data and policy in force."""
+    from childplan.plan import Result, policy_digest
+
+    r = Result(kind=kind, data=current_data_ref().digest, policy=policy_digest(overrides()),
+               options=dict(options or _options_of(kind, want)), status=str(status), key=want)
+    results = dict(st.session_state.get(_RESULTS_KEY, {}))
+    results[kind] = r
+    st.session_state[_RESULTS_KEY] = results
+    st.session_state[f"{kind}_done"] = want
+
+
+def _options_of(kind: str, want: tuple) -> dict:
+    """The model's own settings inside a solve key (after data key and overrides)."""
+    import json
+
+    if kind == "siting":
+        return {"solver": want[2], "sites": json.loads(want[3]) if len(want) > 3 else {}}
+    if kind == "staffing":
+        return {"solver": want[2]}
+    return {}
+
+
+def stale_notice(kind: str, want: tuple | None = None, solve=None) -> bool:
+    """Show a 过期 warning when the ``kind`` result no longer matches; True when stale.
+
+    With ``want`` and ``solve`` a one-click 重新求解 button solves it again (and reruns).
+    """
+    done = st.session_state.get(f"{kind}_done")
+    stale = bool(done) and (last_result(kind) is None or (want is not None and done != want))
+    if stale:
+        st.warning(t("plan_stale", lang()).format(kind=t(f"plan_kind_{kind}", lang())))
+        if want is not None and solve is not None and st.button(
+                t("plan_resolve", lang()), key=f"{kind}_resolve"):
+            solve_with_status(kind, want, solve)
+            st.rerun()
+    return stale
+
+
+def open_plan(plan, name: str) -> list[str]:
+    """Make a saved plan the one in force: its data source, policy, widget values and results.
+
+    Results are solved again from the cache keys the plan names (exact solves: the same
+    data and policy give the same plan) when its data digest equals the data's now; else no
+    result is restored. Returns the kinds restored.
+    """
+    import json
+
+    from childplan.plan import policy_digest
+
+    src = (plan.data.source if plan.data else "") or ""
+    if src.startswith("demo:") and src[5:] in demo_adcodes():
+        st.session_state[_SOURCE_KEY] = src[5:]
+        st.session_state[_PENDING_KEY] = src[5:]
+    set_overrides(plan.overrides)
+    restore_widgets(plan.widgets)
+    st.session_state.pop(_RESULTS_KEY, None)
+    for kind in ("siting", "staffing", "funding"):
+        st.session_state.pop(f"{kind}_done", None)
+    restored = []
+    same_data = plan.data is not None and plan.data.digest == current_data_ref().digest
+    if not same_data and plan.data is not None:
+        st.warning(t("plan_data_differs", lang()).format(saved=plan.data.digest,
+                                                         now=current_data_ref().digest))
+    for kind, r in plan.results.items():
+        if not same_data or r.policy != policy_digest(plan.overrides):
+            continue
+        if kind == "siting":
+            want = (data_key(), overrides_key(), r.options.get("solver", "cbc"),
+                    json.dumps(r.options.get("sites") or {"locked": {}, "must_open": [],
+                                                          "never_open": []},
+                               sort_keys=True, ensure_ascii=False))
+            solve_with_status(kind, want, solve_siting)
+        elif kind == "staffing":
+            want = (data_key(), overrides_key(), r.options.get("solver", "cbc"))
+            solve_with_status(kind, want, solve_staffing)
+        else:
+            continue
+        restored.append(kind)
+    name_plan(name)
+    return restored
+
+
+# --- widget values that survive page changes --------------------------------------------
+# Streamlit drops the state of widgets on pages that are not rendered. Each kept widget has a
+# plain (non-widget) copy under _KEPT_PREFIX + key, refreshed on every run and restored
+# before the widget is drawn again.
+_KEPT_PREFIX = "_kept_"
+
+
+def keep(key: str, default=None):
+    """Before drawing the widget ``key``: restore its last value (or ``default``).
+
+    Returns the key; draw the widget with ``key=`` and no ``value=``/``index=``/``default=``.
+    """
+    pk = _KEPT_PREFIX + key
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(pk, default)
+    st.session_state[pk] = st.session_state[key]
+    return key
+
+
+def remember_widgets() -> None:
+    """Copy every kept widget's value to its plain key (app.py calls this on each run)."""
+    for k in list(st.session_state.keys()):
+        if isinstance(k, str) and k.startswith(_KEPT_PREFIX):
+            w = k[len(_KEPT_PREFIX):]
+            if w in st.session_state:
+                st.session_state[k] = st.session_state[w]
+
+
+def kept_values() -> dict:
+    """The kept widget values (stored with a scenario)."""
+    import datetime as _dt
+
+    out = {}
+    for k, v in st.session_state.items():
+        if isinstance(k, str) and k.startswith(_KEPT_PREFIX):
+            out[k[len(_KEPT_PREFIX):]] = v.isoformat() if isinstance(v, _dt.date) else v
+    return out
+
+
+def restore_widgets(values: dict) -> None:
+    """Set kept widget values (opening a scenario); pages draw them on their next run."""
+    for k, v in (values or {}).items():
+        st.session_state[_KEPT_PREFIX + k] = v
+        st.session_state.pop(k, None)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -331,7 +522,7 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
 def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", "villages",
                                             "facilities"), measure: str = "resident_children",
                      overlay_key: tuple | None = None, key: str = "snap",
-                     bounds: tuple | None = None) -> None:
+                     bounds: tuple | None = None, disabled: bool = False) -> None:
     """'Export map' → PNG and PDF downloads of what the page's map shows.
 
     ``bounds`` is the web map's current view (:func:`view_bounds`); given, the planner picks
@@ -347,9 +538,10 @@ def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", 
         pick = st.radio(t("snap_extent", lg), ["county", "view"], horizontal=True,
                         key=f"{key}_extent", format_func=lambda k: t(f"snap_{k}", lg))
         view = bounds if pick == "view" else None
-    if st.button("导出地图快照（PNG/PDF）" if zh else "Export map snapshot (PNG/PDF)", key=key):
+    if st.button("导出地图快照（PNG/PDF）" if zh else "Export map snapshot (PNG/PDF)", key=key,
+                 disabled=disabled):
         st.session_state[flag] = True
-    if st.session_state.get(flag):
+    if st.session_state.get(flag) and not disabled:
         shown = title if view is None else f"{title} · {t('snap_view', lg)}"
         args = (data_key(), shown, lg, tuple(layers), measure, overlay_key)
         with st.spinner("正在生成地图…" if zh else "Drawing the map…"):
@@ -412,8 +604,10 @@ def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
     zh = lang() == "zh"
     with st.status("正在求解…" if zh else "Solving…", expanded=False) as status:
         try:
-            solve(*want)
-            st.session_state[f"{kind}_done"] = want
+            out = solve(*want)
+            inner = getattr(out, "plan", out)
+            stats = getattr(inner, "stats", None)
+            record_result(kind, want, status=getattr(stats, "status", ""))
             status.update(label="完成" if zh else "Done", state="complete")
         except DataError as exc:
             status.update(label=t("err_data_error", lang()), state="error")
@@ -431,12 +625,11 @@ def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
 def result_or_stop(kind: str, want: tuple, button_label: str):
     """The last ``kind`` result on this county; stop the page with a hint when there is none."""
     zh = lang() == "zh"
-    done = last_result(kind, want[0])
+    done = st.session_state.get(f"{kind}_done")
+    if done and (done[0] != want[0]):
+        done = None  # another county: nothing to show
     if not done:
         st.info(f"设置参数后点击“{button_label}”。" if zh else
                 f"Set the parameters and click '{button_label}'.")
         st.stop()
-    if done != want:
-        st.warning("参数已更改：下方是上次求解的结果，点击求解以更新。" if zh
-                   else "Parameters changed: below is the last result; solve again to update.")
     return done

@@ -338,6 +338,52 @@ def township_summary(data: CountyData, *, homes: pd.DataFrame | None = None,
     return out.reset_index(drop=True)
 
 
+def child_weighted_mean_distance(assignments: pd.DataFrame) -> float:
+    """按儿童加权的平均距离: sum(children x distance) / sum(children) over covered villages.
+
+    The one definition of the figure, used by the siting page, the comparison (key figures),
+    the briefing and the exports; equals ``SitingPlan.mean_distance_m``. 0 when no child is
+    served. Uncovered villages (home_id "") are left out.
+    """
+    if assignments is None or not len(assignments) or "distance_m" not in assignments.columns:
+        return 0.0
+    served = assignments["home_id"].notna() & (assignments["home_id"].astype(str) != "")
+    w = assignments.loc[served, "resident_children"].astype(float)
+    d = assignments.loc[served, "distance_m"].astype(float)
+    return float((w * d).sum() / w.sum()) if w.sum() > 0 else 0.0
+
+
+def shared_class_edges(*values) -> tuple[float, ...]:
+    """Six class edges (quintiles) over all the scenarios' values together, so that one
+    colour means one amount on every side-by-side map."""
+    import numpy as np
+
+    pooled = np.concatenate([np.asarray(pd.Series(v).fillna(0), dtype=float) for v in values]
+                            ) if values else np.zeros(0)
+    if not len(pooled):
+        return (0.0,) * 6
+    return tuple(float(x) for x in np.quantile(pooled, np.linspace(0, 1, 6)))
+
+
+def differing_parameters(base: dict, other: dict, policy) -> pd.DataFrame:
+    """Every policy parameter that differs between two scenarios' overrides.
+
+    Columns: parameter, base value, scenario value, and where each comes from
+    (``file``: the policy file's default, ``override``: the scenario's change).
+    """
+    rows = []
+    for name in sorted(set(base) | set(other)):
+        def val(ov):
+            return (ov[name], "override") if name in ov else (policy.value(name), "file")
+        (bv, bs), (ov_, os_) = val(base), val(other)
+        plain = (lambda x: list(x) if isinstance(x, tuple) else x)
+        if plain(bv) != plain(ov_):
+            rows.append({"parameter": name, "base": str(plain(bv)), "scenario": str(plain(ov_)),
+                         "base_source": bs, "scenario_source": os_})
+    return pd.DataFrame(rows, columns=["parameter", "base", "scenario", "base_source",
+                                       "scenario_source"])
+
+
 def key_figures(data: CountyData, *, homes: pd.DataFrame | None = None,
                 assignments: pd.DataFrame | None = None,
                 staffing: StaffingPlan | None = None,
@@ -359,8 +405,7 @@ def key_figures(data: CountyData, *, homes: pd.DataFrame | None = None,
         served = assignments["home_id"].notna() & (assignments["home_id"].astype(str) != "")
         fig["villages_covered_pct"] = round(100.0 * served.mean(), 2)
         if "distance_m" in assignments.columns:
-            d = assignments.loc[served, "distance_m"].astype(float)
-            fig["mean_distance_m"] = round(float(d.mean()), 1) if len(d) else 0.0
+            fig["mean_distance_m"] = round(child_weighted_mean_distance(assignments), 1)
     if staffing is not None:
         tot = staffing.totals.set_index("position")
         fig["directors_required"] = float(tot.loc["director", "required"])

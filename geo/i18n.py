@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
-from geo.schema import LAYERS
-from optimization.vocab import FACILITY_KINDS, WATER_KINDS
+from geo.schema import FACILITY_STATUS, LAYERS
+from optimization.vocab import (COUNTY_DESIGNATIONS, FACILITY_KINDS, ROAD_KINDS, ROSTER_ROLES,
+                                TARGET_SHORT_LABELS, TOWNSHIP_DESIGNATIONS, VILLAGE_DESIGNATIONS,
+                                WATER_KINDS)
 
-__all__ = ["LANGS", "T", "column_label", "facility_label", "t", "water_label"]
+__all__ = ["ENUM_GROUPS", "LANGS", "T", "column_label", "enum_label", "facility_label", "t",
+           "water_label"]
 
 LANGS = ("zh", "en")
 
@@ -86,6 +89,7 @@ T: dict[str, tuple[str, str]] = {
     "roster": ("候选人员名册", "Candidate roster"),
     "dem": ("高程", "Elevation"),
     "legend": ("图例", "Legend"),
+    "layer_picker": ("图层", "Layers"),
     # map tooltips and layers (plans)
     "map_assignments": ("服务关系", "Assignments"),
     # accounts (intranet serving)
@@ -146,6 +150,38 @@ T: dict[str, tuple[str, str]] = {
     "snap_extent": ("快照范围", "Snapshot of"),
     "snap_county": ("整个区县", "the whole county"),
     "snap_view": ("当前视图", "the current view"),
+    # the plan in force (childplan/plan.py, issue 13)
+    "plan_unsaved": ("未保存的方案", "unsaved plan"),
+    "plan_named": ("当前方案：{name}", "Plan in force: {name}"),
+    "plan_stale": ("{kind}结果已过期：数据或参数已更改，导出和简报已停用，请重新求解。",
+                   "The {kind} result is stale (过期): the data or parameters changed; exports "
+                   "and the briefing are off until it is solved again."),
+    "plan_resolve": ("重新求解", "Solve again"),
+    "plan_kind_siting": ("选址", "siting"),
+    "plan_kind_staffing": ("人员配置", "staffing"),
+    "plan_kind_funding": ("经费分配", "funding"),
+    "plan_brief_stale": ("有过期的结果（{kinds}）：请先重新求解，再生成简报。",
+                         "Stale results ({kinds}): solve them again before making the briefing."),
+    "plan_opened": ("已打开“{name}”：数据、政策参数、结果和页面设置均已恢复。",
+                    "Opened '{name}': data, policy, results and page settings restored."),
+    "plan_data_differs": ("该方案的数据与当前数据不同（内容摘要 {saved} ≠ {now}），其结果标为过期。",
+                          "This scenario's data differ from the data in use (digest {saved} ≠ "
+                          "{now}): its results are marked stale."),
+    "plan_resolve_all": ("重新求解过期结果", "Solve the stale results again"),
+    "cmp_baseline": ("基准方案", "Baseline"),
+    "cmp_reads": ("差异均为“方案 − 基准”，基准：{base}", "Differences read scenario − baseline; baseline: {base}"),
+    "cmp_params": ("不同的参数", "Parameters that differ"),
+    "cmp_params_none": ("所选方案的政策参数相同。", "The scenarios' policy parameters are the same."),
+    "cmp_col_param": ("参数", "parameter"),
+    "cmp_col_scenario": ("方案", "scenario"),
+    "cmp_col_scenario_value": ("方案取值", "scenario value"),
+    "cmp_col_base_source": ("基准来源", "baseline source"),
+    "cmp_col_scenario_source": ("方案来源", "scenario source"),
+    "cmp_src_file": ("政策文件默认", "policy file"),
+    "cmp_src_override": ("方案调整", "scenario override"),
+    "upload_rejected": ("检查未通过，未切换数据：仍在使用{county}的数据。{summary}",
+                        "The check failed; the data were not switched: still using {county}. "
+                        "{summary}"),
     # the 简报 (geo/briefing, the map page)
     "brief_meta": ("简报信息（标题、编制单位、日期、方案）", "Briefing details (title, compiled by, date, scenario)"),
     "brief_title": ("简报标题", "Title"),
@@ -243,6 +279,79 @@ T: dict[str, tuple[str, str]] = {
 }
 
 
+# --- enumeration values: key "<group>.<code>" -------------------------------------------------
+# The codes are the stable ones of optimization/vocab.py and geo/schema.py (exports keep them
+# with --codes); the words come from the same tables so a kind is named once.
+
+#: Solver and plan statuses as a planner reads them.
+_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "optimal": ("已找到最优方案（已证明）", "optimal plan found (proven)"),
+    "feasible": ("已找到可行方案（未证明最优）", "feasible plan found (not proven optimal)"),
+    "infeasible": ("无可行方案", "no feasible plan"),
+    "time_limit": ("达到时间上限", "time limit reached"),
+    "unbounded": ("问题无界", "unbounded"),
+    "error": ("求解出错", "solver error"),
+}
+_GENDERS: dict[str, tuple[str, str]] = {"F": ("女", "female"), "M": ("男", "male"),
+                                        "": ("未填", "not given")}
+_BOOLS: dict[str, tuple[str, str]] = {"true": ("是", "yes"), "false": ("否", "no")}
+_FOUR_ONES: dict[str, tuple[str, str]] = {
+    "warning_sign": ("警示牌", "warning sign"), "life_buoy": ("救生圈", "life buoy"),
+    "rescue_rope": ("救生绳", "rescue rope"), "rescue_pole": ("救生杆", "rescue pole"),
+}
+_FOUR_ONES_STATES: dict[str, tuple[str, str]] = {
+    "complete": ("齐全", "complete"), "missing": ("有缺项", "items missing"),
+    "unchecked": ("未检查", "never checked"),
+}
+_HOME_ACTIONS: dict[str, tuple[str, str]] = {
+    "existing": ("已有", "existing"), "reuse": ("改建", "reuse"), "new": ("新建", "new"),
+}
+_CANDIDATE_FOR: dict[str, tuple[str, str]] = {
+    "director": ("儿童主任", "children's director"), "supervisor": ("儿童督导员", "supervisor"),
+    "either": ("均可", "either"),
+}
+
+#: group -> code -> (zh, en): every enumeration value a table, export or page shows.
+ENUM_GROUPS: dict[str, dict[str, tuple[str, str]]] = {
+    "kind": dict(FACILITY_KINDS),
+    "water": {k: (v[0], v[1]) for k, v in WATER_KINDS.items()},
+    "road": dict(ROAD_KINDS),
+    "role": dict(ROSTER_ROLES),
+    "candidate_for": _CANDIDATE_FOR,
+    "gender": _GENDERS,
+    "status": dict(FACILITY_STATUS),
+    "action": _HOME_ACTIONS,
+    "solver_status": _STATUS_WORDS,
+    "bool": _BOOLS,
+    "four_ones": _FOUR_ONES,
+    "four_ones_state": _FOUR_ONES_STATES,
+    "target": dict(TARGET_SHORT_LABELS),
+    "designation": {**COUNTY_DESIGNATIONS, **TOWNSHIP_DESIGNATIONS, **VILLAGE_DESIGNATIONS},
+}
+for _g, _vals in ENUM_GROUPS.items():
+    for _code, _pair in _vals.items():
+        T.setdefault(f"{_g}.{_code}", (_pair[0], _pair[1]))
+
+
+def enum_label(group: str, code: object, lang: str = "zh") -> str:
+    """The word for an enumeration value; the code itself (as text) when unknown.
+
+    >>> enum_label("role", "grid_worker"), enum_label("water", "canal", "en")
+    ('网格员', 'canal')
+    >>> enum_label("solver_status", "optimal"), enum_label("gender", "F", "en")
+    ('已找到最优方案（已证明）', 'female')
+    >>> enum_label("bool", True), enum_label("kind", "unknown_kind")
+    ('是', 'unknown_kind')
+    """
+    if isinstance(code, bool):
+        code = "true" if code else "false"
+    key = "" if code is None else str(code)
+    pair = ENUM_GROUPS.get(group, {}).get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+
+
 def t(key: str, lang: str = "zh") -> str:
     """The text for ``key`` in ``lang`` ('zh' or 'en'); the key itself if unknown."""
     pair = T.get(key)
@@ -284,7 +393,7 @@ FIGURE_LABELS: dict[str, tuple[str, str]] = {
     "homes_new": ("儿童之家：新建", "Homes: new"),
     "siting_cost_yuan": ("建设改造费用（元）", "Set-up cost (yuan)"),
     "villages_covered_pct": ("覆盖村比例（%）", "Villages covered (%)"),
-    "mean_distance_m": ("平均服务距离（米）", "Mean distance (m)"),
+    "mean_distance_m": ("按儿童加权的平均距离（米）", "Child-weighted mean distance (m)"),
     "directors_required": ("儿童主任：需配", "Directors: required"),
     "directors_assigned": ("儿童主任：已配", "Directors: assigned"),
     "directors_to_recruit": ("儿童主任：待招募", "Directors: to recruit"),

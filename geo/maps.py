@@ -41,7 +41,7 @@ MEASURES = ("resident_children", "left_behind", "difficulty", "targets", "key_at
 
 #: One colour per facility kind (colour-blind-safe-ish, distinct on a pale basemap).
 FACILITY_COLOURS = {
-    "children_home": "#d7263d",
+    "children_home": "#6a3d9a",  # purple: never in the villages' Reds ramp
     "primary_school": "#1b998b",
     "kindergarten": "#f49d37",
     "service_station": "#6c757d",
@@ -50,7 +50,7 @@ FACILITY_COLOURS = {
     "school_youth_palace": "#2e86ab",
     "township_station": "#3f37c9",
     "rescue_protection": "#000000",
-    "welfare_institution": "#7209b7",
+    "welfare_institution": "#0b6e4f",
 }
 # Facility kinds drawn by default on the overview (the rest are one click away).
 _SHOWN_FACILITIES = ("children_home", "township_station", "rescue_protection",
@@ -406,7 +406,7 @@ def build_county_map(
                                               (_box(_WATER_FILL, _WATER), t("water_areas", lang))]))
 
     if "crossings" in layers and len(data.crossings):
-        fg = folium.FeatureGroup(name=safe.layer_name(t("crossings", lang)), show=False)
+        fg = folium.FeatureGroup(name=safe.layer_name(t("crossings", lang)), show=True)
         for g in data.crossings.geometry:
             folium.CircleMarker([g.y, g.x], radius=3, color="#333", weight=1, fill=True,
                                 fill_color="#fff", fill_opacity=1).add_to(fg)
@@ -476,7 +476,8 @@ def build_county_map(
                 name=f"facilities_{kind}",
             ).add_to(fg)
             fg.add_to(m)
-            items.append((_dot(colour, 9, "#fff"), facility_label(kind, lang)))
+            if kind in _SHOWN_FACILITIES:  # the legend lists only what is drawn at first
+                items.append((_dot(colour, 9, "#fff"), facility_label(kind, lang)))
         shown_synthetic |= has_synthetic(f)
         if items:
             legend.append((t("facilities", lang), items))

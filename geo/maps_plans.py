@@ -115,10 +115,11 @@ def build_staffing_map(data, villages: pd.DataFrame, *, lang: str = "zh",
 
 def build_choropleth_map(data, values: pd.Series, *, title: str, lang: str = "zh",
                          diverging: bool = False, fmt: str = "{:,.0f}",
-                         tiles: str | None = None) -> folium.Map:
+                         tiles: str | None = None, edges=None) -> folium.Map:
     """Townships coloured by a value (funding, or a difference between two scenarios).
 
     ``values`` is indexed by township_code. ``diverging`` centres the colours on zero.
+    ``edges`` (6 class edges) gives side-by-side maps one colour scale.
     """
     m, syn = county_backdrop(data, lang=lang, tiles=tiles, townships=False)
     tw = data.townships.copy()
@@ -128,6 +129,9 @@ def build_choropleth_map(data, values: pd.Series, *, title: str, lang: str = "zh
         top = float(np.abs(vals).max()) or 1.0
         edges = np.linspace(-top, top, len(_DIV) + 1)
         palette = _DIV
+    elif edges is not None:
+        edges = np.asarray(edges, dtype=float)
+        palette = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
     else:
         edges = np.quantile(vals, np.linspace(0, 1, 6)) if len(vals) else np.zeros(6)
         palette = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]

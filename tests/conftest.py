@@ -73,7 +73,9 @@ def toy_sources(toy_dir: Path) -> dict[str, Path]:
 # everything. A test is slow when it solves the demo county, starts a Dask cluster, runs the
 # app headless or regenerates data: whole modules here, single tests below (by name, so the
 # test files themselves stay as they are).
-SLOW_MODULES = {"test_batch.py", "test_app_pages.py", "test_make_demo.py"}
+SLOW_MODULES = {"test_batch.py", "test_app_pages.py", "test_make_demo.py",
+                # every CLI command in a subprocess (4–48 s each)
+                "test_security_network.py", "test_security_pii.py"}
 SLOW_TESTS = {
     "test_cli.py": {"test_fund_refuses_impossible_budget", "test_site_with_a_road_travel_matrix",
                     "test_fund_across_two_counties_tilts_to_the_old_soviet_base",
@@ -97,6 +99,11 @@ SLOW_TESTS = {
     "test_results.py": {"test_siting_page_coverage_is_one_minus_uncovered_share"},
     "test_errors.py": {"test_batch_reports_a_staffing_failure_with_its_reason"},
     "test_staffing_distances.py": {"test_staffing_and_siting_see_the_same_distances"},
+    "test_security.py": {"test_dollar_names_do_not_crash_figures",
+                         "test_cli_reports_as_many_patrol_pdfs_as_it_writes"},
+    "test_security_store.py": {"test_concurrent_first_use_creates_one_sound_store"},
+    "test_briefing.py": {"test_cli_brief_prints_title_org_date_and_scenario"},
+    "test_travel_siting.py": {"test_siting_page_walk_minutes_with_accessibility"},
 }
 
 
