@@ -124,10 +124,14 @@ if st.button("检查并使用" if lang == "zh" else "Check and use", disabled=no
 
     with st.spinner("正在检查…" if lang == "zh" else "Checking…"):
         try:
-            checked = ui.load_uploaded(files, base or None, tuple(how))
-            summary = None if checked.report.ok else checked.report.summary(lang)
+            rejected = ui.load_uploaded(files, base or None, tuple(how)).report
         except DataError as exc:
-            summary = exc.report.summary(lang)
-    if summary is None:
+            rejected = exc.report
+    if rejected.ok:
         st.rerun()
-    st.error(t("upload_rejected", lang).format(county=data.name, summary=summary))
+    # the rejected files' own report: every problem with its file, row, column and fix
+    st.error(t("upload_rejected", lang).format(county=data.name, summary=rejected.summary(lang)))
+    st.dataframe(rejected.to_frame(lang), width="stretch", hide_index=True)
+    st.download_button(
+        t("download", lang) + " CSV", rejected.to_frame(lang).to_csv(index=False).encode("utf-8-sig"),
+        file_name="validation_upload.csv", mime="text/csv", key="download_rejected_report")

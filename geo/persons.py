@@ -42,7 +42,8 @@ import pandas as pd
 from geo.importer import grid_from_csv_text, grids_from_xlsx
 from geo.pii import gb11643_check_digit
 from geo.report import Report
-from geo.schema import normalise_header
+from geo.schema import LAYERS, normalise_header
+from optimization.vocab import DIFFICULTY_COLUMNS, TRUE_WORDS
 
 __all__ = [
     "AGE_BANDS",
@@ -77,7 +78,7 @@ PERSON_FIELDS: dict[str, tuple[str, ...]] = {
 PERSONAL = ("name", "id", "gender", "birth")
 
 #: Difficulty subtypes in the order a child is assigned to ONE of them.
-SUBTYPE_ORDER = ("orphan", "unsupported", "illness_disability", "dibao_tekun", "difficulty_other")
+SUBTYPE_ORDER = DIFFICULTY_COLUMNS
 _SUBTYPE_WORDS = (
     ("orphan", ("孤儿",)),
     ("unsupported", ("事实无人抚养", "无人抚养")),
@@ -94,11 +95,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "target_children": ("名单内儿童", "Children on the lists"),
     "left_behind": ("农村留守儿童", "Left-behind children"),
     "in_difficulty": ("困境儿童", "Children in difficulty"),
-    "orphan": ("其中：孤儿", "of which: orphans"),
-    "unsupported": ("其中：事实无人抚养儿童", "of which: de facto unsupported"),
-    "illness_disability": ("其中：重病重残儿童", "of which: serious illness or disability"),
-    "dibao_tekun": ("其中：低保、特困家庭儿童", "of which: dibao / tekun families"),
-    "difficulty_other": ("其中：其他困境儿童", "of which: other difficulty"),
+    **{c: (f"其中：{LAYERS['villages'].column(c).zh}", f"of which: {LAYERS['villages'].column(c).en}")
+       for c in DIFFICULTY_COLUMNS},
     "key_attention": ("重点关注儿童", "Key-attention children"),
     "age_0_5": ("0–5 岁", "Aged 0–5"),
     "age_6_11": ("6–11 岁", "Aged 6–11"),
@@ -106,7 +104,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "year": ("年份", "Year"),
     "children": ("预计儿童数", "Projected children"),
 }
-_YES = {"是", "y", "yes", "true", "1", "√", "重点", "重点关注"}
+_YES = {*TRUE_WORDS, "重点", "重点关注"}
 
 
 def id_problem(code: str, birth: date | None) -> str | None:
