@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -60,7 +60,8 @@ def data_digest(county) -> str:
 
 def policy_digest(overrides: dict | None, options: dict | None = None) -> str:
     """A hash of the policy overrides (the base file is the same for every plan of a release)
-    and, for one result, of its solve options (solver, must/never/locked sites, budget)."""
+    and, for one result, of its solve options (solver, must/never/locked sites, budget).
+    """
     payload = json.dumps({"overrides": overrides or {}, "options": options or {}},
                          sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
@@ -88,7 +89,7 @@ class DataRef:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

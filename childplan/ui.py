@@ -281,7 +281,8 @@ def solve_staffing(data_key: tuple, overrides_json: str, solver: str):
 def last_result(kind: str, key: tuple | None = None):
     """The solve key of the last ``kind`` result when it was solved on the data and the policy
     in force (a current result), else None. A stale result (other data or policy) is never
-    returned: use :func:`stale_result` to show it as 过期."""
+    returned: use :func:`stale_result` to show it as 过期.
+    """
     done = st.session_state.get(f"{kind}_done")
     if not done or done[0] != (key or data_key()) or done[1] != overrides_key():
         return None

@@ -200,7 +200,8 @@ def run_staffing(data: CountyData, policy: Policy, *, solver: str = "cbc") -> St
 
 def staffing_metric(policy: Policy) -> str:
     """The metric of staffing's distances: ``straight``, else ``road_m`` (directors ride, so
-    ``walk_min`` also gives them route metres of the travel model)."""
+    ``walk_min`` also gives them route metres of the travel model).
+    """
     return "straight" if policy.siting.travel_metric == "straight" else "road_m"
 
 
@@ -355,7 +356,8 @@ def child_weighted_mean_distance(assignments: pd.DataFrame) -> float:
 
 def shared_class_edges(*values) -> tuple[float, ...]:
     """Six class edges (quintiles) over all the scenarios' values together, so that one
-    colour means one amount on every side-by-side map."""
+    colour means one amount on every side-by-side map.
+    """
     import numpy as np
 
     pooled = np.concatenate([np.asarray(pd.Series(v).fillna(0), dtype=float) for v in values]

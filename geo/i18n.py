@@ -7,9 +7,16 @@
 from __future__ import annotations
 
 from geo.schema import FACILITY_STATUS, LAYERS
-from optimization.vocab import (COUNTY_DESIGNATIONS, FACILITY_KINDS, ROAD_KINDS, ROSTER_ROLES,
-                                TARGET_SHORT_LABELS, TOWNSHIP_DESIGNATIONS, VILLAGE_DESIGNATIONS,
-                                WATER_KINDS)
+from optimization.vocab import (
+    COUNTY_DESIGNATIONS,
+    FACILITY_KINDS,
+    ROAD_KINDS,
+    ROSTER_ROLES,
+    TARGET_SHORT_LABELS,
+    TOWNSHIP_DESIGNATIONS,
+    VILLAGE_DESIGNATIONS,
+    WATER_KINDS,
+)
 
 __all__ = ["ENUM_GROUPS", "LANGS", "T", "column_label", "enum_label", "facility_label", "t",
            "water_label"]

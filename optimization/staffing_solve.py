@@ -246,7 +246,8 @@ class _Model:
     # -- the solver's model -------------------------------------------------------------------
     def to_model(self, terms: Terms, *, integer: bool, drop_dead: bool = True) -> tuple:
         """The :class:`optimization.solver.Model` with objective ``terms``; also the numbers of
-        the columns and rows it holds (columns fixed at zero and rows left empty are out)."""
+        the columns and rows it holds (columns fixed at zero and rows left empty are out).
+        """
         n = len(self.col_names)
         keep_col = ~self.dead if drop_dead else np.ones(n, dtype=bool)
         cols = np.flatnonzero(keep_col)
@@ -576,7 +577,8 @@ class _Run:
 
     def one_per_block(self, blocks) -> list[tuple[_Batch, str]]:
         """A MILP is solved block by block: in one model their branch-and-bound trees
-        multiply."""
+        multiply.
+        """
         if not self._single:
             self._single.update({b.blocks[0]: b for b in _batches(self.problem, 0)[0]})
         return [(self._single[b], "mip") for b in blocks]
