@@ -115,10 +115,12 @@ def _factors(persons, years: Sequence[int], entry_rate) -> dict[int, dict[str, f
 
 
 def trained_directors(data: CountyData) -> int:
-    """Roster people with an initial (or annual) training on record: taken as trained now."""
+    """Roster people who may serve as directors with a training on record: trained now."""
     r = data.roster
     if r is None or not len(r):
         return 0
+    if "candidate_for" in r.columns:
+        r = r[r["candidate_for"].astype(str) != "supervisor"]
     done = pd.Series(False, index=r.index)
     for c in ("initial_training_date", "last_training_date"):
         if c in r.columns:

@@ -315,6 +315,12 @@ T: dict[str, tuple[str, str]] = {
     "phased_solve_time": ("求解用时（秒）", "Solve time (s)"),
     "phased_download": ("下载 XLSX", "Download XLSX"),
     "phased_years_bad": ("结束年度不能早于起始年度", "The last year cannot be before the first"),
+    "phased_solver": ("求解器", "Solver"),
+    "phased_hint": ("设置年度与预算后点击“求解分年度计划”。",
+                    "Set the years and the budget, then click 'Solve the plan by year'."),
+    "phased_stale": ("参数或数据已改变，下面是上一次的结果（已过期，下载已停用）：请重新求解",
+                     "The parameters or data changed: below is the previous result (stale, "
+                     "downloads off); solve again"),
     "phased_position.director": ("儿童主任", "child director"),
     "phased_position.supervisor": ("儿童督导员", "child supervisor"),
     "phased_kind.initial": ("初任培训", "initial training"),
