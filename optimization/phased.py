@@ -470,7 +470,9 @@ class PhasedPlan:
     assignments : DataFrame
         ``year, village_code, resident_children, home_id`` (``""`` uncovered), ``distance_m``.
     by_year : DataFrame
-        :data:`YEARS_COLUMNS`: budget, spent, coverage, directors and supervisors per year.
+        :data:`YEARS_COLUMNS`: budget, spent, coverage, directors and supervisors per year;
+        ``homes_opened`` counts the homes set up that year (existing ones not), ``homes_open``
+        every home open that year (existing ones included).
     training : DataFrame
         :data:`TRAINING_COLUMNS`: the training calendar by year.
     stats : PhasedStats
@@ -511,6 +513,7 @@ def _decode(pp: PhasedProblem, arr: Arrays, lay: _Layout, values: np.ndarray):
         is_open = values[lay.y[t]] > 0.5
         open_t[lay.sites[is_open]] = t
     open_t[~serving] = -1  # a site that never serves anyone is not opened
+    open_t[arr.existing & (open_t >= 0)] = 0  # an existing home is open from the first year
     return open_t, pair_of
 
 
@@ -635,7 +638,7 @@ def _years_table(pp: PhasedProblem, arr: Arrays, open_t, pair_of,
             "year": yr, "budget_yuan": int(round(pp.budgets[t])),
             "available_yuan": int(round(available)), "spent_yuan": int(round(spent)),
             "unspent_yuan": int(round(available - spent)),
-            "homes_opened": int((open_t == t).sum()),
+            "homes_opened": int(((open_t == t) & ~arr.existing).sum()),
             "homes_open": int(((open_t >= 0) & (open_t <= t)).sum()),
             "villages": int(pp.problem.n_villages), "villages_covered": int(covered.sum()),
             "children": round(kids, 1), "children_covered": round(kids_cov, 1),

@@ -218,3 +218,20 @@ def test_bad_inputs_are_explained():
         build_phased_problem(yearly, sites, pairs, CHILD_ONLY, budgets=[-5])
     with pytest.raises(PhasedInputError, match="every village"):
         build_phased_problem(yearly.iloc[1:], sites, pairs, CHILD_ONLY, budgets=[1])
+
+
+def test_existing_home_is_open_from_the_first_year_and_not_counted_as_opened():
+    # E0 is an existing home (cost 0) reaching only D, which in 2025 has no children: it first
+    # serves in 2026 but exists already, so it is open from 2025. S1 (10,000) covers A.
+    children = {"A": [10, 10, 10], "D": [0, 5, 5]}
+    yearly, _, pairs = _frames(children, {"E0": ["D"], "S1": ["A"]}, {"E0": 0.0, "S1": 1.0})
+    sites = pd.DataFrame({"site_id": ["E0", "S1"], "cost_yuan": [0.0, 10000.0],
+                          "status": ["existing", "reuse"]})
+    pp = build_phased_problem(yearly, sites, pairs, CHILD_ONLY, budgets=[10000])
+    plan = solve_phased(pp, "highs", time_limit_s=30)
+    assert plan.stats.status == "optimal"
+    assert plan.open_year == {"E0": 2025, "S1": 2025}
+    t = plan.by_year.set_index("year")
+    assert t["homes_opened"].tolist() == [1, 0, 0]  # S1 only
+    assert t["homes_open"].tolist() == [2, 2, 2]
+    assert t["children_covered"].tolist() == [10, 15, 15]
