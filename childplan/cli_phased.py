@@ -55,6 +55,18 @@ def _budgets(args) -> list[int]:
     return budgets
 
 
+def _refuse_unsupported(args) -> None:
+    """Options of the one-year plan the plan by year does not take: refused, never ignored."""
+    from childplan.cli import UserError
+
+    for opt, value in (("--must-open", args.must_open), ("--lock", args.lock),
+                       ("--travel-matrix", args.travel_matrix)):
+        if value:
+            raise UserError(f"分年度计划（--years）暂不支持 {opt}：请去掉该选项，或不用 --years 做单年选址",
+                            f"the plan by year (--years) does not take {opt} yet: drop it, or "
+                            "plan a single year without --years", where=opt, exit_code=2)
+
+
 def _persons(args, data):
     """Aggregate the person lists (None without any); errors print the report and stop."""
     from datetime import date
@@ -92,13 +104,17 @@ def site_phased(args) -> int:
     from geo.exports import write_csv
 
     budgets = _budgets(args)  # argument errors before the (slow) load
+    _refuse_unsupported(args)
     data = _load(args)
     if not _require_ok(data):
         return 1
     pc = _persons(args, data)
-    res = run_phased(data, _policy(args), list(args.years), budgets, persons=pc,
+    policy = _policy(args)
+    if args.metric:
+        policy = policy.with_overrides({"siting.travel_metric": args.metric}, origin="--metric")
+    res = run_phased(data, policy, list(args.years), budgets, persons=pc,
                      entry_rate=args.entry_rate, carry_over=args.carry_over, solver=args.solver,
-                     time_limit_s=args.time_limit)
+                     time_limit_s=args.time_limit, never_open=args.never_open or ())
     out = _out(args)
     lang = "en" if args.lang == "en" else "zh"
     tables = phased_tables(res, lang, codes=lang == "en")

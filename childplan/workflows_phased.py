@@ -131,12 +131,14 @@ def trained_directors(data: CountyData) -> int:
 def run_phased(data: CountyData, policy: Policy, years: Sequence[int],
                budgets: Sequence[float], *, persons=None, entry_rate: float | None = None,
                carry_over: bool = False, solver: str = "cbc",
-               time_limit_s: float | None = None) -> PhasedResult:
+               time_limit_s: float | None = None,
+               never_open: Sequence[str] = ()) -> PhasedResult:
     """A phased plan for a county: openings by year under each year's budget.
 
     Raises DataError, PhasedInputError or SitingInfeasible (all PlanningErrors).
     ``persons`` (a :class:`geo.persons.PersonCounts`, already checked) projects the counts;
-    ``carry_over`` lets unspent budget carry to later years (default no: planning default).
+    ``carry_over`` lets unspent budget carry to later years (default no: planning default);
+    ``never_open`` lists site ids that must not open.
     """
     from geo.siting_inputs import siting_inputs
     from geo.travel import siting_travel
@@ -151,7 +153,7 @@ def run_phased(data: CountyData, policy: Policy, years: Sequence[int],
                                     travel_matrix=matrix)
     counts = yearly_counts(data, years, persons, entry_rate=entry_rate)
     pp = build_phased_problem(counts, sites, pairs, policy.siting, budgets=budgets,
-                              years=years, carry_over=carry_over)
+                              years=years, carry_over=carry_over, never_open=never_open)
     plan = solve_phased(pp, solver, staffing=policy.staffing,
                         trained_now=trained_directors(data), time_limit_s=time_limit_s)
     return PhasedResult(plan=plan, homes=_homes(data, plan), by_year=plan.by_year[YEARS_OUT],

@@ -235,3 +235,19 @@ def test_existing_home_is_open_from_the_first_year_and_not_counted_as_opened():
     assert t["homes_opened"].tolist() == [1, 0, 0]  # S1 only
     assert t["homes_open"].tolist() == [2, 2, 2]
     assert t["children_covered"].tolist() == [10, 15, 15]
+
+
+def test_capacity_single_source_each_year():
+    # One site holding 50 children; A has 40, B 30 (both in reach): only one of them fits (one
+    # home per village), the larger: A in 2025 and 2026; in 2027 B has grown to 45 > 40, so
+    # the home serves B that year: coverage 40 + 40 + 45 = 125.
+    children = {"A": [40, 40, 40], "B": [30, 30, 45]}
+    yearly, sites, pairs = _frames(children, {"S": ["A", "B"]}, {"S": 10000.0})
+    sites["capacity"] = 50
+    pp = build_phased_problem(yearly, sites, pairs, CHILD_ONLY, budgets=[10000])
+    plan = solve_phased(pp, "highs", time_limit_s=30)
+    assert plan.stats.status == "optimal"
+    assert plan.stats.coverage == pytest.approx(125.0)
+    a = plan.assignments[plan.assignments["home_id"] == "S"]
+    assert a.groupby("year")["village_code"].apply(list).to_dict() == {
+        2025: ["A"], 2026: ["A"], 2027: ["B"]}

@@ -102,3 +102,10 @@ def test_site_years_argument_errors(tmp_path, capsys, argv, code):
     text = capsys.readouterr().out
     assert "/" in text and "Traceback" not in text
     assert not (tmp_path / "o" / "phased_years.csv").exists()
+
+
+@pytest.mark.parametrize("opt", [["--must-open", "F1"], ["--lock", "500109102001=F1"]])
+def test_site_years_refuses_one_year_options(tmp_path, capsys, opt):
+    assert main(["site", "--years", "2025", "--budget-per-year", "1", *opt,
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "--years" in capsys.readouterr().out
