@@ -304,12 +304,11 @@ def _add_columns(model: Model, pp: PhasedProblem, arr: Arrays, nm: Names) -> _La
                                   for v, s in zip(lv, ls, strict=True)], 0.0, 0.0, 1.0, binary))
     for yr in pp.years:
         zs.append(model.add_cols([f"covered_v{v}_y{yr}" for v in vn], 0.0, 0.0, 1.0, True))
-    shape = (len(pp.years), 0)
+    nt = len(pp.years)  # at least one (build_phased_problem checks)
     return _Layout(pairs, villages, sites, lv, ls,
-                   np.array(ys, dtype=np.int64).reshape(len(pp.years), len(sites)) if ys
-                   else np.zeros(shape, np.int64),
-                   np.array(xs, dtype=np.int64).reshape(len(pp.years), len(pairs)),
-                   np.array(zs, dtype=np.int64).reshape(len(pp.years), len(villages)))
+                   np.array(ys, dtype=np.int64).reshape(nt, len(sites)),
+                   np.array(xs, dtype=np.int64).reshape(nt, len(pairs)),
+                   np.array(zs, dtype=np.int64).reshape(nt, len(villages)))
 
 
 def _add_stays_open_rows(model: Model, pp: PhasedProblem, nm: Names, lay: _Layout) -> None:
@@ -410,8 +409,7 @@ def phased_model(pp: PhasedProblem, floor: float | None = None,
         return model, lay, arr
     model.add_rows(["coverage_floor"], np.zeros(w.size, np.int64), lay.z.ravel(), w.ravel(),
                    floor - 0.5, np.inf)
-    last = lay.y[-1] if len(pp.years) else np.zeros(0, np.int64)
-    model.set_objective(last, big_m * arr.cost[lay.sites] / arr.delta)
+    model.set_objective(lay.y[-1], big_m * arr.cost[lay.sites] / arr.delta)
     for t in range(len(pp.years)):
         gv = arr.pv[lay.pairs]
         model.set_objective(lay.x[t], pp.children[t, gv] * arr.pd[lay.pairs])
