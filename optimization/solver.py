@@ -457,8 +457,10 @@ _CBC_NAME = re.compile(r"^([cr])(\d+)$")
 
 
 def _read_cbc_solution(path: str, n: int, m: int = 0):
-    """CBC's ``-solu`` file: (first word of its status line, values or None, column duals,
-    row duals). Lines are ``index name value dual`` with HiGHS's MPS names ``c<k>`` and
+    """Read CBC's ``-solu`` file.
+
+    Returns (first word of its status line, values or None, column duals, row duals).
+    Lines are ``index name value dual`` with HiGHS's MPS names ``c<k>`` and
     ``r<k>``; rows are listed only with ``-printingOptions all`` (then duals are read).
     """
     if not os.path.exists(path):
