@@ -91,8 +91,13 @@ localise_map(m)
 ring = None
 if target is not None:  # the found village, ringed (added without redrawing the map)
     ring = folium.FeatureGroup(name="found")
-    folium.CircleMarker([float(target.geometry.y), float(target.geometry.x)], radius=16,
-                        color="#0057b8", weight=3, fill=False).add_to(ring)
+    # a marker, not a CircleMarker: folium drops a path's ``interactive`` option, and on the
+    # canvas the ring would take the click meant for the village under it
+    folium.Marker([float(target.geometry.y), float(target.geometry.x)], interactive=False,
+                  icon=folium.DivIcon(html="<div style='width:30px;height:30px;margin:-15px 0 0 "
+                                           "-15px;border:3px solid #0057b8;border-radius:50%;"
+                                           "pointer-events:none'></div>", icon_size=(0, 0)),
+                  ).add_to(ring)
 # streamlit-folium builds the Leaflet map once per key: a new key per view redraws it.
 view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", measure, lang, basemap,
                                      str(st.session_state.get("map_fit_n", 0)), *layers])

@@ -121,6 +121,69 @@ def test_briefing_from_the_map_page(page, app_url):
     assert page.blocked == []
 
 
+VILLAGE_PX = """(code) => {
+    let out = null;
+    window.map.eachLayer(l => {
+        if (l.feature && l.feature.properties && l.feature.properties.village_code === code
+            && l.getLatLng) {
+            const p = window.map.latLngToContainerPoint(l.getLatLng());
+            out = {x: p.x, y: p.y};
+        }
+    });
+    return out;
+}"""
+VIEW = """() => ({zoom: window.map.getZoom(), lat: window.map.getCenter().lat,
+                 lng: window.map.getCenter().lng})"""
+
+
+def test_map_identify_search_table_and_kept_view(page, app_url):
+    data = load_demo("500109")
+    v = data.villages
+    diff = v[["orphan", "unsupported", "illness_disability", "dibao_tekun",
+              "difficulty_other"]].sum(axis=1)
+    row = v.loc[v["resident_children"].idxmax()]  # the largest: its counts carry 千分位
+    code = str(row["village_code"])
+    page.goto(app_url)
+    page.get_by_text(PAGES["map"][0]).wait_for()
+    frame = map_frame(page, "() => !!window.map && document.querySelectorAll('.cp-legend').length")
+    page.wait_for_timeout(2500)  # the fitted view is reported once (one rerun)
+    # search by code -> the map zooms to the village and rings it; the table holds its row
+    box = page.get_by_role("textbox", name="查找村（社区）：名称或代码")
+    box.fill(code)
+    box.press("Enter")
+    page.get_by_text("已定位：").first.wait_for()
+    frame = map_frame(page, "() => !!window.map && Math.abs(window.map.getZoom() - 15) < 0.01")
+    view = frame.evaluate(VIEW)
+    assert abs(view["lat"] - row.geometry.y) < 1e-4 and abs(view["lng"] - row.geometry.x) < 1e-4
+    # identify: a real mouse click on the village opens its facts
+    pt = frame.evaluate(VILLAGE_PX, code)
+    assert pt is not None
+    ibox = page.locator("iframe[title*='streamlit_folium']").bounding_box()
+    page.mouse.click(ibox["x"] + pt["x"], ibox["y"] + pt["y"])
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10_000)
+    text = popup.inner_text()
+    i = row.name
+    for label, value in (("常住儿童", int(row["resident_children"])),
+                         ("农村留守儿童", int(row["left_behind"])),
+                         ("困境儿童", int(diff[i])),
+                         ("服务对象（留守+困境）", int(row["left_behind"] + diff[i])),
+                         ("重点关注儿童", int(row["key_attention"]))):
+        assert f"{label}\t{value:,}" in text, (label, value, text)
+    assert str(row["name"]) in text and code in text
+    page.wait_for_timeout(800)
+    shot(page, "map_identify_search_table_zh")
+    # the view is kept across a page change
+    nav(page, "儿童之家选址")
+    page.get_by_text(PAGES["siting"][0]).wait_for()
+    nav(page, "地图")
+    page.get_by_text(PAGES["map"][0]).wait_for()
+    frame = map_frame(page, "() => !!window.map && Math.abs(window.map.getZoom() - 15) < 0.3")
+    view = frame.evaluate(VIEW)
+    assert abs(view["lat"] - row.geometry.y) < 2e-3 and abs(view["lng"] - row.geometry.x) < 2e-3
+    assert page.blocked == []
+
+
 def test_every_page_in_english(page, app_url):
     page.goto(app_url)
     page.get_by_text(PAGES["map"][0]).wait_for()
