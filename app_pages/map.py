@@ -116,11 +116,12 @@ if out and out.get("center") and out != st.session_state.get(SEEN):
                               "bounds": ui.view_bounds(out)}
 view_box = ui.view_bounds(out) or (st.session_state.get(VIEW) or {}).get("bounds")
 if code is not None:
-    st.caption("📍 " + t("village_found", lang).format(name=md(target["name"]), code=code))
+    st.caption(t("village_found", lang).format(name=md(target["name"]), code=code))
 
 st.subheader(t("attribute_table", lang))
 num = {c: st.column_config.NumberColumn(c, format="localized") for c in table.columns[3:8]}
-st.dataframe(table, hide_index=True, use_container_width=True, height=260, column_config=num,
+st.dataframe(table, hide_index=True, use_container_width=True, column_config=num,
+             height=min(300, 35 * (len(table) + 1) + 3),  # no empty rows under a short list
              on_select="rerun", selection_mode="single-row", key=table_key)
 
 cols = st.columns(6)

@@ -136,6 +136,19 @@ VIEW = """() => ({zoom: window.map.getZoom(), lat: window.map.getCenter().lat,
                  lng: window.map.getCenter().lng})"""
 
 
+def settle(page, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit is idle: no run under way, no element drawn stale, for 1.2 s."""
+    quiet = 0
+    for _ in range(timeout_ms // 400):
+        busy = (page.locator("[data-testid='stStatusWidget']").count()
+                + page.locator("[data-stale='true']").count())
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 3:
+            return
+        page.wait_for_timeout(400)
+    raise AssertionError("the page never settled")
+
+
 def test_map_identify_search_table_and_kept_view(page, app_url):
     data = load_demo("500109")
     v = data.villages
@@ -171,8 +184,11 @@ def test_map_identify_search_table_and_kept_view(page, app_url):
                          ("重点关注儿童", int(row["key_attention"]))):
         assert f"{label}\t{value:,}" in text, (label, value, text)
     assert str(row["name"]) in text and code in text
-    page.wait_for_timeout(800)
-    shot(page, "map_identify_search_table_zh")
+    settle(page)  # the popup pans the map: its new view is reported (one rerun)
+    shot(page, "map_identify_zh")
+    page.get_by_text("属性表：村（社区）").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    shot(page, "map_attribute_table_zh")
     # the view is kept across a page change
     nav(page, "儿童之家选址")
     page.get_by_text(PAGES["siting"][0]).wait_for()
