@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
+from geo import safe
 from geo.briefing import BriefingMeta
 from geo.i18n import facility_label, t
 from geo.maps import MEASURES, build_county_map, find_villages, village_measure, village_table
@@ -94,10 +95,10 @@ if target is not None:  # the found village, ringed (added without redrawing the
     # a marker, not a CircleMarker: folium drops a path's ``interactive`` option, and on the
     # canvas the ring would take the click meant for the village under it
     folium.Marker([float(target.geometry.y), float(target.geometry.x)], interactive=False,
-                  icon=folium.DivIcon(html="<div style='width:30px;height:30px;margin:-15px 0 0 "
-                                           "-15px;border:3px solid #0057b8;border-radius:50%;"
-                                           "pointer-events:none'></div>", icon_size=(0, 0)),
-                  ).add_to(ring)
+                  icon=safe.div_icon(safe.html(
+                      "<div style='width:30px;height:30px;margin:-15px 0 0 -15px;border:3px "
+                      "solid #0057b8;border-radius:50%;pointer-events:none'></div>"),
+                      icon_size=(0, 0))).add_to(ring)
 # streamlit-folium builds the Leaflet map once per key: a new key per view redraws it.
 view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", measure, lang, basemap,
                                      str(st.session_state.get("map_fit_n", 0)), *layers])

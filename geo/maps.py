@@ -28,6 +28,7 @@ from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS, VILLAGE_DESIG
 __all__ = [
     "FACILITY_COLOURS",
     "MEASURES",
+    "IdentifyPanel",
     "Legend",
     "add_legend",
     "base_map",
@@ -299,6 +300,65 @@ def _box(fill: str, border: str) -> safe.Markup:
                      "border:1px solid {};vertical-align:middle'></span>", fill, border)
 
 
+class IdentifyPanel(MacroElement):
+    """Identify: a click on a feature of ``layer`` shows its facts in a panel on the map.
+
+    ``fields`` are property names of the layer's features, whose strings
+    :func:`geo.safe.geojson` has escaped; ``labels`` (raw text, escaped here) head them. The
+    panel (top left, under the north arrow) stays until closed or another feature is clicked.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var layer = {{ this.layer.get_name() }};
+            var fields = {{ this.fields_js }}, labels = {{ this.labels_js }};
+            var title = {{ this.title_js }};
+            var div = null;
+            var panel = L.control({position: 'topleft'});
+            panel.onAdd = function() {
+                div = L.DomUtil.create('div', 'cp-identify');
+                div.style.cssText = 'display:none;background:rgba(255,255,255,0.96);'
+                    + 'padding:6px 10px;border-radius:4px;font:12px/1.5 sans-serif;'
+                    + 'box-shadow:0 1px 4px #888;max-height:50vh;overflow:auto;min-width:190px';
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            panel.addTo(map);
+            layer.on('click', function(e) {
+                var p = ((e.layer || e.propagatedFrom || {}).feature || {}).properties || {};
+                var rows = fields.map(function(f, i) {
+                    var v = p[f] === null || p[f] === undefined ? '' : String(p[f]);
+                    return '<tr><th style="text-align:left;padding-right:10px;color:#555;'
+                        + 'font-weight:600">' + labels[i] + '</th><td>' + v + '</td></tr>';
+                }).join('');
+                div.innerHTML = '<div style="display:flex;justify-content:space-between;'
+                    + 'font-weight:700;margin-bottom:3px"><span>' + title + '</span>'
+                    + '<a href="#" class="cp-identify-close" style="text-decoration:none;'
+                    + 'color:#555;margin-left:12px">×</a></div><table>' + rows + '</table>';
+                div.style.display = 'block';
+                div.querySelector('.cp-identify-close').onclick = function(ev) {
+                    ev.preventDefault();
+                    div.style.display = 'none';
+                };
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer, fields, labels, *, title: str = ""):
+        super().__init__()
+        self._name = "IdentifyPanel"
+        self.layer = layer
+        self.fields_js = safe.script_json([str(f) for f in fields])
+        self.labels_js = safe.script_json([str(safe.text(x)) for x in labels])
+        self.title_js = safe.script_json(str(safe.text(title)))
+
+
 class _NoAttributionPrefix(MacroElement):
     """Remove Leaflet's attribution prefix (a link and a national flag) from the map."""
 
@@ -424,8 +484,9 @@ def build_county_map(
 ) -> folium.Map:
     """The county overview map: boundary, townships, waterways, villages and facilities.
 
-    A click on a village opens its facts (counts by category, designations) in Chinese or
-    English; township names are deconflicted for the first view (:func:`township_labels`).
+    A click on a village shows its facts (counts by category, designations) in a panel
+    (:class:`IdentifyPanel`), in Chinese or English; township names are deconflicted for the
+    first view (:func:`township_labels`).
 
     Parameters
     ----------
@@ -456,6 +517,7 @@ def build_county_map(
     m = base_map(bounds_src.total_bounds, tiles=tiles)
     first_zoom = web_zoom(bounds_src.to_crs(4326).total_bounds)
     legend: list[tuple[str, list[tuple[str, str]]]] = []
+    panels: list[IdentifyPanel] = []  # added last: under the north arrow
     shown_synthetic = False
 
     if "townships" in layers and len(data.townships):
@@ -556,7 +618,7 @@ def build_county_map(
         fc = _features(v, ["village_code", "name", "value_text", "radius", "colour",
                            *facts.columns])
         fg = folium.FeatureGroup(name=safe.layer_name(t("villages", lang)), show=True)
-        folium.GeoJson(
+        gj = folium.GeoJson(
             _round_coords(fc),
             marker=folium.CircleMarker(radius=5, weight=1, color="#444", fill=True,
                                        fill_opacity=0.9),
@@ -566,12 +628,12 @@ def build_county_map(
             # hover: the name and the measure drawn (once); click: every fact of the village
             tooltip=safe.geojson_tooltip(fields=["name", "value_text"],
                                          aliases=[t("villages", lang), t(measure, lang)]),
-            popup=folium.GeoJsonPopup(fields=list(facts.columns),
-                                      aliases=[safe.layer_name(a) for a in facts.attrs["labels"]],
-                                      localize=False, max_width=320),
             name="villages",
-        ).add_to(fg)
+        )
+        gj.add_to(fg)
         fg.add_to(m)
+        panels.append(IdentifyPanel(gj, list(facts.columns), facts.attrs["labels"],
+                                    title=t("villages", lang)))
         shown_synthetic |= has_synthetic(data.villages)
         legend.append((f"{t('villages', lang)}：{t(measure, lang)}" if lang == "zh"
                        else f"{t('villages', lang)}: {t(measure, lang)}", items))
@@ -614,6 +676,8 @@ def build_county_map(
     minx, miny, maxx, maxy = bounds_src.total_bounds
     add_legend(m, legend, lang=lang, synthetic=shown_synthetic,
                bounds=[[float(miny), float(minx)], [float(maxy), float(maxx)]], fit=fit)
+    for p in panels:
+        p.add_to(m)
     return m
 
 

@@ -151,8 +151,9 @@ def test_click_on_a_village_shows_its_facts_escaped():
     tw = DEMO.townships.set_index("township_code")["name"]["500109001"]
     assert props["f_township"] == tw
     html = m.get_root().render()
-    popup = html[html.index(".bindPopup("):]
-    assert json.dumps("常住儿童") in popup[:3000]  # Chinese headers (JSON-escaped in the script)
+    panel = _children(m, maps.IdentifyPanel)[0]
+    assert panel.layer is gj and json.loads(str(panel.labels_js))[3] == "常住儿童"
+    assert "cp-identify" in html and str(panel.fields_js) in html
 
 
 def test_attribute_table_has_catalogue_headers_and_numbers():

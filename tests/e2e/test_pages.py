@@ -173,7 +173,7 @@ def test_map_identify_search_table_and_kept_view(page, app_url):
     assert pt is not None
     ibox = page.locator("iframe[title*='streamlit_folium']").bounding_box()
     page.mouse.click(ibox["x"] + pt["x"], ibox["y"] + pt["y"])
-    popup = frame.locator(".leaflet-popup-content")
+    popup = frame.locator(".cp-identify")
     popup.wait_for(timeout=10_000)
     text = popup.inner_text()
     i = row.name
