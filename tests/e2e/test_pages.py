@@ -267,3 +267,50 @@ def test_hazards_page_checklist_and_patrol_exports(page, app_url):
     hit = [r for r in rows if spot in [str(c) for c in r]]
     assert hit, "the checked spot is on its chief's sheet"
     assert page.blocked == []
+
+
+_CLICK_EVERY_VILLAGE = """() => {
+    const map = Object.keys(window).filter(k => k.startsWith('map_') && window[k] instanceof L.Map)
+                                   .map(k => window[k])[0];
+    const texts = [];
+    map.eachLayer(l => {
+        if (l.feature && l.feature.properties && l.feature.properties.f_code && l.getLatLng) {
+            l.fire('click', {latlng: l.getLatLng()}, true);  // as a click does: it bubbles
+            texts.push(document.querySelector('.cp-identify').textContent);
+        }
+    });
+    return texts;
+}"""
+
+
+def test_identify_panel_prints_hostile_names_as_text(browser, tmp_path):
+    """The identify panel writes escaped facts with innerHTML: every hostile name prints."""
+    from childplan.sources import resolve_sources
+    from geo.layers import load_county
+    from geo.maps import build_county_map
+    from geo.offline import map_html
+    from tests.hostile import HOSTILE, hostile_county
+
+    sources, _ = resolve_sources([str(f) for f in hostile_county(tmp_path / "county")])
+    data = load_county(sources)
+    path = tmp_path / "map.html"
+    path.write_text(map_html(build_county_map(data)), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = context.new_page()
+    dialogs, errors = [], []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+        ("file:", "data:", "about:", "blob:")) else r.abort())
+    pg.goto(path.as_uri())
+    pg.wait_for_function("() => window.L && document.querySelector('.cp-legend')")
+    texts = pg.evaluate(_CLICK_EVERY_VILLAGE)
+    pg.wait_for_timeout(700)  # an <img onerror> would fire after its failed load
+    context.close()
+    assert len(texts) == len(data.villages)
+    assert dialogs == [] and errors == []
+    names = [str(n) for n in data.villages["name"]]
+    hostile_seen = {h for h in HOSTILE if any(h in n for n in names)}
+    assert hostile_seen  # the county does carry hostile village names
+    for name, text in zip(names, texts, strict=True):
+        assert name in text  # printed as typed, not interpreted
