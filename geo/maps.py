@@ -543,9 +543,11 @@ def build_county_map(
             folium.Marker(
                 [lat, lon],
                 icon=safe.div_icon(
+                    # on top of the symbols, on a pale box (as on the printed maps)
                     safe.html("<div class='cp-town-label' style='font:11px sans-serif;"
-                              "color:#444;white-space:nowrap;transform:translate(-50%,-50%);"
-                              "text-shadow:0 0 3px #fff,0 0 3px #fff;pointer-events:none'>"
+                              "color:#222;white-space:nowrap;transform:translate(-50%,-50%);"
+                              "display:inline-block;background:rgba(255,255,255,0.78);"
+                              "padding:0 2px;border-radius:2px;pointer-events:none'>"
                               "{}</div>", name), icon_size=(0, 0)),
                 interactive=False,
             ).add_to(fg)
