@@ -37,6 +37,7 @@ __all__ = [
     "class_breaks",
     "has_synthetic",
     "policy_classes",
+    "township_label_plan",
     "township_labels",
     "village_measure",
     "village_table",
@@ -165,23 +166,78 @@ def _mercator_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
             (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * size)
 
 
-def township_labels(townships: gpd.GeoDataFrame, zoom: float, *, metric_crs=None,
-                    font_px: float = 11.0) -> list[tuple[str, float, float]]:
-    """Township names (name, lon, lat) whose labels do not overlap at ``zoom``.
+def township_label_plan(townships: gpd.GeoDataFrame, zoom: float, *, metric_crs=None,
+                        font_px: float = 11.0) -> list[tuple[str, float, float, int, bool]]:
+    """Every township name as (name, lon, lat, rank, shown at ``zoom``).
 
-    Each name sits at its township's representative point; where two would overlap on
-    screen the larger township keeps its label (:func:`geo.labels.deconflict`).
+    Each name sits at its township's representative point; rank 0 is the largest township.
+    Where two names would overlap on screen the larger township keeps its label
+    (:func:`geo.labels.deconflict`); the other is ``shown=False``.
     """
     if not len(townships):
         return []
     tw = townships.to_crs(4326) if townships.crs is not None else townships
     pts = tw.geometry.representative_point()
-    area = (townships.to_crs(metric_crs).geometry.area if metric_crs is not None
-            else tw.geometry.area)
+    area = list(townships.to_crs(metric_crs).geometry.area if metric_crs is not None
+                else tw.geometry.area)
     boxes = [text_box(n, *_mercator_px(p.x, p.y, zoom), font_px=font_px)
              for n, p in zip(tw["name"], pts, strict=True)]
-    keep = deconflict(boxes, priority=list(area))
-    return [(str(tw["name"].iloc[i]), float(pts.iloc[i].x), float(pts.iloc[i].y)) for i in keep]
+    keep = set(deconflict(boxes, priority=area))
+    order = sorted(range(len(area)), key=lambda i: -area[i])
+    rank = {i: r for r, i in enumerate(order)}
+    return [(str(tw["name"].iloc[i]), float(pts.iloc[i].x), float(pts.iloc[i].y), rank[i],
+             i in keep) for i in range(len(area))]
+
+
+def township_labels(townships: gpd.GeoDataFrame, zoom: float, *, metric_crs=None,
+                    font_px: float = 11.0) -> list[tuple[str, float, float]]:
+    """Township names (name, lon, lat) whose labels do not overlap at ``zoom``.
+
+    The ``shown`` ones of :func:`township_label_plan`.
+    """
+    return [(n, x, y) for n, x, y, _, shown in township_label_plan(
+        townships, zoom, metric_crs=metric_crs, font_px=font_px) if shown]
+
+
+class _LabelDeconflict(MacroElement):
+    """Redo the township-label choice in the browser after every zoom.
+
+    Also once the frame has its real size. Labels go in rank order, one hidden when it touches
+    one already shown, so a name dropped at the county view comes back when zoomed in.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            function place() {
+                var els = Array.prototype.slice.call(
+                    map.getContainer().querySelectorAll('.cp-town-label'));
+                els.sort(function(a, b) { return (+a.dataset.rank) - (+b.dataset.rank); });
+                els.forEach(function(el) { el.style.visibility = 'visible'; });
+                var kept = [];
+                els.forEach(function(el) {
+                    var r = el.getBoundingClientRect();
+                    if (!r.width) return;
+                    var clash = kept.some(function(k) {
+                        return r.left < k.right && k.left < r.right
+                            && r.top < k.bottom && k.top < r.bottom;
+                    });
+                    if (clash) { el.style.visibility = 'hidden'; } else { kept.push(r); }
+                });
+            }
+            map.on('zoomend', place);
+            map.on('overlayadd', place);
+            setTimeout(place, 700);  // after the fit (50 and 600 ms)
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "LabelDeconflict"
 
 
 class Legend(MacroElement):
@@ -538,20 +594,24 @@ def build_county_map(
             ),
             name="townships",
         ).add_to(fg)
-        # names that would overlap at the first view are left out (the larger township wins)
-        for name, lon, lat in township_labels(tw, first_zoom, metric_crs=data.metric_crs):
+        # names that would overlap at the first view are hidden (the larger township wins);
+        # the browser redoes the choice after each zoom (_LabelDeconflict)
+        for name, lon, lat, rank, shown in township_label_plan(tw, first_zoom,
+                                                               metric_crs=data.metric_crs):
             folium.Marker(
                 [lat, lon],
                 icon=safe.div_icon(
                     # on top of the symbols, on a pale box (as on the printed maps)
-                    safe.html("<div class='cp-town-label' style='font:11px sans-serif;"
-                              "color:#222;white-space:nowrap;transform:translate(-50%,-50%);"
-                              "display:inline-block;background:rgba(255,255,255,0.78);"
-                              "padding:0 2px;border-radius:2px;pointer-events:none'>"
-                              "{}</div>", name), icon_size=(0, 0)),
+                    safe.html("<div class='cp-town-label' data-rank='{}' style='font:11px "
+                              "sans-serif;color:#222;white-space:nowrap;transform:translate("
+                              "-50%,-50%);display:inline-block;background:rgba(255,255,255,"
+                              "0.78);padding:0 2px;border-radius:2px;pointer-events:none;"
+                              "visibility:{}'>{}</div>", rank,
+                              "visible" if shown else "hidden", name), icon_size=(0, 0)),
                 interactive=False,
             ).add_to(fg)
         fg.add_to(m)
+        _LabelDeconflict().add_to(m)
         shown_synthetic |= has_synthetic(data.townships)
         legend.append((t("townships", lang), [(_box("#fbfaf5", "#8d8d8d"),
                                                 t("townships", lang))]))

@@ -132,6 +132,16 @@ VILLAGE_PX = """(code) => {
     });
     return out;
 }"""
+LABELS = """() => {
+    const r = [...document.querySelectorAll('.cp-town-label')]
+        .filter(e => e.style.visibility !== 'hidden').map(e => e.getBoundingClientRect());
+    let overlaps = 0;
+    for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+        const a = r[i], b = r[j];
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) overlaps++;
+    }
+    return {shown: r.length, all: document.querySelectorAll('.cp-town-label').length, overlaps};
+}"""
 VIEW = """() => ({zoom: window.map.getZoom(), lat: window.map.getCenter().lat,
                  lng: window.map.getCenter().lng})"""
 
@@ -160,6 +170,15 @@ def test_map_identify_search_table_and_kept_view(page, app_url):
     page.get_by_text(PAGES["map"][0]).wait_for()
     frame = map_frame(page, "() => !!window.map && document.querySelectorAll('.cp-legend').length")
     page.wait_for_timeout(2500)  # the fitted view is reported once (one rerun)
+    first = frame.evaluate(LABELS)  # township names at the county view: none overlaps
+    assert first["all"] == len(data.townships) and first["overlaps"] == 0
+    assert 0 < first["shown"] < first["all"]  # the demo's dense centre drops a few names
+    frame.evaluate("() => { window.map.setZoom(window.map.getZoom() + 2); }")
+    page.wait_for_timeout(1200)
+    closer = frame.evaluate(LABELS)
+    assert closer["overlaps"] == 0
+    assert closer["shown"] > first["shown"]  # zoomed in: names dropped at first come back
+    settle(page)  # the new view is reported (one rerun)
     # search by code -> the map zooms to the village and rings it; the table holds its row
     box = page.get_by_role("textbox", name="查找村（社区）：名称或代码")
     box.fill(code)
