@@ -216,6 +216,19 @@ def test_map_identify_search_table_and_kept_view(page, app_url):
     frame = map_frame(page, "() => !!window.map && Math.abs(window.map.getZoom() - 15) < 0.3")
     view = frame.evaluate(VIEW)
     assert abs(view["lat"] - row.geometry.y) < 2e-3 and abs(view["lng"] - row.geometry.x) < 2e-3
+    # the search box is empty again: the table lists every village; selecting a row zooms to it
+    settle(page)
+    first_row = v.iloc[0]
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    gbox = grid.bounding_box()
+    page.mouse.click(gbox["x"] + 18, gbox["y"] + 35 + 17)  # row 1's selection box
+    page.get_by_text(f"已定位：{first_row['name']}").first.wait_for()
+    frame = map_frame(page, "() => !!window.map && Math.abs(window.map.getZoom() - 15) < 0.01")
+    page.wait_for_timeout(800)
+    view = frame.evaluate(VIEW)
+    assert abs(view["lat"] - first_row.geometry.y) < 1e-4
+    assert abs(view["lng"] - first_row.geometry.x) < 1e-4
     assert page.blocked == []
 
 
