@@ -8,6 +8,8 @@ from streamlit.testing.v1 import AppTest
 from geo.layers import load_demo
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow  # the app headless (AppTest): about 3 s each
+
 DEMO = load_demo("500109")
 
 
