@@ -1,14 +1,25 @@
-"""地图 / Map: the county with every layer, toggleable, and the data's totals."""
+"""地图 / Map: the county with every layer, toggleable, and the data's totals.
 
+GIS habits (issue 17): a click on a village opens its facts; a search box (name or code) and
+the attribute table under the map zoom to a village and ring it; the map keeps the extent the
+planner left it at across reruns and page changes (``st.session_state``).
+"""
+
+import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
+from geo import safe
 from geo.briefing import BriefingMeta
 from geo.i18n import facility_label, t
-from geo.maps import MEASURES, build_county_map, village_measure
+from geo.maps import MEASURES, build_county_map, find_villages, village_measure, village_table
 from geo.offline import localise_map
 from geo.safe import md
+from geo.snapshot import policy_breaks
+
+#: Zoom a found village is shown at (about 2 km across the frame).
+FOUND_ZOOM = 15
 
 lang = ui.lang()
 data = ui.current_county()
@@ -28,21 +39,92 @@ basemap = c3.selectbox(
     format_func=lambda k: t("basemap_none" if k == "none" else "basemap_osm", lang),
 )
 
+v = data.villages
+county_id = f"{data.adcode}_{ui.upload_digest() or ''}"
+VIEW, SEEN, TARGET = (f"map_view_{county_id}", f"map_seen_{county_id}",
+                      f"map_target_{county_id}")
+
+# search: a name (part of it) or a code (its start); several matches -> pick one
+s1, s2, s3 = st.columns([3, 3, 1])
+query = s1.text_input(t("village_search", lang), key="map_search",
+                      help=t("village_search_help", lang)).strip()
+found = find_villages(v, query) if len(v) else v
+target = None
+if query and found.empty:
+    s2.info(t("village_search_none", lang).format(q=query))
+elif len(found) == 1:
+    target = found.iloc[0]
+elif len(found) > 1:
+    pick = s2.selectbox(t("village_search_pick", lang).format(n=f"{len(found):,}"),
+                        list(found["village_code"]), key=f"map_pick_{query}",
+                        format_func=lambda c: f"{found.set_index('village_code').at[c, 'name']}"
+                                              f"（{c}）")
+    target = found[found["village_code"] == pick].iloc[0]
+if s3.button(t("map_view_reset", lang), key="map_reset"):
+    st.session_state.pop(VIEW, None)
+    st.session_state["map_fit_n"] = st.session_state.get("map_fit_n", 0) + 1
+
+# the attribute table under the map (filtered by the search): a selected row is zoomed to
+table = village_table(data, lang)
+if query:
+    table = table.loc[list(found["village_code"].astype(str))]
+table_key = f"map_table_{county_id}_{query}"
+picked_rows = (st.session_state.get(table_key) or {}).get("selection", {}).get("rows", [])
+if picked_rows and picked_rows[0] < len(table):
+    code = table.index[picked_rows[0]]
+    target = v[v["village_code"].astype(str) == code].iloc[0]
+
+# a newly found village moves the view to it; otherwise the view the planner left is kept
+code = None if target is None else str(target["village_code"])
+if code is not None and code != st.session_state.get(TARGET):
+    st.session_state[VIEW] = {"center": [float(target.geometry.y), float(target.geometry.x)],
+                              "zoom": FOUND_ZOOM}
+st.session_state[TARGET] = code
+view = st.session_state.get(VIEW)
+
 m = build_county_map(
     data, measure=measure, layers=tuple(layers), lang=lang,
     tiles=None if basemap == "none" else "OpenStreetMap",
+    breaks=policy_breaks(ui.policy(), measure),  # classes follow the policy in force
+    fit=view is None,
 )
 localise_map(m)
+ring = None
+if target is not None:  # the found village, ringed (added without redrawing the map)
+    ring = folium.FeatureGroup(name="found")
+    # a marker, not a CircleMarker: folium drops a path's ``interactive`` option, and on the
+    # canvas the ring would take the click meant for the village under it
+    folium.Marker([float(target.geometry.y), float(target.geometry.x)], interactive=False,
+                  icon=safe.div_icon(safe.html(
+                      "<div style='width:30px;height:30px;margin:-15px 0 0 -15px;border:3px "
+                      "solid #0057b8;border-radius:50%;pointer-events:none'></div>"),
+                      icon_size=(0, 0))).add_to(ring)
 # streamlit-folium builds the Leaflet map once per key: a new key per view redraws it.
 view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", measure, lang, basemap,
-                                     *layers])
-# nothing comes back: returning the view's bounds reran the page right after the map loaded,
-# and a click on the briefing button at that moment was lost (e2e, both here and on 防溺水);
-# snapshots of the current view wait for a map that keeps its extent across reruns (issue 13)
-st_folium(m, height=620, use_container_width=True, returned_objects=[], key=view_key)
-view = None
+                                     str(st.session_state.get("map_fit_n", 0)), *layers])
+# The view comes back (center, zoom, bounds) and is kept for the next run. The first report
+# arrives right after the map has fitted the county (one rerun, about a second after load).
+out = st_folium(m, height=620, use_container_width=True, key=view_key,
+                returned_objects=["center", "zoom", "bounds"],
+                center=None if view is None else view["center"],
+                zoom=None if view is None else view["zoom"], feature_group_to_add=ring)
+if out and out.get("center") and out != st.session_state.get(SEEN):
+    # only a view the map reported anew (a pan or zoom): a stale report must not undo a search
+    st.session_state[SEEN] = out
+    c = out["center"]
+    st.session_state[VIEW] = {"center": [float(c["lat"]), float(c["lng"])],
+                              "zoom": out.get("zoom") or FOUND_ZOOM,
+                              "bounds": ui.view_bounds(out)}
+view_box = ui.view_bounds(out) or (st.session_state.get(VIEW) or {}).get("bounds")
+if code is not None:
+    st.caption(t("village_found", lang).format(name=md(target["name"]), code=code))
 
-v = data.villages
+st.subheader(t("attribute_table", lang))
+num = {c: st.column_config.NumberColumn(c, format="localized") for c in table.columns[3:8]}
+st.dataframe(table, hide_index=True, use_container_width=True, column_config=num,
+             height=min(300, 35 * (len(table) + 1) + 3),  # no empty rows under a short list
+             on_select="rerun", selection_mode="single-row", key=table_key)
+
 cols = st.columns(6)
 cols[0].metric(t("townships", lang), len(data.townships))
 cols[1].metric(t("villages", lang), len(v))
@@ -65,7 +147,7 @@ c1, c2 = st.columns(2)
 with c1:
     ui.snapshot_buttons(f"{data.name} · {t('nav_map', lang)}", layers=tuple(
         x for x in layers if x != "crossings"), measure=measure, key="map_snapshot",
-        bounds=view)
+        bounds=view_box)
 with c2:
     zh = lang == "zh"
     with st.expander(t("brief_meta", lang)):

@@ -96,6 +96,17 @@ T: dict[str, tuple[str, str]] = {
     "roster": ("候选人员名册", "Candidate roster"),
     "dem": ("高程", "Elevation"),
     "legend": ("图例", "Legend"),
+    # the map page's identify / search / attribute table (issue 17)
+    "designations": ("认定", "Designations"),
+    "attribute_table": ("属性表：村（社区）", "Attribute table: villages"),
+    "village_search": ("查找村（社区）：名称或代码", "Find a village: name or code"),
+    "village_search_help": ("输入村名的一部分或代码的开头，地图缩放到该村",
+                            "Type part of a name or the start of a code; the map zooms to it"),
+    "village_search_none": ("没有名称包含或代码以“{q}”开头的村（社区）",
+                            "No village name contains, and no code starts with, “{q}”"),
+    "village_search_pick": ("找到 {n} 个，选择一个", "{n} found, pick one"),
+    "village_found": ("已定位：{name}（{code}）", "Zoomed to {name} ({code})"),
+    "map_view_reset": ("显示全县", "Show the whole county"),
     "layer_picker": ("图层", "Layers"),
     # map tooltips and layers (plans)
     "map_assignments": ("服务关系", "Assignments"),

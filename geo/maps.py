@@ -20,20 +20,28 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo import safe
-from geo.i18n import facility_label, t, water_label
+from geo.i18n import column_label, enum_label, facility_label, t, water_label
+from geo.labels import deconflict, text_box
 from geo.schema import FACILITY_STATUS
-from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS
+from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS, VILLAGE_DESIGNATIONS
 
 __all__ = [
     "FACILITY_COLOURS",
     "MEASURES",
+    "IdentifyPanel",
     "Legend",
     "add_legend",
     "base_map",
+    "break_labels",
     "build_county_map",
     "class_breaks",
     "has_synthetic",
+    "policy_classes",
+    "township_label_plan",
+    "township_labels",
     "village_measure",
+    "village_table",
+    "web_zoom",
 ]
 
 #: Village measures a planner can size and colour villages by.
@@ -59,6 +67,10 @@ _SEQ = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]  # ColorBrewer Re
 _WATER = "#3a86c8"
 _WATER_FILL = "#9cc9ee"
 _BASEMAP_BG = "#f6f4ee"
+#: Size (px) the map frame is assumed to have when labels are placed for the first view
+#: (the map page's frame is 620 px high and about 900 px wide in a 1,400 px window).
+FRAME_PX = (900, 620)
+_FIT_PADDING_PX = 12
 
 
 def village_measure(villages: pd.DataFrame, measure: str) -> pd.Series:
@@ -98,6 +110,136 @@ def _classify(value: float, breaks: list[float]) -> int:
     return len(breaks) - 1
 
 
+def break_labels(breaks) -> list[str]:
+    """Class names for lower class edges ``breaks``, with 千分位.
+
+    >>> break_labels((50, 100, 200, 1000))
+    ['< 50', '50–99', '100–199', '200–999', '≥ 1,000']
+    """
+    b = [float(x) for x in breaks]
+    return ([f"< {b[0]:,.0f}"] + [f"{lo:,.0f}–{hi - 1:,.0f}" for lo, hi in zip(b[:-1], b[1:],
+                                                                              strict=True)]
+            + [f"≥ {b[-1]:,.0f}"])
+
+
+def policy_classes(values, breaks) -> tuple[list[int], list[str], list[str]]:
+    """Class of each value for lower class edges ``breaks`` (from the policy in force).
+
+    ``breaks`` are what :func:`geo.snapshot.policy_breaks` gives, e.g. ``(50, 100, 200, 400)``
+    around the 100-children threshold (004 二(一)): a value of exactly 100 is in the class
+    "100–199", 99 in "50–99". Only the first ``len(_SEQ) - 1`` edges are used (as on the
+    printed maps). Returns (class index per value, colour per class, name per class).
+
+    >>> policy_classes([0, 49, 50, 99, 100, 399, 400], (50, 100, 200, 400))[0]
+    [0, 0, 1, 1, 2, 3, 4]
+    """
+    b = np.asarray(sorted(float(x) for x in breaks)[: len(_SEQ) - 1], dtype=float)
+    cls = np.searchsorted(b, np.asarray(values, dtype=float), side="right")
+    pal = _SEQ[len(_SEQ) - len(b) - 1:]
+    return [int(c) for c in cls], list(pal), break_labels(b)
+
+
+def web_zoom(bounds, frame_px=FRAME_PX, padding_px: int = _FIT_PADDING_PX,
+             snap: float = 0.25) -> float:
+    """The zoom Leaflet's ``fitBounds`` picks for ``bounds`` (minx, miny, maxx, maxy, WGS84).
+
+    Web Mercator: the world is 256·2^z px wide. Rounded down to ``snap`` (the maps'
+    ``zoomSnap``).
+
+    >>> web_zoom((0, 0, 360 / 2 ** 10, 1e-9), frame_px=(256 + 24, 1000))
+    10.0
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    x0, y0 = _mercator_px(minx, maxy, 0.0)
+    x1, y1 = _mercator_px(maxx, miny, 0.0)
+    w, h = frame_px
+    fits = [(w - 2 * padding_px) / max(x1 - x0, 1e-12), (h - 2 * padding_px) / max(y1 - y0, 1e-12)]
+    z = math.log2(min(fits))
+    return math.floor(z / snap + 1e-9) * snap
+
+
+def _mercator_px(lon: float, lat: float, zoom: float) -> tuple[float, float]:
+    """Pixel position of (lon, lat) at ``zoom`` in Web Mercator (y grows southwards)."""
+    size = 256.0 * 2.0 ** zoom
+    s = math.sin(math.radians(max(min(lat, 85.0511), -85.0511)))
+    return ((lon + 180.0) / 360.0 * size,
+            (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * size)
+
+
+def township_label_plan(townships: gpd.GeoDataFrame, zoom: float, *, metric_crs=None,
+                        font_px: float = 11.0) -> list[tuple[str, float, float, int, bool]]:
+    """Every township name as (name, lon, lat, rank, shown at ``zoom``).
+
+    Each name sits at its township's representative point; rank 0 is the largest township.
+    Where two names would overlap on screen the larger township keeps its label
+    (:func:`geo.labels.deconflict`); the other is ``shown=False``.
+    """
+    if not len(townships):
+        return []
+    tw = townships.to_crs(4326) if townships.crs is not None else townships
+    pts = tw.geometry.representative_point()
+    area = list(townships.to_crs(metric_crs).geometry.area if metric_crs is not None
+                else tw.geometry.area)
+    boxes = [text_box(n, *_mercator_px(p.x, p.y, zoom), font_px=font_px)
+             for n, p in zip(tw["name"], pts, strict=True)]
+    keep = set(deconflict(boxes, priority=area))
+    order = sorted(range(len(area)), key=lambda i: -area[i])
+    rank = {i: r for r, i in enumerate(order)}
+    return [(str(tw["name"].iloc[i]), float(pts.iloc[i].x), float(pts.iloc[i].y), rank[i],
+             i in keep) for i in range(len(area))]
+
+
+def township_labels(townships: gpd.GeoDataFrame, zoom: float, *, metric_crs=None,
+                    font_px: float = 11.0) -> list[tuple[str, float, float]]:
+    """Township names (name, lon, lat) whose labels do not overlap at ``zoom``.
+
+    The ``shown`` ones of :func:`township_label_plan`.
+    """
+    return [(n, x, y) for n, x, y, _, shown in township_label_plan(
+        townships, zoom, metric_crs=metric_crs, font_px=font_px) if shown]
+
+
+class _LabelDeconflict(MacroElement):
+    """Redo the township-label choice in the browser after every zoom.
+
+    Also once the frame has its real size. Labels go in rank order, one hidden when it touches
+    one already shown, so a name dropped at the county view comes back when zoomed in.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            function place() {
+                var els = Array.prototype.slice.call(
+                    map.getContainer().querySelectorAll('.cp-town-label'));
+                els.sort(function(a, b) { return (+a.dataset.rank) - (+b.dataset.rank); });
+                els.forEach(function(el) { el.style.visibility = 'visible'; });
+                var kept = [];
+                els.forEach(function(el) {
+                    var r = el.getBoundingClientRect();
+                    if (!r.width) return;
+                    var clash = kept.some(function(k) {
+                        return r.left < k.right && k.left < r.right
+                            && r.top < k.bottom && k.top < r.bottom;
+                    });
+                    if (clash) { el.style.visibility = 'hidden'; } else { kept.push(r); }
+                });
+            }
+            map.on('zoomend', place);
+            map.on('overlayadd', place);
+            setTimeout(place, 700);  // after the fit (50 and 600 ms)
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "LabelDeconflict"
+
+
 class Legend(MacroElement):
     """A Leaflet control holding the legend, a north arrow and the 示意数据 mark.
 
@@ -113,7 +255,7 @@ class Legend(MacroElement):
         (function() {
             var map = {{ this._parent.get_name() }};
             map.getContainer().style.background = {{ this.background_js }};
-            {% if this.bounds %}
+            {% if this.bounds and this.fit %}
             // Fit once the frame has its final size (inside Streamlit the first size is 0).
             var fit = function() {
                 map.invalidateSize();
@@ -159,10 +301,11 @@ class Legend(MacroElement):
     )
 
     def __init__(self, html: str, north: str, synthetic: str | None,
-                 background: str = _BASEMAP_BG, bounds=None):
+                 background: str = _BASEMAP_BG, bounds=None, fit: bool = True):
         super().__init__()
         self._name = "Legend"
         self.bounds = bounds
+        self.fit = fit
         self.html = safe.text(html)
         self.north = safe.text(north)
         self.synthetic = None if synthetic is None else safe.text(synthetic)
@@ -176,7 +319,8 @@ class Legend(MacroElement):
 
 
 def add_legend(m: folium.Map, sections: list[tuple[str, list[tuple[str, str]]]], *,
-               lang: str = "zh", synthetic: bool = False, bounds=None) -> folium.Map:
+               lang: str = "zh", synthetic: bool = False, bounds=None,
+               fit: bool = True) -> folium.Map:
     """Add a legend: ``sections`` = [(title, [(swatch, label), ...]), ...].
 
     Titles and labels are raw text (a county or scenario name may be among them) and are
@@ -192,7 +336,7 @@ def add_legend(m: folium.Map, sections: list[tuple[str, list[tuple[str, str]]]],
         mark = safe.text(t("synthetic_mark", "zh") + ("" if lang == "zh" else
                                                       " · synthetic data"))
     north = safe.html("▲<br>{}", t("north", lang))
-    Legend(safe.Markup("").join(parts), north, mark, bounds=bounds).add_to(m)
+    Legend(safe.Markup("").join(parts), north, mark, bounds=bounds, fit=fit).add_to(m)
     return m
 
 
@@ -210,6 +354,65 @@ def _line(colour: str, width: int = 3) -> safe.Markup:
 def _box(fill: str, border: str) -> safe.Markup:
     return safe.html("<span style='display:inline-block;width:14px;height:10px;background:{};"
                      "border:1px solid {};vertical-align:middle'></span>", fill, border)
+
+
+class IdentifyPanel(MacroElement):
+    """Identify: a click on a feature of ``layer`` shows its facts in a panel on the map.
+
+    ``fields`` are property names of the layer's features, whose strings
+    :func:`geo.safe.geojson` has escaped; ``labels`` (raw text, escaped here) head them. The
+    panel (top left, under the north arrow) stays until closed or another feature is clicked.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var layer = {{ this.layer.get_name() }};
+            var fields = {{ this.fields_js }}, labels = {{ this.labels_js }};
+            var title = {{ this.title_js }};
+            var div = null;
+            var panel = L.control({position: 'topleft'});
+            panel.onAdd = function() {
+                div = L.DomUtil.create('div', 'cp-identify');
+                div.style.cssText = 'display:none;background:rgba(255,255,255,0.96);'
+                    + 'padding:6px 10px;border-radius:4px;font:12px/1.5 sans-serif;'
+                    + 'box-shadow:0 1px 4px #888;max-height:50vh;overflow:auto;min-width:190px';
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            panel.addTo(map);
+            layer.on('click', function(e) {
+                var p = ((e.layer || e.propagatedFrom || {}).feature || {}).properties || {};
+                var rows = fields.map(function(f, i) {
+                    var v = p[f] === null || p[f] === undefined ? '' : String(p[f]);
+                    return '<tr><th style="text-align:left;padding-right:10px;color:#555;'
+                        + 'font-weight:600">' + labels[i] + '</th><td>' + v + '</td></tr>';
+                }).join('');
+                div.innerHTML = '<div style="display:flex;justify-content:space-between;'
+                    + 'font-weight:700;margin-bottom:3px"><span>' + title + '</span>'
+                    + '<a href="#" class="cp-identify-close" style="text-decoration:none;'
+                    + 'color:#555;margin-left:12px">×</a></div><table>' + rows + '</table>';
+                div.style.display = 'block';
+                div.querySelector('.cp-identify-close').onclick = function(ev) {
+                    ev.preventDefault();
+                    div.style.display = 'none';
+                };
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer, fields, labels, *, title: str = ""):
+        super().__init__()
+        self._name = "IdentifyPanel"
+        self.layer = layer
+        self.fields_js = safe.script_json([str(f) for f in fields])
+        self.labels_js = safe.script_json([str(safe.text(x)) for x in labels])
+        self.title_js = safe.script_json(str(safe.text(title)))
 
 
 class _NoAttributionPrefix(MacroElement):
@@ -230,17 +433,35 @@ class _NoAttributionPrefix(MacroElement):
         self._name = "NoAttributionPrefix"
 
 
+class _MetricScale(MacroElement):
+    """A metric-only scale bar (Leaflet's default, folium's ``control_scale``, adds miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true, maxWidth: 150, position: 'bottomleft'})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
 def base_map(bounds, *, tiles: str | None = None, height: int | str = "100%") -> folium.Map:
     """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy), canvas-rendered.
 
     ``tiles=None`` (default) draws no tiles at all: our vector layers are the basemap.
+    The scale bar is metric only.
     """
     minx, miny, maxx, maxy = bounds
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         tiles=tiles,
         zoom_start=11,
-        control_scale=True,
+        control_scale=False,  # its scale shows miles too: ours (below) is metric only
         prefer_canvas=True,
         height=height,
         zoom_snap=0.25,  # fractional zoom: a county fills the frame
@@ -248,6 +469,7 @@ def base_map(bounds, *, tiles: str | None = None, height: int | str = "100%") ->
     )
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     _NoAttributionPrefix().add_to(m)
+    _MetricScale().add_to(m)
     return m
 
 
@@ -313,8 +535,14 @@ def build_county_map(
     facility_kinds: tuple[str, ...] | None = None,
     lang: str = "zh",
     tiles: str | None = None,
+    breaks=None,
+    fit: bool = True,
 ) -> folium.Map:
     """The county overview map: boundary, townships, waterways, villages and facilities.
+
+    A click on a village shows its facts (counts by category, designations) in a panel
+    (:class:`IdentifyPanel`), in Chinese or English; township names are deconflicted for the
+    first view (:func:`township_labels`).
 
     Parameters
     ----------
@@ -330,6 +558,12 @@ def build_county_map(
         Language of labels, tooltips and legend.
     tiles : str, optional
         An online tile layer (e.g. ``"OpenStreetMap"``); default none (offline).
+    breaks : sequence of float, optional
+        Lower edges of the village classes, from the policy in force
+        (:func:`geo.snapshot.policy_breaks`); without them the classes are quintiles.
+    fit : bool
+        Fit the county once the frame has its size (False: the caller sets the view, e.g.
+        the one the planner had before a rerun).
 
     Returns
     -------
@@ -337,7 +571,9 @@ def build_county_map(
     """
     bounds_src = data.county if len(data.county) else data.villages
     m = base_map(bounds_src.total_bounds, tiles=tiles)
+    first_zoom = web_zoom(bounds_src.to_crs(4326).total_bounds)
     legend: list[tuple[str, list[tuple[str, str]]]] = []
+    panels: list[IdentifyPanel] = []  # added last: under the north arrow
     shown_synthetic = False
 
     if "townships" in layers and len(data.townships):
@@ -358,16 +594,24 @@ def build_county_map(
             ),
             name="townships",
         ).add_to(fg)
-        for row in tw.itertuples():
-            pt = row.geometry.representative_point()
+        # names that would overlap at the first view are hidden (the larger township wins);
+        # the browser redoes the choice after each zoom (_LabelDeconflict)
+        for name, lon, lat, rank, shown in township_label_plan(tw, first_zoom,
+                                                               metric_crs=data.metric_crs):
             folium.Marker(
-                [pt.y, pt.x],
+                [lat, lon],
                 icon=safe.div_icon(
-                    safe.html("<div style='font:11px sans-serif;color:#555;white-space:nowrap;"
-                              "transform:translate(-50%,-50%);text-shadow:0 0 3px #fff'>"
-                              "{}</div>", row.name), icon_size=(0, 0)),
+                    # on top of the symbols, on a pale box (as on the printed maps)
+                    safe.html("<div class='cp-town-label' data-rank='{}' style='font:11px "
+                              "sans-serif;color:#222;white-space:nowrap;transform:translate("
+                              "-50%,-50%);display:inline-block;background:rgba(255,255,255,"
+                              "0.78);padding:0 2px;border-radius:2px;pointer-events:none;"
+                              "visibility:{}'>{}</div>", rank,
+                              "visible" if shown else "hidden", name), icon_size=(0, 0)),
+                interactive=False,
             ).add_to(fg)
         fg.add_to(m)
+        _LabelDeconflict().add_to(m)
         shown_synthetic |= has_synthetic(data.townships)
         legend.append((t("townships", lang), [(_box("#fbfaf5", "#8d8d8d"),
                                                 t("townships", lang))]))
@@ -415,36 +659,44 @@ def build_county_map(
     if "villages" in layers and len(data.villages):
         v = data.villages.copy()
         v["value"] = village_measure(v, measure)
-        breaks = class_breaks(v["value"])
         vmax = max(float(v["value"].max()), 1.0)
         v["radius"] = [3.0 + 9.0 * math.sqrt(x / vmax) for x in v["value"]]
-        v["colour"] = [_SEQ[_classify(x, breaks) + (len(_SEQ) - len(breaks))] for x in v["value"]]
-        fc = _features(v, ["village_code", "name", "value", "resident_children", "left_behind",
-                           "radius", "colour"])
+        if breaks:  # classes that follow the policy in force
+            cls, pal, names = policy_classes(v["value"], breaks)
+            v["colour"] = [pal[c] for c in cls]
+            items = [(_dot(c, 6 + 2 * i), n) for i, (c, n) in enumerate(zip(pal, names,
+                                                                             strict=True))]
+        else:
+            qs = class_breaks(v["value"])
+            off = len(_SEQ) - len(qs)
+            v["colour"] = [_SEQ[_classify(x, qs) + off] for x in v["value"]]
+            lows = [0.0] + [q + 1 for q in qs[:-1]]
+            items = [(_dot(_SEQ[i + off], 6 + 2 * i), f"{lo:,.0f}–{q:,.0f}")
+                     for i, (lo, q) in enumerate(zip(lows, qs, strict=True))]
+        facts = village_facts(v, data.townships, lang)
+        for c in facts.columns:
+            v[c] = facts[c]
+        v["value_text"] = [f"{int(x):,}" for x in v["value"]]
+        fc = _features(v, ["village_code", "name", "value_text", "radius", "colour",
+                           *facts.columns])
         fg = folium.FeatureGroup(name=safe.layer_name(t("villages", lang)), show=True)
-        folium.GeoJson(
+        gj = folium.GeoJson(
             _round_coords(fc),
             marker=folium.CircleMarker(radius=5, weight=1, color="#444", fill=True,
                                        fill_opacity=0.9),
             style_function=lambda f: {"radius": f["properties"]["radius"],
                                       "fillColor": f["properties"]["colour"],
                                       "color": "#444", "weight": 0.8, "fillOpacity": 0.9},
-            tooltip=safe.geojson_tooltip(
-                fields=["name", "village_code", "value", "resident_children", "left_behind"],
-                aliases=[t("villages", lang), "代码" if lang == "zh" else "Code",
-                         t(measure, lang), t("resident_children", lang),
-                         t("left_behind", lang)],
-            ),
+            # hover: the name and the measure drawn (once); click: every fact of the village
+            tooltip=safe.geojson_tooltip(fields=["name", "value_text"],
+                                         aliases=[t("villages", lang), t(measure, lang)]),
             name="villages",
-        ).add_to(fg)
+        )
+        gj.add_to(fg)
         fg.add_to(m)
+        panels.append(IdentifyPanel(gj, list(facts.columns), facts.attrs["labels"],
+                                    title=t("villages", lang)))
         shown_synthetic |= has_synthetic(data.villages)
-        lo = 0
-        items = []
-        offset = len(_SEQ) - len(breaks)
-        for i, b in enumerate(breaks):
-            items.append((_dot(_SEQ[i + offset], 6 + 2 * i), f"{lo:.0f}–{b:.0f}"))
-            lo = b + 1
         legend.append((f"{t('villages', lang)}：{t(measure, lang)}" if lang == "zh"
                        else f"{t('villages', lang)}: {t(measure, lang)}", items))
 
@@ -485,5 +737,78 @@ def build_county_map(
     folium.LayerControl(collapsed=True).add_to(m)
     minx, miny, maxx, maxy = bounds_src.total_bounds
     add_legend(m, legend, lang=lang, synthetic=shown_synthetic,
-               bounds=[[float(miny), float(minx)], [float(maxy), float(maxx)]])
+               bounds=[[float(miny), float(minx)], [float(maxy), float(maxx)]], fit=fit)
+    for p in panels:
+        p.add_to(m)
     return m
+
+
+#: The facts of a village shown when it is clicked and in the attribute table, in order.
+_FACT_COUNTS = ("resident_children", "left_behind", "difficulty", "targets", "key_attention")
+
+
+def village_facts(villages: pd.DataFrame, townships: pd.DataFrame | None = None,
+                  lang: str = "zh") -> pd.DataFrame:
+    """One row of display text per village: name, code, township, counts (千分位), designations.
+
+    Column names are ``f_*`` keys; ``.attrs["labels"]`` holds their headers in ``lang`` (from
+    the catalogue). Raw text: whoever writes it to HTML escapes it (:mod:`geo.safe`).
+    """
+    tw_names = {}
+    if townships is not None and len(townships):
+        tw_names = dict(zip(townships["township_code"].astype(str), townships["name"].astype(str),
+                            strict=False))
+    code = villages["village_code"].astype(str)
+    out = pd.DataFrame(index=villages.index)
+    out["f_name"] = villages["name"].astype(str)
+    out["f_code"] = code
+    out["f_township"] = [tw_names.get(c[:9], "") for c in code]
+    labels = [column_label("villages", "name", lang), column_label("villages", "village_code",
+                                                                    lang), t("townships", lang)]
+    for key in _FACT_COUNTS:
+        out[f"f_{key}"] = [f"{int(x):,}" for x in village_measure(villages, key)]
+        labels.append(t(key, lang))
+    marks = []
+    for _, row in villages.iterrows():
+        on = [enum_label("designation", k, lang) if lang == "zh" else VILLAGE_DESIGNATIONS[k][1]
+              for k in VILLAGE_DESIGNATIONS if k in villages.columns and bool(row.get(k))]
+        marks.append("、".join(on) if on else ("无" if lang == "zh" else "none"))
+    out["f_designations"] = marks
+    labels.append(t("designations", lang))
+    out.attrs["labels"] = labels
+    return out
+
+
+def village_table(data, lang: str = "zh") -> pd.DataFrame:
+    """The village layer as an attribute table: catalogue headers, numbers as numbers.
+
+    Columns: name, code, township, the five counts (integers) and designations, headed in
+    ``lang``; the index is the village code (to find a row from a click or a search).
+    """
+    v = data.villages
+    facts = village_facts(v, data.townships, lang)
+    table = pd.DataFrame({"f_name": facts["f_name"], "f_code": facts["f_code"],
+                          "f_township": facts["f_township"]}, index=v.index)
+    for key in _FACT_COUNTS:
+        table[f"f_{key}"] = village_measure(v, key).astype(int)
+    table["f_designations"] = facts["f_designations"]
+    table.index = facts["f_code"].to_numpy()
+    table.columns = facts.attrs["labels"]
+    return table
+
+
+def find_villages(villages: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Villages whose name contains ``query`` or whose code starts with it (name order kept).
+
+    >>> import pandas as pd
+    >>> v = pd.DataFrame({"village_code": ["500109001001", "500109002001"],
+    ...                   "name": ["新星村", "星光社区"]})
+    >>> find_villages(v, "星")["village_code"].tolist(), find_villages(v, "5001090020")["name"].tolist()
+    (['500109001001', '500109002001'], ['星光社区'])
+    """
+    q = str(query or "").strip()
+    if not q:
+        return villages.iloc[0:0]
+    names = villages["name"].astype(str)
+    codes = villages["village_code"].astype(str)
+    return villages[names.str.contains(q, regex=False) | codes.str.startswith(q)]

@@ -121,6 +121,117 @@ def test_briefing_from_the_map_page(page, app_url):
     assert page.blocked == []
 
 
+VILLAGE_PX = """(code) => {
+    let out = null;
+    window.map.eachLayer(l => {
+        if (l.feature && l.feature.properties && l.feature.properties.village_code === code
+            && l.getLatLng) {
+            const p = window.map.latLngToContainerPoint(l.getLatLng());
+            out = {x: p.x, y: p.y};
+        }
+    });
+    return out;
+}"""
+LABELS = """() => {
+    const r = [...document.querySelectorAll('.cp-town-label')]
+        .filter(e => e.style.visibility !== 'hidden').map(e => e.getBoundingClientRect());
+    let overlaps = 0;
+    for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+        const a = r[i], b = r[j];
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) overlaps++;
+    }
+    return {shown: r.length, all: document.querySelectorAll('.cp-town-label').length, overlaps};
+}"""
+VIEW = """() => ({zoom: window.map.getZoom(), lat: window.map.getCenter().lat,
+                 lng: window.map.getCenter().lng})"""
+
+
+def settle(page, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit is idle: no run under way, no element drawn stale, for 1.2 s."""
+    quiet = 0
+    for _ in range(timeout_ms // 400):
+        busy = (page.locator("[data-testid='stStatusWidget']").count()
+                + page.locator("[data-stale='true']").count())
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 3:
+            return
+        page.wait_for_timeout(400)
+    raise AssertionError("the page never settled")
+
+
+def test_map_identify_search_table_and_kept_view(page, app_url):
+    data = load_demo("500109")
+    v = data.villages
+    diff = v[["orphan", "unsupported", "illness_disability", "dibao_tekun",
+              "difficulty_other"]].sum(axis=1)
+    row = v.loc[v["resident_children"].idxmax()]  # the largest: its counts carry 千分位
+    code = str(row["village_code"])
+    page.goto(app_url)
+    page.get_by_text(PAGES["map"][0]).wait_for()
+    frame = map_frame(page, "() => !!window.map && document.querySelectorAll('.cp-legend').length")
+    page.wait_for_timeout(2500)  # the fitted view is reported once (one rerun)
+    first = frame.evaluate(LABELS)  # township names at the county view: none overlaps
+    assert first["all"] == len(data.townships) and first["overlaps"] == 0
+    assert 0 < first["shown"] < first["all"]  # the demo's dense centre drops a few names
+    frame.evaluate("() => { window.map.setZoom(window.map.getZoom() + 2); }")
+    page.wait_for_timeout(1200)
+    closer = frame.evaluate(LABELS)
+    assert closer["overlaps"] == 0
+    assert closer["shown"] > first["shown"]  # zoomed in: names dropped at first come back
+    settle(page)  # the new view is reported (one rerun)
+    # search by code -> the map zooms to the village and rings it; the table holds its row
+    box = page.get_by_role("textbox", name="查找村（社区）：名称或代码")
+    box.fill(code)
+    box.press("Enter")
+    page.get_by_text("已定位：").first.wait_for()
+    frame = map_frame(page, "() => !!window.map && Math.abs(window.map.getZoom() - 15) < 0.01")
+    view = frame.evaluate(VIEW)
+    assert abs(view["lat"] - row.geometry.y) < 1e-4 and abs(view["lng"] - row.geometry.x) < 1e-4
+    # identify: a real mouse click on the village opens its facts
+    pt = frame.evaluate(VILLAGE_PX, code)
+    assert pt is not None
+    ibox = page.locator("iframe[title*='streamlit_folium']").bounding_box()
+    page.mouse.click(ibox["x"] + pt["x"], ibox["y"] + pt["y"])
+    popup = frame.locator(".cp-identify")
+    popup.wait_for(timeout=10_000)
+    text = popup.inner_text()
+    i = row.name
+    for label, value in (("常住儿童", int(row["resident_children"])),
+                         ("农村留守儿童", int(row["left_behind"])),
+                         ("困境儿童", int(diff[i])),
+                         ("服务对象（留守+困境）", int(row["left_behind"] + diff[i])),
+                         ("重点关注儿童", int(row["key_attention"]))):
+        assert f"{label}\t{value:,}" in text, (label, value, text)
+    assert str(row["name"]) in text and code in text
+    settle(page)  # the popup pans the map: its new view is reported (one rerun)
+    shot(page, "map_identify_zh")
+    page.get_by_text("属性表：村（社区）").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    shot(page, "map_attribute_table_zh")
+    # the view is kept across a page change
+    nav(page, "儿童之家选址")
+    page.get_by_text(PAGES["siting"][0]).wait_for()
+    nav(page, "地图")
+    page.get_by_text(PAGES["map"][0]).wait_for()
+    frame = map_frame(page, "() => !!window.map && Math.abs(window.map.getZoom() - 15) < 0.3")
+    view = frame.evaluate(VIEW)
+    assert abs(view["lat"] - row.geometry.y) < 2e-3 and abs(view["lng"] - row.geometry.x) < 2e-3
+    # the search box is empty again: the table lists every village; selecting a row zooms to it
+    settle(page)
+    first_row = v.iloc[0]
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    gbox = grid.bounding_box()
+    page.mouse.click(gbox["x"] + 18, gbox["y"] + 35 + 17)  # row 1's selection box
+    page.get_by_text(f"已定位：{first_row['name']}").first.wait_for()
+    frame = map_frame(page, "() => !!window.map && Math.abs(window.map.getZoom() - 15) < 0.01")
+    page.wait_for_timeout(800)
+    view = frame.evaluate(VIEW)
+    assert abs(view["lat"] - first_row.geometry.y) < 1e-4
+    assert abs(view["lng"] - first_row.geometry.x) < 1e-4
+    assert page.blocked == []
+
+
 def test_every_page_in_english(page, app_url):
     page.goto(app_url)
     page.get_by_text(PAGES["map"][0]).wait_for()
@@ -188,3 +299,50 @@ def test_hazards_page_checklist_and_patrol_exports(page, app_url):
     hit = [r for r in rows if spot in [str(c) for c in r]]
     assert hit, "the checked spot is on its chief's sheet"
     assert page.blocked == []
+
+
+_CLICK_EVERY_VILLAGE = """() => {
+    const map = Object.keys(window).filter(k => k.startsWith('map_') && window[k] instanceof L.Map)
+                                   .map(k => window[k])[0];
+    const texts = [];
+    map.eachLayer(l => {
+        if (l.feature && l.feature.properties && l.feature.properties.f_code && l.getLatLng) {
+            l.fire('click', {latlng: l.getLatLng()}, true);  // as a click does: it bubbles
+            texts.push(document.querySelector('.cp-identify').textContent);
+        }
+    });
+    return texts;
+}"""
+
+
+def test_identify_panel_prints_hostile_names_as_text(browser, tmp_path):
+    """The identify panel writes escaped facts with innerHTML: every hostile name prints."""
+    from childplan.sources import resolve_sources
+    from geo.layers import load_county
+    from geo.maps import build_county_map
+    from geo.offline import map_html
+    from tests.hostile import HOSTILE, hostile_county
+
+    sources, _ = resolve_sources([str(f) for f in hostile_county(tmp_path / "county")])
+    data = load_county(sources)
+    path = tmp_path / "map.html"
+    path.write_text(map_html(build_county_map(data)), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = context.new_page()
+    dialogs, errors = [], []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+        ("file:", "data:", "about:", "blob:")) else r.abort())
+    pg.goto(path.as_uri())
+    pg.wait_for_function("() => window.L && document.querySelector('.cp-legend')")
+    texts = pg.evaluate(_CLICK_EVERY_VILLAGE)
+    pg.wait_for_timeout(700)  # an <img onerror> would fire after its failed load
+    context.close()
+    assert len(texts) == len(data.villages)
+    assert dialogs == [] and errors == []
+    names = [str(n) for n in data.villages["name"]]
+    hostile_seen = {h for h in HOSTILE if any(h in n for n in names)}
+    assert hostile_seen  # the county does carry hostile village names
+    for name, text in zip(names, texts, strict=True):
+        assert name in text  # printed as typed, not interpreted

@@ -1,0 +1,56 @@
+"""The map page headless (AppTest): search a village → found, table filtered; view kept."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.layers import load_demo
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow  # the app headless (AppTest): about 3 s each
+
+DEMO = load_demo("500109")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_search_by_code_zooms_to_the_village_and_filters_the_table(app):
+    row = DEMO.villages.iloc[5]
+    code, name = str(row["village_code"]), str(row["name"])
+    app.text_input(key="map_search").set_value(code).run()
+    assert not app.exception
+    view = app.session_state["map_view_500109_"]  # the demo county, nothing uploaded
+    assert view["zoom"] == 15
+    assert view["center"] == pytest.approx([row.geometry.y, row.geometry.x])
+    caps = " ".join(c.value for c in app.caption)
+    assert name in caps and code in caps
+    table = app.dataframe[0].value
+    assert table["村代码"].tolist() == [code]
+    assert table["常住儿童"].tolist() == [int(row["resident_children"])]
+
+
+def test_search_by_name_part_offers_each_match(app):
+    part = "村"
+    want = [c for c, n in zip(DEMO.villages["village_code"], DEMO.villages["name"], strict=True)
+            if part in n]
+    app.text_input(key="map_search").set_value(part).run()
+    assert not app.exception
+    pick = app.selectbox(key=f"map_pick_{part}")
+    assert list(pick.options) and len(pick.options) == len(want)
+    assert len(app.dataframe[0].value) == len(want)
+
+
+def test_no_match_says_so(app):
+    app.text_input(key="map_search").set_value("不存在的村名").run()
+    assert not app.exception
+    assert any("不存在的村名" in i.value for i in app.info)
+    assert len(app.dataframe[0].value) == 0
