@@ -62,6 +62,7 @@ __all__ = [
     "TravelNetwork",
     "build_network",
     "max_speed_kmh",
+    "rescue_to_welfare",
     "tobler_kmh",
     "travel_matrix",
     "water_travel",
@@ -980,3 +981,34 @@ def institution_times(data, policy, *, network: TravelNetwork | None = None) -> 
     best = w.loc[w.groupby("from_id")["walk_min"].idxmin()] if len(w) else w
     m["nearest"] = m.index.isin(best.index)
     return m.sort_values(["from_id", "walk_min"]).reset_index(drop=True)[cols]
+
+
+def rescue_to_welfare(data, policy, *, network: TravelNetwork | None = None,
+                      times: pd.DataFrame | None = None) -> pd.DataFrame:
+    """From each rescue-protection institution to the welfare institutions, nearest first.
+
+    001 §2: a rescue-protection institution short of capacity may entrust children to the
+    nearest welfare institution. "Nearest" is the fastest walk of :func:`institution_times`
+    (the same travel model as siting); ``rank`` 1 is the one to ask first.
+
+    Returns
+    -------
+    DataFrame
+        ``from_id, from_name, to_id, to_name, rank, walk_min, route_m, straight_m, metric``.
+    """
+    cols = ["from_id", "from_name", "to_id", "to_name", "rank", "walk_min", "route_m",
+            "straight_m", "metric"]
+    t = times if times is not None else institution_times(data, policy, network=network)
+    t = t[(t["from_kind"] == "rescue_protection") & (t["to_kind"] == "welfare_institution")]
+    if not len(t):
+        return pd.DataFrame({c: [] for c in cols})
+    f = data.facilities
+    names = (dict(zip(f["facility_id"].astype(str), f["name"].fillna("").astype(str),
+                      strict=True)) if "name" in f.columns else {})
+    t = t.sort_values(["from_id", "walk_min", "to_id"]).copy()
+    t["rank"] = t.groupby("from_id").cumcount() + 1
+    t["from_name"] = t["from_id"].map(names).fillna("")
+    t["to_name"] = t["to_id"].map(names).fillna("")
+    for c in ("walk_min", "route_m", "straight_m"):
+        t[c] = t[c].round(1)
+    return t.reset_index(drop=True)[cols]

@@ -151,3 +151,34 @@ def load_demo_500109():
     from geo.layers import load_demo
 
     return load_demo("500109")
+
+
+def test_hazard_page_on_foot_names_the_metric(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from geo.i18n import t
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app_pages" / "hazards.py"), default_timeout=300)
+    at.run()
+    assert not at.exception, [str(e.value)[:500] for e in at.exception]
+    captions = [c.value for c in at.caption]
+    assert f"{t('hz_water_metric')}：{t('metric_straight')}" in captions
+    at.radio(key="hazards_metric").set_value("walk_min").run()
+    assert not at.exception, [str(e.value)[:500] for e in at.exception]
+    captions = [c.value for c in at.caption]
+    assert f"{t('hz_water_metric')}：{t('metric_walk_min')}" in captions
+    frames = [d.value for d in at.dataframe]
+    flood = next(f for f in frames if t("hz_straight_m") in f.columns)
+    assert (flood[t("hz_distance_m")] >= flood[t("hz_straight_m")] - 0.1).all()
+    assert flood[t("walk_min")].notna().all()
+    acts = next(f for f in frames if t("hz_nearest_water_walk_min") in f.columns)
+    assert set(acts[t("travel_metric")]) == {t("metric_walk_min")}
+    welfare = next(f for f in frames if t("to_institution") in f.columns)
+    assert welfare[t("to_institution")].tolist() == ["北碚区儿童福利院"]
+    assert welfare[t("walk_min")].iloc[0] > 0
+    # no raw identifier in the headers of these tables
+    for f in (flood, acts, welfare):
+        assert not {"walk_min", "metric", "straight_m", "nearest_water_walk_min"} & set(f.columns)

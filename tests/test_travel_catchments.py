@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -104,3 +106,38 @@ def test_demo_catchments_and_nearest_welfare_institution():
     assert near["walk_min"].iloc[0] == pytest.approx(welfare["walk_min"].min())
     assert (t["route_m"] >= t["straight_m"] - 1e-6).all()
 
+
+
+def test_nearest_welfare_institution_is_the_nearest_on_foot():
+    # 001 §2. A river along y = 0, crossed only at a bridge 1 km east; no roads, flat ground
+    # (off road at 2.41764 km/h = 40.294 m/min). The rescue-protection institution R at
+    # (0, -200); welfare W1 at (0, 200) across the river (400 m straight) and W2 at (1400, -200)
+    # on the same bank (1,400 m straight). On foot: W2 = 1400 m = 34.744 min; W1 = via the
+    # bridge 2 x sqrt(1000² + 200²) = 2039.608 m = 50.618 min. W2 is the nearest.
+    from shapely import Point
+
+    from geo.travel import rescue_to_welfare
+
+    data = _County()
+    data.roads = None
+    data.waterways = gpd.GeoDataFrame(
+        {"water_id": ["W-r"], "kind": ["river"]},
+        geometry=[LineString([(X0 - 9000, Y0), (X0 + 9000, Y0)])], crs=CRS).to_crs(4326)
+    data.crossings = gpd.GeoDataFrame({"crossing_id": ["c1"]},
+                                      geometry=[Point(X0 + 1000, Y0)], crs=CRS).to_crs(4326)
+    data.facilities = gpd.GeoDataFrame(
+        {"facility_id": ["R", "W1", "W2"],
+         "kind": ["rescue_protection", "welfare_institution", "welfare_institution"],
+         "name": ["救助保护中心", "福利院甲", "福利院乙"]},
+        geometry=gpd.points_from_xy([X0, X0, X0 + 1400], [Y0 - 200, Y0 + 200, Y0 - 200]),
+        crs=CRS).to_crs(4326)
+    pol = load_policy()
+    r = rescue_to_welfare(data, pol)
+    off = 0.8 * 0.6 * 6 * math.exp(-0.175) * 1000 / 60
+    assert r["to_id"].tolist() == ["W2", "W1"] and r["rank"].tolist() == [1, 2]
+    assert r["walk_min"].tolist() == [round(1400 / off, 1), round(2039.608 / off, 1)]
+    assert r["route_m"].tolist() == [1400.0, round(2 * math.hypot(1000, 200), 1)]
+    assert r["straight_m"].tolist() == [1400.0, 400.0]
+    assert r["to_name"].tolist() == ["福利院乙", "福利院甲"] and set(r["metric"]) == {"walk_min"}
+    t = institution_times(data, pol)
+    assert t.loc[t["nearest"] & (t["from_id"] == "R"), "to_id"].tolist() == ["W2"]
