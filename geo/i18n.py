@@ -97,9 +97,9 @@ T: dict[str, tuple[str, str]] = {
                         "Distance to the water (flood list, nearest water)"),
     "hz_straight_m": ("直线距离（米）", "Straight line (m)"),
     "hz_nearest_water_walk_min": ("到最近水体步行（分钟）", "Walk to the nearest water (min)"),
-    "access_brief": ("步行可达：{b} 分钟内到达最近儿童之家的常住儿童 {r}、留守儿童 {l}、困境儿童 {d}",
-                     "Within {b} min of the nearest home: {r} of resident, {l} of left-behind "
-                     "and {d} of children in difficulty"),
+    "access_brief_head": ("步行到最近儿童之家（常住/留守/困境儿童占比）",
+                          "Walk to the nearest home (resident / left-behind / in difficulty)"),
+    "access_brief": ("{b} 分钟内 {r}/{l}/{d}", "≤ {b} min {r} / {l} / {d}"),
     "nearest_welfare_title": ("最近的儿童福利机构（001 §2，步行模型）",
                               "Nearest welfare institution (001 §2, walking model)"),
     "from_institution": ("机构", "Institution"),

@@ -141,3 +141,33 @@ def test_nearest_welfare_institution_is_the_nearest_on_foot():
     assert r["to_name"].tolist() == ["福利院乙", "福利院甲"] and set(r["metric"]) == {"walk_min"}
     t = institution_times(data, pol)
     assert t.loc[t["nearest"] & (t["from_id"] == "R"), "to_id"].tolist() == ["W2"]
+
+
+def test_briefing_access_line_worked_by_hand():
+    # The home at village 1: village 2 is 15 min away, village 3 45 min. Within 10 min:
+    # resident 40/200, left-behind 4/20, difficulty 1/4; within 20 and 30 min: 100/200, 10/20,
+    # 2/4.
+    from geo.briefing import BriefingInputs, _briefing_access, access_line
+
+    data = _County()
+    pol = load_policy()
+    shares = _briefing_access(data, BriefingInputs(homes=_homes(data, ["500109001001"])), pol)
+    assert access_line(shares, "zh") == (
+        "步行到最近儿童之家（常住/留守/困境儿童占比）：10 分钟内 20.0%/20.0%/25.0%；"
+        "20 分钟内 50.0%/50.0%/50.0%；30 分钟内 50.0%/50.0%/50.0%")
+    assert access_line(None) == "" and _briefing_access(data, BriefingInputs(), pol) is None
+
+
+def test_demo_briefing_prints_the_access_shares():
+    from childplan.workflows import run_siting
+    from geo.briefing import BriefingInputs, access_line, briefing_figure
+    from geo.layers import load_demo
+
+    data = load_demo("500109")
+    pol = load_policy()
+    res = run_siting(data, pol)
+    fig = briefing_figure(data, BriefingInputs(homes=res.homes, assignments=res.assignments),
+                          policy=pol)
+    texts = [x.get_text() for x in fig.texts]
+    want = access_line(access_shares(accessibility(data, pol, res.homes)))
+    assert want in texts and want.count("%") == 9
