@@ -104,6 +104,7 @@ T: dict[str, tuple[str, str]] = {
                               "Nearest welfare institution (001 §2, walking model)"),
     "from_institution": ("机构", "Institution"),
     "to_institution": ("儿童福利机构", "Welfare institution"),
+    "access_band_over": ("超过 {b} 分钟或不可达", "over {b} min or unreachable"),
     "welfare_rank": ("远近顺序（1 = 最近）", "Order (1 = nearest)"),
     "straight_m": ("直线（米）", "Straight (m)"),
     "roster": ("候选人员名册", "Candidate roster"),

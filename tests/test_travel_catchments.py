@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -171,3 +173,41 @@ def test_demo_briefing_prints_the_access_shares():
     texts = [x.get_text() for x in fig.texts]
     want = access_line(access_shares(accessibility(data, pol, res.homes)))
     assert want in texts and want.count("%") == 9
+
+
+def test_access_layers_and_their_legend_on_the_map():
+    import folium
+
+    from geo.i18n import t
+    from geo.maps import Legend, add_legend
+    from geo.travel_maps import add_travel_layers
+
+    data = _County()
+    pol = load_policy()
+    net = build_network(data.roads, pol.travel, crs=CRS)
+    homes = _homes(data, ["500109001001"])
+    a = accessibility(data, pol, homes, network=net)
+    assign = pd.DataFrame({"village_code": data.villages["village_code"],
+                           "home_id": ["h1", "h1", ""], "resident_children": [40, 60, 100]})
+    c = catchments(data, pol, homes, assign, cap_min=20.0, network=net)
+    m = folium.Map()
+    add_legend(m, [("儿童之家选址", [])])
+    folium.LayerControl().add_to(m)
+    add_travel_layers(m, data.villages, a, c)
+    legends = [x for x in m._children.values() if isinstance(x, Legend)]
+    assert len(legends) == 1  # the bands join the plan's legend, no second box
+    html = str(legends[0].html)
+    for label in ("儿童之家选址", t("access_layer"), "≤ 10", "10–20", "20–30",
+                  t("access_band_over").format(b="30"), t("catchments_layer")):
+        assert label in html
+    page = m.get_root().render()
+    control = page.index("L.control.layers(")
+    # both layers are defined before the layer control names them (else a blank map)
+    for name in (t("catchments_layer"), t("access_layer")):
+        key = json.dumps(name)[1:-1]
+        at = page.rindex(key, 0, control)
+        var = re.match(r'"\s*:\s*(\w+)', page[at + len(key):]).group(1)
+        assert page.index(f"var {var} ") < at
+    # minutes of the three villages: 0, 15 and 45 (the last beyond 30 min: red)
+    assert page.count('"colour": "#1a9850"') == 1 and page.count('"colour": "#91cf60"') == 1
+    assert page.count('"colour": "#d73027"') == 1
