@@ -67,6 +67,11 @@ with st.expander("规则与参数" if zh else "Rules and parameters", expanded=F
     ui.override("hazards.flood_inspection_distance_m", float(c2.number_input(
         "汛期排查距离（米）" if zh else "Flood-season inspection distance (m)", 50.0, 3000.0,
         float(pol.flood_inspection_distance_m), step=50.0)))
+    metrics = ("straight", "road_m", "walk_min")  # the same setting as siting and staffing
+    ui.override("siting.travel_metric", st.radio(
+        t("hz_water_metric", lang), metrics, horizontal=True, key="hazards_metric",
+        index=metrics.index(ui.policy().siting.travel_metric),
+        format_func=lambda k: t(f"metric_{k}", lang)))
     st.markdown(
         "风险分值 = 水体类型系数 × 岸坡系数 × Σ（村儿童加权数 × e^(−距离/衰减尺度) × 地势系数）"
         "＋ 学校、幼儿园、儿童之家折算数（同样随距离衰减）。详见 `geo/hazards.py`。" if zh else
@@ -131,6 +136,8 @@ cols = st.columns(4)
 for col, state in zip(cols, FOUR_ONES_STATES, strict=False):
     col.metric(t(f"hz_state_{state}", lang), states[state])
 
+st.caption(f"{t('hz_water_metric', lang)}：{t('metric_' + analysis.metric, lang)}")
+
 # --- map ------------------------------------------------------------------------------
 m = build_hazard_map(data, segments, spots, lang=lang, chief=chief or None,
                      township=township or None, kinds=kinds or None)
@@ -194,10 +201,36 @@ if len(spots_f):
 with st.expander(f"{t('hz_flood', lang)}（{t('hz_flood_institutions', lang)} "
                  f"{flood_f['facility_id'].nunique()} · {t('hz_flood_pairs', lang)} {len(flood_f)}）",
                  expanded=False):
-    st.dataframe(flood_table(flood_f, lang=lang), width="stretch", hide_index=True)
+    ft = flood_table(flood_f, lang=lang)
+    if analysis.metric != "straight":  # on the ground: the route's metres and minutes
+        ft.insert(ft.columns.get_loc(t("hz_distance_m", lang)) + 1, t("hz_straight_m", lang),
+                  flood_f["straight_m"].to_numpy())
+        ft.insert(ft.columns.get_loc(t("hz_straight_m", lang)) + 1, t("walk_min", lang),
+                  flood_f["walk_min"].to_numpy())
+    st.dataframe(ft, width="stretch", hide_index=True)
     st.caption(", ".join(f"{facility_label(k, lang)} {n}" for k, n in
                          flood_f.drop_duplicates("facility_id")["facility_kind"]
                          .value_counts().items()))
+
+# --- nearest welfare institution (001 §2) ---------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=8)
+def welfare_table(data_key: tuple, overrides_json: str):
+    """Rescue-protection -> welfare institutions, nearest on foot first (geo/travel.py)."""
+    from geo.travel import rescue_to_welfare
+
+    return rescue_to_welfare(ui.county_for(data_key), ui.policy_from_json(overrides_json))
+
+
+welfare = welfare_table(key, overrides_json)
+if len(welfare):
+    with st.expander(t("nearest_welfare_title", lang), expanded=False):
+        st.dataframe(pd.DataFrame({
+            t("from_institution", lang): welfare["from_name"],
+            t("to_institution", lang): welfare["to_name"],
+            t("welfare_rank", lang): welfare["rank"],
+            t("walk_min", lang): welfare["walk_min"],
+            t("route_m", lang): welfare["route_m"],
+            t("straight_m", lang): welfare["straight_m"]}), width="stretch", hide_index=True)
 
 # --- safety-knowledge activities (003 §13) -------------------------------------------------
 if analysis.activities is not None:
@@ -206,7 +239,12 @@ if analysis.activities is not None:
         acts = analysis.activities
         if township:
             acts = acts[acts["township_code"] == township]
-        st.dataframe(activities_table(acts, lang=lang), width="stretch", hide_index=True)
+        st.dataframe(activities_table(acts, lang=lang).rename(columns={
+            "nearest_water_walk_min": t("hz_nearest_water_walk_min", lang),
+            "metric": t("travel_metric", lang)}).replace(
+            {t("travel_metric", lang): {k: t(f"metric_{k}", lang)
+                                        for k in ("road_m", "walk_min")}}),
+            width="stretch", hide_index=True)
 
 ui.snapshot_buttons(f"{data.name} · {t('nav_hazards', lang)}",
                     layers=("county", "townships", "waterways", "villages"),

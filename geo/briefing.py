@@ -53,6 +53,7 @@ from geo.snapshot import DATA_SOURCES, Overlay, draw_map, figure_bytes  # noqa: 
 
 __all__ = [
     "BriefingInputs",
+    "access_line",
     "BriefingMeta",
     "Finding",
     "briefing_figure",
@@ -84,6 +85,8 @@ class BriefingInputs:
         Ranked danger spots, one per reach (:func:`geo.hazards.danger_spots`: rank, river,
         reach_id, start_m, end_m, length_m, segment_ids, children_exposed, lon, lat and the
         checklist columns when known).
+    access_shares : DataFrame, optional
+        :func:`geo.travel.access_shares` of the homes (computed from ``homes`` when absent).
     """
 
     homes: pd.DataFrame | None = None
@@ -91,6 +94,7 @@ class BriefingInputs:
     staffing_totals: pd.DataFrame | None = None
     funding: pd.DataFrame | None = None
     spots: pd.DataFrame | None = None
+    access_shares: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -409,6 +413,38 @@ def _paragraphs(fig, x, y, title, items, width, lang, *, numbered=True, size=7.2
     return y
 
 
+def _briefing_access(data, inputs: BriefingInputs, policy) -> pd.DataFrame | None:
+    """The 10/20/30-minute shares: given, or from the homes with the travel model."""
+    if inputs.access_shares is not None:
+        return inputs.access_shares
+    homes = inputs.homes
+    if homes is None or not len(homes) or not {"home_id", "lon", "lat"} <= set(homes.columns):
+        return None
+    from geo.travel import access_shares, accessibility
+
+    return access_shares(accessibility(data, policy, homes))
+
+
+def access_line(shares: pd.DataFrame | None, lang: str = "zh") -> str:
+    """One line of the shares of resident, left-behind and difficulty children by band.
+
+    >>> s = pd.DataFrame({"within_min": [10, 30], "resident_children": [0.5, 0.981],
+    ...                   "left_behind": [0.4, 1.0], "difficulty": [0.25, 0.9]})
+    >>> access_line(s, "en")
+    'Walk to the nearest home (resident / left-behind / in difficulty): ≤ 10 min 50.0% / 40.0% / \
+25.0%; ≤ 30 min 98.1% / 100.0% / 90.0%'
+    """
+    from geo.i18n import t
+
+    if shares is None or not len(shares):
+        return ""
+    parts = [t("access_brief", lang).format(
+        b=int(r.within_min), r=f"{r.resident_children:.1%}", l=f"{r.left_behind:.1%}",
+        d=f"{r.difficulty:.1%}") for r in shares.itertuples()]
+    sep = "；" if lang == "zh" else "; "
+    return t("access_brief_head", lang) + ("：" if lang == "zh" else ": ") + sep.join(parts)
+
+
 def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: date | None = None,
                     policy=None, meta: BriefingMeta | None = None):
     """The 简报 as a matplotlib Figure (A4 portrait).
@@ -505,6 +541,10 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
     else:
         lines = [("未求解" if zh else "not solved", "-")]
     _box(fig, 0.66, row_y, w, row_h, "人员配置" if zh else "Staff", lines)
+    # --- accessibility: shares of children within 10/20/30 minutes of the nearest home ----
+    line = access_line(_briefing_access(data, inputs, policy), lang)
+    if line:
+        fig.text(0.05, row_y - 0.0012, line, fontsize=5.8, color="#333", va="top")
 
     # --- map: townships named, reaches drawn and numbered, labels kept apart ---------------
     ax = fig.add_axes([0.04, 0.405, 0.64, 0.355])

@@ -949,12 +949,19 @@ def attach_checklist(spots: gpd.GeoDataFrame, checks: pd.DataFrame | None, four_
 
 
 def flood_season_list(facilities: gpd.GeoDataFrame, waterways: gpd.GeoDataFrame, policy, *,
-                      crs) -> pd.DataFrame:
+                      crs, network=None, metric: str = "straight") -> pd.DataFrame:
     """Children's institutions within ``flood_inspection_distance_m`` of a water body (003 §14).
 
     One row per (institution, water body) pair: the distance from the institution to the
     nearest point of the water (0 inside a water polygon) and the compass direction in which
     that point lies. Sorted by facility id, then distance.
+
+    With ``metric`` ``road_m`` or ``walk_min`` (and the county's ``network``,
+    :func:`geo.travel.county_network`) the distance is the shortest route on the ground
+    (roads, off-road legs, rivers crossed at bridges only: :func:`geo.travel.water_travel`)
+    and a water body is listed when that route is within the inspection distance (still in
+    metres); ``walk_min`` is the fastest walk to that water. With ``straight`` (the default)
+    it is the straight line.
 
     Parameters
     ----------
@@ -970,12 +977,13 @@ def flood_season_list(facilities: gpd.GeoDataFrame, waterways: gpd.GeoDataFrame,
     DataFrame
         ``facility_id``, ``facility_kind``, ``facility_name``, ``village_code``,
         ``township_code``, ``water_id``, ``water_name``, ``water_kind``, ``distance_m``,
-        ``bearing_deg``, ``direction`` (N, NE, … see :data:`COMPASS`), ``lon``, ``lat``.
+        ``bearing_deg``, ``direction`` (N, NE, … see :data:`COMPASS`), ``lon``, ``lat``,
+        ``straight_m``, ``walk_min`` (NaN with ``straight``) and ``metric``.
     """
     hp = _hp(policy)
     cols = ["facility_id", "facility_kind", "facility_name", "village_code", "township_code",
             "water_id", "water_name", "water_kind", "distance_m", "bearing_deg", "direction",
-            "lon", "lat"]
+            "lon", "lat", "straight_m", "walk_min", "metric"]
     if facilities is None or not len(facilities) or waterways is None or not len(waterways):
         return pd.DataFrame({c: [] for c in cols})
     f = facilities[facilities["kind"].isin(list(hp.flood_institution_kinds))]
@@ -1011,15 +1019,56 @@ def flood_season_list(facilities: gpd.GeoDataFrame, waterways: gpd.GeoDataFrame,
         "direction": compass_direction(dx, dy),
         "lon": np.round(ll.x.to_numpy()[fi], 6),
         "lat": np.round(ll.y.to_numpy()[fi], 6),
+        "straight_m": np.round(d, 1),
+        "walk_min": np.nan,
+        "metric": metric,
     })
-    return out.sort_values(["facility_id", "distance_m", "water_id"]).reset_index(drop=True)
+    if metric != "straight" and len(out):
+        out = _flood_on_the_ground(out, fm, wm, fi, wi, network, metric,
+                                   float(hp.flood_inspection_distance_m))
+    return out.sort_values(["facility_id", "distance_m", "water_id"]).reset_index(drop=True)[cols]
+
+
+def _flood_on_the_ground(out, fm, wm, fi, wi, network, metric: str, cap_m: float):
+    """The straight-line flood list narrowed to the pairs whose route is within ``cap_m``.
+
+    A route is never shorter than the straight line to the water, so every such pair is
+    already in ``out``; ``distance_m`` becomes the shortest route and ``walk_min`` its
+    minutes (``road_m``) or the fastest walk to that water (``walk_min``: never slower than
+    the shortest route's, so the search is capped at the slowest of those).
+    """
+    from geo.travel import water_travel
+
+    if network is None:
+        raise ValueError("a travel metric needs the county's network (geo.travel.county_network)")
+    # only the institutions and water bodies within the straight-line distance can qualify
+    uf, uw = np.unique(fi), np.unique(wi)
+    fsub, ids = fm.iloc[uf], uf.astype(str)
+    w = wm.iloc[uw].assign(water_id=uw.astype(str))
+    r = water_travel(network, fsub, ids, w, metric="road_m", cap=cap_m)
+    key = pd.MultiIndex.from_arrays([fi.astype(str), wi.astype(str)])
+    rk = pd.MultiIndex.from_arrays([r["origin_id"], r["water_id"]])
+    route = pd.Series(r["route_m"].to_numpy(), index=rk)
+    minutes = pd.Series(r["walk_min"].to_numpy(), index=rk)
+    if metric == "walk_min" and len(r):
+        fast = water_travel(network, fsub, ids, w, metric="walk_min",
+                            cap=float(r["walk_min"].max()) + 1e-6)
+        fk = pd.MultiIndex.from_arrays([fast["origin_id"], fast["water_id"]])
+        minutes = pd.Series(fast["walk_min"].to_numpy(), index=fk).reindex(rk).fillna(minutes)
+    keep = key.isin(rk)
+    out = out[keep].copy()
+    out["distance_m"] = np.round(route.reindex(key[keep]).to_numpy(float), 1)
+    out["walk_min"] = np.round(minutes.reindex(key[keep]).to_numpy(float), 1)
+    out["metric"] = metric
+    return out
 
 
 # ----------------------------------------------------------------------------- safety activities
 
 
 def safety_activity_plan(scored: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
-                         spots: pd.DataFrame, policy) -> pd.DataFrame:
+                         spots: pd.DataFrame, policy, *, network=None,
+                         metric: str = "straight") -> pd.DataFrame:
     """Every village's safety-knowledge activities for the year, most exposed villages first.
 
     003 §13: at least ``safety_activities_per_village_per_year`` activity (drowning, bullying,
@@ -1033,7 +1082,11 @@ def safety_activity_plan(scored: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
     DataFrame
         ``priority`` (1 = first), ``village_code``, ``name``, ``township_code``,
         ``resident_children``, ``left_behind``, ``nearest_water_m``, ``danger_spots_nearby``,
-        ``max_segment_score``, ``activities_per_year``.
+        ``max_segment_score``, ``activities_per_year``. ``nearest_water_m`` is the straight
+        line to the nearest segment; with ``metric`` ``road_m`` / ``walk_min`` (and the
+        county's ``network``) it is the route on the ground to the nearest water by that
+        metric (:func:`geo.travel.water_travel`), and the list adds
+        ``nearest_water_walk_min`` (that route's minutes) and ``metric``.
     """
     hp = _hp(policy)
     n = len(villages)
@@ -1067,6 +1120,18 @@ def safety_activity_plan(scored: gpd.GeoDataFrame, villages: gpd.GeoDataFrame,
         "max_segment_score": np.round(best, 2),
         "activities_per_year": int(hp.safety_activities_per_village_per_year),
     })
+    if metric != "straight" and n:
+        from geo.travel import water_travel
+
+        if network is None:
+            raise ValueError("a travel metric needs the county's network "
+                             "(geo.travel.county_network)")
+        w = water_travel(network, v, np.arange(n).astype(str), scored, metric=metric,
+                         nearest_only=True).set_index("origin_id")
+        pos = np.arange(n).astype(str)
+        out["nearest_water_m"] = np.round(w["route_m"].reindex(pos).to_numpy(float), 0)
+        out["nearest_water_walk_min"] = np.round(w["walk_min"].reindex(pos).to_numpy(float), 1)
+        out["metric"] = metric
     out = out.sort_values(["danger_spots_nearby", "max_segment_score", "left_behind",
                            "village_code"], ascending=[False, False, False, True])
     out.insert(0, "priority", np.arange(1, len(out) + 1))
@@ -1095,6 +1160,9 @@ class HazardAnalysis:
         The safety-activity list (:func:`safety_activity_plan`).
     reaches : GeoDataFrame, optional
         Every danger reach, ranked (:func:`merge_reaches`); the spots are the top ones.
+    metric : str
+        How the flood list and the activities' nearest water were measured: ``straight``,
+        ``road_m`` or ``walk_min`` (:mod:`geo.travel`).
     """
 
     segments: gpd.GeoDataFrame
@@ -1103,11 +1171,12 @@ class HazardAnalysis:
     timings: dict[str, float] = field(default_factory=dict)
     activities: pd.DataFrame | None = None
     reaches: gpd.GeoDataFrame | None = None
+    metric: str = "straight"
 
 
 def analyse_hazards(data, policy, *, checks: pd.DataFrame | None = None,
-                    population_path: str | Path | None = None, use_dem: bool = True
-                    ) -> HazardAnalysis:
+                    population_path: str | Path | None = None, use_dem: bool = True,
+                    metric: str | None = None) -> HazardAnalysis:
     """Segment, score and rank a county's waterways; list danger spots and the flood list.
 
     Parameters
@@ -1122,13 +1191,29 @@ def analyse_hazards(data, policy, *, checks: pd.DataFrame | None = None,
         A population or child-population GeoTIFF.
     use_dem : bool
         Use ``data.dem_path`` for low ground and bank slope.
+    metric : str, optional
+        How far the water is for the flood list and the activities' nearest water:
+        ``straight`` or, on the ground (:mod:`geo.travel`), ``road_m`` / ``walk_min``. None:
+        the policy's ``siting.travel_metric`` (``straight`` for a bare hazards section).
+        The exposure scores stay straight-line (a distance decay around the water).
 
     Returns
     -------
     HazardAnalysis
     """
     hp = _hp(policy)
-    timings: dict[str, float] = {}
+    if metric is None:
+        metric = getattr(getattr(policy, "siting", None), "travel_metric", "straight")
+    network = None
+    if metric != "straight":
+        from geo.travel import METRICS, county_network
+
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, not {metric!r}")
+        t0 = time.perf_counter()
+        network = county_network(data, policy)
+        timings_net = time.perf_counter() - t0
+    timings: dict[str, float] = {"network": timings_net} if network is not None else {}
     crs = data.metric_crs
     t0 = time.perf_counter()
     segs = segment_waterways(data.waterways, hp.segment_length_m, crs=crs)
@@ -1147,10 +1232,12 @@ def analyse_hazards(data, policy, *, checks: pd.DataFrame | None = None,
         spots = attach_checklist(spots, checks, hp.four_ones)
     timings["spots"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    flood = flood_season_list(data.facilities, data.waterways, hp, crs=crs)
+    flood = flood_season_list(data.facilities, data.waterways, hp, crs=crs, network=network,
+                              metric=metric)
     timings["flood"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    activities = safety_activity_plan(scored, data.villages, spots, hp)
+    activities = safety_activity_plan(scored, data.villages, spots, hp, network=network,
+                                      metric=metric)
     timings["activities"] = time.perf_counter() - t0
     return HazardAnalysis(segments=scored, spots=spots, flood=flood, timings=timings,
-                          activities=activities, reaches=reaches)
+                          activities=activities, reaches=reaches, metric=metric)

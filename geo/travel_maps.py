@@ -73,8 +73,47 @@ def add_travel_layers(m: folium.Map, villages: gpd.GeoDataFrame, access: pd.Data
                                      aliases=["ID", t("walk_min", lang)]),
     ).add_to(fg)
     fg.add_to(m)
+    _legend_section(m, catchments is not None and len(catchments) > 0, lang)
     _layer_control_last(m)
     return m
+
+
+def _swatch(colour: str, *, box: bool = False) -> safe.Markup:
+    style = ("width:14px;height:10px;background:{};border:1px solid #3b6ea8" if box else
+             "width:9px;height:9px;border-radius:50%;background:{};border:0")
+    return safe.html("<span style='display:inline-block;" + style
+                     + ";vertical-align:middle'></span>", colour)
+
+
+def _legend_section(m: folium.Map, with_catchments: bool, lang: str) -> None:
+    """Append the minutes bands (and the catchment swatch) to the map's legend.
+
+    The siting map has one legend (:class:`geo.maps.Legend`); its markup is extended in place
+    so the bands sit under the plan's own entries instead of a second box on top of them.
+    """
+    from geo.maps import Legend, add_legend
+
+    items, lo = [], None
+    for bound, colour in ACCESS_COLOURS:
+        if np.isfinite(bound):
+            label = f"≤ {bound:g}" if lo is None else f"{lo:g}–{bound:g}"
+        else:
+            label = t("access_band_over", lang).format(b=f"{lo:g}")
+        items.append((_swatch(colour), label))
+        lo = bound
+    parts = [safe.html("<div style='margin-top:4px;font-weight:600'>{}</div>",
+                       t("access_layer", lang))]
+    parts += [safe.html("<div>{} {}</div>", sw, label) for sw, label in items]
+    if with_catchments:
+        parts.append(safe.html("<div>{} {}</div>", _swatch("rgba(59,110,168,0.15)", box=True),
+                               t("catchments_layer", lang)))
+    extra = safe.Markup("").join(parts)
+    legend = next((c for c in m._children.values() if isinstance(c, Legend)), None)
+    if legend is None:
+        add_legend(m, [(t("access_layer", lang), items)], lang=lang)
+        return
+    legend.html = safe.Markup(legend.html) + extra
+    legend.html_js = safe.script_json(str(legend.html))
 
 
 def _layer_control_last(m: folium.Map) -> None:

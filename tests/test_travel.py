@@ -139,3 +139,46 @@ def test_demo_county_never_faster_than_the_straight_line():
     r = travel_matrix(net, v, v, origin_ids=v["village_code"], dest_ids=v["village_code"],
                       metric="road_m", cap=3000)
     assert (r["route_m"] >= r["straight_m"] - 1e-6).all() and (r["route_m"] <= 3000).all()
+
+
+def test_route_never_shorter_than_the_crow_line_off_the_merge_grid():
+    # Road end points are merged on a 0.5 m grid: (0.24, 0) becomes the node (0, 0). Village
+    # p at (-100, 0), home q at the road's far end (2000, 0), 2100 m apart (too far for a
+    # direct leg). The route is the 100 m leg to the node and the road from it: measured on
+    # the merged node it is 100 + 2000 = 2100 m, never the 2099.76 m of the unmerged end
+    # point (which made the route 0.24 m shorter than the straight line).
+    roads = gpd.GeoDataFrame({"kind": ["village"]}, geometry=[line((0.24, 0), (2000, 0))],
+                             crs=CRS)
+    net = build_network(roads, TP, crs=CRS)
+    p, q = pts((-100, 0)), pts((2000, 0))
+    r = matrix(net, p, q, "road_m").loc[("p0", "p0")]
+    assert r["straight_m"] == pytest.approx(2100.0)
+    assert r["route_m"] == pytest.approx(2100.0, abs=1e-9)
+    # walked: 100 m off road at 2.41764 km/h (2.4818 min) + 2000 m at 4 km/h (30 min)
+    w = matrix(net, p, q).loc[("p0", "p0")]
+    assert w["walk_min"] == pytest.approx(100 / (0.8 * 0.6 * 6 * math.exp(-0.175)) * 0.06 + 30,
+                                          abs=1e-6)
+
+
+@pytest.mark.parametrize("adcode", ["500109", "350821"])
+def test_demo_siting_routes_never_beat_the_straight_walk_at_road_speed(adcode):
+    """Every village->candidate route of the siting matrix is at least the straight line, and
+    its walking time at least that line walked at the fastest road speed (4 km/h)."""
+    from geo.layers import load_demo
+    from geo.travel import siting_travel
+
+    data = load_demo(adcode)
+    for metric in ("road_m", "walk_min"):
+        pol = load_policy(overrides={"siting.travel_metric": metric})
+        m, _ = siting_travel(data, pol, metric)
+        v = data.villages.to_crs(data.metric_crs).set_index(
+            data.villages["village_code"].astype(str)).geometry
+        from geo.siting_inputs import candidate_sites
+
+        s = candidate_sites(data.villages, data.facilities, pol.siting).to_crs(
+            data.metric_crs).set_index("site_id").geometry
+        crow = v.loc[m["village_code"]].distance(s.loc[m["site_id"]], align=False).to_numpy()
+        assert len(m) > 1000
+        assert (m["route_m"].to_numpy() >= crow - 1e-6).all()
+        vmax = max_speed_kmh(pol.travel) * 1000 / 60
+        assert (m["walk_min"].to_numpy() * vmax >= crow - 1e-6).all()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
+import re
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -104,3 +108,106 @@ def test_demo_catchments_and_nearest_welfare_institution():
     assert near["walk_min"].iloc[0] == pytest.approx(welfare["walk_min"].min())
     assert (t["route_m"] >= t["straight_m"] - 1e-6).all()
 
+
+
+def test_nearest_welfare_institution_is_the_nearest_on_foot():
+    # 001 §2. A river along y = 0, crossed only at a bridge 1 km east; no roads, flat ground
+    # (off road at 2.41764 km/h = 40.294 m/min). The rescue-protection institution R at
+    # (0, -200); welfare W1 at (0, 200) across the river (400 m straight) and W2 at (1400, -200)
+    # on the same bank (1,400 m straight). On foot: W2 = 1400 m = 34.744 min; W1 = via the
+    # bridge 2 x sqrt(1000² + 200²) = 2039.608 m = 50.618 min. W2 is the nearest.
+    from shapely import Point
+
+    from geo.travel import rescue_to_welfare
+
+    data = _County()
+    data.roads = None
+    data.waterways = gpd.GeoDataFrame(
+        {"water_id": ["W-r"], "kind": ["river"]},
+        geometry=[LineString([(X0 - 9000, Y0), (X0 + 9000, Y0)])], crs=CRS).to_crs(4326)
+    data.crossings = gpd.GeoDataFrame({"crossing_id": ["c1"]},
+                                      geometry=[Point(X0 + 1000, Y0)], crs=CRS).to_crs(4326)
+    data.facilities = gpd.GeoDataFrame(
+        {"facility_id": ["R", "W1", "W2"],
+         "kind": ["rescue_protection", "welfare_institution", "welfare_institution"],
+         "name": ["救助保护中心", "福利院甲", "福利院乙"]},
+        geometry=gpd.points_from_xy([X0, X0, X0 + 1400], [Y0 - 200, Y0 + 200, Y0 - 200]),
+        crs=CRS).to_crs(4326)
+    pol = load_policy()
+    r = rescue_to_welfare(data, pol)
+    off = 0.8 * 0.6 * 6 * math.exp(-0.175) * 1000 / 60
+    assert r["to_id"].tolist() == ["W2", "W1"] and r["rank"].tolist() == [1, 2]
+    assert r["walk_min"].tolist() == [round(1400 / off, 1), round(2039.608 / off, 1)]
+    assert r["route_m"].tolist() == [1400.0, round(2 * math.hypot(1000, 200), 1)]
+    assert r["straight_m"].tolist() == [1400.0, 400.0]
+    assert r["to_name"].tolist() == ["福利院乙", "福利院甲"] and set(r["metric"]) == {"walk_min"}
+    t = institution_times(data, pol)
+    assert t.loc[t["nearest"] & (t["from_id"] == "R"), "to_id"].tolist() == ["W2"]
+
+
+def test_briefing_access_line_worked_by_hand():
+    # The home at village 1: village 2 is 15 min away, village 3 45 min. Within 10 min:
+    # resident 40/200, left-behind 4/20, difficulty 1/4; within 20 and 30 min: 100/200, 10/20,
+    # 2/4.
+    from geo.briefing import BriefingInputs, _briefing_access, access_line
+
+    data = _County()
+    pol = load_policy()
+    shares = _briefing_access(data, BriefingInputs(homes=_homes(data, ["500109001001"])), pol)
+    assert access_line(shares, "zh") == (
+        "步行到最近儿童之家（常住/留守/困境儿童占比）：10 分钟内 20.0%/20.0%/25.0%；"
+        "20 分钟内 50.0%/50.0%/50.0%；30 分钟内 50.0%/50.0%/50.0%")
+    assert access_line(None) == "" and _briefing_access(data, BriefingInputs(), pol) is None
+
+
+def test_demo_briefing_prints_the_access_shares():
+    from childplan.workflows import run_siting
+    from geo.briefing import BriefingInputs, access_line, briefing_figure
+    from geo.layers import load_demo
+
+    data = load_demo("500109")
+    pol = load_policy()
+    res = run_siting(data, pol)
+    fig = briefing_figure(data, BriefingInputs(homes=res.homes, assignments=res.assignments),
+                          policy=pol)
+    texts = [x.get_text() for x in fig.texts]
+    want = access_line(access_shares(accessibility(data, pol, res.homes)))
+    assert want in texts and want.count("%") == 9
+
+
+def test_access_layers_and_their_legend_on_the_map():
+    import folium
+
+    from geo.i18n import t
+    from geo.maps import Legend, add_legend
+    from geo.travel_maps import add_travel_layers
+
+    data = _County()
+    pol = load_policy()
+    net = build_network(data.roads, pol.travel, crs=CRS)
+    homes = _homes(data, ["500109001001"])
+    a = accessibility(data, pol, homes, network=net)
+    assign = pd.DataFrame({"village_code": data.villages["village_code"],
+                           "home_id": ["h1", "h1", ""], "resident_children": [40, 60, 100]})
+    c = catchments(data, pol, homes, assign, cap_min=20.0, network=net)
+    m = folium.Map()
+    add_legend(m, [("儿童之家选址", [])])
+    folium.LayerControl().add_to(m)
+    add_travel_layers(m, data.villages, a, c)
+    legends = [x for x in m._children.values() if isinstance(x, Legend)]
+    assert len(legends) == 1  # the bands join the plan's legend, no second box
+    html = str(legends[0].html)
+    for label in ("儿童之家选址", t("access_layer"), "≤ 10", "10–20", "20–30",
+                  t("access_band_over").format(b="30"), t("catchments_layer")):
+        assert label in html
+    page = m.get_root().render()
+    control = page.index("L.control.layers(")
+    # both layers are defined before the layer control names them (else a blank map)
+    for name in (t("catchments_layer"), t("access_layer")):
+        key = json.dumps(name)[1:-1]
+        at = page.rindex(key, 0, control)
+        var = re.match(r'"\s*:\s*(\w+)', page[at + len(key):]).group(1)
+        assert page.index(f"var {var} ") < at
+    # minutes of the three villages: 0, 15 and 45 (the last beyond 30 min: red)
+    assert page.count('"colour": "#1a9850"') == 1 and page.count('"colour": "#91cf60"') == 1
+    assert page.count('"colour": "#d73027"') == 1

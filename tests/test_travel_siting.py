@@ -154,3 +154,22 @@ def test_staffing_page_metric_choice_is_named(tmp_path, monkeypatch):
     assert f"{t('metric_used', 'zh')}：{t('metric_road_m', 'zh')}" in caps
     table = next(d.value for d in at.dataframe if "metric" in d.value.columns)
     assert set(table["metric"]) == {"road_m"}
+
+
+def test_walk_min_staffing_uses_the_route_metres_siting_sees():
+    """With walk_min chosen, directors (who ride) get route metres; they are the metres of the
+    same network's shortest routes that siting's road_m matrix holds, pair for pair."""
+    from childplan.workflows import staffing_distances
+    from geo.travel import siting_travel
+
+    data = load_demo("350821")
+    walk = load_policy(overrides={"siting.travel_metric": "walk_min"})
+    staff = staffing_distances(data, walk).set_index(["from_code", "to_code"])["distance_m"]
+    matrix, _ = siting_travel(data, walk, "road_m")
+    new = matrix[matrix["site_id"].str.startswith("new_")].copy()
+    new["to_code"] = new["site_id"].str[4:]
+    new = new[new["village_code"] != new["to_code"]].set_index(["village_code", "to_code"])
+    common = new.index.intersection(staff.index)
+    assert len(common) == len(new) > 50
+    assert np.allclose(new.loc[common, "route_m"].to_numpy(), staff.loc[common].to_numpy(),
+                       atol=1e-6)
