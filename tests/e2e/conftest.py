@@ -173,3 +173,16 @@ def click_until(page, locator, expect_text: str, tries: int = 4) -> None:
         except Exception:
             continue
     raise AssertionError(f"{expect_text!r} never appeared after {tries} clicks")
+
+
+def settle(page, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit is idle: no run under way, no element drawn stale, for 1.2 s."""
+    quiet = 0
+    for _ in range(timeout_ms // 400):
+        busy = (page.locator("[data-testid='stStatusWidget']").count()
+                + page.locator("[data-stale='true']").count())
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 3:
+            return
+        page.wait_for_timeout(400)
+    raise AssertionError("the page never settled")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.layers import load_demo
-from tests.e2e.conftest import click_until, map_frame, shot
+from tests.e2e.conftest import click_until, map_frame, settle, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +46,7 @@ def test_map_page_draws_every_layer_offline(page, app_url):
     # township polygons + county + water polygons, river/stream lines
     assert summary["polygons"] >= len(data.townships) + 1
     assert summary["lines"] >= 1
-    page.wait_for_timeout(1500)
+    settle(page)   # the map reports its view back once after loading: shoot the page at rest
     shot(page, "map_beibei_zh")
     assert page.blocked == [], f"the page tried to reach the internet: {page.blocked[:5]}"
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from geo.layers import load_demo
-from tests.e2e.conftest import click_until, map_frame, shot
+from tests.e2e.conftest import click_until, map_frame, settle, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -144,19 +144,6 @@ LABELS = """() => {
 }"""
 VIEW = """() => ({zoom: window.map.getZoom(), lat: window.map.getCenter().lat,
                  lng: window.map.getCenter().lng})"""
-
-
-def settle(page, timeout_ms: int = 30_000) -> None:
-    """Wait until Streamlit is idle: no run under way, no element drawn stale, for 1.2 s."""
-    quiet = 0
-    for _ in range(timeout_ms // 400):
-        busy = (page.locator("[data-testid='stStatusWidget']").count()
-                + page.locator("[data-stale='true']").count())
-        quiet = 0 if busy else quiet + 1
-        if quiet >= 3:
-            return
-        page.wait_for_timeout(400)
-    raise AssertionError("the page never settled")
 
 
 def test_map_identify_search_table_and_kept_view(page, app_url):
