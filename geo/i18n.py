@@ -403,6 +403,7 @@ ENUM_GROUPS: dict[str, dict[str, tuple[str, str]]] = {
     "four_ones_state": _FOUR_ONES_STATES,
     "target": dict(TARGET_SHORT_LABELS),
     "designation": {**COUNTY_DESIGNATIONS, **TOWNSHIP_DESIGNATIONS, **VILLAGE_DESIGNATIONS},
+    "metric": {m: T[f"metric_{m}"] for m in ("straight", "road_m", "walk_min")},
 }
 for _g, _vals in ENUM_GROUPS.items():
     for _code, _pair in _vals.items():

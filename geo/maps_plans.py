@@ -44,7 +44,7 @@ def county_backdrop(data, *, lang: str = "zh", tiles: str | None = None,
             style_function=lambda f: {"color": "#9a9a9a", "weight": 1, "fillColor": "#fbfaf5",
                                       "fillOpacity": 0.5},
             tooltip=safe.geojson_tooltip(fields=["name"], aliases=[""]),
-            name="townships",
+            name=safe.layer_name(t("townships", lang)),
         ).add_to(m)
         syn |= has_synthetic(data.townships)
     if waterways and len(data.waterways):
@@ -54,13 +54,13 @@ def county_backdrop(data, *, lang: str = "zh", tiles: str | None = None,
             style_function=lambda f: {"color": "#3a86c8",
                                       "weight": 3.5 if f["properties"]["kind"] == "river" else 1,
                                       "fillColor": "#9cc9ee", "fillOpacity": 0.8},
-            name="waterways",
+            name=safe.layer_name(t("waterways", lang)),
         ).add_to(m)
         syn |= has_synthetic(w)
     if len(data.county):
         folium.GeoJson(_round_coords(_features(data.county, ["name"])),
                        style_function=lambda f: {"color": "#222", "weight": 3, "fill": False},
-                       name="county").add_to(m)
+                       name=safe.layer_name(t("county", lang))).add_to(m)
     return m, syn
 
 
@@ -149,7 +149,7 @@ def build_choropleth_map(data, values: pd.Series, *, title: str, lang: str = "zh
         style_function=lambda f: {"color": "#666", "weight": 1,
                                   "fillColor": f["properties"]["colour"], "fillOpacity": 0.85},
         tooltip=safe.geojson_tooltip(fields=["name", "label"], aliases=["", title]),
-        name="townships",
+        name=safe.layer_name(t("townships", lang)),
     ).add_to(m)
     items = []
     for i, c in enumerate(palette):

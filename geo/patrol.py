@@ -33,7 +33,7 @@ import pandas as pd
 
 from geo.exports import atomic_path, write_csv, write_xlsx
 from geo.hazards import COMPASS, HazardAnalysis, analyse_hazards, attach_checklist
-from geo.i18n import facility_label, t, water_label
+from geo.i18n import T, enum_label, facility_label, t, water_label
 from geo.mapdecor import add_scale_and_north
 
 __all__ = [
@@ -202,6 +202,7 @@ _ACTIVITY_HEADERS = {
     "resident_children": ("常住儿童数", "Resident children"),
     "left_behind": ("农村留守儿童数", "Left-behind children"),
     "nearest_water_m": ("最近水体距离（米）", "Nearest water (m)"),
+    "nearest_water_walk_min": T["hz_nearest_water_walk_min"], "metric": T["travel_metric"],
     "danger_spots_nearby": ("周边危险点数", "Danger spots nearby"),
     "max_segment_score": ("周边最高河段风险分值", "Highest nearby segment score"),
     "activities_per_year": ("每年安全知识活动次数（003 §13）",
@@ -212,7 +213,10 @@ _ACTIVITY_HEADERS = {
 def activities_table(activities: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
     """The safety-activity list (:func:`geo.hazards.safety_activity_plan`) with headers in ``lang``."""
     i = 0 if lang == "zh" else 1
-    return activities.rename(columns={k: v[i] for k, v in _ACTIVITY_HEADERS.items()})
+    out = activities.copy()
+    if "metric" in out.columns:
+        out["metric"] = [enum_label("metric", m, lang) for m in out["metric"]]
+    return out.rename(columns={k: v[i] for k, v in _ACTIVITY_HEADERS.items()})
 
 
 # ----------------------------------------------------------------------------- PDF

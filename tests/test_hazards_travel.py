@@ -182,3 +182,17 @@ def test_hazard_page_on_foot_names_the_metric(tmp_path, monkeypatch):
     # no raw identifier in the headers of these tables
     for f in (flood, acts, welfare):
         assert not {"walk_min", "metric", "straight_m", "nearest_water_walk_min"} & set(f.columns)
+
+
+def test_activity_list_headers_and_metric_words_in_chinese():
+    # with a travel metric the list gains two columns; the CSV showed their raw names
+    import pandas as pd
+
+    from geo.patrol import activities_table
+
+    f = pd.DataFrame({"priority": [1], "nearest_water_m": [120.0],
+                      "nearest_water_walk_min": [3.5], "metric": ["walk_min"]})
+    out = activities_table(f, lang="zh")
+    assert list(out.columns) == ["优先顺序", "最近水体距离（米）", "到最近水体步行（分钟）", "距离度量"]
+    assert out.iloc[0]["距离度量"] == "步行时间（分钟，道路与地形）"
+    assert activities_table(f, lang="en").iloc[0]["Distance metric"] == "Walking minutes (roads and terrain)"

@@ -4,6 +4,7 @@ A layer added after ``folium.LayerControl`` renders its ``let`` after the contro
 control reads an undefined variable and the whole map script stops: the siting page showed an
 empty frame once the travel layers were added after the control.
 """
+import json
 import re
 
 import pytest
@@ -56,3 +57,18 @@ def test_legend_swatches_are_markup_not_escaped_text(demo_siting):
     html = build_siting_map(data, result.homes, result.assignments, lang="zh").get_root().render()
     assert "border-top:2px dashed" in html
     assert "&lt;span" not in html and "&amp;lt;span" not in html
+
+
+def test_layer_control_names_are_chinese_words(demo_siting):
+    # the siting map's layer panel listed "townships", "waterways", "county": raw identifiers
+    data, result, access, catch = demo_siting
+    m = build_siting_map(data, result.homes, result.assignments, lang="zh")
+    add_travel_layers(m, data.villages, access, catch, lang="zh")
+    html = map_html(m)
+    names = []
+    for block in re.findall(r"(?:var|let) layer_control_\w+_layers = \{(.*?)\};", html, re.S):
+        for key in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:\s*(?:feature_group|geo_json|tile_layer)_',
+                              block):
+            names.append(json.loads(f'"{key}"'))
+    assert {"乡镇（街道）", "水系", "区县边界"} <= set(names), names
+    assert not [n for n in names if re.fullmatch(r"[A-Za-z_ ]+", n)], names
