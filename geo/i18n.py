@@ -450,3 +450,202 @@ def localise_headers(frame, lang: str = "zh"):
     if lang != "zh":
         return frame
     return frame.rename(columns={c: HEADERS_ZH.get(c, c) for c in frame.columns})
+
+
+# --- exported tables: headers, enumeration cells, sheet names (geo.exports.export_table) -----
+
+#: More enumeration groups of the exported tables (staffing, funding, travel).
+ENUM_GROUPS.update({
+    "metric": {"straight": ("直线距离", "straight line"), "road_m": ("道路距离", "road distance"),
+               "walk_min": ("步行时间", "walking time")},
+    "position": {"director": ("儿童主任", "children's director"),
+                 "supervisor": ("儿童督导员", "children's supervisor"),
+                 "candidate": ("候选人", "candidate")},
+    "training_kind": {"initial": ("初任培训", "initial training"),
+                      "annual": ("年度培训", "annual training")},
+    "organiser": {"county": ("区县民政部门", "county civil affairs"),
+                  "prefecture": ("地市民政部门", "prefecture civil affairs"),
+                  "township": ("乡镇（街道）", "township")},
+    "level": {"village": ("村（社区）", "village"), "township": ("乡镇（街道）", "township")},
+    "binding": {"floor": ("触及下限", "at the floor"), "cap": ("触及上限", "at the cap")},
+})
+for _g in ("metric", "position", "training_kind", "organiser", "level", "binding"):
+    for _code, _pair in ENUM_GROUPS[_g].items():
+        T.setdefault(f"{_g}.{_code}", _pair)
+
+#: More Chinese headers (hazard and travel tables written by the CLI).
+HEADERS_ZH.update({
+    "supervisor_code": "督导员编码", "spot_id": "危险点编号", "river": "水体名称",
+    "children_exposed": "周边常住儿童数", "score": "风险分值", "rank": "排名", "chief": "河长",
+    "four_ones_missing": "“四个一”缺少项", "reach_id": "危险河段编号", "start_m": "起点桩号（米）",
+    "end_m": "终点桩号（米）", "length_m": "长度（米）", "n_segments": "所含河段数",
+    "total_score": "河段累计风险分值", "four_ones_state": "“四个一”状态", "segment_id": "河段编号",
+    "water_id": "水体编号", "part": "分段", "is_synthetic": "示意数据", "nearest_village_m": "最近村距离（米）",
+    "township_chief": "乡镇级河长", "village_chief": "村级河长", "villages_within": "周边村数",
+    "children_within": "周边常住儿童数", "left_behind_within": "其中留守儿童",
+    "difficulty_within": "其中困境儿童", "key_attention_within": "其中重点关注儿童",
+    "facilities_within": "周边学校/幼儿园/儿童之家", "exposure_children": "儿童暴露分",
+    "exposure_facilities": "机构暴露分", "exposure_raster": "人口栅格暴露分", "water_level_m": "水面高程（米）",
+    "village_height_m": "村高于水面（米）", "bank_slope_deg": "岸坡坡度（度）", "slope_factor": "坡度系数",
+    "kind_weight": "水体类型权重", "township_name": "乡镇（街道）", "village_name": "村（社区）",
+    "unit": "单位", "population": "人口", "difficulty": "困境儿童数", "key_attention": "重点关注儿童数",
+    "directors_needed": "需配儿童主任", "directors_assigned": "已配儿童主任", "shortfall": "缺额",
+    "candidate_for": "可担任", "poverty_village_share": "脱贫村儿童占比", "children": "儿童数",
+    "year": "年份", "last_inspection": "最近检查日期", "checked_by": "检查人", "checked_on": "检查日期",
+    "item": "项目", "note": "备注", "target_children": "服务对象儿童数",
+})
+
+#: English headers of exported tables (the canonical column names stay with ``--codes``).
+HEADERS_EN: dict[str, str] = {
+    "walk_min": "Walk (min)", "route_m": "Route (m)", "metric": "Distance metric",
+    "home_id": "Home id", "kind": "Kind", "status": "Status", "lon": "Longitude", "lat": "Latitude",
+    "children_served": "Children served", "capacity": "Capacity", "name": "Name",
+    "cost_yuan": "Cost (yuan)", "villages_served": "Villages served", "village_code": "Village code",
+    "resident_children": "Resident children", "distance_m": "Distance (m)", "own_home": "Own home",
+    "via": "Via crossing", "person_code": "Person code", "role": "Role", "gender": "Gender",
+    "preference_rank": "Preference rank", "hours_per_month": "Hours per month",
+    "trained_by": "Training", "level": "Level", "code": "Code", "township_code": "Township code",
+    "position": "Position", "count": "Count", "looking_for": "Looking for", "reason": "Reason",
+    "due_month": "Due month", "overdue": "Overdue", "organiser": "Organised by",
+    "unit_code": "Unit code", "unit_name": "Unit", "targets": "Service targets",
+    "designations": "Designations", "need": "Weighted need", "multiplier": "Tilt multiplier",
+    "base": "Base share", "tilt": "Tilt and bounds", "earmark": "Earmarked", "amount": "Amount (yuan)",
+    "binding": "Bound reached", "tilt_scale": "Tilt strength", "left_behind": "Left-behind children",
+    "institutions": "Institutions", "earmarks": "Earmarks",
+    "supervisor_code": "Supervisor code", "spot_id": "Spot id", "river": "Water body",
+    "children_exposed": "Resident children nearby", "score": "Risk score", "rank": "Rank",
+    "chief": "River chief", "four_ones_missing": "'Four ones' missing", "reach_id": "Reach id",
+    "start_m": "From (m)", "end_m": "To (m)", "length_m": "Length (m)", "n_segments": "Segments",
+    "total_score": "Total risk score", "four_ones_state": "'Four ones' status",
+    "segment_id": "Segment id", "water_id": "Water id", "part": "Part", "is_synthetic": "Illustrative data",
+    "nearest_village_m": "Nearest village (m)", "township_chief": "Township river chief",
+    "village_chief": "Village river chief", "villages_within": "Villages nearby",
+    "children_within": "Resident children nearby", "left_behind_within": "of whom left-behind",
+    "difficulty_within": "of whom in difficulty", "key_attention_within": "of whom key attention",
+    "facilities_within": "Schools/kindergartens/homes nearby", "exposure_children": "Child exposure",
+    "exposure_facilities": "Institution exposure", "exposure_raster": "Population-raster exposure",
+    "water_level_m": "Water level (m)", "village_height_m": "Village above water (m)",
+    "bank_slope_deg": "Bank slope (°)", "slope_factor": "Slope factor", "kind_weight": "Kind weight",
+    "township_name": "Township/street", "village_name": "Village/community", "unit": "Unit",
+    "population": "Population", "difficulty": "Children in difficulty",
+    "key_attention": "Key-attention children", "directors_needed": "Directors needed",
+    "directors_assigned": "Directors assigned", "shortfall": "Shortfall",
+    "candidate_for": "Candidate for", "poverty_village_share": "Share in poverty-lifted villages",
+    "children": "Children", "year": "Year", "last_inspection": "Last inspection",
+    "checked_by": "Checked by", "checked_on": "Checked on", "item": "Item", "note": "Note",
+    "target_children": "Target children",
+}
+
+#: Column -> enumeration group of its cells (a table can override, e.g. ``kind`` of water).
+COLUMN_ENUMS: dict[str, str] = {
+    "kind": "kind", "status": "status", "role": "role", "gender": "gender", "own_home": "bool",
+    "overdue": "bool", "is_synthetic": "bool", "metric": "metric", "position": "position",
+    "organiser": "organiser", "level": "level", "binding": "binding",
+    "four_ones_state": "four_ones_state", "four_ones_missing": "four_ones",
+    "designations": "designation", "candidate_for": "candidate_for", "item": "four_ones",
+}
+
+#: Sheet names of exported workbooks.
+SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "funding": ("经费分配", "Funding"), "tilt_path": ("倾斜力度变化", "Tilt path"),
+    "homes": ("儿童之家", "Homes"), "assignments": ("服务关系", "Assignments"),
+    "staffing": ("儿童主任", "Directors"), "supervisors": ("儿童督导员", "Supervisors"),
+    "recruit": ("待招募", "To recruit"), "training": ("培训安排", "Training"),
+    "figures": ("关键指标", "Key figures"), "townships": ("各乡镇", "Townships"),
+    "units": ("分配单位", "Units"), "access": ("可达性", "Accessibility"),
+    "access_shares": ("可达性占比", "Accessibility shares"), "catchments": ("服务范围", "Catchments"),
+    "institutions": ("机构间步行时间", "Institutions"), "danger_spots": ("危险点", "Danger spots"),
+    "segments": ("河段风险", "Segment risk"), "counties": ("各区县", "Counties"),
+    "summary": ("汇总", "Summary"),
+}
+for _code, _pair in SHEET_NAMES.items():
+    T.setdefault(f"sheet.{_code}", _pair)
+
+
+def header_label(column: str, lang: str = "zh") -> str:
+    """The header of an exported column; the column name itself when unknown.
+
+    >>> header_label("hours_per_month"), header_label("hours_per_month", "en")
+    ('月工作量（小时）', 'Hours per month')
+    """
+    table = HEADERS_ZH if lang == "zh" else HEADERS_EN
+    return table.get(column, column)
+
+
+def sheet_label(name: str, lang: str = "zh") -> str:
+    """The name of an exported sheet (``funding`` -> 经费分配); unknown names unchanged."""
+    pair = SHEET_NAMES.get(name)
+    return name if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def _trained_by(value: str, lang: str) -> str:
+    """``optimization.staffing_rules._training_status`` labels in words (dates as geo.fmt)."""
+    import re
+
+    from geo.fmt import day
+
+    def month(y: str, m: str) -> str:
+        return f"{int(y)}年{int(m)}月" if lang == "zh" else day(f"{y}-{m}-01", "en")[2:].strip()
+
+    zh = lang == "zh"
+    if m := re.fullmatch(r"done (\d{4}-\d{2}-\d{2})", value):
+        return f"已培训（{day(m[1])}）" if zh else f"trained {day(m[1], 'en')}"
+    if m := re.fullmatch(r"planned (\d{4})-(\d{2})", value):
+        return f"计划{month(m[1], m[2])}培训" if zh else f"training planned {month(m[1], m[2])}"
+    if m := re.fullmatch(r"flagged: next session (\d{4})-(\d{2})", value):
+        return (f"待培训：下一期{month(m[1], m[2])}" if zh
+                else f"awaiting training: next session {month(m[1], m[2])}")
+    words = {"flagged: no session": ("待培训：暂无培训场次", "awaiting training: no session"),
+             "not scheduled": ("未安排培训", "not scheduled")}
+    return words[value][0 if zh else 1] if value in words else value
+
+
+def cell_label(column: str, value, lang: str = "zh", group: str | None = None):
+    """The word for one cell of an exported column (numbers and unknown text unchanged).
+
+    Lists (``a;b``) are translated item by item and joined with 、 (zh) or ``; ``;
+    bilingual cells ``中文 / English`` keep one half; ``trained_by`` labels are reworded.
+
+    >>> cell_label("four_ones_missing", "warning_sign;rescue_rope")
+    '警示牌、救生绳'
+    >>> cell_label("trained_by", "done 2024-04-06"), cell_label("own_home", True, "en")
+    ('已培训（2024年4月6日）', 'yes')
+    >>> cell_label("trained_by", "planned 2026-12", "en")
+    'training planned Dec 2026'
+    >>> cell_label("reason", "无合格候选人 / no eligible candidate", "en")
+    'no eligible candidate'
+    """
+    group = group or COLUMN_ENUMS.get(column)
+    if column == "trained_by" and isinstance(value, str):
+        return _trained_by(value, lang)
+    if isinstance(value, str) and " / " in value and group is None:
+        zh, _, en = value.partition(" / ")
+        return zh if lang == "zh" else en
+    if group is None:
+        return value
+    if isinstance(value, bool) or (group == "bool" and str(value).lower() in ("true", "false")):
+        return enum_label("bool", str(value).lower(), lang)
+    if isinstance(value, str) and ";" in value:
+        words = [enum_label(group, v.strip(), lang) for v in value.split(";") if v.strip()]
+        return ("、" if lang == "zh" else "; ").join(words)
+    if value is None or (isinstance(value, float) and value != value):
+        return value
+    return enum_label(group, value, lang)
+
+
+def localise_table(frame, lang: str = "zh", enums: dict[str, str] | None = None):
+    """A copy of ``frame`` in ``lang``: headers (:func:`header_label`) and enumeration cells.
+
+    ``enums`` adds or overrides :data:`COLUMN_ENUMS` for this table (``{"kind": "water"}``).
+    Numbers, codes and names are unchanged.
+    """
+    groups = {**COLUMN_ENUMS, **(enums or {})}
+    out = frame.copy()
+    for c in out.columns:
+        if c in groups or c in ("trained_by", "looking_for", "reason"):
+            g = groups.get(c)
+            out[c] = [cell_label(c, v, lang, g) for v in out[c].tolist()]
+    heads = [header_label(str(c), lang) for c in out.columns]
+    twice = {h for h in heads if heads.count(h) > 1}  # two codes, one word: keep them apart
+    out.columns = [f"{h}（{c}）" if h in twice else h for h, c in zip(heads, out.columns, strict=True)]
+    return out

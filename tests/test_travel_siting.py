@@ -16,7 +16,7 @@ from optimization.policy import load_policy
 @pytest.fixture(scope="module")
 def walk_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("walk")
-    assert main(["site", "--metric", "walk_min", "--out", str(out)]) == 0
+    assert main(["site", "--codes", "--metric", "walk_min", "--out", str(out)]) == 0
     return out
 
 
@@ -111,7 +111,7 @@ def test_siting_page_walk_minutes_with_accessibility(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(("metric", "named"), [("straight", "straight"), ("walk_min", "road_m")])
 def test_staff_metric_is_named_in_the_csv(tmp_path, metric, named):
-    assert main(["staff", "--metric", metric, "--out", str(tmp_path)]) == 0
+    assert main(["staff", "--codes", "--metric", metric, "--out", str(tmp_path)]) == 0
     staffing = pd.read_csv(tmp_path / "staffing.csv", dtype=str)
     assert len(staffing) and set(staffing["metric"]) == {named}
 
