@@ -649,3 +649,189 @@ def localise_table(frame, lang: str = "zh", enums: dict[str, str] | None = None)
     twice = {h for h in heads if heads.count(h) > 1}  # two codes, one word: keep them apart
     out.columns = [f"{h}（{c}）" if h in twice else h for h, c in zip(heads, out.columns, strict=True)]
     return out
+
+
+# --- policy parameters as a planner reads them (the 数据 page) --------------------------------
+
+#: Units of optimization/policy.toml in words.
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "activities": ("次", "activities"), "added share multiplier": ("增加的份额倍数", "added share multiplier"),
+    "added weight per child": ("每名儿童增加的权重", "added weight per child"),
+    "children": ("名儿童", "children"), "children (0 = no limit)": ("名儿童（0 表示不限）", "children (0 = no limit)"),
+    "children-equivalents per facility": ("每处机构折合儿童数", "child equivalents per institution"),
+    "children-equivalents per raster unit": ("每个栅格单位折合儿童数", "child equivalents per grid unit"),
+    "contacts per target child per month": ("每名服务对象每月联系次数", "contacts per target child per month"),
+    "date (YYYY-MM-DD)": ("日期", "date"), "dates (YYYY-MM-DD)": ("日期", "dates"),
+    "degrees": ("度", "degrees"), "facility kinds": ("设施类型", "facility kinds"), "factor": ("系数", "factor"),
+    "flag": ("是/否", "yes/no"), "home visits per trip": ("每次出行入户次数", "home visits per trip"),
+    "homes (-1 = no budget)": ("处（-1 表示不限）", "homes (-1 = no limit)"), "items": ("项", "items"),
+    "km/h": ("公里/小时", "km/h"), "m": ("米", "m"), "min": ("分钟", "min"), "minutes": ("分钟", "minutes"),
+    "months": ("个月", "months"), "multiplier": ("倍数", "multiplier"),
+    "multiplier of every tilt (0 = no tilt)": ("各项倾斜的总倍数（0 表示不倾斜）",
+                                               "multiplier of every tilt (0 = no tilt)"),
+    "people": ("人", "people"), "relative gap": ("与最优的相对差距", "relative gap to the optimum"),
+    "resident children": ("名常住儿童", "resident children"),
+    "risk score (children-equivalents)": ("风险分值（折合儿童数）", "risk score (child equivalents)"),
+    "road nodes": ("个道路节点", "road nodes"), "roles": ("身份", "roles"), "s": ("秒", "s"),
+    "score points": ("分", "points"), "share": ("比例", "share"),
+    "share of the budget": ("占预算比例", "share of the budget"),
+    "spots": ("处", "spots"), "straight | road_m | walk_min": ("可选：直线距离、道路距离、步行时间",
+                                                             "one of: straight line, road distance, walking time"),
+    "target children": ("名服务对象儿童", "target children"),
+    "target-child equivalents per institution": ("每处机构折合服务对象数", "target-child equivalents per institution"),
+    "township | village": ("可选：乡镇、村", "one of: township, village"), "villages": ("个村", "villages"),
+    "water kinds": ("水体类型", "water kinds"), "weight": ("权重", "weight"),
+    "weight per child": ("每名儿童权重", "weight per child"),
+    "yuan per director per year": ("元/人·年", "yuan per director per year"),
+    "yuan per home": ("元/处", "yuan per home"),
+    "yuan per unit": ("元/单位", "yuan per unit"),
+}
+
+#: Keys of the weight tables of the policy that are not vocabulary codes elsewhere.
+_POLICY_KEYS: dict[str, tuple[str, str]] = {
+    "child": ("每名常住儿童", "each resident child"), "resident": ("常住儿童", "resident children"),
+    "difficulty": ("困境儿童", "children in difficulty"), "key_attention": ("重点关注儿童", "key-attention children"),
+    "new_build": ("新建", "new build"), "female_committee_member": ("女性村（居）委会委员", "female committee member"),
+    "womens_fed_cadre": ("妇联干部", "women's-federation cadre"),
+    "youth_league_cadre": ("共青团干部", "Youth League cadre"), "female": ("女性", "woman"),
+}
+ENUM_GROUPS["policy_key"] = _POLICY_KEYS
+for _code, _pair in _POLICY_KEYS.items():
+    T.setdefault(f"policy_key.{_code}", _pair)
+
+_VALUE_GROUPS = ("kind", "water", "target", "designation", "role", "four_ones", "policy_key",
+                 "metric", "level")
+#: Parameters whose codes belong to a group that a code of the same spelling has elsewhere.
+POLICY_VALUE_GROUPS: dict[str, str] = {"travel.road_speed_kmh": "road", "hazards.chief_level": "level"}
+
+
+def value_word(code: str, lang: str = "zh", group: str | None = None) -> str:
+    """A vocabulary code in words, from ``group`` or whatever group has it (``canal`` -> 渠道)."""
+    for g in ((group,) if group else ()) + _VALUE_GROUPS:
+        if code in ENUM_GROUPS[g]:
+            return enum_label(g, code, lang)
+    return code
+
+
+def unit_label(unit: str, lang: str = "zh") -> str:
+    """A policy unit in words (``m`` -> 米); unknown units unchanged."""
+    pair = UNIT_WORDS.get(unit)
+    return unit if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def policy_value(value, lang: str = "zh", name: str = "") -> str:
+    """A policy value as a planner reads it: 是/否, lists and tables in words, 千分位.
+
+    >>> policy_value(True), policy_value(["river", "canal"]), policy_value(3000.0)
+    ('是', '河流、渠道', '3,000')
+    >>> policy_value({"pond": 1.5, "river": 1.0}), policy_value([], "en"), policy_value(0.0001)
+    ('山坪塘/池塘 1.5；河流 1', '(none)', '0.0001')
+    >>> policy_value("2027-01-01"), policy_value("walk_min", "en")
+    ('2027年1月1日', 'walking time')
+    >>> policy_value("township", name="hazards.chief_level"), policy_value({"township": 4.0},
+    ...                                                                    name="travel.road_speed_kmh")
+    ('乡镇（街道）', '乡道 4')
+    """
+    import re
+
+    from geo.fmt import day, num
+
+    zh = lang == "zh"
+    group = POLICY_VALUE_GROUPS.get(name)
+    if isinstance(value, bool):
+        return enum_label("bool", value, lang)
+    if isinstance(value, (int, float)):
+        x = float(value)
+        if x.is_integer():
+            return num(x)
+        places = min(6, len(repr(round(x, 6)).split(".")[-1]))
+        return num(x, places)
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return day(value, lang)
+        return value_word(value, lang, group)
+    if isinstance(value, dict):
+        if not value:
+            return "（无）" if zh else "(none)"
+        return ("；" if zh else "; ").join(f"{value_word(str(k), lang, group)} {policy_value(v, lang)}"
+                                          for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "（无）" if zh else "(none)"
+        return ("、" if zh else ", ").join(policy_value(v, lang, name) for v in value)
+    return str(value)
+
+
+def policy_source(source: str, documents: dict | None = None, lang: str = "zh",
+                  terms: dict[str, str] | None = None) -> str:
+    """A policy source with document codes as 文号 (``004 二(一)`` -> ``吉民发〔2018〕41号 二(一)``).
+
+    ``documents``: :func:`optimization.policy.load_documents`. Mentions of code files and of the
+    project's notes (``geo/hazards.py``, ``DOMAIN §…``) are left out: the page cites documents.
+    A parameter or code named in the text (``travel_cap_m``, ``walk_min``) is given in words:
+    from ``terms`` (parameter key -> its meaning), else the vocabulary.
+
+    >>> from types import SimpleNamespace as D
+    >>> policy_source("004 二(一) (DOMAIN §Facilities, 004 §2(1))",
+    ...               {"004": D(number="吉民发〔2018〕41号", issuer="吉林省民政厅", issuer_en="")})
+    '吉民发〔2018〕41号 二(一) (吉民发〔2018〕41号 第2(1)项)'
+    """
+    import re
+
+    text = re.sub(r"\s*\bDOMAIN §[\w ]+?(?=[,;)）]|$)[,;]?\s*", "", source)
+    text = re.sub(r"\s*(?:see |详见\s*|in )?\b[\w./-]+/[\w.-]+\.(?:py|md|toml)\b", "", text)
+    text = re.sub(r"[,;]\s*(?=[)）])", "", text)
+    text = re.sub(r"\(\s*\)|（\s*）", "", text)
+    text = re.sub(r"§(\d+(?:\(\d+\))?(?:[–-]\d+)?)", (lambda m: f"第{m[1]}项") if lang == "zh" else r"item \1", text)
+    if documents:
+        def ref(m):
+            d = documents.get(m[1])
+            if d is None:
+                return m[0]
+            return d.number or (d.issuer if lang == "zh" else (d.issuer_en or d.issuer))
+
+        text = re.sub(r"(?<![\d,.])\b(00\d)\b(?![\d,])", ref, text)
+    terms = terms or {}
+    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b",
+                  lambda m: f"“{terms[m[0]]}”" if m[0] in terms else value_word(m[0], lang), text)
+    if lang == "zh":
+        for en, zh in _SOURCE_WORDS:
+            text = text.replace(en, zh)
+    return text.strip(" ,;")
+
+
+#: Recurring words of the policy file's sources in Chinese (the rest of a source is quoted as is).
+_SOURCE_WORDS = (("planning defaults", "规划默认值"), ("planning default", "规划默认值"),
+                 ("planning option", "规划选项"), ("planning choice", "规划选项"),
+                 ("solver setting", "求解设置"), ("the distance is a 规划默认值", "距离为规划默认值"),
+                 ("the weights are a 规划默认值", "权重为规划默认值"))
+
+
+# --- the 数据 page (app_pages/data.py) ---------------------------------------------------------
+T.update({
+    "data_col_layer": ("图层", "Layer"),
+    "data_col_records": ("记录数", "Records"),
+    "data_col_file": ("文件", "File"),
+    "data_col_synthetic": ("示意数据", "Illustrative data"),
+    "policy_title": ("政策参数与依据", "Policy parameters and their sources"),
+    "policy_caption": ("每条规划规则都是一个参数，注明其政策出处（文件标题与文号）；"
+                       "各页面的调整会覆盖默认值，随方案保存。",
+                       "Every planning rule is a parameter citing its policy source (document title and "
+                       "number); changes made on the pages override the defaults and are saved with a scenario."),
+    "policy_col_meaning": ("含义", "Meaning"),
+    "policy_col_value": ("取值", "Value"),
+    "policy_col_unit": ("单位", "Unit"),
+    "policy_col_source": ("依据", "Source"),
+    "policy_col_changed": ("已调整", "Changed"),
+    "policy_col_name": ("参数代码（调整文件中使用）", "Parameter code (for an overrides file)"),
+    "policy_documents": ("政策文件", "Policy documents"),
+    "doc_col_title": ("文件", "Document"),
+    "doc_col_number": ("文号", "Number"),
+    "doc_col_issuer": ("发文单位", "Issued by"),
+    "upload_title": ("上传数据", "Upload data"),
+    "upload_layer": ("图层", "Layer"),
+    "upload_base": ("未上传的图层取自", "Layers not uploaded come from"),
+    "none_paren": ("（无）", "(none)"),
+    "upload_check": ("检查并使用", "Check and use"),
+    "upload_checking": ("正在检查…", "Checking…"),
+})
