@@ -339,14 +339,18 @@ def export_sheets(sheets: Mapping[str, pd.DataFrame], lang: str = "zh", *, codes
 
 
 def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], lang: str | None = None) -> bytes:
-    """An XLSX workbook (one sheet per table) as bytes, via :func:`xlsx_bytes`.
+    """An XLSX workbook (one sheet per table) as bytes, via :func:`xlsx_bytes` (the pages' downloads).
 
-    With ``lang="zh"`` the headers are Chinese (:func:`geo.i18n.localise_headers`).
+    With ``lang`` the headers and enumeration cells are in that language
+    (:func:`geo.i18n.localise_table`); the sheet names stay the table keys (the pages'
+    browser tests read them; the CLI's :func:`export_sheets` names sheets in words).
     """
     if lang is not None:
-        from geo.i18n import localise_headers
+        from geo.i18n import localise_table
 
-        sheets = {k: localise_headers(v, lang) for k, v in sheets.items()}
+        sheets = {k: localise_table(v, lang, {"status": "action"} if k == "homes" else
+                                    {"kind": "training_kind"} if k == "training" else None)
+                  for k, v in sheets.items()}
     return xlsx_bytes(sheets, landscape=False)
 
 

@@ -116,7 +116,7 @@ def num(x, decimals: int = 0) -> str:
 def yuan(x, lang: str = "zh", *, wan: bool = False, decimals: int | None = None) -> str:
     """An amount: ``285,440 元`` (whole yuan), or in 万元 with ``wan=True`` (``28.54 万元``).
 
-    ``decimals`` defaults to 0 for 元 and to 2 for 万元 (``.00`` dropped for a whole number
+    ``decimals`` defaults to 0 for 元 and to 2 for 万元 (zeros dropped for a whole number
     of 万元: ``800 万元``). English: ``285,440 yuan`` / ``28.54 × 10,000 yuan``.
 
     >>> yuan(285440.48, wan=True), yuan(285440.48, "en", wan=True), yuan(None)
@@ -127,7 +127,8 @@ def yuan(x, lang: str = "zh", *, wan: bool = False, decimals: int | None = None)
     if wan:
         d = 2 if decimals is None else decimals
         text = num(float(x) / 10_000, d)
-        text = text[:-len(".00")] if d == 2 and text.endswith(".00") else text
+        if "." in text and set(text.split(".")[1]) == {"0"}:
+            text = text.split(".")[0]  # a whole number of 万元: 800 万元
         return f"{text} 万元" if lang == "zh" else f"{text} × 10,000 yuan"
     text = num(x, 0 if decimals is None else decimals)
     return f"{text} 元" if lang == "zh" else f"{text} yuan"

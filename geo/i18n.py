@@ -835,3 +835,16 @@ T.update({
     "upload_check": ("检查并使用", "Check and use"),
     "upload_checking": ("正在检查…", "Checking…"),
 })
+
+# --- the 情景对比 page (app_pages/scenarios.py): the list of saved scenarios ------------------------
+T.update({
+    "scn_col_name": ("方案", "Scenario"),
+    "scn_col_adcode": ("区县代码", "County code"),
+    "scn_col_county": ("区县", "County"),
+    "scn_col_revision": ("版本", "Revision"),
+    "scn_col_created": ("创建时间", "Created"),
+    "scn_col_updated": ("更新时间", "Updated"),
+    "scn_col_note": ("说明", "Note"),
+    "scn_col_tables": ("结果表数", "Result tables"),
+    "scn_col_figure": ("指标", "Figure"),
+})

@@ -45,6 +45,10 @@ def test_money_in_yuan_and_wan():
     assert fmt.yuan(285440.48, wan=True) == "28.54 万元"
     assert fmt.yuan(285440.48, wan=True, decimals=1) == "28.5 万元"
     assert fmt.yuan(8_000_000, "en", wan=True) == "800 × 10,000 yuan"
+    assert fmt.yuan(8_000_000, wan=True, decimals=1) == "800 万元"
+    assert fmt.yuan(8_050_000, wan=True, decimals=1) == "805 万元"
+    assert fmt.yuan(8_040_000, wan=True, decimals=2) == "804 万元"
+    assert fmt.yuan(8_045_000, wan=True, decimals=1) == "804.5 万元"
     assert fmt.yuan(float("nan")) == "-"
 
 
