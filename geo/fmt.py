@@ -40,6 +40,7 @@ __all__ = [
     "now_beijing",
     "num",
     "pct",
+    "table",
     "to_beijing",
     "yuan",
 ]
@@ -238,3 +239,37 @@ def beijing(dt, lang: str = "zh", *, seconds: bool = False) -> str:
     if lang == "zh":
         return f"{day(b.date(), 'zh')} {clock}（北京时间）"
     return f"{day(b.date(), 'en')} {clock} (Beijing time)"
+
+
+def _places(values) -> int:
+    """Decimal places a column needs: 0 when whole; at most 2 for amounts of 1,000 and more."""
+    vals = [float(v) for v in values if not _missing(v) and math.isfinite(float(v))]
+    if not vals or all(v.is_integer() for v in vals):
+        return 0
+    need = max(len(repr(round(v, 6)).split(".")[1].rstrip("0")) if "." in repr(round(v, 6)) else 0
+               for v in vals[:1000])
+    return min(need, 2) if max(abs(v) for v in vals) >= 1000 else min(need, 6)
+
+
+def table(frame):
+    """A copy of a table for the screen: number columns as 千分位 text, one precision per column.
+
+    Whole columns show whole numbers (counts, 元); others as many places as they need, at most
+    two for amounts of 1,000 and more (money) and six below (coordinates). Downloads keep the
+    numbers (:mod:`geo.exports`).
+
+    >>> import pandas as pd
+    >>> table(pd.DataFrame({"n": [1200, 3], "yuan": [171264.29, 5.5], "lon": [106.454928, 106.45],
+    ...                     "name": ["甲", "乙"]})).to_dict("list")
+    {'n': ['1,200', '3'], 'yuan': ['171,264.29', '5.50'], 'lon': ['106.454928', '106.450000'], 'name': ['甲', '乙']}
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+            continue
+        d = _places(col.tolist())
+        out[c] = [num(v, d) for v in col.tolist()]
+    return out

@@ -848,3 +848,57 @@ T.update({
     "scn_col_tables": ("结果表数", "Result tables"),
     "scn_col_figure": ("指标", "Figure"),
 })
+
+# --- shared page words ---------------------------------------------------------------------------
+T.update({
+    "download_xlsx": ("下载 XLSX", "Download XLSX"),
+    "tech_details": ("技术细节", "Technical details"),
+    "solver": ("求解器", "Solver"),
+    "solver_status_label": ("求解状态", "Status"),
+})
+
+# --- the 经费分配 page (app_pages/funding.py) ----------------------------------------------------
+T.update({
+    "fund_designations": ("本县认定：", "County designations: "),
+    "fund_budget": ("预算（元）", "Budget (yuan)"),
+    "fund_tilt_scale": ("倾斜力度（向老区、苏区和困难地区倾斜）",
+                        "Tilt strength (toward old-base, soviet and poor areas)"),
+    "fund_floor": ("每个乡镇最低金额（元）", "Floor per township (yuan)"),
+    "fund_weights": ("权重与倾斜系数", "Weights and tilts"),
+    "fund_tilt_township": ("困难街镇", "township in difficulty"),
+    "fund_cap_share": ("单个乡镇最高占比", "Most share per township"),
+    "fund_institution_weight": ("每个救助保护/福利机构折算的服务对象数", "Target-equivalents per institution"),
+    "fund_use_siting": ("先安排儿童之家建设改造费用（专项，取自选址页最近一次求解）",
+                        "Earmark the homes' set-up cost first (last siting solve)"),
+    "fund_use_staffing": ("先安排儿童主任补助（专项，取自人员配置页最近一次求解）",
+                          "Earmark director subsidies first (last staffing solve)"),
+    "fund_total": ("合计（元）", "Total (yuan)"),
+    "fund_earmarked": ("专项（元）", "Earmarked (yuan)"),
+    "fund_high_low": ("最高/最低（元）", "Highest/lowest (yuan)"),
+})
+
+# --- the 人员配置 page (app_pages/staffing.py) ----------------------------------------------------
+T.update({
+    "staff_rules": ("规则与参数（政策依据见“数据”页的政策表）",
+                    "Rules and parameters (sources: the policy table on the Data page)"),
+    "staff_targets_per_director": ("每名儿童主任负责的服务对象数", "Targets per director"),
+    "staff_many_children": ("常住儿童达到此数增配一人", "Resident children for one more director"),
+    "staff_max_travel": ("儿童主任最远居住距离（米）", "Farthest home of a director (m)"),
+    "staff_within_township": ("只在本乡镇内安排", "Only within the own township"),
+    "staff_max_villages": ("一人最多服务村数", "Most villages per director"),
+    "staff_start_date": ("上岗日期", "Start date"),
+    "staff_solve": ("求解人员配置", "Solve staffing"),
+    "staff_directors": ("儿童主任（需/配）", "Directors needed/assigned"),
+    "staff_to_recruit": ("待招募儿童主任", "Directors to recruit"),
+    "staff_supervisors": ("儿童督导员（需/配）", "Supervisors needed/assigned"),
+    "staff_hours": ("人均月工作量（小时）", "Mean hours/month"),
+    "staff_national": ("全国对照（2019年）：儿童主任 {directors} 名、儿童督导员 {supervisors} 名；"
+                       "本县需配分别占 {d_share} 和 {s_share}。",
+                       "National figures (2019): {directors} directors and {supervisors} supervisors; "
+                       "this county needs {d_share} and {s_share} of them."),
+    "staff_tab_directors": ("儿童主任", "Directors"),
+    "staff_tab_recruit": ("待招募", "Recruit"),
+    "staff_tab_training": ("培训计划", "Training"),
+    "staff_tab_supervisors": ("儿童督导员", "Supervisors"),
+    "staff_download_csv": ("下载儿童主任 CSV", "Download directors CSV"),
+})
