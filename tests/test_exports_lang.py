@@ -195,3 +195,19 @@ def test_xlsx_cells_are_typed():
     assert r2["F"].value == datetime(2026, 12, 2, 14, 18) and r2["F"].number_format == "yyyy-mm-dd hh:mm"
     assert r2["G"].value == datetime(2026, 12, 2) and r2["G"].number_format == "yyyy-mm-dd"
     assert r2["H"].value == 2026 and r2["H"].number_format == "0"  # a year has no 千分位
+
+
+def test_every_exported_column_has_a_header_in_both_languages():
+    from childplan.workflows import ASSIGNMENT_COLUMNS, HOMES_COLUMNS, TRAVEL_COLUMNS
+    from geo.i18n import HEADERS_EN, HEADERS_ZH, header_label
+    from optimization import staffing_rules as sr
+
+    assert set(HEADERS_ZH) == set(HEADERS_EN)
+    cols = [*HOMES_COLUMNS, *ASSIGNMENT_COLUMNS, *TRAVEL_COLUMNS, *sr.STAFFING_COLUMNS,
+            *sr.RECRUIT_COLUMNS, *sr.TRAINING_COLUMNS, *sr.SUPERVISOR_COLUMNS,
+            "unit_code", "unit_name", "targets", "designations", "base", "tilt", "earmark", "amount",
+            "binding", "need", "multiplier", "tilt_scale"]
+    for c in cols:
+        zh, en = header_label(c, "zh"), header_label(c, "en")
+        assert re.search(r"[\u4e00-\u9fff]", zh), c
+        assert not SNAKE.match(en) and not re.search(r"[\u4e00-\u9fff]", en), (c, en)
