@@ -151,7 +151,7 @@ def sheet_names(names) -> list[str]:
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str] | None = None,
-               landscape: bool = True) -> bytes:
+               landscape: bool = True, text_dates: bool = False) -> bytes:
     """An XLSX workbook, one sheet per table, as bytes.
 
     Parameters
@@ -162,6 +162,13 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str]
         Sheet name -> text printed at the top of each printed page (title, marks).
     landscape : bool
         Print in landscape, fitted to the page width, header row repeated.
+    text_dates : bool
+        Also write columns of ISO ``YYYY-MM-DD`` text as Excel dates (date and datetime
+        values always are). Off by default: the patrol lists keep their dates as the text
+        tests/test_hazards.py reads.
+
+    Cells are typed (:func:`_cell_type`): integers with ``#,##0``, other numbers with as many
+    places as the column needs, dates as dates, codes as text.
 
     Returns
     -------
@@ -179,7 +186,8 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str]
         ws.append(list(safe.columns))
         for cell in ws[1]:
             cell.font = Font(bold=True)
-        types = [_cell_type(safe.iloc[:, i], str(frame.columns[i])) for i in range(safe.shape[1])]
+        types = [_cell_type(safe.iloc[:, i], str(frame.columns[i]), text_dates)
+                 for i in range(safe.shape[1])]
         for row in safe.itertuples(index=False):
             ws.append([conv(_plain(v)) for v, (conv, _) in zip(row, types, strict=True)])
         for r in ws.iter_rows(min_row=2):
@@ -259,7 +267,7 @@ def _decimals(x: float) -> int:
     return 0 if "e" in text or "." not in text else len(text.split(".")[1].rstrip("0"))
 
 
-def _cell_type(col: pd.Series, name: str):
+def _cell_type(col: pd.Series, name: str, text_dates: bool = False):
     """(value converter, Excel number format) of a column: typed cells, 千分位 on quantities.
 
     Whole numbers (counts, 元) get ``#,##0``; other numbers ``#,##0.0…`` with as many places
@@ -284,7 +292,7 @@ def _cell_type(col: pd.Series, name: str):
         return _to_beijing_naive, "yyyy-mm-dd hh:mm"
     if vals and all(isinstance(v, date) for v in vals):
         return _same, "yyyy-mm-dd"
-    if vals and all(isinstance(v, str) and _ISO_DAY.match(v) for v in vals):
+    if text_dates and vals and all(isinstance(v, str) and _ISO_DAY.match(v) for v in vals):
         return _to_day, "yyyy-mm-dd"
     return _same, None
 

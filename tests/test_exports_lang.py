@@ -183,7 +183,7 @@ def test_xlsx_cells_are_typed():
         "day": [date(2026, 12, 2), date(2026, 1, 5)],
         "year": [2026, 2027],
     })
-    ws = load_workbook(io.BytesIO(xlsx_bytes({"t": frame}))).active
+    ws = load_workbook(io.BytesIO(xlsx_bytes({"t": frame}, text_dates=True))).active
     r2 = {c.column_letter: c for c in ws[2]}
     assert r2["A"].value == "500109001" and r2["A"].data_type == "s"
     assert r2["B"].value == 3 and r2["B"].number_format == "#,##0"
@@ -195,6 +195,9 @@ def test_xlsx_cells_are_typed():
     assert r2["F"].value == datetime(2026, 12, 2, 14, 18) and r2["F"].number_format == "yyyy-mm-dd hh:mm"
     assert r2["G"].value == datetime(2026, 12, 2) and r2["G"].number_format == "yyyy-mm-dd"
     assert r2["H"].value == 2026 and r2["H"].number_format == "0"  # a year has no 千分位
+    # without text_dates ISO text stays text (the patrol lists' 最近检查日期)
+    plain = load_workbook(io.BytesIO(xlsx_bytes({"t": frame}))).active
+    assert plain["E2"].value == "2024-04-06" and plain["E2"].data_type == "s"
 
 
 def test_every_exported_column_has_a_header_in_both_languages():
