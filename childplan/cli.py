@@ -156,7 +156,7 @@ def _relabel_csv(path: Path, args, enums: dict | None = None) -> None:
         return
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     for c in frame.columns:  # numbers back to numbers (codes and ids stay text)
-        if c.endswith(("_code", "_id")) or c in ("code", "id"):
+        if c.endswith(("_code", "_id", "代码", "编号")) or c in ("code", "id"):
             continue
         try:
             frame[c] = pd.to_numeric(frame[c])
@@ -341,7 +341,7 @@ def cmd_hazards(args) -> int:
         return 1
     files = run_hazards(data, _policy(args), _out(args), lang=args.lang,
                         store=args.store or store_path())
-    for name in ("danger_spots", "segments"):  # geo/patrol writes these two with codes
+    for name in ("danger_spots", "segments", "flood_season"):  # geo/patrol: codes, or a code header
         if name in files:
             _relabel_csv(files[name], args, {"kind": "water"})
     _print(f"{files.danger_spots}; {files.patrol_xlsx}; {len(files.pdfs)} PDF patrol lists")

@@ -147,9 +147,10 @@ def test_hazards_machine_tables_follow_the_flags(tmp_path):
     seg = read(zh / "segments.csv")
     assert set(seg["示意数据"]) <= {"是", "否"}
     assert not seg["村高于水面（米）"].str.startswith("'").any()  # -30.0 stays a number
-    for name in ("danger_spots", "segments"):
-        assert identifiers(read(zh / f"{name}.csv").drop(columns=["危险点编号", "河段编号", "水体编号",
-                                                                   "危险河段编号"], errors="ignore")) == []
+    ids = ["危险点编号", "河段编号", "水体编号", "危险河段编号", "机构编号"]
+    for name in ("danger_spots", "segments", "flood_season", "patrol_lists", "safety_activities"):
+        assert identifiers(read(zh / f"{name}.csv").drop(columns=ids, errors="ignore")) == [], name
+    assert "水体编号" in read(zh / "flood_season.csv").columns
 
 
 # --- the helpers on tiny tables ---------------------------------------------------------------
