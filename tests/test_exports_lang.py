@@ -106,6 +106,11 @@ def test_staffing_in_english(staff):
     assert set(s["Gender"]) <= {"male", "female", "not given"}
     assert s["Training"].str.match(r"^(trained \d{1,2} [A-Z][a-z]{2} \d{4}|training planned|awaiting)").all()
     assert not s["Role"].str.contains("_").any()
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for name in ("staffing", "supervisors", "training", "recruit"):
+        f = read(staff["en"] / f"{name}.csv")
+        assert not [c for c in f.columns if SNAKE.match(c) or cjk.search(c)], name
+        assert not [v for c in f.columns for v in f[c] if SNAKE.match(v) or cjk.search(v)], name
 
 
 def test_fund_csv_and_typed_xlsx(tmp_path):
