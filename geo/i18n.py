@@ -691,10 +691,10 @@ UNIT_WORDS: dict[str, tuple[str, str]] = {
 _POLICY_KEYS: dict[str, tuple[str, str]] = {
     "child": ("每名常住儿童", "each resident child"), "resident": ("常住儿童", "resident children"),
     "difficulty": ("困境儿童", "children in difficulty"), "key_attention": ("重点关注儿童", "key-attention children"),
-    "new_build": ("新建", "new build"), "female_committee_member": ("女性村（居）委会委员", "female committee member"),
-    "womens_fed_cadre": ("妇联干部", "women's-federation cadre"),
-    "youth_league_cadre": ("共青团干部", "Youth League cadre"), "female": ("女性", "woman"),
+    "new_build": ("新建", "new build"),
 }
+# the staffing preference keys are worded once, in optimization.staffing_rules.PREFERENCE_LABELS
+# (read lazily by value_word: importing it here would load pandas with the catalogue)
 ENUM_GROUPS["policy_key"] = _POLICY_KEYS
 for _code, _pair in _POLICY_KEYS.items():
     T.setdefault(f"policy_key.{_code}", _pair)
@@ -710,6 +710,11 @@ def value_word(code: str, lang: str = "zh", group: str | None = None) -> str:
     for g in ((group,) if group else ()) + _VALUE_GROUPS:
         if code in ENUM_GROUPS[g]:
             return enum_label(g, code, lang)
+    from optimization.staffing_rules import PREFERENCE_LABELS
+
+    if code in PREFERENCE_LABELS:
+        zh, en = PREFERENCE_LABELS[code]
+        return zh if lang == "zh" else en.removeprefix("a ")
     return code
 
 
