@@ -391,7 +391,9 @@ def tilt_plot(path_table: pd.DataFrame, *, lang: str = "zh", title: str | None =
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from geo.fmt import num
     from geo.fonts import use_cjk_font
+    from geo.i18n import t
 
     use_cjk_font()
     fig, ax = plt.subplots(figsize=(8.5, 5.2), dpi=110)
@@ -403,10 +405,10 @@ def tilt_plot(path_table: pd.DataFrame, *, lang: str = "zh", title: str | None =
         lw = 2.4 if code in highlight else 1.3
         ax.plot(g["tilt_scale"], g["amount"] / 10_000, lw=lw, label=name,
                 color=colours[i % 20], linestyle=styles[(i // 20) % 3])
-    ax.set_xlabel("倾斜力度总系数" if lang == "zh" else "Overall tilt strength")
-    ax.set_ylabel("金额（万元）" if lang == "zh" else "Amount (10,000 yuan)")
-    ax.set_title(title or ("各单位金额随倾斜力度的变化" if lang == "zh"
-                           else "Each unit's amount as the tilt grows"))
+    ax.set_xlabel(t("tilt_plot_x", lang))
+    ax.set_ylabel(t("tilt_plot_y", lang))
+    ax.set_title(title or t("tilt_plot_title", lang))
+    ax.yaxis.set_major_formatter(lambda v, _pos: num(v, 0 if float(v).is_integer() else 1))
     ax.grid(alpha=0.3)
     n = path_table["unit_code"].nunique()
     if n <= 24:

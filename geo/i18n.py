@@ -966,3 +966,10 @@ T.update({
     "batch_dl_layer": ("下载区县合计图层（GIS 文件）", "Download county totals (GIS file)"),
     "batch_files_in": ("各区县的方案文件在：", "Each county's plan files are in: "),
 })
+
+# --- the funding tilt plot (geo/exports.tilt_plot) --------------------------------------------------
+T.update({
+    "tilt_plot_x": ("倾斜力度总系数", "Overall tilt strength"),
+    "tilt_plot_y": ("金额（万元）", "Amount (× 10,000 yuan)"),
+    "tilt_plot_title": ("各单位金额随倾斜力度的变化", "Each unit's amount as the tilt grows"),
+})
