@@ -42,6 +42,7 @@ def site(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # runs the CLI on the demo county
 def test_site_files_in_chinese_by_default(site):
     homes, a = read(site["zh"] / "homes.csv"), read(site["zh"] / "assignments.csv")
     assert list(homes.columns) == ["儿童之家编号", "类型", "状态", "经度", "纬度", "服务儿童数", "容量"]
@@ -56,6 +57,7 @@ def test_site_files_in_chinese_by_default(site):
     assert a["村代码"].str.fullmatch(r"\d{12}").all()
 
 
+@pytest.mark.slow  # runs the CLI on the demo county
 def test_site_codes_and_english_hold_the_same_rows(site):
     zh, en, codes = (read(site[k] / "homes.csv") for k in ("zh", "en", "codes"))
     assert list(codes.columns) == ["home_id", "kind", "status", "lon", "lat", "children_served",
@@ -85,6 +87,7 @@ def staff(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # runs the CLI on the demo county
 def test_staffing_files_in_chinese(staff):
     s = read(staff["zh"] / "staffing.csv")
     assert list(s.columns) == ["村代码", "人员编码", "身份", "性别", "优先序", "月工作量（小时）",
@@ -100,6 +103,7 @@ def test_staffing_files_in_chinese(staff):
         assert identifiers(read(staff["zh"] / f"{name}.csv")) == [], name
 
 
+@pytest.mark.slow  # runs the CLI on the demo county
 def test_staffing_in_english(staff):
     s = read(staff["en"] / "staffing.csv")
     assert list(s.columns)[:4] == ["Village code", "Person code", "Role", "Gender"]
@@ -113,6 +117,7 @@ def test_staffing_in_english(staff):
         assert not [v for c in f.columns for v in f[c] if SNAKE.match(v) or cjk.search(v)], name
 
 
+@pytest.mark.slow  # runs the CLI on the demo county
 def test_fund_csv_and_typed_xlsx(tmp_path):
     assert main(["fund", "--budget", "3000000", "--out", str(tmp_path)]) == 0
     f = read(tmp_path / "funding.csv")
@@ -134,7 +139,7 @@ def test_fund_csv_and_typed_xlsx(tmp_path):
     assert total == 3_000_000
 
 
-@pytest.mark.slow  # two hazard runs, ~45 s
+@pytest.mark.slow  # two hazard runs, ~25 s
 def test_hazards_machine_tables_follow_the_flags(tmp_path):
     zh, codes = tmp_path / "zh", tmp_path / "codes"
     assert main(["hazards", "--out", str(zh)]) == 0

@@ -31,6 +31,7 @@ def cells(frame):
     return [str(v) for c in frame.columns for v in frame[c].tolist()]
 
 
+@pytest.mark.slow  # the app headless
 def test_policy_table_in_chinese(data_page):
     frames = data_page("中文")
     policy = next(f for f in frames if "取值" in f.columns)
@@ -54,6 +55,7 @@ def test_policy_table_in_chinese(data_page):
     assert not [c for c in shown if re.search(r"seeds|[\w-]+/[\w.-]+\.py", c)]
 
 
+@pytest.mark.slow  # the app headless
 def test_layer_table_shows_file_names_and_words(data_page):
     frames = data_page("中文")
     layers = next(f for f in frames if "记录数" in f.columns)
@@ -63,6 +65,7 @@ def test_layer_table_shows_file_names_and_words(data_page):
     assert "villages.geojson" in set(layers["文件"]) or all(layers["文件"] == "")
 
 
+@pytest.mark.slow  # the app headless
 def test_policy_table_in_english_has_no_chinese_words_of_ours(data_page):
     frames = data_page("English")
     policy = next(f for f in frames if "Value" in f.columns)
