@@ -28,6 +28,8 @@ pages = [
             default=True),
     st.Page(page("siting.py"), title=t("nav_siting", lang), icon=":material/home_work:",
             url_path="siting"),
+    st.Page(page("phased.py"), title=t("nav_phased", lang), icon=":material/calendar_month:",
+            url_path="phased"),
     st.Page(page("staffing.py"), title=t("nav_staffing", lang), icon=":material/groups:",
             url_path="staffing"),
     st.Page(page("funding.py"), title=t("nav_funding", lang), icon=":material/payments:",

@@ -224,6 +224,10 @@ def _yuan(text: str) -> int:
 
 def cmd_site(args) -> int:
     """Site shared 儿童之家; write homes.csv, assignments.csv and siting.gpkg."""
+    if getattr(args, "years", None) or getattr(args, "budget_per_year", None):
+        from childplan.cli_phased import site_phased  # the plan by year (issue 21)
+
+        return site_phased(args)
     from childplan.workflows import (
         ASSIGNMENT_COLUMNS,
         HOMES_COLUMNS,
@@ -612,6 +616,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", default=None, choices=("straight", "road_m", "walk_min"),
                    help="distance metric (default: policy siting.travel_metric): straight line, "
                         "road metres or walking minutes on roads and terrain (geo/travel.py)")
+    from childplan.cli_phased import add_phased_arguments
+
+    add_phased_arguments(p)  # --years, --budget-per-year ...: the plan by year
     _add_export_args(p)
     p.set_defaults(func=cmd_site)
 

@@ -283,6 +283,50 @@ T: dict[str, tuple[str, str]] = {
     "err_infeasible": ("无可行方案", "No feasible plan"),
     "err_not_solved": ("未能求解", "Not solved"),
     "err_error": ("无可行方案", "No feasible plan"),
+    # the phased plan (app_pages/phased.py, childplan/workflows_phased.py, issue 21)
+    "nav_phased": ("分年度计划", "Plan by year"),
+    "phased_intro": ("儿童年满 18 岁退出、新生儿童进入，三年计划是一个序列：每年在当年预算内决定新开哪些"
+                     "儿童之家（开放后持续运行），使各年覆盖的儿童（按政策覆盖权重）合计最多，再使费用最少。",
+                     "Children age out at 18 and new ones enter, so a three-year plan is a sequence: "
+                     "each year decides which homes open within that year's budget (a home stays "
+                     "open), maximising the children covered over the years (policy coverage "
+                     "weights), then minimising the cost."),
+    "phased_first_year": ("起始年度", "First year"),
+    "phased_last_year": ("结束年度", "Last year"),
+    "phased_budget": ("每年预算（元）", "Budget per year (yuan)"),
+    "phased_carry_over": ("当年未用完的预算结转下一年", "Unspent budget carries over to the next year"),
+    "phased_entry_rate": ("每年新进入儿童占现有名单儿童的比例（留空：按 0–5 岁实际结构）",
+                          "New children per year as a share of those listed (blank: observed 0–5 cohorts)"),
+    "phased_persons": ("儿童名单（可选，XLSX/CSV，只在内存中汇总）",
+                       "Person lists (optional, XLSX/CSV, aggregated in memory only)"),
+    "phased_solve": ("求解分年度计划", "Solve the plan by year"),
+    "phased_openings": ("各年度新开儿童之家", "Homes opened by year"),
+    "phased_by_year": ("各年度预算、覆盖与儿童主任", "Budget, coverage and directors by year"),
+    "phased_training": ("培训安排（按年度）", "Training calendar by year"),
+    "phased_no_projection": ("未提供儿童名单：各年度沿用村图层的儿童数（未按年龄推算）",
+                             "No person list given: every year uses the village layer's counts "
+                             "(no ageing projection)"),
+    "phased_projected": ("各年度儿童数按名单出生年份推算（年满 18 岁退出）",
+                         "Counts per year projected from the lists' birth years (ageing out at 18)"),
+    "phased_status": ("求解状态", "Solver status"),
+    "phased_spent": ("合计支出（元）", "Total spent (yuan)"),
+    "phased_homes_opened": ("新开儿童之家", "Homes opened"),
+    "phased_final_coverage": ("末年儿童覆盖率", "Final-year coverage"),
+    "phased_solve_time": ("求解用时（秒）", "Solve time (s)"),
+    "phased_download": ("下载 XLSX", "Download XLSX"),
+    "phased_years_bad": ("结束年度不能早于起始年度", "The last year cannot be before the first"),
+    "phased_solver": ("求解器", "Solver"),
+    "phased_hint": ("设置年度与预算后点击“求解分年度计划”。",
+                    "Set the years and the budget, then click 'Solve the plan by year'."),
+    "phased_stale": ("参数或数据已改变，下面是上一次的结果（已过期，下载已停用）：请重新求解",
+                     "The parameters or data changed: below is the previous result (stale, "
+                     "downloads off); solve again"),
+    "phased_position.director": ("儿童主任", "child director"),
+    "phased_position.supervisor": ("儿童督导员", "child supervisor"),
+    "phased_kind.initial": ("初任培训", "initial training"),
+    "phased_kind.annual": ("年度轮训", "annual training"),
+    "phased_organiser.county": ("县级民政部门", "county civil-affairs bureau"),
+    "phased_organiser.prefecture": ("市级民政部门", "prefecture civil-affairs bureau"),
 }
 
 
@@ -442,6 +486,12 @@ HEADERS_ZH: dict[str, str] = {
     "need": "加权需求", "multiplier": "倾斜乘数", "base": "基础份额", "tilt": "倾斜与上下限调整",
     "earmark": "专项", "amount": "金额（元）", "binding": "触及上下限", "tilt_scale": "倾斜力度",
     "left_behind": "留守儿童数", "institutions": "机构数", "earmarks": "专项",
+    "open_year": "开放年度", "year": "年度", "budget_yuan": "年度预算（元）",
+    "available_yuan": "可用预算（元）", "spent_yuan": "当年支出（元）", "unspent_yuan": "未用预算（元）",
+    "homes_opened": "当年新开儿童之家", "homes_open": "运行中的儿童之家", "villages_covered": "覆盖村数",
+    "children": "儿童数", "children_covered": "覆盖儿童数", "coverage_pct": "儿童覆盖率（%）",
+    "weighted_coverage": "加权覆盖", "weighted_total": "加权总数", "directors": "需配儿童主任",
+    "supervisors": "需配儿童督导员", "month": "月份", "sessions": "期数", "trainees": "培训人数",
 }
 
 

@@ -441,13 +441,45 @@ def _cbc_path() -> str:
     return pulp_cbc_path
 
 
-def _write_mps(model: Model, path: str) -> tuple[np.ndarray, np.ndarray]:
-    """Write the model as MPS through HiGHS (columns c0.., rows r0..); return costs, integrality."""
+_BANNER_LOCK = threading.Lock()
+
+
+def new_highs():
+    """A ``highspy.Highs`` with its output off, made without its banner on stdout.
+
+    HiGHS prints "Running HiGHS …" from its C++ constructor, before any option can be set, so
+    every CLI run that chose HiGHS printed it into its output (and into piped CSV). The
+    process's stdout is pointed at /dev/null for the construction only.
+    """
+    import sys
+
     import highspy
 
-    lp, obj, integer = _highs_lp(model)
-    h = highspy.Highs()
+    with _BANNER_LOCK:
+        try:
+            sys.stdout.flush()
+            fd = sys.stdout.fileno()
+        except (AttributeError, OSError, ValueError):   # no real stdout (a captured stream)
+            fd = 1
+        saved = os.dup(fd)
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, fd)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, fd)
+                os.close(devnull)
+        finally:
+            os.close(saved)
     h.setOptionValue("output_flag", False)
+    return h
+
+
+def _write_mps(model: Model, path: str) -> tuple[np.ndarray, np.ndarray]:
+    """Write the model as MPS through HiGHS (columns c0.., rows r0..); return costs, integrality."""
+    lp, obj, integer = _highs_lp(model)
+    h = new_highs()
     h.passModel(lp)
     h.writeModel(path)
     return obj, integer
@@ -457,8 +489,10 @@ _CBC_NAME = re.compile(r"^([cr])(\d+)$")
 
 
 def _read_cbc_solution(path: str, n: int, m: int = 0):
-    """CBC's ``-solu`` file: (first word of its status line, values or None, column duals,
-    row duals). Lines are ``index name value dual`` with HiGHS's MPS names ``c<k>`` and
+    """Read CBC's ``-solu`` file.
+
+    Returns (first word of its status line, values or None, column duals, row duals).
+    Lines are ``index name value dual`` with HiGHS's MPS names ``c<k>`` and
     ``r<k>``; rows are listed only with ``-printingOptions all`` (then duals are read).
     """
     if not os.path.exists(path):
@@ -587,7 +621,7 @@ def _solve_highs(model, start, deadline, gap_rel, gap_abs, threads, msg) -> Solv
             # HiGHS keeps one global thread pool: another size needs a reset first
             highspy.Highs.resetGlobalScheduler(True)
         _highs_threads[:] = [want]
-        h = highspy.Highs()
+        h = new_highs()
         h.setOptionValue("output_flag", bool(msg))
         if want:
             h.setOptionValue("threads", want)

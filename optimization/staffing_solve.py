@@ -245,8 +245,9 @@ class _Model:
 
     # -- the solver's model -------------------------------------------------------------------
     def to_model(self, terms: Terms, *, integer: bool, drop_dead: bool = True) -> tuple:
-        """The :class:`optimization.solver.Model` with objective ``terms``; also the numbers of
-        the columns and rows it holds (columns fixed at zero and rows left empty are out).
+        """Build the :class:`optimization.solver.Model` with objective ``terms``.
+
+        Also returns the numbers of the columns and rows it holds (columns fixed at zero and rows left empty are out).
         """
         n = len(self.col_names)
         keep_col = ~self.dead if drop_dead else np.ones(n, dtype=bool)
@@ -330,8 +331,9 @@ def _add_base_rows(mod: _Model) -> None:
 
 def _run(mod: _Model, terms: Terms, solver: str, stage: str, *, mip: bool, gap_rel=None,
          gap_abs=None, threads=None, msg: bool = False) -> tuple[str, float]:
-    """Solve the model with objective ``terms`` (:func:`optimization.solver.solve`); return
-    (status, seconds).
+    """Solve the model with objective ``terms`` (:func:`optimization.solver.solve`).
+
+    Returns (status, seconds).
 
     Status is ``optimal``, ``feasible`` (a MILP plan with an open gap), ``fractional`` (an LP
     solve whose vertex is not integral: the caller falls back to the MILP) or ``none`` (no
@@ -576,8 +578,9 @@ class _Run:
         self._single: dict[int, _Batch] = {}
 
     def one_per_block(self, blocks) -> list[tuple[_Batch, str]]:
-        """A MILP is solved block by block: in one model their branch-and-bound trees
-        multiply.
+        """Batches of one block each.
+
+        A MILP is solved block by block: in one model their branch-and-bound trees multiply.
         """
         if not self._single:
             self._single.update({b.blocks[0]: b for b in _batches(self.problem, 0)[0]})

@@ -100,10 +100,22 @@ SLOW_TESTS = {
     "test_errors.py": {"test_batch_reports_a_staffing_failure_with_its_reason"},
     "test_staffing_distances.py": {"test_staffing_and_siting_see_the_same_distances"},
     "test_security.py": {"test_dollar_names_do_not_crash_figures",
+                         "test_chiefs_whose_names_clean_alike_get_one_file_each",
                          "test_cli_reports_as_many_patrol_pdfs_as_it_writes"},
     "test_security_store.py": {"test_concurrent_first_use_creates_one_sound_store"},
-    "test_briefing.py": {"test_cli_brief_prints_title_org_date_and_scenario"},
-    "test_travel_siting.py": {"test_siting_page_walk_minutes_with_accessibility"},
+    "test_briefing.py": {"test_cli_brief_prints_title_org_date_and_scenario",
+                         "test_briefing_text_holds_scenario_org_and_every_finding",
+                         "test_briefing_in_english", "test_briefing_figure_names_every_township"},
+    "test_travel_siting.py": {"test_siting_page_walk_minutes_with_accessibility",
+                              "test_staffing_page_metric_choice_is_named"},
+    # the app headless (AppTest) and the brute-force model checks: 2.5–15 s each
+    "test_plan.py": {"test_open_b_then_baseline_briefs_the_baseline",
+                     "test_comparison_shares_class_breaks_and_lists_differing_parameters",
+                     "test_changed_override_marks_siting_stale_and_disables_exports",
+                     "test_budget_and_solver_survive_a_page_change"},
+    "test_siting_bruteforce.py": {"test_model_equals_brute_force"},
+    "test_capacitated.py": {"test_search_bound_and_fixings_keep_the_optimum",
+                            "test_status_follows_the_proven_gap_when_the_time_limit_stops"},
 }
 
 

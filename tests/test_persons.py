@@ -13,7 +13,7 @@ _W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 def make_id(birth: str, seq: str) -> str:
     # check digit written from the standard (ISO 7064 MOD 11-2), independently of geo.pii
     body = "500109" + birth.replace("-", "") + seq
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _W)) % 11]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _W, strict=True)) % 11]
 
 
 VILLAGES = pd.DataFrame({
