@@ -238,7 +238,7 @@ def _plain(v):
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Columns whose numbers are not quantities (no 千分位): years.
-_PLAIN_NUMBER_COLUMNS = {"year", "年份", "Year"}
+_PLAIN_NUMBER_COLUMNS = {"year", "open_year", "年度", "年份", "开放年度", "Year", "Opening year"}
 
 
 def _same(v):

@@ -523,8 +523,8 @@ for _g in ("metric", "position", "training_kind", "organiser", "level", "binding
     for _code, _pair in ENUM_GROUPS[_g].items():
         T.setdefault(f"{_g}.{_code}", _pair)
 
-#: More Chinese headers (hazard and travel tables written by the CLI).
-HEADERS_ZH.update({
+#: More Chinese headers (hazard and travel tables written by the CLI); never replacing one above.
+_MORE_HEADERS_ZH = {
     "supervisor_code": "督导员编码", "spot_id": "危险点编号", "river": "水体名称",
     "children_exposed": "周边常住儿童数", "score": "风险分值", "rank": "排名", "chief": "河长",
     "four_ones_missing": "“四个一”缺少项", "reach_id": "危险河段编号", "start_m": "起点桩号（米）",
@@ -543,7 +543,9 @@ HEADERS_ZH.update({
     "candidate_for": "可担任", "poverty_village_share": "脱贫村儿童占比", "children": "儿童数",
     "year": "年份", "last_inspection": "最近检查日期", "checked_by": "检查人", "checked_on": "检查日期",
     "item": "项目", "note": "备注", "target_children": "服务对象儿童数",
-})
+}
+for _code, _word in _MORE_HEADERS_ZH.items():
+    HEADERS_ZH.setdefault(_code, _word)
 
 #: English headers of exported tables (the canonical column names stay with ``--codes``).
 HEADERS_EN: dict[str, str] = {
@@ -584,6 +586,15 @@ HEADERS_EN: dict[str, str] = {
     "children": "Children", "year": "Year", "last_inspection": "Last inspection",
     "checked_by": "Checked by", "checked_on": "Checked on", "item": "Item", "note": "Note",
     "target_children": "Target children",
+    # the phased plan (issue 21)
+    "open_year": "Opening year", "budget_yuan": "Budget of the year (yuan)",
+    "available_yuan": "Available (yuan)", "spent_yuan": "Spent in the year (yuan)",
+    "unspent_yuan": "Unspent (yuan)", "homes_opened": "Homes opened in the year",
+    "homes_open": "Homes open", "villages_covered": "Villages covered",
+    "children_covered": "Children covered", "coverage_pct": "Children covered (%)",
+    "weighted_coverage": "Weighted coverage", "weighted_total": "Weighted total",
+    "directors": "Directors required", "supervisors": "Supervisors required", "month": "Month",
+    "sessions": "Sessions", "trainees": "Trainees",
 }
 
 #: Column -> enumeration group of its cells (a table can override, e.g. ``kind`` of water).

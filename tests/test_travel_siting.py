@@ -152,5 +152,6 @@ def test_staffing_page_metric_choice_is_named(tmp_path, monkeypatch):
     assert not at.exception, [str(e.value)[:300] for e in at.exception]
     caps = " ".join(c.value for c in at.caption)
     assert f"{t('metric_used', 'zh')}：{t('metric_road_m', 'zh')}" in caps
-    table = next(d.value for d in at.dataframe if "metric" in d.value.columns)
-    assert set(table["metric"]) == {"road_m"}
+    # the table is in Chinese now (issue 16): column 距离度量, road_m reads 道路距离
+    table = next(d.value for d in at.dataframe if "距离度量" in d.value.columns)
+    assert set(table["距离度量"]) == {"道路距离"}
