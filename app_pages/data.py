@@ -1,16 +1,18 @@
 """数据 / Data: the validation report of what is loaded, and uploads of a planner's own files."""
 
 import json
+from pathlib import PurePath
 
 import streamlit as st
 
 from childplan import ui
 from childplan.sources import guess_layer
-from geo.i18n import t
+from geo.i18n import enum_label, policy_source, policy_value, t, unit_label
 from geo.importer import load_mapping_bytes, mapping_json, preview
 from geo.layers import demo_adcodes
 from geo.safe import md
 from geo.schema import LAYERS
+from optimization.policy import load_documents
 
 lang = ui.lang()
 data = ui.current_county()
@@ -32,32 +34,44 @@ if report.problems:
         file_name=f"validation_{data.adcode}.csv", mime="text/csv",
     )
 
+def _file_name(path) -> str:
+    """The file a layer came from, by name only (never the server's folders)."""
+    return PurePath(str(path)).name if path else ""
+
+
 rows = []
 for name in ("county", "townships", "villages", "facilities", "waterways", "crossings", "roster"):
     frame = getattr(data, name)
     rows.append({
-        ("图层" if lang == "zh" else "layer"): t(name, lang),
-        ("记录数" if lang == "zh" else "records"): len(frame),
-        ("文件" if lang == "zh" else "file"): data.files.get(name, ""),
-        ("示意数据" if lang == "zh" else "synthetic"): name in data.synthetic_layers(),
+        t("data_col_layer", lang): t(name, lang),
+        t("data_col_records", lang): f"{len(frame):,}",
+        t("data_col_file", lang): _file_name(data.files.get(name, "")),
+        t("data_col_synthetic", lang): enum_label("bool", name in data.synthetic_layers(), lang),
     })
 st.dataframe(rows, width="stretch", hide_index=True)
 
-st.subheader("政策参数与依据" if lang == "zh" else "Policy parameters and their sources")
-st.caption("每条规划规则都是一个参数，注明其政策出处（../shared/seeds）；各页面的调整会覆盖默认值，随方案保存。"
-           if lang == "zh" else "Every planning rule is a parameter citing its policy source; changes "
-           "made on the pages override the defaults and are saved with a scenario.")
+st.subheader(t("policy_title", lang))
+st.caption(t("policy_caption", lang))
+documents = st.cache_data(load_documents)()
 prows = ui.policy().table()
+terms = {r["name"].rpartition(".")[2]: r["zh"] if lang == "zh" else r["en"] for r in prows}
 st.dataframe(
-    [{("参数" if lang == "zh" else "parameter"): r["name"],
-      ("取值" if lang == "zh" else "value"): str(r["value"]),
-      ("单位" if lang == "zh" else "unit"): r["unit"],
-      ("含义" if lang == "zh" else "meaning"): r["zh"] if lang == "zh" else r["en"],
-      ("依据" if lang == "zh" else "source"): r["source"],
-      ("已调整" if lang == "zh" else "changed"): r["overridden"]} for r in prows],
+    [{t("policy_col_meaning", lang): r["zh"] if lang == "zh" else r["en"],
+      t("policy_col_value", lang): policy_value(r["value"], lang, r["name"]),
+      t("policy_col_unit", lang): unit_label(r["unit"], lang),
+      t("policy_col_source", lang): policy_source(r["source"], documents, lang, terms),
+      t("policy_col_changed", lang): enum_label("bool", bool(r["overridden"]), lang),
+      t("policy_col_name", lang): r["name"]} for r in prows],
     width="stretch", hide_index=True)
+with st.expander(t("policy_documents", lang), expanded=False):
+    st.dataframe(
+        [{t("doc_col_title", lang): f"《{d.title}》" if lang == "zh" else (d.title_en or d.title),
+          t("doc_col_number", lang): d.number or t("none_paren", lang),
+          t("doc_col_issuer", lang): d.issuer if lang == "zh" else (d.issuer_en or d.issuer)}
+         for d in documents.values()],
+        width="stretch", hide_index=True)
 
-st.subheader("上传数据" if lang == "zh" else "Upload data")
+st.subheader(t("upload_title", lang))
 uploads = st.file_uploader(t("upload_help", lang), accept_multiple_files=True,
                            type=["gpkg", "geojson", "json", "zip", "csv", "xlsx", "tif", "tiff"])
 layer_names = list(LAYERS) + ["dem"]
@@ -67,7 +81,7 @@ for i, up in enumerate(uploads or []):
     c1.write(up.name)
     guess = guess_layer(up.name) or "villages"
     layer = c2.selectbox(
-        "图层" if lang == "zh" else "Layer", layer_names, index=layer_names.index(guess),
+        t("upload_layer", lang), layer_names, index=layer_names.index(guess),
         key=f"layer_{i}_{up.name}",
         format_func=lambda k: t(k, lang) if k in ("dem",) else (
             LAYERS[k].zh if lang == "zh" else LAYERS[k].en),
@@ -114,15 +128,14 @@ if mapping_all:
                        file_name="column_mapping.json", mime="application/json")
 base_options = [""] + demo_adcodes()
 base = st.selectbox(
-    "未上传的图层取自" if lang == "zh" else "Layers not uploaded come from",
+    t("upload_base", lang),
     base_options, index=base_options.index(data.adcode) if data.adcode in base_options else 0,
-    format_func=lambda c: ("（无）" if lang == "zh" else "(none)") if not c else c,
+    format_func=lambda c: t("none_paren", lang) if not c else c,
 )
-if st.button("检查并使用" if lang == "zh" else "Check and use", disabled=not files,
-             type="primary"):
+if st.button(t("upload_check", lang), disabled=not files, type="primary"):
     from geo.report import DataError
 
-    with st.spinner("正在检查…" if lang == "zh" else "Checking…"):
+    with st.spinner(t("upload_checking", lang)):
         try:
             rejected = ui.load_uploaded(files, base or None, tuple(how)).report
         except DataError as exc:

@@ -5,8 +5,9 @@ from streamlit_folium import st_folium
 
 from childplan import ui
 from childplan.workflows import FundingResult, funding_tilt_path, run_funding, township_units
+from geo import fmt
 from geo.exports import tilt_plot, to_xlsx_bytes
-from geo.i18n import t
+from geo.i18n import localise_table, t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
 from geo.safe import md
@@ -19,31 +20,31 @@ key = ui.data_key()
 data = ui.county_for(key)
 st.title(f"{md(data.name)} · {t('nav_funding', lang)}")
 if data.designations:
-    st.caption(("本县认定：" if zh else "County designations: ") + "、".join(
+    st.caption(t("fund_designations", lang) + "、".join(
         COUNTY_DESIGNATIONS[d][0 if zh else 1] for d in data.designations
         if d in COUNTY_DESIGNATIONS))
 
 pol = ui.policy().funding
 c1, c2, c3 = st.columns(3)
-budget = int(c1.number_input("预算（元）" if zh else "Budget (yuan)", min_value=0,
+budget = int(c1.number_input(t("fund_budget", lang), min_value=0,
                              step=100_000, key=ui.keep("funding_budget", 5_000_000)))
 ui.override("funding.tilt_scale", float(c2.slider(
-    "倾斜力度（001 三(二)）" if zh else "Tilt strength (001 三(二))", 0.0,
+    t("fund_tilt_scale", lang), 0.0,
     float(pol.tilt_scale_max), float(pol.tilt_scale), 0.1)))
 ui.override("funding.floor_yuan", float(c3.number_input(
-    "每个乡镇最低金额（元）" if zh else "Floor per township (yuan)", 0.0, float(max(budget, 1)),
+    t("fund_floor", lang), 0.0, float(max(budget, 1)),
     float(pol.floor_yuan), step=10_000.0)))
-with st.expander("权重与倾斜系数" if zh else "Weights and tilts"):
+with st.expander(t("fund_weights", lang)):
     cols = st.columns(4)
     tilt = dict(pol.tilt)
-    labels = {"township_in_difficulty": ("困难街镇（002 五(二)）", "township in difficulty (002)"),
+    labels = {"township_in_difficulty": (t("fund_tilt_township", "zh"), t("fund_tilt_township", "en")),
               **VILLAGE_DESIGNATIONS}
     for i, k in enumerate(["township_in_difficulty", "poverty_village", "old_base_village"]):
         tilt[k] = float(cols[i].number_input(labels[k][0 if zh else 1], 0.0, 5.0, float(tilt[k]),
                                              0.05, key=f"tilt_{k}"))
     ui.override("funding.tilt", tilt)
     ui.override("funding.cap_share", float(cols[3].number_input(
-        "单个乡镇最高占比" if zh else "Most share per township", 0.01, 1.0, float(pol.cap_share),
+        t("fund_cap_share", lang), 0.01, 1.0, float(pol.cap_share),
         0.05)))
     tw = dict(pol.target_weights)
     cols = st.columns(len(tw))
@@ -53,19 +54,17 @@ with st.expander("权重与倾斜系数" if zh else "Weights and tilts"):
                                            key=f"tw_{k}"))
     ui.override("funding.target_weights", tw)
     ui.override("funding.institution_weight", float(st.number_input(
-        "每个救助保护/福利机构折算的服务对象数" if zh else "Target-equivalents per institution",
+        t("fund_institution_weight", lang),
         0.0, 10_000.0, float(pol.institution_weight))))
 
 siting_done = ui.last_result("siting", key)
 staff_done = ui.last_result("staffing", key)
 c1, c2 = st.columns(2)
 use_siting = c1.checkbox(
-    "先安排儿童之家建设改造费用（专项，取自选址页最近一次求解）" if zh
-    else "Earmark the homes' set-up cost first (last siting solve)",
+    t("fund_use_siting", lang),
     key=ui.keep("funding_use_siting", False), disabled=siting_done is None)
 use_staff = c2.checkbox(
-    "先安排儿童主任补助（专项，取自人员配置页最近一次求解）" if zh
-    else "Earmark director subsidies first (last staffing solve)",
+    t("fund_use_staffing", lang),
     key=ui.keep("funding_use_staffing", False), disabled=staff_done is None)
 
 
@@ -91,14 +90,11 @@ st.session_state["funding_done"] = FundingResult(data_key=key, overrides=ui.over
 
 table = plan.table.copy()
 c1, c2, c3 = st.columns(3)
-c1.metric("合计（元）" if zh else "Total (yuan)", f"{int(table['amount'].sum()):,}")
-c2.metric("专项（元）" if zh else "Earmarked (yuan)", f"{int(table['earmark'].sum()):,}")
-c3.metric("最高/最低（元）" if zh else "Highest/lowest (yuan)",
-          f"{int(table['amount'].max()):,} / {int(table['amount'].min()):,}")
-headers = {"unit_code": "乡镇代码", "unit_name": "乡镇", "targets": "服务对象", "designations": "认定",
-           "need": "加权需求", "multiplier": "倾斜乘数", "base": "基础份额", "tilt": "倾斜与上下限调整",
-           "earmark": "专项", "amount": "金额", "binding": "触及上下限"} if zh else {}
-st.dataframe(table.rename(columns=headers), width="stretch", hide_index=True)
+c1.metric(t("fund_total", lang), fmt.num(int(table["amount"].sum())))
+c2.metric(t("fund_earmarked", lang), fmt.num(int(table["earmark"].sum())))
+c3.metric(t("fund_high_low", lang),
+          f"{fmt.num(int(table['amount'].max()))} / {fmt.num(int(table['amount'].min()))}")
+st.dataframe(fmt.table(localise_table(table, lang)), width="stretch", hide_index=True)
 
 left, right = st.columns(2)
 with left:
@@ -106,12 +102,12 @@ with left:
     st.pyplot(fig, clear_figure=True)
 with right:
     m = build_choropleth_map(data, table.set_index("unit_code")["amount"],
-                             title="金额（元）" if zh else "Amount (yuan)", lang=lang)
+                             title=t("map_funding_amount", lang), lang=lang)
     localise_map(m)
     st_folium(m, height=420, use_container_width=True, returned_objects=[],
               key=f"funding_map_{data.adcode}_{lang}_{hash((ui.overrides_key(), budget)) % 10**8}")
 
-st.download_button("下载 XLSX" if zh else "Download XLSX",
+st.download_button(t("download_xlsx", lang),
                    to_xlsx_bytes({"funding": plan.table, "tilt_path": path,
                                   "units": units.table}, lang=lang),
                    file_name=f"funding_{data.adcode}.xlsx",

@@ -17,8 +17,9 @@ from childplan.workflows import (
     shared_class_edges,
     township_summary,
 )
+from geo import fmt
 from geo.exports import to_xlsx_bytes
-from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, t
+from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, localise_headers, t
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
 from geo.safe import file_name, md
@@ -106,10 +107,13 @@ with store() as stc:
 if listing.empty:
     st.info("还没有保存的方案。" if zh else "No saved scenario yet.")
 else:
-    shown = listing.rename(columns={"name": "方案", "adcode": "区县代码", "county_name": "区县",
-                                    "revision": "版本", "created_at": "创建时间",
-                                    "updated_at": "更新时间", "note": "说明", "tables": "结果表数"}) \
-        if zh else listing
+    shown = listing.assign(created_at=listing["created_at"].map(lambda v: fmt.beijing(v, lang)),
+                           updated_at=listing["updated_at"].map(lambda v: fmt.beijing(v, lang)))
+    shown = shown.rename(columns={
+        "name": t("scn_col_name", lang), "adcode": t("scn_col_adcode", lang),
+        "county_name": t("scn_col_county", lang), "revision": t("scn_col_revision", lang),
+        "created_at": t("scn_col_created", lang), "updated_at": t("scn_col_updated", lang),
+        "note": t("scn_col_note", lang), "tables": t("scn_col_tables", lang)})
     st.dataframe(shown, width="stretch", hide_index=True)
     c1, c2, c3 = st.columns(3)
     chosen = c1.selectbox("方案" if zh else "Scenario", listing["name"].tolist())
@@ -177,7 +181,7 @@ keys = sorted({k for sc in scs for k in (sc.figures or {})},
               key=lambda k: (order.index(k) if k in order else len(order), k))
 fig_rows = []
 for k in keys:
-    row = {("指标" if zh else "figure"): figure_label(k, lang)}
+    row = {t("scn_col_figure", lang): figure_label(k, lang)}
     for sc in scs:
         row[sc.name] = (sc.figures or {}).get(k)
     base = row[scs[0].name]
@@ -186,7 +190,26 @@ for k in keys:
         row[f"{sc.name} − {scs[0].name}"] = None if v is None or base is None else v - base
     fig_rows.append(row)
 figures = pd.DataFrame(fig_rows)
-st.dataframe(figures, width="stretch", hide_index=True)
+
+
+def _number(v) -> str:
+    """千分位; whole numbers whole, others with one decimal (two below 1)."""
+    if v is None or isinstance(v, str) or pd.isna(v):
+        return fmt.MISSING if not isinstance(v, str) else v
+    x = float(v)
+    return fmt.num(x, 0 if x.is_integer() else 1 if abs(x) >= 1 else 2)
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table's numbers as an office writes them (the XLSX download keeps them as numbers)."""
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_numeric_dtype(out[c]) or out[c].map(lambda v: isinstance(v, float)).any():
+            out[c] = out[c].map(_number)
+    return out
+
+
+st.dataframe(_shown(figures), width="stretch", hide_index=True)
 
 same_county = len({sc.adcode for sc in scs}) == 1
 if not same_county:
@@ -210,7 +233,7 @@ if not per_township.empty:
         for sc in scs[1:]:
             if sc.name in wide and scs[0].name in wide:
                 wide[f"{sc.name} − {scs[0].name}"] = wide[sc.name] - wide[scs[0].name]
-        st.dataframe(wide, width="stretch", hide_index=True)
+        st.dataframe(_shown(localise_headers(wide, lang)), width="stretch", hide_index=True)
         if scs[0].adcode == data.adcode:
             cols = st.columns(len(scs))
             edges = shared_class_edges(*[wide[sc.name] for sc in scs if sc.name in wide])

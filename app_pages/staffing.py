@@ -5,8 +5,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
-from geo.exports import to_xlsx_bytes
-from geo.i18n import t
+from geo import fmt
+from geo.exports import csv_bytes, export_table, to_xlsx_bytes
+from geo.i18n import enum_label, localise_table, t
 from geo.maps_plans import build_staffing_map
 from geo.offline import localise_map
 from geo.safe import md
@@ -20,35 +21,36 @@ st.title(f"{md(data.name)} · {t('nav_staffing', lang)}")
 
 solve = ui.solve_staffing
 pol = ui.policy().staffing
-with st.expander("规则与参数（政策依据见“数据”页的政策表）" if zh else "Rules and parameters", expanded=False):
+with st.expander(t("staff_rules", lang), expanded=False):
     c1, c2, c3 = st.columns(3)
     ui.override("staffing.targets_per_director", int(c1.number_input(
-        "每名儿童主任负责的服务对象数（003 §16）" if zh else "Targets per director (003 §16)",
+        t("staff_targets_per_director", lang),
         1, 200, int(pol.targets_per_director))))
     ui.override("staffing.many_children_threshold", int(c2.number_input(
-        "常住儿童达到此数增配一人" if zh else "Resident children for one more director",
+        t("staff_many_children", lang),
         1, 5000, int(pol.many_children_threshold))))
     ui.override("staffing.max_travel_m", float(c3.number_input(
-        "儿童主任最远居住距离（米）" if zh else "Farthest home of a director (m)",
+        t("staff_max_travel", lang),
         0.0, 50000.0, float(pol.max_travel_m), step=500.0)))
     c4, c5, c6 = st.columns(3)
     ui.override("staffing.stay_within_township", bool(c4.checkbox(
-        "只在本乡镇内安排" if zh else "Only within the own township", pol.stay_within_township)))
+        t("staff_within_township", lang), pol.stay_within_township)))
     ui.override("staffing.max_villages_per_director", int(c5.number_input(
-        "一人最多服务村数" if zh else "Most villages per director", 1, 4,
+        t("staff_max_villages", lang), 1, 4,
         int(pol.max_villages_per_director))))
     ui.override("staffing.start_date", str(c6.date_input(
-        "上岗日期" if zh else "Start date", pd.Timestamp(pol.start_date)).isoformat()))
+        t("staff_start_date", lang), pd.Timestamp(pol.start_date)).isoformat()))
     metrics = ("straight", "road_m", "walk_min")
     ui.override("siting.travel_metric", st.radio(
         t("travel_metric", lang), metrics, horizontal=True, key="staffing_metric",
         index=metrics.index(ui.policy().siting.travel_metric),
         format_func=lambda k: t(f"metric_{k}", lang)))
-solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True,
-                  key=ui.keep("staffing_solver", "cbc"))
+with st.expander(t("tech_details", lang), expanded=False):
+    solver = st.radio(t("solver", lang), ["cbc", "highs"], horizontal=True,
+                      key=ui.keep("staffing_solver", "cbc"))
 
 want = (key, ui.overrides_key(), solver)
-button = "求解人员配置" if zh else "Solve staffing"
+button = t("staff_solve", lang)
 if st.button(button, type="primary"):
     ui.solve_with_status("staffing", want, solve)  # staffing errors are PlanningErrors
 done = ui.result_or_stop("staffing", want, button)
@@ -58,41 +60,38 @@ plan, tables = staffed.plan, staffed.tables
 
 tot = plan.totals.set_index("position")
 cols = st.columns(5)
-cols[0].metric("儿童主任（需/配）" if zh else "Directors needed/assigned",
+cols[0].metric(t("staff_directors", lang),
                f"{int(tot.loc['director', 'required'])} / {int(tot.loc['director', 'assigned'])}")
-cols[1].metric("待招募儿童主任" if zh else "Directors to recruit",
+cols[1].metric(t("staff_to_recruit", lang),
                int(tot.loc["director", "to_recruit"]))
-cols[2].metric("儿童督导员（需/配）" if zh else "Supervisors needed/assigned",
+cols[2].metric(t("staff_supervisors", lang),
                f"{int(tot.loc['supervisor', 'required'])} / {int(tot.loc['supervisor', 'assigned'])}")
-cols[3].metric("人均月工作量（小时）" if zh else "Mean hours/month",
-               f"{plan.directors['person_hours_per_month'].mean():.1f}" if len(plan.directors) else "-")
-cols[4].metric("求解状态" if zh else "Status", plan.stats.status)
+cols[3].metric(t("staff_hours", lang),
+               fmt.num(plan.directors["person_hours_per_month"].mean(), 1) if len(plan.directors) else "-")
+cols[4].metric(t("solver_status_label", lang), enum_label("solver_status", plan.stats.status, lang))
 used = tables["staffing"]["metric"].iloc[0] if len(tables["staffing"]) else "straight"
 st.caption(f"{t('metric_used', lang)}：{t('metric_' + used, lang)}"
            + ("" if used == "straight" else f"（{t('staff_metric_note', lang)}）"))
-st.caption(("全国对照（2019，文件 000）：儿童主任 62 万名、儿童督导员 4.5 万名；本县需配分别占 "
-            f"{tot.loc['director', 'required_share_of_national_pct']:.3f}% 和 "
-            f"{tot.loc['supervisor', 'required_share_of_national_pct']:.3f}%。") if zh else
-           ("National figures (2019, seed 000): 620,000 directors and 45,000 supervisors; this "
-            f"county needs {tot.loc['director', 'required_share_of_national_pct']:.3f}% and "
-            f"{tot.loc['supervisor', 'required_share_of_national_pct']:.3f}% of them."))
+st.caption(t("staff_national", lang).format(
+    directors=fmt.num(pol.national_directors_2019), supervisors=fmt.num(pol.national_supervisors_2019),
+    d_share=fmt.num(tot.loc["director", "required_share_of_national_pct"], 3) + "%",
+    s_share=fmt.num(tot.loc["supervisor", "required_share_of_national_pct"], 3) + "%"))
 
 m = build_staffing_map(data, plan.villages, lang=lang)
 localise_map(m)
 st_folium(m, height=520, use_container_width=True, returned_objects=[],
           key="staffing_map_" + "_".join(map(str, done[1:])) + data.adcode + lang)
 
-tabs = st.tabs(["儿童主任", "待招募", "培训计划", "儿童督导员"] if zh
-               else ["Directors", "Recruit", "Training", "Supervisors"])
+tabs = st.tabs([t(f"staff_tab_{k}", lang) for k in ("directors", "recruit", "training", "supervisors")])
 for tab, name in zip(tabs, ["staffing", "recruit", "training", "supervisors"], strict=True):
     with tab:
-        st.dataframe(tables[name], width="stretch", hide_index=True)
+        st.dataframe(fmt.table(localise_table(tables[name], lang, {"kind": "training_kind"})),
+                     width="stretch", hide_index=True)
 c1, c2 = st.columns(2)
-c1.download_button("下载 XLSX" if zh else "Download XLSX", to_xlsx_bytes(tables, lang=lang),
+c1.download_button(t("download_xlsx", lang), to_xlsx_bytes(tables, lang=lang),
                    file_name=f"staffing_{data.adcode}.xlsx", disabled=stale,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-c2.download_button("下载 staffing.csv" if zh else "Download staffing.csv",
-                   tables["staffing"].to_csv(index=False).encode("utf-8-sig"),
+c2.download_button(t("staff_download_csv", lang), csv_bytes(export_table(tables["staffing"], lang)),
                    file_name="staffing.csv", mime="text/csv", disabled=stale)
 
 ui.snapshot_buttons(f"{data.name} · {t('nav_staffing', lang)}", layers=("county", "townships",

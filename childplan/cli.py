@@ -134,6 +134,37 @@ def _out(args) -> Path:
     return out
 
 
+def _add_export_args(p: argparse.ArgumentParser) -> None:
+    """``--codes`` for a subcommand that writes tables (``--lang`` is already there)."""
+    p.add_argument("--codes", action="store_true",
+                   help="keep canonical column names and stable codes in the CSV/XLSX files (for "
+                        "other systems); default: headers and values in --lang (Chinese)")
+
+
+def _write_table(frame, path: Path, args, enums: dict | None = None) -> Path:
+    """Write one CSV table in ``--lang`` (or with ``--codes``): the CLI's one export switch."""
+    from geo.exports import export_table, write_csv
+
+    return write_csv(export_table(frame, args.lang, codes=args.codes, enums=enums), path)
+
+
+def _relabel_csv(path: Path, args, enums: dict | None = None) -> None:
+    """Rewrite a CSV another module wrote with codes (hazards) in ``--lang``; text kept as is."""
+    import pandas as pd
+
+    if args.codes or not Path(path).is_file():
+        return
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for c in frame.columns:  # numbers back to numbers (codes and ids stay text)
+        if c.endswith(("_code", "_id", "代码", "编号")) or c in ("code", "id"):
+            continue
+        try:
+            frame[c] = pd.to_numeric(frame[c])
+        except (ValueError, TypeError):
+            pass
+    _write_table(frame, Path(path), args, enums)
+
+
 def _require_ok(data) -> bool:
     if data.report.ok:
         _print_warnings(data.report)
@@ -204,7 +235,7 @@ def cmd_site(args) -> int:
         run_siting,
         siting_layers,
     )
-    from geo.exports import write_csv, write_gpkg
+    from geo.exports import write_gpkg
 
     locked = _locks(args.lock)  # argument errors before the (slow) load
     matrix = _read_travel_matrix(args.travel_matrix) if args.travel_matrix else None
@@ -217,9 +248,9 @@ def cmd_site(args) -> int:
                      locked=locked, time_limit_s=args.time_limit, travel_matrix=matrix,
                      metric=args.metric)
     out = _out(args)
-    write_csv(res.homes[HOMES_COLUMNS], out / "homes.csv")
+    _write_table(res.homes[HOMES_COLUMNS], out / "homes.csv", args, {"status": "action"})
     extra = TRAVEL_COLUMNS if res.metric != "straight" else []
-    write_csv(res.assignments[ASSIGNMENT_COLUMNS + extra], out / "assignments.csv")
+    _write_table(res.assignments[ASSIGNMENT_COLUMNS + extra], out / "assignments.csv", args)
     write_gpkg(siting_layers(res), out / "siting.gpkg")
     plan = res.plan
     s = plan.stats
@@ -245,7 +276,6 @@ def cmd_site(args) -> int:
 def cmd_staff(args) -> int:
     """Assign directors and supervisors; write staffing.csv, recruit.csv, training.csv."""
     from childplan.workflows import run_staffing, staffing_metric, staffing_outputs
-    from geo.exports import write_csv
 
     data = _load(args)
     if not _require_ok(data):
@@ -257,7 +287,7 @@ def cmd_staff(args) -> int:
     out = _out(args)
     metric = staffing_metric(policy)
     for name, frame in staffing_outputs(plan, metric).items():
-        write_csv(frame, out / f"{name}.csv")
+        _write_table(frame, out / f"{name}.csv", args, {"kind": "training_kind"})
     _print(plan.totals.to_string(index=False))
     _print(f"metric {metric}; status: {plan.stats.status}; written to {out}")
     return 0
@@ -266,7 +296,7 @@ def cmd_staff(args) -> int:
 def cmd_fund(args) -> int:
     """Split a budget; write funding.csv, funding.xlsx and the tilt plot."""
     from childplan.workflows import county_units, funding_tilt_path, run_funding, township_units
-    from geo.exports import tilt_plot, write_csv, write_xlsx
+    from geo.exports import export_sheets, tilt_plot, write_xlsx
     from geo.layers import load_demo
 
     policy = _policy(args)
@@ -293,8 +323,9 @@ def cmd_fund(args) -> int:
     out = _out(args)
     cols = ["unit_code", "unit_name", "targets", "designations", "base", "tilt", "earmark",
             "amount", "binding"]
-    write_csv(plan.table[cols], out / "funding.csv")
-    write_xlsx({"funding": plan.table, "tilt_path": path}, out / "funding.xlsx")
+    _write_table(plan.table[cols], out / "funding.csv", args)
+    write_xlsx(export_sheets({"funding": plan.table, "tilt_path": path}, args.lang, codes=args.codes),
+               out / "funding.xlsx")
     fig = tilt_plot(path, lang=args.lang)
     fig.savefig(out / "funding_tilt.png")
     _print(plan.table[["unit_code", "unit_name", "targets", "amount", "binding"]].to_string(
@@ -314,6 +345,9 @@ def cmd_hazards(args) -> int:
         return 1
     files = run_hazards(data, _policy(args), _out(args), lang=args.lang,
                         store=args.store or store_path())
+    for name in ("danger_spots", "segments", "flood_season"):  # geo/patrol: codes, or a code header
+        if name in files:
+            _relabel_csv(files[name], args, {"kind": "water"})
     _print(f"{files.danger_spots}; {files.patrol_xlsx}; {len(files.pdfs)} PDF patrol lists")
     return 0
 
@@ -585,6 +619,7 @@ def build_parser() -> argparse.ArgumentParser:
     from childplan.cli_phased import add_phased_arguments
 
     add_phased_arguments(p)  # --years, --budget-per-year ...: the plan by year
+    _add_export_args(p)
     p.set_defaults(func=cmd_site)
 
     p = sub.add_parser("staff", help="assign child directors and supervisors")
@@ -592,6 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", default=None, choices=("straight", "road_m", "walk_min"),
                    help="distance metric (default: policy siting.travel_metric); road_m and "
                         "walk_min both give directors route metres of geo/travel.py")
+    _add_export_args(p)
     p.set_defaults(func=cmd_staff)
 
     p = sub.add_parser("fund", help="split a budget across townships (or counties)")
@@ -601,11 +637,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="embedded county adcode; give several to split across counties")
     p.add_argument("--with-staffing", action="store_true",
                    help="earmark director subsidies from a staffing plan first")
+    _add_export_args(p)
     p.set_defaults(func=cmd_fund)
 
     p = sub.add_parser("hazards", help="drowning danger spots and river-chief patrol lists")
     plan_args(p)
     p.add_argument("--store", default=None, help="scenario/checklist database (四个一 status)")
+    _add_export_args(p)
     p.set_defaults(func=cmd_hazards)
 
     p = sub.add_parser("brief", help="one-page A4 briefing PDF and a map snapshot")

@@ -46,6 +46,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from geo.fmt import day, now_beijing, num, pct, yuan  # noqa: E402
 from geo.fonts import use_cjk_font  # noqa: E402
 from geo.labels import label_overlaps, place_labels  # noqa: E402
 from geo.maps import village_measure  # noqa: E402
@@ -468,15 +469,16 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
     zh = lang == "zh"
     meta = meta or BriefingMeta()
     policy = policy if policy is not None else load_policy()
-    on = meta.on or today or date.today()
+    on = meta.on or today or now_beijing().date()  # the day in 北京时间, not the server's zone
     fig = plt.figure(figsize=(8.27, 11.69), dpi=150)
     title = meta.title or (f"{data.name}农村留守儿童和困境儿童关爱服务简报" if zh else
                            f"{data.name}: care for left-behind children and children in difficulty")
     fig.text(0.05, 0.970, title, fontsize=15, fontweight="bold", va="top")
     org = meta.organisation or ("未填写" if zh else "not given")
     scen = meta.scenario or ("基准方案（政策文件默认参数）" if zh else "base policy (policy file)")
+    # 2026-12-02 is one of the office forms (issue 16); English: 2 Dec 2026
     line2 = (f"编制单位：{org}    日期：{on.isoformat()}    方案：{scen}" if zh else
-             f"Compiled by: {org}    Date: {on.isoformat()}    Scenario: {scen}")
+             f"Compiled by: {org}    Date: {day(on, lang)}    Scenario: {scen}")
     fig.text(0.05, 0.941, line2, fontsize=8, va="top", color="#222")
     assumptions = scenario_assumptions(policy, lang=lang)
     head = "主要假设：" if zh else "Key assumptions: "
@@ -498,29 +500,30 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
     diff = village_measure(v, "difficulty")
     row_y, row_h, w = 0.77, 0.125, 0.29
     _box(fig, 0.05, row_y, w, row_h, "儿童" if zh else "Children", [
-        ("村（社区）" if zh else "villages", f"{len(v):,}"),
-        ("常住儿童" if zh else "resident children", f"{int(v['resident_children'].sum()):,}"),
-        ("农村留守儿童" if zh else "left-behind", f"{int(v['left_behind'].sum()):,}"),
-        ("困境儿童" if zh else "in difficulty", f"{int(diff.sum()):,}"),
+        ("村（社区）" if zh else "villages", num(len(v))),
+        ("常住儿童" if zh else "resident children", num(int(v['resident_children'].sum()))),
+        ("农村留守儿童" if zh else "left-behind", num(int(v['left_behind'].sum()))),
+        ("困境儿童" if zh else "in difficulty", num(int(diff.sum()))),
         ("其中孤儿/事实无人抚养" if zh else "orphans / unsupported",
-         f"{int(v['orphan'].sum()):,} / {int(v['unsupported'].sum()):,}"),
-        ("重点关注" if zh else "key attention", f"{int(v['key_attention'].sum()):,}"),
+         f"{num(int(v['orphan'].sum()))} / {num(int(v['unsupported'].sum()))}"),
+        ("重点关注" if zh else "key attention", num(int(v['key_attention'].sum()))),
     ])
     homes = inputs.homes
     thr = int(policy.siting.own_home_threshold)
     if homes is not None and len(homes):
         c = homes["status"].value_counts()
         a = inputs.assignments
-        cov = (a["home_id"].notna().mean() * 100) if a is not None and len(a) else float("nan")
+        cov = a["home_id"].notna().mean() if a is not None and len(a) else float("nan")
         big = int((v["resident_children"] >= thr).sum())
         lines = [
             ("已有儿童之家" if zh else "existing homes", f"{int(c.get('existing', 0))}"),
             ("利用现有设施改建" if zh else "reuse of facilities", f"{int(c.get('reuse', 0))}"),
             ("新建" if zh else "new builds", f"{int(c.get('new', 0))}"),
             (f"{thr} 人以上村（应单独设立）" if zh else f"villages with {thr}+ children", f"{big}"),
-            ("村覆盖率" if zh else "villages covered", f"{cov:.1f}%"),
-            ("建设改造费用（万元）" if zh else "set-up cost (10k yuan)",
-             f"{homes['cost_yuan'].sum() / 1e4:,.1f}" if "cost_yuan" in homes else "-"),
+            ("村覆盖率" if zh else "villages covered", pct(cov)),
+            ("建设改造费用" if zh else "set-up cost",
+             yuan(homes['cost_yuan'].sum(), lang, wan=zh, decimals=1 if zh else 0)
+             if "cost_yuan" in homes else "-"),
         ]
     else:
         lines = [("未求解" if zh else "not solved", "-")]
@@ -595,13 +598,13 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
     if fund is not None and len(fund):
         f = fund.sort_values("amount")
         bars = axf.barh(f["unit_name"].astype(str), f["amount"] / 1e4, color=_RED, height=0.7)
-        axf.bar_label(bars, labels=[f"{x / 1e4:,.1f}" for x in f["amount"]], fontsize=4.6,
+        axf.bar_label(bars, labels=[num(x / 1e4, 1) for x in f["amount"]], fontsize=4.6,
                       padding=1.5)
         axf.tick_params(labelsize=5.2)
         axf.set_xlim(0, float(f["amount"].max()) / 1e4 * 1.3)
-        axf.set_xlabel("万元" if zh else "10k yuan", fontsize=6)
-        axf.set_title(("经费分配（合计 " if zh else "Funding (total ")
-                      + f"{fund['amount'].sum() / 1e4:,.1f}" + (" 万元）" if zh else " ×10k yuan)"),
+        axf.set_xlabel("万元" if zh else "× 10,000 yuan", fontsize=6)
+        total = yuan(fund["amount"].sum(), lang, wan=zh, decimals=1 if zh else 0)
+        axf.set_title((f"经费分配（合计 {total}）" if zh else f"Funding (total {total})"),
                       fontsize=7.5, fontweight="bold", color=_RED)
         for side in ("top", "right"):
             axf.spines[side].set_visible(False)

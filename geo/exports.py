@@ -35,6 +35,8 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "csv_bytes",
+    "export_sheets",
+    "export_table",
     "safe_cell",
     "safe_frame",
     "sheet_names",
@@ -149,7 +151,7 @@ def sheet_names(names) -> list[str]:
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str] | None = None,
-               landscape: bool = True) -> bytes:
+               landscape: bool = True, text_dates: bool = False) -> bytes:
     """An XLSX workbook, one sheet per table, as bytes.
 
     Parameters
@@ -160,6 +162,13 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str]
         Sheet name -> text printed at the top of each printed page (title, marks).
     landscape : bool
         Print in landscape, fitted to the page width, header row repeated.
+    text_dates : bool
+        Also write columns of ISO ``YYYY-MM-DD`` text as Excel dates (date and datetime
+        values always are). Off by default: the patrol lists keep their dates as the text
+        tests/test_hazards.py reads.
+
+    Cells are typed (:func:`_cell_type`): integers with ``#,##0``, other numbers with as many
+    places as the column needs, dates as dates, codes as text.
 
     Returns
     -------
@@ -177,11 +186,16 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str]
         ws.append(list(safe.columns))
         for cell in ws[1]:
             cell.font = Font(bold=True)
+        types = [_cell_type(safe.iloc[:, i], str(frame.columns[i]), text_dates)
+                 for i in range(safe.shape[1])]
         for row in safe.itertuples(index=False):
-            ws.append([_plain(v) for v in row])
-        for cell in (c for r in ws.iter_rows(min_row=2) for c in r):
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
+            ws.append([conv(_plain(v)) for v, (conv, _) in zip(row, types, strict=True)])
+        for r in ws.iter_rows(min_row=2):
+            for cell, (_, number_format) in zip(r, types, strict=True):
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text
+                elif number_format and cell.value is not None:
+                    cell.number_format = number_format
         for i, col in enumerate(safe.columns, start=1):
             width = max([_width(col)] + [_width(x) for x in safe.iloc[:200, i - 1]]) + 2
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(width, 48)
@@ -222,6 +236,67 @@ def _plain(v):
     return v
 
 
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Columns whose numbers are not quantities (no 千分位): years.
+_PLAIN_NUMBER_COLUMNS = {"year", "open_year", "年度", "年份", "开放年度", "Year", "Opening year"}
+
+
+def _same(v):
+    return v
+
+
+def _to_day(v):
+    from datetime import date
+
+    return date.fromisoformat(v) if isinstance(v, str) and _ISO_DAY.match(v) else v
+
+
+def _to_beijing_naive(v):
+    """A datetime as the naive 北京时间 Excel stores (Excel has no time zones)."""
+    from datetime import datetime
+
+    from geo.fmt import to_beijing
+
+    if isinstance(v, datetime) and v.tzinfo is not None:
+        return to_beijing(v).replace(tzinfo=None)
+    return v
+
+
+def _decimals(x: float) -> int:
+    text = repr(round(float(x), 6))
+    return 0 if "e" in text or "." not in text else len(text.split(".")[1].rstrip("0"))
+
+
+def _cell_type(col: pd.Series, name: str, text_dates: bool = False):
+    """(value converter, Excel number format) of a column: typed cells, 千分位 on quantities.
+
+    Whole numbers (counts, 元) get ``#,##0``; other numbers ``#,##0.0…`` with as many places
+    as the column needs (at most 6, for coordinates); dates (and ISO ``YYYY-MM-DD`` text)
+    become Excel dates, datetimes are shown in 北京时间. Text (codes included) stays text.
+    """
+    from datetime import date, datetime
+
+    if pd.api.types.is_bool_dtype(col):
+        return _same, None
+    if pd.api.types.is_numeric_dtype(col):
+        if name in _PLAIN_NUMBER_COLUMNS:
+            return _same, "0"
+        vals = pd.to_numeric(col, errors="coerce").dropna()
+        vals = vals[np.isfinite(vals)]
+        if not len(vals) or bool((vals == vals.round()).all()):
+            return (lambda v: int(v) if isinstance(v, float) and v.is_integer() else v), "#,##0"
+        places = min(6, max(_decimals(x) for x in vals.iloc[:1000]))
+        return _same, "#,##0." + "0" * max(places, 1)
+    vals = [v for v in col.tolist() if v is not None and v is not pd.NaT and v == v and v != ""]
+    if vals and all(isinstance(v, datetime) for v in vals):
+        return _to_beijing_naive, "yyyy-mm-dd hh:mm"
+    if vals and all(isinstance(v, date) for v in vals):
+        return _same, "yyyy-mm-dd"
+    if text_dates and vals and all(isinstance(v, str) and _ISO_DAY.match(v) for v in vals):
+        return _to_day, "yyyy-mm-dd"
+    return _same, None
+
+
 def _width(v) -> int:
     s = "" if v is None else str(v)
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)  # a CJK character is two columns wide
@@ -230,15 +305,60 @@ def _width(v) -> int:
 # --- plans: localised XLSX, GeoPackage of several layers, the funding tilt plot ------------
 
 
-def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], lang: str | None = None) -> bytes:
-    """An XLSX workbook (one sheet per table) as bytes, via :func:`xlsx_bytes`.
+def export_table(frame: pd.DataFrame, lang: str = "zh", *, codes: bool = False,
+                 enums: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A table as a file gets it: in ``lang`` (headers and enumeration cells), or as codes.
 
-    With ``lang="zh"`` the headers are Chinese (:func:`geo.i18n.localise_headers`).
+    The one switch behind every CLI export's ``--lang`` and ``--codes``: with ``codes=True``
+    the canonical column names and stable codes are kept for other systems; otherwise
+    :func:`geo.i18n.localise_table` translates headers and cells (``enums`` overrides the
+    group of a column, e.g. ``{"kind": "water"}``). Numbers, division codes and names are
+    never changed.
+
+    >>> f = pd.DataFrame({"village_code": ["500109001001"], "kind": ["canal"], "score": [1.5]})
+    >>> zh = export_table(f, enums={"kind": "water"})
+    >>> list(zh.columns), zh["类型"].tolist(), zh["村代码"].tolist()
+    (['村代码', '类型', '风险分值'], ['渠道'], ['500109001001'])
+    >>> list(export_table(f, "en", enums={"kind": "water"}).columns)
+    ['Village code', 'Kind', 'Risk score']
+    >>> export_table(f, codes=True).equals(f)
+    True
+    """
+    if codes:
+        return frame
+    from geo.i18n import localise_table
+
+    return localise_table(frame, lang, dict(enums or {}))
+
+
+def export_sheets(sheets: Mapping[str, pd.DataFrame], lang: str = "zh", *, codes: bool = False,
+                  enums: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, pd.DataFrame]:
+    """:func:`export_table` for each sheet, and the sheet names in ``lang`` (kept with codes).
+
+    ``enums`` maps a sheet name to its column groups.
+    """
+    from geo.i18n import sheet_label
+
+    enums = enums or {}
+    return {(k if codes else sheet_label(k, lang)): export_table(v, lang, codes=codes,
+                                                                   enums=enums.get(k))
+            for k, v in sheets.items()}
+
+
+
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], lang: str | None = None) -> bytes:
+    """An XLSX workbook (one sheet per table) as bytes, via :func:`xlsx_bytes` (the pages' downloads).
+
+    With ``lang`` the headers and enumeration cells are in that language
+    (:func:`geo.i18n.localise_table`); the sheet names stay the table keys (the pages'
+    browser tests read them; the CLI's :func:`export_sheets` names sheets in words).
     """
     if lang is not None:
-        from geo.i18n import localise_headers
+        from geo.i18n import localise_table
 
-        sheets = {k: localise_headers(v, lang) for k, v in sheets.items()}
+        sheets = {k: localise_table(v, lang, {"status": "action"} if k == "homes" else
+                                    {"kind": "training_kind"} if k == "training" else None)
+                  for k, v in sheets.items()}
     return xlsx_bytes(sheets, landscape=False)
 
 
@@ -271,7 +391,9 @@ def tilt_plot(path_table: pd.DataFrame, *, lang: str = "zh", title: str | None =
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from geo.fmt import num
     from geo.fonts import use_cjk_font
+    from geo.i18n import t
 
     use_cjk_font()
     fig, ax = plt.subplots(figsize=(8.5, 5.2), dpi=110)
@@ -283,10 +405,10 @@ def tilt_plot(path_table: pd.DataFrame, *, lang: str = "zh", title: str | None =
         lw = 2.4 if code in highlight else 1.3
         ax.plot(g["tilt_scale"], g["amount"] / 10_000, lw=lw, label=name,
                 color=colours[i % 20], linestyle=styles[(i // 20) % 3])
-    ax.set_xlabel("倾斜力度总系数" if lang == "zh" else "Overall tilt strength")
-    ax.set_ylabel("金额（万元）" if lang == "zh" else "Amount (10,000 yuan)")
-    ax.set_title(title or ("各单位金额随倾斜力度的变化" if lang == "zh"
-                           else "Each unit's amount as the tilt grows"))
+    ax.set_xlabel(t("tilt_plot_x", lang))
+    ax.set_ylabel(t("tilt_plot_y", lang))
+    ax.set_title(title or t("tilt_plot_title", lang))
+    ax.yaxis.set_major_formatter(lambda v, _pos: num(v, 0 if float(v).is_integer() else 1))
     ax.grid(alpha=0.3)
     n = path_table["unit_code"].nunique()
     if n <= 24:

@@ -403,7 +403,6 @@ ENUM_GROUPS: dict[str, dict[str, tuple[str, str]]] = {
     "four_ones_state": _FOUR_ONES_STATES,
     "target": dict(TARGET_SHORT_LABELS),
     "designation": {**COUNTY_DESIGNATIONS, **TOWNSHIP_DESIGNATIONS, **VILLAGE_DESIGNATIONS},
-    "metric": {m: T[f"metric_{m}"] for m in ("straight", "road_m", "walk_min")},
 }
 for _g, _vals in ENUM_GROUPS.items():
     for _code, _pair in _vals.items():
@@ -526,3 +525,537 @@ def localise_headers(frame, lang: str = "zh"):
     if lang != "zh":
         return frame
     return frame.rename(columns={c: HEADERS_ZH.get(c, c) for c in frame.columns})
+
+
+# --- exported tables: headers, enumeration cells, sheet names (geo.exports.export_table) -----
+
+#: More enumeration groups of the exported tables (staffing, funding, travel).
+ENUM_GROUPS.update({
+    "metric": {"straight": ("直线距离", "straight line"), "road_m": ("道路距离", "road distance"),
+               "walk_min": ("步行时间", "walking time")},
+    "position": {"director": ("儿童主任", "children's director"),
+                 "supervisor": ("儿童督导员", "children's supervisor"),
+                 "candidate": ("候选人", "candidate")},
+    "training_kind": {"initial": ("初任培训", "initial training"),
+                      "annual": ("年度培训", "annual training")},
+    "organiser": {"county": ("区县民政部门", "county civil affairs"),
+                  "prefecture": ("地市民政部门", "prefecture civil affairs"),
+                  "township": ("乡镇（街道）", "township")},
+    "level": {"village": ("村（社区）", "village"), "township": ("乡镇（街道）", "township")},
+    "binding": {"floor": ("触及下限", "at the floor"), "cap": ("触及上限", "at the cap")},
+})
+for _g in ("metric", "position", "training_kind", "organiser", "level", "binding"):
+    for _code, _pair in ENUM_GROUPS[_g].items():
+        T.setdefault(f"{_g}.{_code}", _pair)
+
+#: More Chinese headers (hazard and travel tables written by the CLI); never replacing one above.
+_MORE_HEADERS_ZH = {
+    "supervisor_code": "督导员编码", "spot_id": "危险点编号", "river": "水体名称",
+    "children_exposed": "周边常住儿童数", "score": "风险分值", "rank": "排名", "chief": "河长",
+    "four_ones_missing": "“四个一”缺少项", "reach_id": "危险河段编号", "start_m": "起点桩号（米）",
+    "end_m": "终点桩号（米）", "length_m": "长度（米）", "n_segments": "所含河段数",
+    "total_score": "河段累计风险分值", "four_ones_state": "“四个一”状态", "segment_id": "河段编号",
+    "water_id": "水体编号", "part": "分段", "is_synthetic": "示意数据", "nearest_village_m": "最近村距离（米）",
+    "township_chief": "乡镇级河长", "village_chief": "村级河长", "villages_within": "周边村数",
+    "children_within": "周边常住儿童数", "left_behind_within": "其中留守儿童",
+    "difficulty_within": "其中困境儿童", "key_attention_within": "其中重点关注儿童",
+    "facilities_within": "周边学校/幼儿园/儿童之家", "exposure_children": "儿童暴露分",
+    "exposure_facilities": "机构暴露分", "exposure_raster": "人口栅格暴露分", "water_level_m": "水面高程（米）",
+    "village_height_m": "村高于水面（米）", "bank_slope_deg": "岸坡坡度（度）", "slope_factor": "坡度系数",
+    "kind_weight": "水体类型权重", "township_name": "乡镇（街道）", "village_name": "村（社区）",
+    "unit": "单位", "population": "人口", "difficulty": "困境儿童数", "key_attention": "重点关注儿童数",
+    "directors_needed": "需配儿童主任", "directors_assigned": "已配儿童主任", "shortfall": "缺额",
+    "candidate_for": "可担任", "poverty_village_share": "脱贫村儿童占比", "children": "儿童数",
+    "year": "年份", "last_inspection": "最近检查日期", "checked_by": "检查人", "checked_on": "检查日期",
+    "item": "项目", "note": "备注", "target_children": "服务对象儿童数",
+}
+for _code, _word in _MORE_HEADERS_ZH.items():
+    HEADERS_ZH.setdefault(_code, _word)
+
+#: English headers of exported tables (the canonical column names stay with ``--codes``).
+HEADERS_EN: dict[str, str] = {
+    "walk_min": "Walk (min)", "route_m": "Route (m)", "metric": "Distance metric",
+    "home_id": "Home id", "kind": "Kind", "status": "Status", "lon": "Longitude", "lat": "Latitude",
+    "children_served": "Children served", "capacity": "Capacity", "name": "Name",
+    "cost_yuan": "Cost (yuan)", "villages_served": "Villages served", "village_code": "Village code",
+    "resident_children": "Resident children", "distance_m": "Distance (m)", "own_home": "Own home",
+    "via": "Via crossing", "person_code": "Person code", "role": "Role", "gender": "Gender",
+    "preference_rank": "Preference rank", "hours_per_month": "Hours per month",
+    "trained_by": "Training", "level": "Level", "code": "Code", "township_code": "Township code",
+    "position": "Position", "count": "Count", "looking_for": "Looking for", "reason": "Reason",
+    "due_month": "Due month", "overdue": "Overdue", "organiser": "Organised by",
+    "unit_code": "Unit code", "unit_name": "Unit", "targets": "Service targets",
+    "designations": "Designations", "need": "Weighted need", "multiplier": "Tilt multiplier",
+    "base": "Base share", "tilt": "Tilt and bounds", "earmark": "Earmarked", "amount": "Amount (yuan)",
+    "binding": "Bound reached", "tilt_scale": "Tilt strength", "left_behind": "Left-behind children",
+    "institutions": "Institutions", "earmarks": "Earmarks",
+    "supervisor_code": "Supervisor code", "spot_id": "Spot id", "river": "Water body",
+    "children_exposed": "Resident children nearby", "score": "Risk score", "rank": "Rank",
+    "chief": "River chief", "four_ones_missing": "'Four ones' missing", "reach_id": "Reach id",
+    "start_m": "From (m)", "end_m": "To (m)", "length_m": "Length (m)", "n_segments": "Segments",
+    "total_score": "Total risk score", "four_ones_state": "'Four ones' status",
+    "segment_id": "Segment id", "water_id": "Water id", "part": "Part", "is_synthetic": "Illustrative data",
+    "nearest_village_m": "Nearest village (m)", "township_chief": "Township river chief",
+    "village_chief": "Village river chief", "villages_within": "Villages nearby",
+    "children_within": "Resident children nearby", "left_behind_within": "of whom left-behind",
+    "difficulty_within": "of whom in difficulty", "key_attention_within": "of whom key attention",
+    "facilities_within": "Schools/kindergartens/homes nearby", "exposure_children": "Child exposure",
+    "exposure_facilities": "Institution exposure", "exposure_raster": "Population-raster exposure",
+    "water_level_m": "Water level (m)", "village_height_m": "Village above water (m)",
+    "bank_slope_deg": "Bank slope (°)", "slope_factor": "Slope factor", "kind_weight": "Kind weight",
+    "township_name": "Township/street", "village_name": "Village/community", "unit": "Unit",
+    "population": "Population", "difficulty": "Children in difficulty",
+    "key_attention": "Key-attention children", "directors_needed": "Directors needed",
+    "directors_assigned": "Directors assigned", "shortfall": "Shortfall",
+    "candidate_for": "Candidate for", "poverty_village_share": "Share in poverty-lifted villages",
+    "children": "Children", "year": "Year", "last_inspection": "Last inspection",
+    "checked_by": "Checked by", "checked_on": "Checked on", "item": "Item", "note": "Note",
+    "target_children": "Target children",
+    # the phased plan (issue 21)
+    "open_year": "Opening year", "budget_yuan": "Budget of the year (yuan)",
+    "available_yuan": "Available (yuan)", "spent_yuan": "Spent in the year (yuan)",
+    "unspent_yuan": "Unspent (yuan)", "homes_opened": "Homes opened in the year",
+    "homes_open": "Homes open", "villages_covered": "Villages covered",
+    "children_covered": "Children covered", "coverage_pct": "Children covered (%)",
+    "weighted_coverage": "Weighted coverage", "weighted_total": "Weighted total",
+    "directors": "Directors required", "supervisors": "Supervisors required", "month": "Month",
+    "sessions": "Sessions", "trainees": "Trainees",
+}
+
+#: Column -> enumeration group of its cells (a table can override, e.g. ``kind`` of water).
+COLUMN_ENUMS: dict[str, str] = {
+    "kind": "kind", "status": "status", "role": "role", "gender": "gender", "own_home": "bool",
+    "overdue": "bool", "is_synthetic": "bool", "metric": "metric", "position": "position",
+    "organiser": "organiser", "level": "level", "binding": "binding",
+    "four_ones_state": "four_ones_state", "four_ones_missing": "four_ones",
+    "designations": "designation", "candidate_for": "candidate_for", "item": "four_ones",
+}
+
+#: Sheet names of exported workbooks.
+SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "funding": ("经费分配", "Funding"), "tilt_path": ("倾斜力度变化", "Tilt path"),
+    "homes": ("儿童之家", "Homes"), "assignments": ("服务关系", "Assignments"),
+    "staffing": ("儿童主任", "Directors"), "supervisors": ("儿童督导员", "Supervisors"),
+    "recruit": ("待招募", "To recruit"), "training": ("培训安排", "Training"),
+    "figures": ("关键指标", "Key figures"), "townships": ("各乡镇", "Townships"),
+    "units": ("分配单位", "Units"), "access": ("可达性", "Accessibility"),
+    "access_shares": ("可达性占比", "Accessibility shares"), "catchments": ("服务范围", "Catchments"),
+    "institutions": ("机构间步行时间", "Institutions"), "danger_spots": ("危险点", "Danger spots"),
+    "segments": ("河段风险", "Segment risk"), "counties": ("各区县", "Counties"),
+    "summary": ("汇总", "Summary"),
+}
+for _code, _pair in SHEET_NAMES.items():
+    T.setdefault(f"sheet.{_code}", _pair)
+
+
+def header_label(column: str, lang: str = "zh") -> str:
+    """The header of an exported column; the column name itself when unknown.
+
+    >>> header_label("hours_per_month"), header_label("hours_per_month", "en")
+    ('月工作量（小时）', 'Hours per month')
+    """
+    table = HEADERS_ZH if lang == "zh" else HEADERS_EN
+    return table.get(column, column)
+
+
+def sheet_label(name: str, lang: str = "zh") -> str:
+    """The name of an exported sheet (``funding`` -> 经费分配); unknown names unchanged."""
+    pair = SHEET_NAMES.get(name)
+    return name if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def _trained_by(value: str, lang: str) -> str:
+    """``optimization.staffing_rules._training_status`` labels in words (dates as geo.fmt)."""
+    import re
+
+    from geo.fmt import day
+
+    def month(y: str, m: str) -> str:
+        return f"{int(y)}年{int(m)}月" if lang == "zh" else day(f"{y}-{m}-01", "en")[2:].strip()
+
+    zh = lang == "zh"
+    if m := re.fullmatch(r"done (\d{4}-\d{2}-\d{2})", value):
+        return f"已培训（{day(m[1])}）" if zh else f"trained {day(m[1], 'en')}"
+    if m := re.fullmatch(r"planned (\d{4})-(\d{2})", value):
+        return f"计划{month(m[1], m[2])}培训" if zh else f"training planned {month(m[1], m[2])}"
+    if m := re.fullmatch(r"flagged: next session (\d{4})-(\d{2})", value):
+        return (f"待培训：下一期{month(m[1], m[2])}" if zh
+                else f"awaiting training: next session {month(m[1], m[2])}")
+    words = {"flagged: no session": ("待培训：暂无培训场次", "awaiting training: no session"),
+             "not scheduled": ("未安排培训", "not scheduled")}
+    return words[value][0 if zh else 1] if value in words else value
+
+
+def cell_label(column: str, value, lang: str = "zh", group: str | None = None):
+    """The word for one cell of an exported column (numbers and unknown text unchanged).
+
+    Lists (``a;b``) are translated item by item and joined with 、 (zh) or ``; ``;
+    bilingual cells ``中文 / English`` keep one half; ``trained_by`` labels are reworded.
+
+    >>> cell_label("four_ones_missing", "warning_sign;rescue_rope")
+    '警示牌、救生绳'
+    >>> cell_label("trained_by", "done 2024-04-06"), cell_label("own_home", True, "en")
+    ('已培训（2024年4月6日）', 'yes')
+    >>> cell_label("trained_by", "planned 2026-12", "en")
+    'training planned Dec 2026'
+    >>> cell_label("reason", "无合格候选人 / no eligible candidate", "en")
+    'no eligible candidate'
+    """
+    group = group or COLUMN_ENUMS.get(column)
+    if column == "trained_by" and isinstance(value, str):
+        return _trained_by(value, lang)
+    if isinstance(value, str) and " / " in value and group is None:
+        zh, _, en = value.partition(" / ")
+        return zh if lang == "zh" else en
+    if group is None:
+        return value
+    if isinstance(value, bool) or (group == "bool" and str(value).lower() in ("true", "false")):
+        return enum_label("bool", str(value).lower(), lang)
+    if isinstance(value, str) and ";" in value:
+        words = [enum_label(group, v.strip(), lang) for v in value.split(";") if v.strip()]
+        return ("、" if lang == "zh" else "; ").join(words)
+    if value is None or (isinstance(value, float) and value != value):
+        return value
+    return enum_label(group, value, lang)
+
+
+def localise_table(frame, lang: str = "zh", enums: dict[str, str] | None = None):
+    """A copy of ``frame`` in ``lang``: headers (:func:`header_label`) and enumeration cells.
+
+    ``enums`` adds or overrides :data:`COLUMN_ENUMS` for this table (``{"kind": "water"}``).
+    Numbers, codes and names are unchanged.
+    """
+    groups = {**COLUMN_ENUMS, **(enums or {})}
+    out = frame.copy()
+    for c in out.columns:
+        if c in groups or c in ("trained_by", "looking_for", "reason"):
+            g = groups.get(c)
+            out[c] = [cell_label(c, v, lang, g) for v in out[c].tolist()]
+    heads = [header_label(str(c), lang) for c in out.columns]
+    twice = {h for h in heads if heads.count(h) > 1}  # two codes, one word: keep them apart
+    out.columns = [f"{h}（{c}）" if h in twice else h for h, c in zip(heads, out.columns, strict=True)]
+    return out
+
+
+# --- policy parameters as a planner reads them (the 数据 page) --------------------------------
+
+#: Units of optimization/policy.toml in words.
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "activities": ("次", "activities"), "added share multiplier": ("增加的份额倍数", "added share multiplier"),
+    "added weight per child": ("每名儿童增加的权重", "added weight per child"),
+    "children": ("名儿童", "children"), "children (0 = no limit)": ("名儿童（0 表示不限）", "children (0 = no limit)"),
+    "children-equivalents per facility": ("每处机构折合儿童数", "child equivalents per institution"),
+    "children-equivalents per raster unit": ("每个栅格单位折合儿童数", "child equivalents per grid unit"),
+    "contacts per target child per month": ("每名服务对象每月联系次数", "contacts per target child per month"),
+    "date (YYYY-MM-DD)": ("日期", "date"), "dates (YYYY-MM-DD)": ("日期", "dates"),
+    "degrees": ("度", "degrees"), "facility kinds": ("设施类型", "facility kinds"), "factor": ("系数", "factor"),
+    "flag": ("是/否", "yes/no"), "home visits per trip": ("每次出行入户次数", "home visits per trip"),
+    "homes (-1 = no budget)": ("处（-1 表示不限）", "homes (-1 = no limit)"), "items": ("项", "items"),
+    "km/h": ("公里/小时", "km/h"), "m": ("米", "m"), "min": ("分钟", "min"), "minutes": ("分钟", "minutes"),
+    "months": ("个月", "months"), "multiplier": ("倍数", "multiplier"),
+    "multiplier of every tilt (0 = no tilt)": ("各项倾斜的总倍数（0 表示不倾斜）",
+                                               "multiplier of every tilt (0 = no tilt)"),
+    "people": ("人", "people"), "relative gap": ("与最优的相对差距", "relative gap to the optimum"),
+    "resident children": ("名常住儿童", "resident children"),
+    "risk score (children-equivalents)": ("风险分值（折合儿童数）", "risk score (child equivalents)"),
+    "road nodes": ("个道路节点", "road nodes"), "roles": ("身份", "roles"), "s": ("秒", "s"),
+    "score points": ("分", "points"), "share": ("比例", "share"),
+    "share of the budget": ("占预算比例", "share of the budget"),
+    "spots": ("处", "spots"), "straight | road_m | walk_min": ("可选：直线距离、道路距离、步行时间",
+                                                             "one of: straight line, road distance, walking time"),
+    "target children": ("名服务对象儿童", "target children"),
+    "target-child equivalents per institution": ("每处机构折合服务对象数", "target-child equivalents per institution"),
+    "township | village": ("可选：乡镇、村", "one of: township, village"), "villages": ("个村", "villages"),
+    "water kinds": ("水体类型", "water kinds"), "weight": ("权重", "weight"),
+    "weight per child": ("每名儿童权重", "weight per child"),
+    "yuan per director per year": ("元/人·年", "yuan per director per year"),
+    "yuan per home": ("元/处", "yuan per home"),
+    "yuan per unit": ("元/单位", "yuan per unit"),
+}
+
+#: Keys of the weight tables of the policy that are not vocabulary codes elsewhere.
+_POLICY_KEYS: dict[str, tuple[str, str]] = {
+    "child": ("每名常住儿童", "each resident child"), "resident": ("常住儿童", "resident children"),
+    "difficulty": ("困境儿童", "children in difficulty"), "key_attention": ("重点关注儿童", "key-attention children"),
+    "new_build": ("新建", "new build"),
+}
+# the staffing preference keys are worded once, in optimization.staffing_rules.PREFERENCE_LABELS
+# (read lazily by value_word: importing it here would load pandas with the catalogue)
+ENUM_GROUPS["policy_key"] = _POLICY_KEYS
+for _code, _pair in _POLICY_KEYS.items():
+    T.setdefault(f"policy_key.{_code}", _pair)
+
+_VALUE_GROUPS = ("kind", "water", "target", "designation", "role", "four_ones", "policy_key",
+                 "metric", "level")
+#: Parameters whose codes belong to a group that a code of the same spelling has elsewhere.
+POLICY_VALUE_GROUPS: dict[str, str] = {"travel.road_speed_kmh": "road", "hazards.chief_level": "level"}
+
+
+def value_word(code: str, lang: str = "zh", group: str | None = None) -> str:
+    """A vocabulary code in words, from ``group`` or whatever group has it (``canal`` -> 渠道)."""
+    for g in ((group,) if group else ()) + _VALUE_GROUPS:
+        if code in ENUM_GROUPS[g]:
+            return enum_label(g, code, lang)
+    from optimization.staffing_rules import PREFERENCE_LABELS
+
+    if code in PREFERENCE_LABELS:
+        zh, en = PREFERENCE_LABELS[code]
+        return zh if lang == "zh" else en.removeprefix("a ")
+    return code
+
+
+def unit_label(unit: str, lang: str = "zh") -> str:
+    """A policy unit in words (``m`` -> 米); unknown units unchanged."""
+    pair = UNIT_WORDS.get(unit)
+    return unit if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def policy_value(value, lang: str = "zh", name: str = "") -> str:
+    """A policy value as a planner reads it: 是/否, lists and tables in words, 千分位.
+
+    >>> policy_value(True), policy_value(["river", "canal"]), policy_value(3000.0)
+    ('是', '河流、渠道', '3,000')
+    >>> policy_value({"pond": 1.5, "river": 1.0}), policy_value([], "en"), policy_value(0.0001)
+    ('山坪塘/池塘 1.5；河流 1', '(none)', '0.0001')
+    >>> policy_value("2027-01-01"), policy_value("walk_min", "en")
+    ('2027年1月1日', 'walking time')
+    >>> policy_value("township", name="hazards.chief_level"), policy_value({"township": 4.0},
+    ...                                                                    name="travel.road_speed_kmh")
+    ('乡镇（街道）', '乡道 4')
+    """
+    import re
+
+    from geo.fmt import day, num
+
+    zh = lang == "zh"
+    group = POLICY_VALUE_GROUPS.get(name)
+    if isinstance(value, bool):
+        return enum_label("bool", value, lang)
+    if isinstance(value, (int, float)):
+        x = float(value)
+        if x.is_integer():
+            return num(x)
+        places = min(6, len(repr(round(x, 6)).split(".")[-1]))
+        return num(x, places)
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return day(value, lang)
+        return value_word(value, lang, group)
+    if isinstance(value, dict):
+        if not value:
+            return "（无）" if zh else "(none)"
+        return ("；" if zh else "; ").join(f"{value_word(str(k), lang, group)} {policy_value(v, lang)}"
+                                          for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "（无）" if zh else "(none)"
+        return ("、" if zh else ", ").join(policy_value(v, lang, name) for v in value)
+    return str(value)
+
+
+def policy_source(source: str, documents: dict | None = None, lang: str = "zh",
+                  terms: dict[str, str] | None = None) -> str:
+    """A policy source with document codes as 文号 (``004 二(一)`` -> ``吉民发〔2018〕41号 二(一)``).
+
+    ``documents``: :func:`optimization.policy.load_documents`. Mentions of code files and of the
+    project's notes (``geo/hazards.py``, ``DOMAIN §…``) are left out: the page cites documents.
+    A parameter or code named in the text (``travel_cap_m``, ``walk_min``) is given in words:
+    from ``terms`` (parameter key -> its meaning), else the vocabulary.
+
+    >>> from types import SimpleNamespace as D
+    >>> policy_source("004 二(一) (DOMAIN §Facilities, 004 §2(1))",
+    ...               {"004": D(number="吉民发〔2018〕41号", issuer="吉林省民政厅", issuer_en="")})
+    '吉民发〔2018〕41号 二(一) (吉民发〔2018〕41号 第2(1)项)'
+    """
+    import re
+
+    text = re.sub(r"\s*\bDOMAIN §[\w ]+?(?=[,;)）]|$)[,;]?\s*", "", source)
+    text = re.sub(r"\s*(?:see |详见\s*|in )?\b[\w./-]+/[\w.-]+\.(?:py|md|toml)\b", "", text)
+    text = re.sub(r"[,;]\s*(?=[)）])", "", text)
+    text = re.sub(r"\(\s*\)|（\s*）", "", text)
+    text = re.sub(r"§(\d+(?:\(\d+\))?(?:[–-]\d+)?)", (lambda m: f"第{m[1]}项") if lang == "zh" else r"item \1", text)
+    if documents:
+        def ref(m):
+            d = documents.get(m[1])
+            if d is None:
+                return m[0]
+            return d.number or (d.issuer if lang == "zh" else (d.issuer_en or d.issuer))
+
+        text = re.sub(r"(?<![\d,.])\b(00\d)\b(?![\d,])", ref, text)
+    terms = terms or {}
+    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b",
+                  lambda m: f"“{terms[m[0]]}”" if m[0] in terms else value_word(m[0], lang), text)
+    if lang == "zh":
+        for en, zh in _SOURCE_WORDS:
+            text = text.replace(en, zh)
+    return text.strip(" ,;")
+
+
+#: Recurring words of the policy file's sources in Chinese (the rest of a source is quoted as is).
+_SOURCE_WORDS = (("planning defaults", "规划默认值"), ("planning default", "规划默认值"),
+                 ("planning option", "规划选项"), ("planning choice", "规划选项"),
+                 ("solver setting", "求解设置"), ("the distance is a 规划默认值", "距离为规划默认值"),
+                 ("the weights are a 规划默认值", "权重为规划默认值"))
+
+
+# --- the 数据 page (app_pages/data.py) ---------------------------------------------------------
+T.update({
+    "data_col_layer": ("图层", "Layer"),
+    "data_col_records": ("记录数", "Records"),
+    "data_col_file": ("文件", "File"),
+    "data_col_synthetic": ("示意数据", "Illustrative data"),
+    "policy_title": ("政策参数与依据", "Policy parameters and their sources"),
+    "policy_caption": ("每条规划规则都是一个参数，注明其政策出处（文件标题与文号）；"
+                       "各页面的调整会覆盖默认值，随方案保存。",
+                       "Every planning rule is a parameter citing its policy source (document title and "
+                       "number); changes made on the pages override the defaults and are saved with a scenario."),
+    "policy_col_meaning": ("含义", "Meaning"),
+    "policy_col_value": ("取值", "Value"),
+    "policy_col_unit": ("单位", "Unit"),
+    "policy_col_source": ("依据", "Source"),
+    "policy_col_changed": ("已调整", "Changed"),
+    "policy_col_name": ("参数代码（调整文件中使用）", "Parameter code (for an overrides file)"),
+    "policy_documents": ("政策文件", "Policy documents"),
+    "doc_col_title": ("文件", "Document"),
+    "doc_col_number": ("文号", "Number"),
+    "doc_col_issuer": ("发文单位", "Issued by"),
+    "upload_title": ("上传数据", "Upload data"),
+    "upload_layer": ("图层", "Layer"),
+    "upload_base": ("未上传的图层取自", "Layers not uploaded come from"),
+    "none_paren": ("（无）", "(none)"),
+    "upload_check": ("检查并使用", "Check and use"),
+    "upload_checking": ("正在检查…", "Checking…"),
+})
+
+# --- the 情景对比 page (app_pages/scenarios.py): the list of saved scenarios ------------------------
+T.update({
+    "scn_col_name": ("方案", "Scenario"),
+    "scn_col_adcode": ("区县代码", "County code"),
+    "scn_col_county": ("区县", "County"),
+    "scn_col_revision": ("版本", "Revision"),
+    "scn_col_created": ("创建时间", "Created"),
+    "scn_col_updated": ("更新时间", "Updated"),
+    "scn_col_note": ("说明", "Note"),
+    "scn_col_tables": ("结果表数", "Result tables"),
+    "scn_col_figure": ("指标", "Figure"),
+})
+
+# --- shared page words ---------------------------------------------------------------------------
+T.update({
+    "download_xlsx": ("下载 XLSX", "Download XLSX"),
+    "tech_details": ("技术细节", "Technical details"),
+    "solver": ("求解器", "Solver"),
+    "solver_status_label": ("求解状态", "Status"),
+})
+
+# --- the 经费分配 page (app_pages/funding.py) ----------------------------------------------------
+T.update({
+    "fund_designations": ("本县认定：", "County designations: "),
+    "fund_budget": ("预算（元）", "Budget (yuan)"),
+    "fund_tilt_scale": ("倾斜力度（向老区、苏区和困难地区倾斜）",
+                        "Tilt strength (toward old-base, soviet and poor areas)"),
+    "fund_floor": ("每个乡镇最低金额（元）", "Floor per township (yuan)"),
+    "fund_weights": ("权重与倾斜系数", "Weights and tilts"),
+    "fund_tilt_township": ("困难街镇", "township in difficulty"),
+    "fund_cap_share": ("单个乡镇最高占比", "Most share per township"),
+    "fund_institution_weight": ("每个救助保护/福利机构折算的服务对象数", "Target-equivalents per institution"),
+    "fund_use_siting": ("先安排儿童之家建设改造费用（专项，取自选址页最近一次求解）",
+                        "Earmark the homes' set-up cost first (last siting solve)"),
+    "fund_use_staffing": ("先安排儿童主任补助（专项，取自人员配置页最近一次求解）",
+                          "Earmark director subsidies first (last staffing solve)"),
+    "fund_total": ("合计（元）", "Total (yuan)"),
+    "fund_earmarked": ("专项（元）", "Earmarked (yuan)"),
+    "fund_high_low": ("最高/最低（元）", "Highest/lowest (yuan)"),
+})
+
+# --- the 人员配置 page (app_pages/staffing.py) ----------------------------------------------------
+T.update({
+    "staff_rules": ("规则与参数（政策依据见“数据”页的政策表）",
+                    "Rules and parameters (sources: the policy table on the Data page)"),
+    "staff_targets_per_director": ("每名儿童主任负责的服务对象数", "Targets per director"),
+    "staff_many_children": ("常住儿童达到此数增配一人", "Resident children for one more director"),
+    "staff_max_travel": ("儿童主任最远居住距离（米）", "Farthest home of a director (m)"),
+    "staff_within_township": ("只在本乡镇内安排", "Only within the own township"),
+    "staff_max_villages": ("一人最多服务村数", "Most villages per director"),
+    "staff_start_date": ("上岗日期", "Start date"),
+    "staff_solve": ("求解人员配置", "Solve staffing"),
+    "staff_directors": ("儿童主任（需/配）", "Directors needed/assigned"),
+    "staff_to_recruit": ("待招募儿童主任", "Directors to recruit"),
+    "staff_supervisors": ("儿童督导员（需/配）", "Supervisors needed/assigned"),
+    "staff_hours": ("人均月工作量（小时）", "Mean hours/month"),
+    "staff_national": ("全国对照（2019年）：儿童主任 {directors} 名、儿童督导员 {supervisors} 名；"
+                       "本县需配分别占 {d_share} 和 {s_share}。",
+                       "National figures (2019): {directors} directors and {supervisors} supervisors; "
+                       "this county needs {d_share} and {s_share} of them."),
+    "staff_tab_directors": ("儿童主任", "Directors"),
+    "staff_tab_recruit": ("待招募", "Recruit"),
+    "staff_tab_training": ("培训计划", "Training"),
+    "staff_tab_supervisors": ("儿童督导员", "Supervisors"),
+    "staff_download_csv": ("下载儿童主任 CSV", "Download directors CSV"),
+})
+
+# --- the 批量规划 page (app_pages/batch.py) ---------------------------------------------------------
+T.update({
+    "batch_caption": ("一次规划多个区县：各县的儿童之家选址与人员配置并行求解，再把经费按各县合计统一分配，"
+                      "并汇总成全省表格与图层。已完成的区县再次运行时跳过。",
+                      "Plan many counties at once: each county's siting and staffing are solved in "
+                      "parallel, then the budget is split across the county totals and a province "
+                      "summary is written. Counties already done are skipped when you run again."),
+    "batch_status.done": ("完成", "done"),
+    "batch_status.skipped": ("已完成（跳过）", "done before (skipped)"),
+    "batch_status.failed": ("失败", "failed"),
+    "batch_col_adcode": ("区县代码", "County code"),
+    "batch_col_name": ("区县", "County"),
+    "batch_col_status": ("状态", "Status"),
+    "batch_col_villages": ("村数", "Villages"),
+    "batch_col_homes_new": ("新建儿童之家", "New homes"),
+    "batch_col_homes_reuse": ("改建儿童之家", "Converted homes"),
+    "batch_col_directors_to_recruit": ("需招募儿童主任", "Directors to recruit"),
+    "batch_col_children_near_water": ("临水村儿童数", "Children near water"),
+    "batch_col_funding_yuan": ("经费（元）", "Funding (yuan)"),
+    "batch_col_seconds": ("用时（秒）", "Time (s)"),
+    "batch_col_reason": ("原因", "Reason"),
+    "batch_source": ("区县来源", "Counties from"),
+    "batch_source_embedded": ("内置示例区县", "Embedded demo counties"),
+    "batch_source_folder": ("文件夹（如全省示例数据）", "A folder (e.g. a generated province)"),
+    "batch_folder": ("区县数据文件夹", "Folder of counties"),
+    "batch_folder_help": ("全省示例数据的输出文件夹，或每县一个以区县代码命名的子文件夹",
+                          "the folder of a generated province, or one sub-folder per county named by its code"),
+    "batch_folder_empty": ("该文件夹中没有区县数据。可先生成全省示例数据：python data/make_demo.py --province 35",
+                           "No county in this folder. Generate a province first: "
+                           "python data/make_demo.py --province 35"),
+    "batch_pick": ("要规划的区县", "Counties to plan"),
+    "batch_gaps": ("以下区县没有数据，将列为失败：", "These counties have no data and will be reported as failed: "),
+    "batch_settings": ("运行设置", "Run settings"),
+    "batch_budget": ("经费总额（元，填 0 则不分配经费）", "Budget (yuan, 0 = no funding split)"),
+    "batch_workers": ("本机同时计算的进程数", "Local worker processes"),
+    "batch_scheduler": ("已有计算集群的调度器地址（留空则在本机计算）",
+                        "Scheduler of an existing cluster (empty: compute on this machine)"),
+    "batch_out": ("输出文件夹（再次运行时跳过已完成的区县）", "Output folder (a re-run skips counties already done)"),
+    "batch_policy_note": ("政策参数取自各页面当前的设置。", "Policy parameters are those set on the other pages. "),
+    "batch_n_counties": ("{n} 个区县 → {out}", "{n} counties → {out}"),
+    "batch_start": ("开始批量规划", "Start the batch"),
+    "batch_starting": ("正在启动并行计算…", "Starting the parallel computation…"),
+    "batch_stage.funding": ("正在分配经费…", "Splitting the budget…"),
+    "batch_stage.province": ("正在汇总全省图层（临水村）…", "Assembling the province layers (villages near water)…"),
+    "batch_running": ("批量规划进行中…", "Batch running…"),
+    "batch_failed_run": ("未能运行", "Could not run"),
+    "batch_result": ("完成 {done}，跳过 {skipped}，失败 {failed} · {seconds} 秒 · {workers} 个进程",
+                     "done {done}, skipped {skipped}, failed {failed} · {seconds} s · {workers} workers"),
+    "batch_hint": ("选择区县后点击“开始批量规划”。", "Choose the counties and click 'Start the batch'."),
+    "batch_m_counties": ("区县", "Counties"),
+    "batch_m_done": ("完成", "Done"),
+    "batch_m_skipped": ("跳过（已完成）", "Skipped (done before)"),
+    "batch_m_failed": ("失败", "Failed"),
+    "batch_dl_xlsx": ("下载全省汇总 XLSX", "Download the province summary (XLSX)"),
+    "batch_dl_csv": ("下载全省汇总 CSV", "Download the summary (CSV)"),
+    "batch_dl_layer": ("下载区县合计图层（GIS 文件）", "Download county totals (GIS file)"),
+    "batch_files_in": ("各区县的方案文件在：", "Each county's plan files are in: "),
+})
+
+# --- the funding tilt plot (geo/exports.tilt_plot) --------------------------------------------------
+T.update({
+    "tilt_plot_x": ("倾斜力度总系数", "Overall tilt strength"),
+    "tilt_plot_y": ("金额（万元）", "Amount (× 10,000 yuan)"),
+    "tilt_plot_title": ("各单位金额随倾斜力度的变化", "Each unit's amount as the tilt grows"),
+})

@@ -91,8 +91,8 @@ def _single_runs(county: str, province_root: Path, out: Path) -> Path:
     else:
         data = ["--adcode", county]
     target = out / county
-    assert cli.main(["site", *data, "--out", str(target)]) == 0
-    assert cli.main(["staff", *data, "--out", str(target)]) == 0
+    assert cli.main(["site", *data, "--codes", "--out", str(target)]) == 0
+    assert cli.main(["staff", *data, "--codes", "--out", str(target)]) == 0
     return target
 
 

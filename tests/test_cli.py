@@ -25,7 +25,7 @@ def read(path):
 @pytest.fixture(scope="module")
 def site_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    assert main(["site", "--out", str(out)]) == 0
+    assert main(["site", "--codes", "--out", str(out)]) == 0
     return out
 
 
@@ -66,7 +66,7 @@ def test_site_invariants_checked_independently(site_out):
 
 
 def test_staff_files(tmp_path):
-    assert main(["staff", "--out", str(tmp_path)]) == 0
+    assert main(["staff", "--codes", "--out", str(tmp_path)]) == 0
     s = read(tmp_path / "staffing.csv")
     assert list(s.columns) == ["village_code", "person_code", "role", "gender", "preference_rank",
                                "hours_per_month", "trained_by", "metric"]
@@ -87,7 +87,7 @@ def test_staff_files(tmp_path):
 
 
 def test_fund_sums_to_budget_and_columns(tmp_path):
-    assert main(["fund", "--budget", "3000000", "--out", str(tmp_path)]) == 0
+    assert main(["fund", "--codes", "--budget", "3000000", "--out", str(tmp_path)]) == 0
     f = read(tmp_path / "funding.csv")
     assert list(f.columns) == ["unit_code", "unit_name", "targets", "designations", "base",
                                "tilt", "earmark", "amount", "binding"]
@@ -97,7 +97,7 @@ def test_fund_sums_to_budget_and_columns(tmp_path):
 
 
 def test_fund_across_two_counties_tilts_to_the_old_soviet_base(tmp_path):
-    assert main(["fund", "--budget", "1000000", "--county", "500109", "--county", "350821",
+    assert main(["fund", "--codes", "--budget", "1000000", "--county", "500109", "--county", "350821",
                  "--out", str(tmp_path)]) == 0
     f = read(tmp_path / "funding.csv").set_index("unit_code")
     assert int(f["amount"].sum()) == 1_000_000
@@ -141,7 +141,7 @@ def test_site_with_a_road_travel_matrix(tmp_path, site_out):
     f = tmp_path / "roads.csv"
     pairs.to_csv(f, index=False)
     out = tmp_path / "o"
-    assert main(["site", "--out", str(out), "--travel-matrix", str(f)]) == 0
+    assert main(["site", "--codes", "--out", str(out), "--travel-matrix", str(f)]) == 0
     a = read(out / "assignments.csv").set_index("village_code")
     lookup = pairs.set_index(["village_code", "site_id"])["metres"]
     for code, r in a.iterrows():

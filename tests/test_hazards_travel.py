@@ -194,5 +194,5 @@ def test_activity_list_headers_and_metric_words_in_chinese():
                       "nearest_water_walk_min": [3.5], "metric": ["walk_min"]})
     out = activities_table(f, lang="zh")
     assert list(out.columns) == ["优先顺序", "最近水体距离（米）", "到最近水体步行（分钟）", "距离度量"]
-    assert out.iloc[0]["距离度量"] == "步行时间（分钟，道路与地形）"
-    assert activities_table(f, lang="en").iloc[0]["Distance metric"] == "Walking minutes (roads and terrain)"
+    assert out.iloc[0]["距离度量"] == "步行时间"
+    assert activities_table(f, lang="en").iloc[0]["Distance metric"] == "walking time"

@@ -16,7 +16,7 @@ from optimization.policy import load_policy
 @pytest.fixture(scope="module")
 def walk_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("walk")
-    assert main(["site", "--metric", "walk_min", "--out", str(out)]) == 0
+    assert main(["site", "--codes", "--metric", "walk_min", "--out", str(out)]) == 0
     return out
 
 
@@ -111,7 +111,7 @@ def test_siting_page_walk_minutes_with_accessibility(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(("metric", "named"), [("straight", "straight"), ("walk_min", "road_m")])
 def test_staff_metric_is_named_in_the_csv(tmp_path, metric, named):
-    assert main(["staff", "--metric", metric, "--out", str(tmp_path)]) == 0
+    assert main(["staff", "--codes", "--metric", metric, "--out", str(tmp_path)]) == 0
     staffing = pd.read_csv(tmp_path / "staffing.csv", dtype=str)
     assert len(staffing) and set(staffing["metric"]) == {named}
 
@@ -152,8 +152,9 @@ def test_staffing_page_metric_choice_is_named(tmp_path, monkeypatch):
     assert not at.exception, [str(e.value)[:300] for e in at.exception]
     caps = " ".join(c.value for c in at.caption)
     assert f"{t('metric_used', 'zh')}：{t('metric_road_m', 'zh')}" in caps
-    table = next(d.value for d in at.dataframe if "metric" in d.value.columns)
-    assert set(table["metric"]) == {"road_m"}
+    # the table is in Chinese now (issue 16): column 距离度量, road_m reads 道路距离
+    table = next(d.value for d in at.dataframe if "距离度量" in d.value.columns)
+    assert set(table["距离度量"]) == {"道路距离"}
 
 
 def test_walk_min_staffing_uses_the_route_metres_siting_sees():

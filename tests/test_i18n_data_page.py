@@ -1,0 +1,94 @@
+"""The 数据 page reads as a planner reads policy: 是/否, kinds in words, units, 文号; no Python reprs."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.i18n import policy_source, policy_value, unit_label
+from tests.conftest import REPO
+
+REPR = re.compile(r"^(True|False|None|nan)$|\['|\{'|^\[\]$|^\{\}$")
+
+
+@pytest.fixture
+def data_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.run()
+
+    def show(lang):
+        at.radio(key="lang_radio").set_value(lang).run()
+        at.switch_page("app_pages/data.py").run()
+        assert not at.exception, [str(e.value)[:300] for e in at.exception]
+        return [d.value for d in at.dataframe]
+    return show
+
+
+def cells(frame):
+    return [str(v) for c in frame.columns for v in frame[c].tolist()]
+
+
+@pytest.mark.slow  # the app headless
+def test_policy_table_in_chinese(data_page):
+    frames = data_page("中文")
+    policy = next(f for f in frames if "取值" in f.columns)
+    assert list(policy.columns) == ["含义", "取值", "单位", "依据", "已调整", "参数代码（调整文件中使用）"]
+    by = policy.set_index("参数代码（调整文件中使用）")
+    # hand-read from optimization/policy.toml
+    assert by.loc["siting.travel_cap_m", "取值"] == "3,000" and by.loc["siting.travel_cap_m", "单位"] == "米"
+    assert by.loc["siting.keep_existing_home", "取值"] == "是"
+    assert by.loc["siting.stay_within_township", "取值"] == "否"
+    assert by.loc["siting.barrier_kinds", "取值"] == "河流"
+    assert by.loc["hazards.four_ones", "取值"] == "警示牌、救生圈、救生绳、救生杆"
+    assert by.loc["staffing.national_directors_2019", "取值"] == "620,000"
+    assert by.loc["staffing.start_date", "取值"] == "2027年1月1日"
+    assert by.loc["staffing.initial_training_sessions", "取值"] == "（无）"
+    assert by.loc["hazards.chief_level", "取值"] == "乡镇（街道）"
+    assert "吉民发〔2018〕41号" in by.loc["siting.own_home_threshold", "依据"]
+    assert set(by["已调整"]) == {"否"}
+    shown = cells(policy.drop(columns="参数代码（调整文件中使用）"))
+    assert [c for c in shown if REPR.search(c)] == []
+    assert not [c for c in shown if "_" in c and re.search(r"\b[a-z]+_[a-z_]+\b", c)]
+    assert not [c for c in shown if re.search(r"seeds|[\w-]+/[\w.-]+\.py", c)]
+
+
+@pytest.mark.slow  # the app headless
+def test_layer_table_shows_file_names_and_words(data_page):
+    frames = data_page("中文")
+    layers = next(f for f in frames if "记录数" in f.columns)
+    assert list(layers.columns) == ["图层", "记录数", "文件", "示意数据"]
+    assert set(layers["示意数据"]) <= {"是", "否"}
+    assert not [f for f in layers["文件"] if "/" in str(f) or "\\" in str(f)]
+    assert "villages.geojson" in set(layers["文件"]) or all(layers["文件"] == "")
+
+
+@pytest.mark.slow  # the app headless
+def test_policy_table_in_english_has_no_chinese_words_of_ours(data_page):
+    frames = data_page("English")
+    policy = next(f for f in frames if "Value" in f.columns)
+    by = policy.set_index("Parameter code (for an overrides file)")
+    assert by.loc["siting.keep_existing_home", "Value"] == "yes"
+    assert by.loc["siting.barrier_kinds", "Value"] == "river"
+    assert by.loc["siting.travel_cap_m", "Unit"] == "m"
+    assert [c for c in cells(policy) if REPR.search(c)] == []
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    # Chinese only as a term of art: in brackets after the English (原建档立卡贫困村), 低保/特困
+    assert not [v for v in policy["Value"]
+                if cjk.search(re.sub(r"\([^)]*\)|低保/特困", "", v))]
+    assert not [v for v in policy["Unit"] if cjk.search(v)]
+
+
+def test_value_and_unit_words_hand_checked():
+    assert policy_value({"left_behind": 1.0, "orphan": 1.5}) == "留守 1；孤儿 1.5"
+    assert policy_value(["grid_worker", "social_worker"], "en") == "grid worker, social worker"
+    assert policy_value(-1) == "-1"
+    assert policy_value(2400.0) == "2,400"
+    assert unit_label("yuan per home") == "元/处" and unit_label("km/h") == "公里/小时"
+    docs = {"003": type("D", (), {"number": "民发〔2023〕80号", "issuer": "", "issuer_en": ""})()}
+    assert policy_source("003 §16 (每个村至少一名)", docs) == "民发〔2023〕80号 第16项 (每个村至少一名)"
+    # the 000 of "10,000" is a number, not document 000
+    assert "10,000" in policy_source("some 10,000 residents", {"000": docs["003"]})
+    assert policy_source("see geo/hazards.py", docs) == ""
