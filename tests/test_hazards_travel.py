@@ -156,7 +156,7 @@ def load_demo_500109():
 def test_hazard_page_on_foot_names_the_metric(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from geo.i18n import t
+    from geo.i18n import enum_label, t
     from tests.conftest import REPO
 
     monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
@@ -175,7 +175,8 @@ def test_hazard_page_on_foot_names_the_metric(tmp_path, monkeypatch):
     assert (flood[t("hz_distance_m")] >= flood[t("hz_straight_m")] - 0.1).all()
     assert flood[t("walk_min")].notna().all()
     acts = next(f for f in frames if t("hz_nearest_water_walk_min") in f.columns)
-    assert set(acts[t("travel_metric")]) == {t("metric_walk_min")}
+    # the list's metric cells are the exports' words for the metric (one vocabulary, issue 16)
+    assert set(acts[t("travel_metric")]) == {enum_label("metric", "walk_min")}
     welfare = next(f for f in frames if t("to_institution") in f.columns)
     assert welfare[t("to_institution")].tolist() == ["北碚区儿童福利院"]
     assert welfare[t("walk_min")].iloc[0] > 0
