@@ -97,6 +97,6 @@ st.subheader(t("phased_openings", lang))
 st.dataframe(tables["phased_homes"], width="stretch", hide_index=True)
 st.subheader(t("phased_training", lang))
 st.dataframe(tables["phased_training"], width="stretch", hide_index=True)
-st.download_button(t("phased_download", lang), to_xlsx_bytes(tables),
+st.download_button(t("phased_download", lang), to_xlsx_bytes(tables, lang=lang),
                    file_name=f"phased_{data.adcode}.xlsx", disabled=stale,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -350,15 +350,15 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], lang: str | None = None) -
     """An XLSX workbook (one sheet per table) as bytes, via :func:`xlsx_bytes` (the pages' downloads).
 
     With ``lang`` the headers and enumeration cells are in that language
-    (:func:`geo.i18n.localise_table`); the sheet names stay the table keys (the pages'
-    browser tests read them; the CLI's :func:`export_sheets` names sheets in words).
+    (:func:`geo.i18n.localise_table`) and the sheets are named in words
+    (:func:`geo.i18n.sheet_label`), as the CLI's :func:`export_sheets` names them.
     """
     if lang is not None:
-        from geo.i18n import localise_table
+        from geo.i18n import localise_table, sheet_label
 
-        sheets = {k: localise_table(v, lang, {"status": "action"} if k == "homes" else
-                                    {"kind": "training_kind"} if k == "training" else None)
-                  for k, v in sheets.items()}
+        sheets = {sheet_label(k, lang): localise_table(
+            v, lang, {"status": "action"} if k == "homes" else
+            {"kind": "training_kind"} if k == "training" else None) for k, v in sheets.items()}
     return xlsx_bytes(sheets, landscape=False)
 
 

@@ -643,6 +643,8 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
     "institutions": ("机构间步行时间", "Institutions"), "danger_spots": ("危险点", "Danger spots"),
     "segments": ("河段风险", "Segment risk"), "counties": ("各区县", "Counties"),
     "summary": ("汇总", "Summary"),
+    "phased_years": ("分年度汇总", "By year"), "phased_homes": ("分年度新开", "Openings by year"),
+    "phased_training": ("分年度培训", "Training by year"),
 }
 for _code, _pair in SHEET_NAMES.items():
     T.setdefault(f"sheet.{_code}", _pair)

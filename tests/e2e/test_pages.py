@@ -7,6 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from geo.i18n import sheet_label
 from geo.layers import load_demo
 from tests.e2e.conftest import click_until, map_frame, settle, shot
 
@@ -63,11 +64,12 @@ def test_siting_solve_map_and_exports(page, app_url, tmp_path):
     shot(page, "siting_zh")
     x = download(page, "下载 XLSX")
     sheets = xlsx_sheets(x.path())
-    assert set(sheets) == {"homes", "assignments"}
-    header = sheets["assignments"][0]
+    # sheets named in words (issue 16): 儿童之家, 服务关系
+    assert set(sheets) == {sheet_label("homes"), sheet_label("assignments")}
+    header = sheets[sheet_label("assignments")][0]
     assert header[:5] == ["村代码", "常住儿童数", "儿童之家编号", "距离（米）", "自有儿童之家"]
     data = load_demo("500109")
-    assert len(sheets["assignments"]) - 1 == len(data.villages)
+    assert len(sheets[sheet_label("assignments")]) - 1 == len(data.villages)
     g = download(page, "下载 GeoPackage")
     import pyogrio
 
@@ -91,8 +93,8 @@ def test_staffing_and_funding_with_earmarks(page, app_url):
     shot(page, "staffing_zh")
     x = download(page, "下载 XLSX")
     sheets = xlsx_sheets(x.path())
-    assert {"staffing", "recruit", "training", "supervisors"} <= set(sheets)
-    assert sheets["staffing"][0][:2] == ["村代码", "人员编码"]
+    assert {sheet_label(k) for k in ("staffing", "recruit", "training", "supervisors")} <= set(sheets)
+    assert sheets[sheet_label("staffing")][0][:2] == ["村代码", "人员编码"]
     nav(page, "经费分配")
     page.get_by_text(PAGES["funding"][0]).wait_for()
     page.get_by_text("先安排儿童主任补助").click()
@@ -100,7 +102,7 @@ def test_staffing_and_funding_with_earmarks(page, app_url):
     page.wait_for_timeout(1500)
     shot(page, "funding_zh")
     x = download(page, "下载 XLSX")
-    f = pd.read_excel(x.path(), sheet_name="funding")
+    f = pd.read_excel(x.path(), sheet_name=sheet_label("funding"))
     assert int(f["金额（元）"].sum()) == 5_000_000
     assert float(f["专项"].sum()) == 313 * 2400  # every required director post x the subsidy
     assert page.blocked == []
@@ -254,7 +256,7 @@ def test_scenarios_save_and_compare(page, app_url):
     shot(page, "scenarios_zh")
     x = download(page, "下载对比 XLSX")
     sheets = xlsx_sheets(x.path())
-    assert "figures" in sheets and len(sheets["figures"]) > 3
+    assert sheet_label("figures") in sheets and len(sheets[sheet_label("figures")]) > 3
     f = download(page, "导出为单个文件")
     assert open(f.path(), "rb").read(16) == b"SQLite format 3\x00"
     assert page.blocked == []
