@@ -77,8 +77,10 @@ def _cached_upload(spec: tuple) -> CountyData:
 
 def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None,
                   how: tuple = ()) -> CountyData:
-    """Validate uploaded files (same path as ``childplan validate``); use them only when the
-    check finds no error (else the data in use stay as they are: check ``.report.ok``).
+    """Validate uploaded files and use them only when the check finds no error.
+
+    The check is the same as ``childplan validate``; with an error the data in use stay as
+    they are (check ``.report.ok`` of the returned data).
 
     ``how``: ((layer, sheet, mapping_json), ...) chosen in the column-mapping step.
     """
@@ -279,9 +281,10 @@ def solve_staffing(data_key: tuple, overrides_json: str, solver: str):
 
 
 def last_result(kind: str, key: tuple | None = None):
-    """The solve key of the last ``kind`` result when it was solved on the data and the policy
-    in force (a current result), else None. A stale result (other data or policy) is never
-    returned: use :func:`stale_result` to show it as 过期.
+    """The solve key of the last ``kind`` result when it is current, else None.
+
+    Current: solved on the data and the policy in force. A stale result (other data or
+    policy) is never returned: use :func:`stale_result` to show it as 过期.
     """
     done = st.session_state.get(f"{kind}_done")
     if not done or done[0] != (key or data_key()) or done[1] != overrides_key():

@@ -47,6 +47,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from geo.fonts import use_cjk_font  # noqa: E402
+from geo.i18n import figure_label  # noqa: E402
 from geo.labels import label_overlaps, place_labels  # noqa: E402
 from geo.maps import village_measure  # noqa: E402
 from geo.snapshot import DATA_SOURCES, Overlay, draw_map, figure_bytes  # noqa: E402
@@ -84,6 +85,10 @@ class BriefingInputs:
         Ranked danger spots, one per reach (:func:`geo.hazards.danger_spots`: rank, river,
         reach_id, start_m, end_m, length_m, segment_ids, children_exposed, lon, lat and the
         checklist columns when known).
+    mean_distance_m : float, optional
+        按儿童加权的平均距离 of the siting plan, computed by the one definition
+        (:func:`childplan.workflows.child_weighted_mean_distance`, via
+        ``childplan.workflows.briefing_inputs``); None prints "-".
     """
 
     homes: pd.DataFrame | None = None
@@ -91,6 +96,7 @@ class BriefingInputs:
     staffing_totals: pd.DataFrame | None = None
     funding: pd.DataFrame | None = None
     spots: pd.DataFrame | None = None
+    mean_distance_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -388,8 +394,9 @@ def _box(fig, x, y, w, h, title, lines, colour=_RED):
                                      edgecolor="#ddd", linewidth=0.8))
     fig.text(x + 0.01, y + h - 0.010, title, fontsize=9, fontweight="bold", color=colour,
              va="top")
+    step = min(0.0155, (h - 0.04) / max(len(lines) - 1, 1))  # seven lines still fit
     for i, (label, value) in enumerate(lines):
-        yy = y + h - 0.031 - i * 0.0155
+        yy = y + h - 0.031 - i * step
         fig.text(x + 0.012, yy, label, fontsize=7, color="#333", va="top")
         fig.text(x + w - 0.012, yy, value, fontsize=8, fontweight="bold", ha="right", va="top")
 
@@ -483,6 +490,8 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
             ("新建" if zh else "new builds", f"{int(c.get('new', 0))}"),
             (f"{thr} 人以上村（应单独设立）" if zh else f"villages with {thr}+ children", f"{big}"),
             ("村覆盖率" if zh else "villages covered", f"{cov:.1f}%"),
+            (figure_label("mean_distance_m", lang), "-" if inputs.mean_distance_m is None
+             else f"{inputs.mean_distance_m:,.0f}"),
             ("建设改造费用（万元）" if zh else "set-up cost (10k yuan)",
              f"{homes['cost_yuan'].sum() / 1e4:,.1f}" if "cost_yuan" in homes else "-"),
         ]
