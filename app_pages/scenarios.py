@@ -78,6 +78,7 @@ if submitted:
                 staffed = ui.solve_staffing(*staff)
                 plan = staffed.plan
                 tables.update({f"staffing_{k}": v for k, v in staffed.tables.items()})
+                tables["staffing_totals"] = plan.totals  # what `brief --scenario` prints
             if fund is not None:
                 tables["funding"] = fund
             tables["townships"] = township_summary(data, homes=homes, staffing=plan,
