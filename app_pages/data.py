@@ -135,3 +135,4 @@ if st.button("检查并使用" if lang == "zh" else "Check and use", disabled=no
     st.download_button(
         t("download", lang) + " CSV", rejected.to_frame(lang).to_csv(index=False).encode("utf-8-sig"),
         file_name="validation_upload.csv", mime="text/csv", key="download_rejected_report")
+ui.count_update_block()  # update some villages' counts by code (childplan/partial.py)
