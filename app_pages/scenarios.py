@@ -121,7 +121,15 @@ else:
                                                                 name=chosen)
         ui.open_plan(opened, chosen)
         st.session_state["scenario_name"] = chosen  # the 简报 prints it
-        st.success(t("plan_opened", lang).format(name=md(chosen)))
+        now = ui.current_data_ref().digest
+        st.session_state["_opened_flash"] = (chosen, opened.data.digest if opened.data else now,
+                                             now)
+        st.rerun()  # redraw everything (the sidebar's 当前方案 too) from the opened plan
+    flash = st.session_state.pop("_opened_flash", None)
+    if flash:
+        st.success(t("plan_opened", lang).format(name=md(flash[0])))
+        if flash[1] != flash[2]:
+            st.warning(t("plan_data_differs", lang).format(saved=flash[1], now=flash[2]))
     revision = listing.set_index("name").loc[chosen, "updated_at"]
     c3.download_button("导出为单个文件" if zh else "Export as one file",
                        export_bytes(chosen, str(revision), str(store_path())),
