@@ -122,7 +122,7 @@ def test_open_b_then_baseline_briefs_a_fresh_baseline_solve(page, app_url, tmp_p
 
 def partial_input(page):
     return page.locator("[data-testid='stFileUploader']").filter(
-        has_text="部分儿童数表").locator("input[type=file]")
+        has_text=re.compile("部分儿童数表|Partial count table")).locator("input[type=file]")
 
 
 def _villages_on_map(page, go: bool = True) -> str:
@@ -151,6 +151,7 @@ def test_bad_uploads_leave_the_map_and_counts_and_a_partial_table_updates(page, 
     page.get_by_role("button", name="检查并使用").click()
     page.get_by_text("检查未通过，未切换数据").wait_for(timeout=120_000)
     page.wait_for_timeout(800)
+    page.get_by_text("检查未通过，未切换数据").scroll_into_view_if_needed()
     shot(page, "plan_bad_upload_zh")
     assert _villages_on_map(page) == before
     assert page.locator("h1").first.inner_text().startswith("北碚区")
@@ -228,4 +229,31 @@ def test_budget_survives_a_page_change(page, app_url):
     shot(page, "plan_budget_kept_zh")
     assert page.get_by_label("预算（元）").input_value() == "8000000"
     assert "8,000,000" in page.locator("[data-testid='stMetric']").first.inner_text()
+    assert page.blocked == []
+
+
+def test_partial_update_in_english(page, app_url, tmp_path):
+    from tests.e2e.conftest import click_until
+
+    data = load_demo("500109")
+    v = data.villages.set_index("village_code")
+    a, b = (str(c) for c in data.villages["village_code"].iloc[1:3])
+    part = tmp_path / "counts.csv"
+    part.write_text(f"village_code,resident_children,left_behind\n{a},"
+                    f"{int(v.at[a, 'resident_children']) + 2},\n{b},,"
+                    f"{int(v.at[b, 'left_behind'])}\n", encoding="utf-8")
+    page.goto(app_url + "/data")
+    page.get_by_text("数据 · 北碚区").wait_for()
+    click_until(page, page.get_by_text("English", exact=True), "Data · 北碚区")
+    page.get_by_text("Update some villages' counts by code").wait_for()
+    partial_input(page).set_input_files(str(part))
+    page.get_by_role("button", name="Check and update the counts").click()
+    # b's left-behind is the value it had: one count of one village changes
+    page.get_by_text("Updated 1 count(s) of 1 village(s) (counts.csv).").wait_for(
+        timeout=120_000)
+    page.wait_for_timeout(1000)
+    page.get_by_text("Updated 1 count(s)").scroll_into_view_if_needed()
+    shot(page, "plan_partial_done_en")
+    body = page.locator("[data-testid='stMain']").inner_text()
+    assert "Traceback" not in body
     assert page.blocked == []
