@@ -340,9 +340,14 @@ def cmd_brief(args) -> int:
         inputs = saved_briefing_inputs(saved[0], data, policy)
     t1 = time.perf_counter()
     out = _out(args)
+    from geo.i18n import t
+
+    # the plan is named: the saved scenario, else 未保存的方案 when the policy was changed
+    # ("" prints 基准方案: the policy file as it is)
+    named = args.scenario or (t("plan_unsaved", args.lang) if policy.overrides else "")
     meta = BriefingMeta(title=args.title or "", organisation=args.org or "",
                         on=date.fromisoformat(args.date) if args.date else None,
-                        scenario=args.scenario or "")
+                        scenario=named)
     stem = f"briefing_{data.adcode}"
     if saved is not None:
         from geo.safe import file_name

@@ -159,3 +159,11 @@ def test_brief_of_a_saved_scenario_prints_title_org_date_and_its_assumptions(tmp
     for s in ("北碚区关爱服务工作简报（第3期）", "编制单位：北碚区民政局", "2026-11-30",
               "方案：步行2.5公里", "3000→2500m"):
         assert s in text, s
+
+
+def test_brief_with_changed_policy_but_no_scenario_says_unsaved(saved):
+    tmp, _, over = saved
+    out = tmp / "unsaved"
+    assert main(["brief", "--overrides", str(over), "--out", str(out)]) == 0
+    text = _flat(_text(out / "briefing_500109.pdf"))
+    assert "方案：未保存的方案" in text and "基准方案" not in text
