@@ -414,7 +414,7 @@ def _saved_data(args, saved):
         data = load_demo(sc.adcode)
     else:
         files = ", ".join(ref.files) if ref is not None and ref.files else sc.data_source
-        raise UserError(f"方案“{sc.name}”基于上传的文件（{files}），请在命令中给出这些文件",
+        raise UserError(f"方案“{sc.name}”基于这些数据文件（{files}），请在命令中给出它们",
                         f"scenario '{sc.name}' was computed on files ({files}); give them on the "
                         "command line", where=f"--scenario {sc.name}")
     if ref is not None and data.report.ok and data_digest(data) != ref.digest:
