@@ -57,9 +57,12 @@ if fund is not None:
 st.caption(("将保存：政策参数调整 " + str(len(ui.overrides())) + " 项；结果：" + ("、".join(have) or "无"))
            if zh else (f"Will save: {len(ui.overrides())} policy override(s); results: "
                        + (", ".join(have) or "none")))
+if "_save_name_pending" in st.session_state:  # after an open: the opened plan's name
+    st.session_state["scenario_save_name"] = st.session_state.pop("_save_name_pending")
 with st.form("save_scenario"):
     c1, c2 = st.columns([2, 3])
-    name = c1.text_input("方案名称" if zh else "Scenario name", max_chars=60)
+    name = c1.text_input("方案名称" if zh else "Scenario name", max_chars=60,
+                         key="scenario_save_name")
     note = c2.text_input("说明" if zh else "Note", max_chars=300)
     submitted = st.form_submit_button("保存" if zh else "Save", type="primary")
 if submitted:
@@ -124,6 +127,7 @@ else:
         now = ui.current_data_ref().digest
         st.session_state["_opened_flash"] = (chosen, opened.data.digest if opened.data else now,
                                              now)
+        st.session_state["_save_name_pending"] = chosen  # not another plan's typed name
         st.rerun()  # redraw everything (the sidebar's 当前方案 too) from the opened plan
     flash = st.session_state.pop("_opened_flash", None)
     if flash:

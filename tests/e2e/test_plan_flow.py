@@ -32,6 +32,9 @@ def nav(page, title):
 def solve_siting(page):
     page.get_by_role("button", name="求解选址方案").click()
     page.get_by_text("覆盖村比例").first.wait_for(timeout=120_000)
+    # a stale result stays on screen (marked 过期) until the new solve has finished
+    page.wait_for_function("() => !document.body.innerText.includes('结果已过期')"
+                           " && !document.body.innerText.includes('正在求解')", timeout=120_000)
     page.wait_for_timeout(800)
 
 
@@ -91,9 +94,21 @@ def test_open_b_then_baseline_briefs_a_fresh_baseline_solve(page, app_url, tmp_p
     set_threshold(page, 40)
     solve_siting(page)
     save_as(page, "流程B")
+    from childplan.plan import plan_of_tables, policy_digest
+    from childplan.store import Store
+    from tests.e2e.conftest import APP_STORE
+
+    with Store(APP_STORE) as st:  # B really holds its own siting, solved at threshold 40
+        b_saved = st.load("流程B")
+    b_plan = plan_of_tables(b_saved.tables, name="流程B")
+    assert "homes" in b_saved.tables and b_plan.results["siting"].policy == policy_digest(
+        {"siting.own_home_threshold": 40})
     open_scenario(page, "流程B")
     open_scenario(page, "流程基准")
     shot(page, "plan_opened_baseline_zh")
+    # the sidebar and the save form name the plan in force, not B
+    assert "当前方案：流程基准" in page.locator("[data-testid='stSidebar']").inner_text()
+    assert page.get_by_label("方案名称").input_value() == "流程基准"
     nav(page, "地图")
     page.get_by_role("button", name="生成一页简报（PDF）").wait_for()
     assert page.get_by_role("button", name="生成一页简报（PDF）").is_enabled()
