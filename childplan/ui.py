@@ -681,6 +681,7 @@ def _update_counts(filename: str, payload: bytes):
 
 def count_update_block() -> None:
     """The 数据 page's partial count update: upload, check, apply, and what changed."""
+    from geo.safe import md
     from geo.schema import LAYERS
 
     lg = lang()
@@ -698,14 +699,15 @@ def count_update_block() -> None:
         return
     report, changes, name, county = shown
     if changes is None:
-        st.error(t("partial_rejected", lg).format(county=county, summary=report.summary(lg)))
+        st.error(t("partial_rejected", lg).format(county=md(county),
+                                                  summary=report.summary(lg)))
         st.dataframe(report.to_frame(lg), width="stretch", hide_index=True)
         return
     if changes.empty:
         st.info(t("partial_nothing", lg))
         return
     st.success(t("partial_done", lg).format(villages=f"{changes['village_code'].nunique():,}",
-                                            cells=f"{len(changes):,}", file=name))
+                                            cells=f"{len(changes):,}", file=md(name)))
     col = LAYERS["villages"].column
     shown_changes = changes.assign(column=[getattr(col(c), "zh" if lg == "zh" else "en")
                                            for c in changes["column"]])
