@@ -148,3 +148,4 @@ if st.button(t("upload_check", lang), disabled=not files, type="primary"):
     st.download_button(
         t("download", lang) + " CSV", rejected.to_frame(lang).to_csv(index=False).encode("utf-8-sig"),
         file_name="validation_upload.csv", mime="text/csv", key="download_rejected_report")
+ui.count_update_block()  # update some villages' counts by code (childplan/partial.py)

@@ -58,9 +58,12 @@ if fund is not None:
 st.caption(("将保存：政策参数调整 " + str(len(ui.overrides())) + " 项；结果：" + ("、".join(have) or "无"))
            if zh else (f"Will save: {len(ui.overrides())} policy override(s); results: "
                        + (", ".join(have) or "none")))
+if "_save_name_pending" in st.session_state:  # after an open: the opened plan's name
+    st.session_state["scenario_save_name"] = st.session_state.pop("_save_name_pending")
 with st.form("save_scenario"):
     c1, c2 = st.columns([2, 3])
-    name = c1.text_input("方案名称" if zh else "Scenario name", max_chars=60)
+    name = c1.text_input("方案名称" if zh else "Scenario name", max_chars=60,
+                         key="scenario_save_name")
     note = c2.text_input("说明" if zh else "Note", max_chars=300)
     submitted = st.form_submit_button("保存" if zh else "Save", type="primary")
 if submitted:
@@ -79,6 +82,7 @@ if submitted:
                 staffed = ui.solve_staffing(*staff)
                 plan = staffed.plan
                 tables.update({f"staffing_{k}": v for k, v in staffed.tables.items()})
+                tables["staffing_totals"] = plan.totals  # what `brief --scenario` prints
             if fund is not None:
                 tables["funding"] = fund
             tables["townships"] = township_summary(data, homes=homes, staffing=plan,
@@ -124,7 +128,16 @@ else:
                                                                 name=chosen)
         ui.open_plan(opened, chosen)
         st.session_state["scenario_name"] = chosen  # the 简报 prints it
-        st.success(t("plan_opened", lang).format(name=md(chosen)))
+        now = ui.current_data_ref().digest
+        st.session_state["_opened_flash"] = (chosen, opened.data.digest if opened.data else now,
+                                             now)
+        st.session_state["_save_name_pending"] = chosen  # not another plan's typed name
+        st.rerun()  # redraw everything (the sidebar's 当前方案 too) from the opened plan
+    flash = st.session_state.pop("_opened_flash", None)
+    if flash:
+        st.success(t("plan_opened", lang).format(name=md(flash[0])))
+        if flash[1] != flash[2]:
+            st.warning(t("plan_data_differs", lang).format(saved=flash[1], now=flash[2]))
     revision = listing.set_index("name").loc[chosen, "updated_at"]
     c3.download_button("导出为单个文件" if zh else "Export as one file",
                        export_bytes(chosen, str(revision), str(store_path())),

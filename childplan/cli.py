@@ -11,7 +11,7 @@ batch      every county of a province (or a list) in parallel on Dask; resumable
 brief      one-page A4 briefing PDF for officials, with a map snapshot (PNG and PDF)
 map        each map (county, siting, staffing, funding, hazards) as one offline HTML file
 accounts   add | list accounts for serving the app on an intranet (off by default)
-scenario   list | show | export | import saved scenarios
+scenario   save | list | show | export | import saved scenarios
 policy     print the policy parameters with their sources (and check an overrides file)
 demo       list the embedded demo counties
 app        start the app (``childplan app --port 8501``); ``childplan --version``
@@ -232,6 +232,7 @@ def cmd_site(args) -> int:
         ASSIGNMENT_COLUMNS,
         HOMES_COLUMNS,
         TRAVEL_COLUMNS,
+        child_weighted_mean_distance,
         run_siting,
         siting_layers,
     )
@@ -258,7 +259,7 @@ def cmd_site(args) -> int:
     a = res.assignments
     served = a[a["home_id"].notna() & (a["home_id"].astype(str) != "")]
     w = served["resident_children"].astype(float)
-    mean_m = float((w * served["distance_m"]).sum() / w.sum()) if w.sum() else 0.0
+    mean_m = child_weighted_mean_distance(a)  # the one definition (pages, briefing, exports)
     walk = (f", mean walk {float((w * served['walk_min']).sum() / w.sum()):,.1f} min"
             if res.metric != "straight" and w.sum() else "")
     _print(f"metric {res.metric}; homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
@@ -362,18 +363,35 @@ def cmd_brief(args) -> int:
     from geo.exports import atomic_write_bytes
     from geo.snapshot import Overlay, figure_bytes, policy_breaks, render_snapshot
 
-    data = _load(args)
+    saved = _saved_scenario(args) if args.scenario else None  # unknown name: exit 1 first
+    data = _load(args) if saved is None else _saved_data(args, saved)
     if not _require_ok(data):
         return 1
     t0 = time.perf_counter()
-    policy = _policy(args)
-    inputs = briefing_inputs(data, policy, budget=args.budget, solver=args.solver)
+    if saved is None:
+        policy = _policy(args)
+        inputs = briefing_inputs(data, policy, budget=args.budget, solver=args.solver)
+    else:  # exactly the saved plan: its policy, its stored results
+        from childplan.scenario import saved_briefing_inputs
+
+        policy = _scenario_policy(args, saved[1])
+        inputs = saved_briefing_inputs(saved[0], data, policy)
     t1 = time.perf_counter()
     out = _out(args)
+    from geo.i18n import t
+
+    # the plan is named: the saved scenario, else 未保存的方案 when the policy was changed
+    # ("" prints 基准方案: the policy file as it is)
+    named = args.scenario or (t("plan_unsaved", args.lang) if policy.overrides else "")
     meta = BriefingMeta(title=args.title or "", organisation=args.org or "",
                         on=date.fromisoformat(args.date) if args.date else None,
-                        scenario=args.scenario or "")
-    pdf = atomic_write_bytes(out / f"briefing_{data.adcode}.pdf",
+                        scenario=named)
+    stem = f"briefing_{data.adcode}"
+    if saved is not None:
+        from geo.safe import file_name
+
+        stem += f"_{file_name(args.scenario, default='scenario')}"
+    pdf = atomic_write_bytes(out / f"{stem}.pdf",
                              briefing_pdf(data, inputs, lang=args.lang, policy=policy, meta=meta))
     t2 = time.perf_counter()
     overlay = Overlay(homes=inputs.homes, assignments=inputs.assignments, spots=inputs.spots)
@@ -386,6 +404,70 @@ def cmd_brief(args) -> int:
         atomic_write_bytes(out / f"map_{data.adcode}.{fmt}", figure_bytes(fig, fmt))
     _print(f"{pdf} (plans {t1 - t0:.1f} s, page {t2 - t1:.1f} s); map snapshot PNG/PDF in {out}")
     return 0
+
+
+def _saved_scenario(args):
+    """The scenario ``--scenario`` names and its plan; exit 1 (bilingual) when unknown."""
+    from childplan.scenario import saved_plan
+    from childplan.store import Store, store_path
+
+    if getattr(args, "overrides", None) or getattr(args, "policy", None):
+        raise UserError("--scenario 使用该方案保存的政策参数，不能同时给出 --overrides/--policy",
+                        "--scenario briefs the scenario's own policy; do not also give "
+                        "--overrides or --policy", where=f"--scenario {args.scenario}")
+    path = Path(args.store) if args.store else store_path()
+    if not path.exists():  # reading must not create a store
+        raise UserError(f"方案库不存在，没有名为“{args.scenario}”的方案；请先运行 "
+                        "childplan scenario save，或用 --store 指定方案库",
+                        f"no scenario store here, so no scenario named '{args.scenario}'; run "
+                        "childplan scenario save first, or give --store", where=str(path))
+    with Store(path) as st:
+        if args.scenario not in st.names():
+            known = "、".join(st.names()[:10]) or "无"
+            raise UserError(f"没有名为“{args.scenario}”的方案（已有：{known}）；用 childplan "
+                            "scenario list 查看",
+                            f"no scenario named '{args.scenario}' (saved: "
+                            f"{', '.join(st.names()[:10]) or 'none'}); see childplan scenario "
+                            "list", where=f"--scenario {args.scenario}")
+        sc = st.load(args.scenario)
+    return sc, saved_plan(sc)
+
+
+def _saved_data(args, saved):
+    """The county a saved plan was computed on: its demo county, or the files given.
+
+    The data's content digest must equal the plan's: other data would brief a plan that
+    was not computed on them.
+    """
+    from childplan.plan import data_digest
+    from geo.layers import demo_adcodes, load_demo
+
+    sc, plan = saved
+    ref = plan.data
+    if getattr(args, "paths", None):
+        data = _load(args)
+    elif ref is not None and ref.source.startswith("demo:") and ref.source[5:] in demo_adcodes():
+        data = load_demo(ref.source[5:])
+    elif ref is None and sc.adcode in demo_adcodes():
+        data = load_demo(sc.adcode)
+    else:
+        files = ", ".join(ref.files) if ref is not None and ref.files else sc.data_source
+        raise UserError(f"方案“{sc.name}”基于这些数据文件（{files}），请在命令中给出它们",
+                        f"scenario '{sc.name}' was computed on files ({files}); give them on the "
+                        "command line", where=f"--scenario {sc.name}")
+    if ref is not None and data.report.ok and data_digest(data) != ref.digest:
+        raise UserError(f"数据与方案“{sc.name}”保存时不同（内容摘要 {data_digest(data)} ≠ "
+                        f"{ref.digest}），简报会与方案不符；请给出方案所用的数据，或重新保存方案",
+                        f"the data differ from those scenario '{sc.name}' was saved with (digest "
+                        f"{data_digest(data)} ≠ {ref.digest}); give the scenario's data or save "
+                        "it again", where=f"--scenario {sc.name}")
+    return data
+
+
+def _scenario_policy(args, plan):
+    from optimization.policy import load_policy
+
+    return load_policy(None, overrides=dict(plan.overrides) or None)
 
 
 def cmd_map(args) -> int:
@@ -436,6 +518,11 @@ def cmd_scenario(args) -> int:
     """List, show, export or import saved scenarios."""
     from childplan.store import Store, StoreError
 
+    if args.action == "save":
+        return _scenario_save(args)
+    if args.action in ("show", "export") and not args.name:
+        raise UserError("请给出方案名称", "give the scenario name",
+                        where=f"childplan scenario {args.action}", exit_code=2)
     try:
         with Store(args.store) as st:
             if args.action == "list":
@@ -460,6 +547,37 @@ def cmd_scenario(args) -> int:
     except StoreError as exc:
         _print(str(exc))
         return 1
+    return 0
+
+
+def _scenario_save(args) -> int:
+    """Solve siting, staffing and funding as the app does and save exactly that plan."""
+    from childplan.scenario import scenario_record, solve_plan
+    from childplan.store import Store
+
+    if not args.name or not args.name.strip():
+        raise UserError("请给出方案名称，如 childplan scenario save 基准",
+                        "give the scenario a name, e.g. childplan scenario save baseline",
+                        where="childplan scenario save", exit_code=2)
+    if args.store and not Path(args.store).parent.is_dir():
+        raise UserError("方案库所在的文件夹不存在", "the store's folder does not exist",
+                        where=str(args.store))
+    data = _load(args)
+    if not _require_ok(data):
+        return 1
+    policy = _policy(args)
+    files = tuple(Path(p.partition("=")[2] or p).name for p in (args.paths or ()))
+    solved = solve_plan(data, policy, dict(policy.overrides), solver=args.solver,
+                        budget=args.budget, files=files,
+                        source=f"demo:{data.adcode}" if not args.paths else "files")
+    with Store(args.store) as st:
+        sc = st.save(scenario_record(args.name.strip(), data, solved, note=args.note or ""))
+    ref = solved.plan.data
+    _print(f"已保存方案“{sc.name}”（第 {sc.revision} 版）/ saved scenario '{sc.name}' "
+           f"(revision {sc.revision}) → {st.path}")
+    _print(f"  data {ref.county} ({ref.adcode}) digest {ref.digest}; "
+           f"{len(solved.plan.overrides)} override(s); " + "; ".join(
+               f"{k} {r.status}" for k, r in solved.plan.results.items()))
     return 0
 
 
@@ -653,7 +771,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--org", default=None, help="编制单位 / compiling unit, e.g. 北碚区民政局")
     p.add_argument("--date", default=None, help="日期 / date printed, YYYY-MM-DD (default today)")
     p.add_argument("--scenario", default=None,
-                   help="方案名称 / scenario name (its assumptions: the --overrides given)")
+                   help="方案名称 / a saved scenario: brief exactly its plan (its data, policy "
+                        "and results; see childplan scenario save)")
+    p.add_argument("--store", default=None, help="the scenario database (default ~/.childplan)")
     p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("map", help="each map as one standalone offline HTML file")
@@ -671,9 +791,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_arguments(p)
     p.set_defaults(func=cmd_batch)
 
-    p = sub.add_parser("scenario", help="saved scenarios: list | show | export | import")
-    p.add_argument("action", choices=("list", "show", "export", "import"))
-    p.add_argument("name", nargs="?", default=None, help="scenario name (show, export)")
+    p = sub.add_parser("scenario", help="saved scenarios: save | list | show | export | import",
+                       description="save NAME [data...]: solve siting, staffing and funding "
+                       "(as the app does) and save the plan; list | show | export | import")
+    p.add_argument("action", choices=("save", "list", "show", "export", "import"))
+    p.add_argument("name", nargs="?", default=None, help="scenario name (save, show, export)")
+    _add_data_args(p)
+    p.add_argument("--overrides", default=None, help="save: a TOML file of policy overrides")
+    p.add_argument("--solver", default="cbc", choices=("cbc", "highs"), help="save: solver")
+    p.add_argument("--budget", type=str, default="5000000",
+                   help="save: yuan to split across townships (default 5M)")
+    p.add_argument("--note", default=None, help="save: 说明 / a note kept with the scenario")
     p.add_argument("--file", default=None, help="file to export to / import from")
     p.add_argument("--rename", default=None, help="import under another name")
     p.add_argument("--replace", action="store_true", help="import over a scenario of that name")

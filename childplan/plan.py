@@ -59,8 +59,10 @@ def data_digest(county) -> str:
 
 
 def policy_digest(overrides: dict | None, options: dict | None = None) -> str:
-    """A hash of the policy overrides (the base file is the same for every plan of a release)
-    and, for one result, of its solve options (solver, must/never/locked sites, budget).
+    """A hash of the policy overrides and, for one result, of its solve options.
+
+    The base file is the same for every plan of a release, so the overrides name the policy;
+    ``options`` are a result's own settings (solver, must/never/locked sites, budget).
     """
     payload = json.dumps({"overrides": overrides or {}, "options": options or {}},
                          sort_keys=True, ensure_ascii=False, default=str)
@@ -78,11 +80,13 @@ class DataRef:
     source: str = ""  # "demo:<adcode>" or "upload:<digest>"
 
     def to_dict(self) -> dict:
+        """The reference as plain JSON-able values."""
         return {"digest": self.digest, "adcode": self.adcode, "county": self.county,
                 "files": list(self.files), "source": self.source}
 
     @classmethod
     def from_dict(cls, d: dict) -> DataRef:
+        """The reference :meth:`to_dict` wrote (missing keys read as empty)."""
         return cls(digest=d.get("digest", ""), adcode=d.get("adcode", ""),
                    county=d.get("county", ""), files=tuple(d.get("files", ())),
                    source=d.get("source", ""))
@@ -113,6 +117,7 @@ class Result:
         return self.data == data and self.policy == policy
 
     def to_dict(self) -> dict:
+        """The result as plain JSON-able values (the cache key is left out)."""
         return {"kind": self.kind, "data": self.data, "policy": self.policy,
                 "options": self.options, "status": self.status, "at": self.at}
 
@@ -135,12 +140,15 @@ class Plan:
 
     @property
     def policy(self) -> str:
+        """The digest of the plan's policy overrides (:func:`policy_digest`)."""
         return policy_digest(self.overrides)
 
     def with_result(self, result: Result) -> Plan:
+        """A new plan holding ``result`` in place of any earlier one of its kind."""
         return replace(self, results={**self.results, result.kind: result}, at=_now())
 
     def result(self, kind: str) -> Result | None:
+        """The ``kind`` result, current or stale (None when never solved)."""
         return self.results.get(kind)
 
     def stale(self, kind: str, data: str, options: dict | None = None) -> bool:
@@ -158,6 +166,7 @@ class Plan:
         return r if r is not None and r.current(data, self.policy) else None
 
     def stale_kinds(self, data: str) -> list[str]:
+        """The kinds whose result no longer matches ``data`` or the plan's policy."""
         return [k for k in KINDS if k in self.results and self.stale(k, data)]
 
     def display_name(self, unsaved: str) -> str:
@@ -181,6 +190,7 @@ def plan_to_json(plan: Plan) -> str:
 
 
 def plan_from_json(text: str, *, name: str | None = None) -> Plan:
+    """The plan :func:`plan_to_json` wrote, named ``name`` with the policy it was saved with."""
     d = json.loads(text)
     results = {k: Result(kind=r["kind"], data=r["data"], policy=r["policy"],
                          options=r.get("options", {}), status=r.get("status", ""),

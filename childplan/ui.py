@@ -77,8 +77,10 @@ def _cached_upload(spec: tuple) -> CountyData:
 
 def load_uploaded(files: list[tuple[str, str, bytes, str]], base: str | None,
                   how: tuple = ()) -> CountyData:
-    """Validate uploaded files (same path as ``childplan validate``); use them only when the
-    check finds no error (else the data in use stay as they are: check ``.report.ok``).
+    """Validate uploaded files and use them only when the check finds no error.
+
+    The check is the same as ``childplan validate``; with an error the data in use stay as
+    they are (check ``.report.ok`` of the returned data).
 
     ``how``: ((layer, sheet, mapping_json), ...) chosen in the column-mapping step.
     """
@@ -279,9 +281,10 @@ def solve_staffing(data_key: tuple, overrides_json: str, solver: str):
 
 
 def last_result(kind: str, key: tuple | None = None):
-    """The solve key of the last ``kind`` result when it was solved on the data and the policy
-    in force (a current result), else None. A stale result (other data or policy) is never
-    returned: use :func:`stale_result` to show it as 过期.
+    """The solve key of the last ``kind`` result when it is current, else None.
+
+    Current: solved on the data and the policy in force. A stale result (other data or
+    policy) is never returned: use :func:`stale_result` to show it as 过期.
     """
     done = st.session_state.get(f"{kind}_done")
     if not done or done[0] != (key or data_key()) or done[1] != overrides_key():
@@ -634,3 +637,84 @@ def result_or_stop(kind: str, want: tuple, button_label: str):
                 f"Set the parameters and click '{button_label}'.")
         st.stop()
     return done
+
+
+# --- 数据 page: update some villages' counts by code (childplan/partial.py) ---------------
+_PARTIAL_KEY = "_childplan_partial_update"
+
+
+def _update_counts(filename: str, payload: bytes):
+    """Check a partial count table and, when it passes, use the data with it applied.
+
+    Returns (report, changes): ``changes`` is None when the update was rejected (the data in
+    use are untouched) and an empty table when it changes nothing.
+    """
+    from childplan.partial import (
+        count_changes,
+        read_count_update,
+        relabel_report,
+        updated_counts_csv,
+    )
+
+    key = data_key()
+    full = county_for(key[:2])  # the whole county: the merged table must hold every village
+    upd = read_count_update(filename, payload, county_for(key).villages)
+    if not upd.ok:
+        return upd.report, None
+    changes = count_changes(full.villages, upd)
+    if changes.empty:
+        return upd.report, changes
+    merged = f"{Path(filename).stem}（已合并）.csv"
+    if key[0] == "upload":
+        spec = key[1]
+        files = [f for f in spec[0] if f[0] != "children"]
+        base = spec[1]
+        how = tuple(h for h in (spec[2] if len(spec) > 2 else ()) if h[0] != "children")
+    else:
+        files, base, how = [], key[1], ()
+    files.append(("children", merged, updated_counts_csv(full.villages, upd), "wgs84"))
+    new = load_uploaded(files, base, how)  # check first: switched only when it passes
+    if not new.report.ok:
+        return relabel_report(new.report, upd), None
+    return upd.report, changes
+
+
+def count_update_block() -> None:
+    """The 数据 page's partial count update: upload, check, apply, and what changed."""
+    from geo.safe import md
+    from geo.schema import LAYERS
+
+    lg = lang()
+    st.subheader(t("partial_title", lg))
+    st.caption(t("partial_help", lg))
+    up = st.file_uploader(t("partial_upload", lg), type=["csv", "xlsx"], key="partial_counts")
+    if st.button(t("partial_apply", lg), disabled=up is None, key="partial_apply"):
+        county = current_county().name
+        report, changes = _update_counts(up.name, up.getvalue())
+        st.session_state[_PARTIAL_KEY] = (report, changes, up.name, county)
+        if changes is not None and len(changes):
+            st.rerun()  # the pages now use the updated counts
+    shown = st.session_state.get(_PARTIAL_KEY)
+    if not shown:
+        return
+    report, changes, name, county = shown
+    if changes is None:
+        st.error(t("partial_rejected", lg).format(county=md(county),
+                                                  summary=report.summary(lg)))
+        st.dataframe(report.to_frame(lg), width="stretch", hide_index=True)
+        return
+    if changes.empty:
+        st.info(t("partial_nothing", lg))
+        return
+    st.success(t("partial_done", lg).format(villages=f"{changes['village_code'].nunique():,}",
+                                            cells=f"{len(changes):,}", file=md(name)))
+    col = LAYERS["villages"].column
+    shown_changes = changes.assign(column=[getattr(col(c), "zh" if lg == "zh" else "en")
+                                           for c in changes["column"]])
+    headers = {"village_code": "code", "name": "name", "column": "column", "before": "before",
+               "after": "after"}
+    st.dataframe(shown_changes.rename(columns={c: t(f"partial_col_{k}", lg)
+                                               for c, k in headers.items()}),
+                 width="stretch", hide_index=True)
+    if report.problems:  # warnings (ignored columns)
+        st.dataframe(report.to_frame(lg), width="stretch", hide_index=True)

@@ -199,8 +199,9 @@ def run_staffing(data: CountyData, policy: Policy, *, solver: str = "cbc") -> St
 
 
 def staffing_metric(policy: Policy) -> str:
-    """The metric of staffing's distances: ``straight``, else ``road_m`` (directors ride, so
-    ``walk_min`` also gives them route metres of the travel model).
+    """The metric of staffing's distances: ``straight``, else ``road_m``.
+
+    Directors ride, so ``walk_min`` also gives them route metres of the travel model.
     """
     return "straight" if policy.siting.travel_metric == "straight" else "road_m"
 
@@ -355,8 +356,9 @@ def child_weighted_mean_distance(assignments: pd.DataFrame) -> float:
 
 
 def shared_class_edges(*values) -> tuple[float, ...]:
-    """Six class edges (quintiles) over all the scenarios' values together, so that one
-    colour means one amount on every side-by-side map.
+    """Six class edges (quintiles) over all the scenarios' values together.
+
+    One colour then means one amount on every side-by-side map.
     """
     import numpy as np
 
@@ -373,12 +375,15 @@ def differing_parameters(base: dict, other: dict, policy) -> pd.DataFrame:
     Columns: parameter, base value, scenario value, and where each comes from
     (``file``: the policy file's default, ``override``: the scenario's change).
     """
+    def val(ov: dict, name: str):
+        return (ov[name], "override") if name in ov else (policy.value(name), "file")
+
+    def plain(x):
+        return list(x) if isinstance(x, tuple) else x
+
     rows = []
     for name in sorted(set(base) | set(other)):
-        def val(ov):
-            return (ov[name], "override") if name in ov else (policy.value(name), "file")
-        (bv, bs), (ov_, os_) = val(base), val(other)
-        plain = (lambda x: list(x) if isinstance(x, tuple) else x)
+        (bv, bs), (ov_, os_) = val(base, name), val(other, name)
         if plain(bv) != plain(ov_):
             rows.append({"parameter": name, "base": str(plain(bv)), "scenario": str(plain(ov_)),
                          "base_source": bs, "scenario_source": os_})
@@ -537,7 +542,9 @@ def briefing_inputs(data: CountyData, policy: Policy, *, budget: int = 5_000_000
     if spots is None:
         spots = hazard_spots(data, policy)
     return BriefingInputs(homes=siting.homes, assignments=siting.assignments,
-                          staffing_totals=staffing.totals, funding=funding, spots=spots)
+                          staffing_totals=staffing.totals, funding=funding, spots=spots,
+                          mean_distance_m=child_weighted_mean_distance(siting.assignments),
+                          coverage=siting.coverage)
 
 
 def hazard_spots(data: CountyData, policy: Policy, checks: pd.DataFrame | None = None):

@@ -48,6 +48,7 @@ import pandas as pd  # noqa: E402
 
 from geo.fmt import day, now_beijing, num, pct, yuan  # noqa: E402
 from geo.fonts import use_cjk_font  # noqa: E402
+from geo.i18n import figure_label  # noqa: E402
 from geo.labels import label_overlaps, place_labels  # noqa: E402
 from geo.maps import village_measure  # noqa: E402
 from geo.snapshot import DATA_SOURCES, Overlay, draw_map, figure_bytes  # noqa: E402
@@ -88,6 +89,13 @@ class BriefingInputs:
         checklist columns when known).
     access_shares : DataFrame, optional
         :func:`geo.travel.access_shares` of the homes (computed from ``homes`` when absent).
+    mean_distance_m : float, optional
+        按儿童加权的平均距离 of the siting plan, computed by the one definition
+        (:func:`childplan.workflows.child_weighted_mean_distance`, via
+        ``childplan.workflows.briefing_inputs``); None prints "-".
+    coverage : float, optional
+        Share of villages with a home (``SitingResult.coverage``: 1 − uncovered / villages);
+        when absent, the share of ``assignments`` rows whose ``home_id`` is not empty.
     """
 
     homes: pd.DataFrame | None = None
@@ -96,6 +104,8 @@ class BriefingInputs:
     funding: pd.DataFrame | None = None
     spots: pd.DataFrame | None = None
     access_shares: pd.DataFrame | None = None
+    mean_distance_m: float | None = None
+    coverage: float | None = None
 
 
 @dataclass(frozen=True)
@@ -393,8 +403,9 @@ def _box(fig, x, y, w, h, title, lines, colour=_RED):
                                      edgecolor="#ddd", linewidth=0.8))
     fig.text(x + 0.01, y + h - 0.010, title, fontsize=9, fontweight="bold", color=colour,
              va="top")
+    step = min(0.0155, (h - 0.04) / max(len(lines) - 1, 1))  # seven lines still fit
     for i, (label, value) in enumerate(lines):
-        yy = y + h - 0.031 - i * 0.0155
+        yy = y + h - 0.031 - i * step
         fig.text(x + 0.012, yy, label, fontsize=7, color="#333", va="top")
         fig.text(x + w - 0.012, yy, value, fontsize=8, fontweight="bold", ha="right", va="top")
 
@@ -513,7 +524,10 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
     if homes is not None and len(homes):
         c = homes["status"].value_counts()
         a = inputs.assignments
-        cov = a["home_id"].notna().mean() if a is not None and len(a) else float("nan")
+        # an uncovered village carries home_id "" (not NaN): notna() counted it as covered
+        cov = (inputs.coverage if inputs.coverage is not None
+               else a["home_id"].fillna("").astype(str).str.strip().ne("").mean()
+               if a is not None and len(a) else float("nan"))
         big = int((v["resident_children"] >= thr).sum())
         lines = [
             ("已有儿童之家" if zh else "existing homes", f"{int(c.get('existing', 0))}"),
@@ -521,6 +535,8 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
             ("新建" if zh else "new builds", f"{int(c.get('new', 0))}"),
             (f"{thr} 人以上村（应单独设立）" if zh else f"villages with {thr}+ children", f"{big}"),
             ("村覆盖率" if zh else "villages covered", pct(cov)),
+            (figure_label("mean_distance_m", lang), "-" if inputs.mean_distance_m is None
+             else num(inputs.mean_distance_m)),
             ("建设改造费用" if zh else "set-up cost",
              yuan(homes['cost_yuan'].sum(), lang, wan=zh, decimals=1 if zh else 0)
              if "cost_yuan" in homes else "-"),

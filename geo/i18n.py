@@ -214,6 +214,27 @@ T: dict[str, tuple[str, str]] = {
     "upload_rejected": ("检查未通过，未切换数据：仍在使用{county}的数据。{summary}",
                         "The check failed; the data were not switched: still using {county}. "
                         "{summary}"),
+    # partial count update on the 数据 page (childplan/partial.py)
+    "partial_title": ("按村代码更新部分村的儿童数", "Update some villages' counts by code"),
+    "partial_help": ("上传一张小表：村代码 + 要更新的儿童数列（如 留守儿童数）。先检查，全部通过才更新；"
+                     "留空的格子保持原值，其他村不变。",
+                     "Upload a small table: the village code and the counts to update (e.g. "
+                     "left_behind). It is checked first and used only if it passes; blank cells "
+                     "keep their counts, other villages stay as they are."),
+    "partial_upload": ("部分儿童数表（CSV 或 XLSX）", "Partial count table (CSV or XLSX)"),
+    "partial_apply": ("检查并更新儿童数", "Check and update the counts"),
+    "partial_rejected": ("检查未通过，儿童数未更改：仍在使用{county}原有的数据。{summary}",
+                         "The check failed; no count was changed: still using {county}'s data "
+                         "as they were. {summary}"),
+    "partial_done": ("已更新 {villages} 个村的 {cells} 项儿童数（{file}）。",
+                     "Updated {cells} count(s) of {villages} village(s) ({file})."),
+    "partial_nothing": ("表中的儿童数与当前数据相同，未作更改。",
+                        "The table's counts equal the data in use: nothing was changed."),
+    "partial_col_code": ("村代码", "village code"),
+    "partial_col_name": ("村名称", "village"),
+    "partial_col_column": ("儿童数列", "count"),
+    "partial_col_before": ("更新前", "before"),
+    "partial_col_after": ("更新后", "after"),
     # the 简报 (geo/briefing, the map page)
     "brief_meta": ("简报信息（标题、编制单位、日期、方案）", "Briefing details (title, compiled by, date, scenario)"),
     "brief_title": ("简报标题", "Title"),

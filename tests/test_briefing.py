@@ -208,22 +208,6 @@ def test_view_bounds_from_st_folium():
                                    "_northEast": {"lat": 29.9, "lng": 106.5}}}) is None
 
 
-def test_cli_brief_prints_title_org_date_and_scenario(tmp_path):
-    import sys
-
-    over = tmp_path / "over.toml"
-    over.write_text("[siting]\ntravel_cap_m = 2500\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "childplan.cli", "brief", "--out", str(tmp_path),
-                    "--title", "北碚区关爱服务工作简报（第3期）", "--org", "北碚区民政局",
-                    "--date", "2026-11-30", "--scenario", "步行2.5公里", "--overrides", str(over)],
-                   check=True, capture_output=True, timeout=600)
-    text = _flat(subprocess.run(["pdftotext", str(tmp_path / "briefing_500109.pdf"), "-"],
-                                capture_output=True, text=True, check=True).stdout)
-    for s in ("北碚区关爱服务工作简报（第3期）", "编制单位：北碚区民政局", "2026-11-30",
-              "方案：步行2.5公里", "3000→2500m"):
-        assert s in text, s
-
-
 def test_printed_map_classes_follow_the_policy_and_names_do_not_overlap(demo):
     """Snapshot villages change class at the threshold in force; township names are legible."""
     from matplotlib.colors import to_hex
