@@ -1,7 +1,6 @@
 """The briefing's 村覆盖率 counts villages left without a home (home_id "") as uncovered."""
 
 import matplotlib.pyplot as plt
-import pandas as pd
 
 from geo.briefing import BriefingInputs, briefing_figure
 from geo.layers import load_demo
