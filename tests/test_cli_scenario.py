@@ -27,6 +27,12 @@ def _flat(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
+def _wan(yuan: float) -> str:
+    """万元 with one decimal, a whole number without its ".0" (the briefing's form)."""
+    text = f"{yuan / 1e4:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _box_values(homes, assignments, totals, villages, thr):
     """The homes and staff boxes' values, each computed from the solved tables by hand."""
     c = homes["status"].value_counts()
@@ -40,9 +46,9 @@ def _box_values(homes, assignments, totals, villages, thr):
         "existing": str(int(c.get("existing", 0))), "reuse": str(int(c.get("reuse", 0))),
         "new": str(int(c.get("new", 0))),
         "big": str(int((villages["resident_children"] >= thr).sum())),
-        "covered": f"{100 * assignments['home_id'].notna().mean():.1f}%",
+        "covered": f"{100 * assignments['home_id'].fillna('').ne('').mean():.1f}%",
         "mean": f"{mean:,.0f}",
-        "cost": f"{homes['cost_yuan'].sum() / 1e4:,.1f}",
+        "cost": _wan(homes['cost_yuan'].sum()),
         "dir_required": str(int(s.loc["director", "required"])),
         "dir_to_recruit": str(int(s.loc["director", "to_recruit"])),
     }
@@ -85,7 +91,7 @@ def test_save_then_brief_shows_a_fresh_solve_with_the_same_overrides(saved, caps
 
     homes_box = [("已有儿童之家", "existing"), ("利用现有设施改建", "reuse"), ("新建", "new"),
                  (f"{THRESHOLD} 人以上村（应单独设立）", "big"), ("村覆盖率", "covered"),
-                 ("按儿童加权的平均距离（米）", "mean"), ("建设改造费用（万元）", "cost"),
+                 ("按儿童加权的平均距离（米）", "mean"), ("建设改造费用", "cost"),
                  ("儿童主任 应配", "dir_required"), ("儿童主任 缺口", "dir_to_recruit")]
     for label, k in homes_box:  # "label   value" in the page's layout text
         m = re.search(re.escape(label).replace(r"\ ", r"\s+") + r"\s+(\S+)", text)
@@ -94,7 +100,7 @@ def test_save_then_brief_shows_a_fresh_solve_with_the_same_overrides(saved, caps
     # the funding split: the same allocation as a fresh one on the fresh plans
     units = township_units(data, policy, homes=fresh.homes, staffing=staffing)
     total = run_funding(units, 5_000_000, policy).table["amount"].sum()
-    assert f"经费分配（合计 {total / 1e4:,.1f} 万元）" in text
+    assert f"经费分配（合计 {_wan(total)} 万元）" in text
 
 
 def test_scenario_list_names_the_saved_plan_and_its_stored_plan(saved, capsys):
