@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optimization.siting_capacity import capacity_binds, solve_capacitated_siting
 from optimization.siting_greedy import GreedyResult, greedy_result
 from optimization.siting_model import (
     _WEIGHT_SCALE,
@@ -121,6 +122,7 @@ def solve_siting(
     threads: int | None = None,
     decompose: bool = True,
     msg: bool = False,
+    capacitated: bool | None = None,
 ) -> SitingPlan:
     """Solve the siting MILP exactly (lexicographic: coverage, cost, distance).
 
@@ -146,6 +148,12 @@ def solve_siting(
     plan in its presolved space).
     msg : bool
         Print the solver logs.
+    capacitated : bool, optional
+        ``None`` (default): when some capacity binds (:func:`~optimization.siting_capacity.
+        capacity_binds`) and there is no budget, solve with the capacitated single-source
+        model (:func:`~optimization.siting_capacity.solve_capacitated_siting`: capacitated
+        greedy and local search, Lagrangian bound, then the MILP); ``False``: always this
+        module's MILP (which states capacity too); ``True``: the capacitated model.
 
     Returns
     -------
@@ -162,6 +170,10 @@ def solve_siting(
     """
     t0 = time.perf_counter()
     params = problem.params
+    if params.max_new_homes < 0 and (capacitated or (capacitated is None
+                                                      and capacity_binds(problem))):
+        return solve_capacitated_siting(problem, solver, time_limit_s=time_limit_s,
+                                        gap_rel=gap_rel, threads=threads, msg=msg)
     limit = float(time_limit_s if time_limit_s is not None else params.time_limit_s)
     opts = SolveOptions(solver_name(solver), t0 + limit,
                         float(gap_rel if gap_rel is not None else params.gap_rel), threads, msg)
