@@ -78,6 +78,8 @@ from optimization.solver import solver_name
 
 __all__ = ["capacity_binds", "solve_capacitated_siting", "usable_pairs"]
 
+#: the capacitated model's reason keys that siting names otherwise
+_REASONS = {"single_source_packing": "solver_infeasible"}
 #: a stop within this share of the time limit counts as stopped by the clock
 _CLOCK_SHARE = 0.9
 
@@ -178,7 +180,8 @@ def solve_capacitated_siting(problem: SitingProblem, solver: str = "highs", *,
                                                              0.1),
                                 gap_rel=tol, threads=threads, msg=msg)
     except CapacityInfeasible as exc:
-        raise SitingInfeasible([SitingIssue(i.reason, i.villages, i.sites, i.zh, i.en)
+        raise SitingInfeasible([SitingIssue(_REASONS.get(i.reason, i.reason), i.villages,
+                                            i.sites, i.zh, i.en)
                                 for i in exc.issues]) from None
     except CapacityNotSolved as exc:
         raise SitingNotSolved(str(exc)) from None
