@@ -241,13 +241,20 @@ def _plan(problem, arr, prob, cap: CapPlan, is_open, pair_of, name, tol, limit, 
         gap=rel_gap(objective, bound), cost_yuan=cost, cost_bound_yuan=cost_lb,
         cost_gap=rel_gap(cost, cost_lb), distance=dist, distance_bound=dist_lb,
         distance_gap=dist_gap, coverage=draft.coverage, coverage_bound=draft.coverage,
-        seconds=seconds, variables=sum(b.variables for b in blocks), constraints=0,
+        seconds=seconds, variables=sum(b.variables for b in blocks),
+        constraints=_rows(prob),
         components=len(blocks), milp_blocks=len(blocks), blocks=blocks,
         decided_cost_yuan=cost - fixed_cost,
         decided_cost_gap=decided_gap(cost, cost_lb, fixed_cost),
         decided_distance_gap=decided_gap(dist, dist_lb, fixed_dist),
         gap_tolerance=tol, capacitated=True)
     return SitingPlan(**{**draft.__dict__, "stats": stats})
+
+
+def _rows(prob: CapProblem) -> int:
+    """Rows of the full formulation: assignment, link, and capacity where it can bind."""
+    reach = np.bincount(prob.pair_site, weights=prob.pair_load, minlength=prob.n_sites)
+    return int(prob.n_villages + prob.n_pairs + (reach > prob.site_capacity).sum())
 
 
 def _block_status(block: str, plan: str) -> str:
