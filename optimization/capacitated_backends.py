@@ -49,8 +49,13 @@ class BlockOutcome:
     seconds: float
 
 
-def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True) -> BlockArrays:
-    """The block's MILP as arrays (pairs to fixed-closed sites dropped)."""
+def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True,
+                 cost_cap: float | None = None) -> BlockArrays:
+    """The block's MILP as arrays (pairs to fixed-closed sites dropped).
+
+    ``cost_cap``: a row ``cost_cap: sum_j f_j y_j <= cost_cap`` (the distance stage, with the
+    opening cost fixed at its proven optimum and the block's ``weight`` 0).
+    """
     m = blk.m
     keep = np.ones(len(blk.pv), bool) if fixed_closed is None else ~fixed_closed[blk.ps]
     pairs = np.flatnonzero(keep)
@@ -124,6 +129,14 @@ def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True
         rhi.append(np.array([np.inf]))
         names.append("aggregate")
         r += 1
+    if cost_cap is not None:
+        rows.append(np.full(m, r))
+        cols.append(np.arange(m))
+        vals.append(blk.f.astype(float))
+        rlo.append(np.array([-np.inf]))
+        rhi.append(np.array([float(cost_cap)]))
+        names.append("cost_cap")
+        r += 1
     a = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                    shape=(r, ncol))
     return BlockArrays(c, lo, hi, a, np.concatenate(rlo), np.concatenate(rhi), names, pairs, m)
@@ -155,11 +168,11 @@ def _start(blk, arr: BlockArrays, inc) -> np.ndarray | None:
 
 
 def solve_block(blk, solver: str, inc, fixed_closed, fixed_open, deadline: float, tol: float,
-                threads: int | None, msg: bool = False, highs_options: dict | None = None
-                ) -> BlockOutcome:
+                threads: int | None, msg: bool = False, highs_options: dict | None = None,
+                cost_cap: float | None = None) -> BlockOutcome:
     """Solve the block's (reduced) MILP; stop at absolute gap ``tol`` or at ``deadline``."""
     t0 = time.perf_counter()
-    arr = block_arrays(blk, fixed_closed, fixed_open)
+    arr = block_arrays(blk, fixed_closed, fixed_open, cost_cap=cost_cap)
     start = _start(blk, arr, inc)
     fn = {"highs": _highs, "cbc": _cbc, "cpsat": _cpsat}[solver]
     status, bound, values = fn(arr, start, deadline, tol, threads, msg, highs_options or {})

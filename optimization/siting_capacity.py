@@ -114,24 +114,6 @@ def capacity_binds(problem: SitingProblem) -> bool:
     return bool((reach > arr.cap + 1e-9).any())
 
 
-def _groups(problem: SitingProblem) -> np.ndarray:
-    """New builds at one village centre (a small and a large size) are alternatives."""
-    st = problem.sites
-    key = np.where(st["kind"].to_numpy(object) == "new_build",
-                   st["village_code"].to_numpy(object), None)
-    group = np.full(len(st), -1, np.int64)
-    codes = {}
-    for j, k in enumerate(key):
-        if k:
-            codes.setdefault(k, []).append(j)
-    g = 0
-    for js in codes.values():
-        if len(js) > 1:
-            group[js] = g
-            g += 1
-    return group
-
-
 def _cap_problem(problem: SitingProblem, arr: Arrays, pairs: np.ndarray):
     """The CapProblem over the villages with usable pairs; returns it and their global rows."""
     villages = np.unique(arr.pv[pairs])
@@ -141,7 +123,7 @@ def _cap_problem(problem: SitingProblem, arr: Arrays, pairs: np.ndarray):
         village_load=arr.children[villages], site_cost=arr.cost, site_capacity=arr.cap,
         pair_village=local[arr.pv[pairs]], pair_site=arr.ps[pairs],
         pair_cost=arr.children[arr.pv[pairs]] * arr.pd[pairs], pair_load=arr.load[pairs],
-        site_group=_groups(problem), site_open=arr.must, lexicographic=True,
+        site_group=arr.group, site_open=arr.must, lexicographic=True,
         village_ids=problem.villages["village_code"].to_numpy(object)[villages],
         site_ids=problem.sites["site_id"].to_numpy(object))
     return prob, villages

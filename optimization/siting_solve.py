@@ -259,7 +259,7 @@ def _solve_block(ctx: _Context, k: int, blk: Block, deadline: float) -> _Outcome
     plan = decode(arr, blk, cols, r.values) if r.values is not None else None
     cands = [c for c in (plan, best) if c is not None
              and (floor is None or _block_value(arr, blk, *c)[0] >= floor)
-             and (floor is not None or (c[1] >= 0).all())]
+             and (floor is not None or (c[1] >= 0).all()) and _one_size(arr, blk, c)]
     if not cands:
         _not_solved(blk, deadline - tb)
     is_open, pair_of = min(cands, key=lambda c: _z(arr, blk, c, big_m))
@@ -277,6 +277,18 @@ def _solve_block(ctx: _Context, k: int, blk: Block, deadline: float) -> _Outcome
                     time.perf_counter() - tb, coverage_stage=floor is not None)
     return _Outcome(is_open, pair_of, st, lb_units * arr.delta, dist_lb,
                     cov_ub, stopped)
+
+
+def _one_size(arr: Arrays, blk: Block, plan) -> bool:
+    """At most one new-build size open per place (the greedy start does not know sizes)."""
+    if arr.group is None:
+        return True
+    is_open, pair_of = plan
+    used = is_open.copy()
+    used[np.searchsorted(blk.sites, arr.ps[pair_of[pair_of >= 0]])] = True
+    g = arr.group[blk.sites][used]
+    g = g[g >= 0]
+    return len(g) == len(np.unique(g))
 
 
 def _z(arr: Arrays, blk: Block, plan, big_m: float) -> float:
