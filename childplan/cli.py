@@ -203,11 +203,12 @@ def cmd_site(args) -> int:
 
     locked = _locks(args.lock)  # argument errors before the (slow) load
     matrix = _read_travel_matrix(args.travel_matrix) if args.travel_matrix else None
+    policy = _site_policy(args)
     data = _load(args)
     if not _require_ok(data):
         return 1
     # SitingInfeasible / SitingNotSolved are PlanningErrors: main() prints them, exit 1
-    res = run_siting(data, _site_policy(args), solver=args.solver,
+    res = run_siting(data, policy, solver=args.solver,
                      must_open=args.must_open or (), never_open=args.never_open or (),
                      locked=locked, time_limit_s=args.time_limit, travel_matrix=matrix,
                      metric=args.metric)

@@ -258,3 +258,100 @@ def test_demo_county_capacity_100_same_optimum_with_cbc_and_highs(demo_problem_c
         assert (beyond["own_children"] > beyond["capacity"]).all()
         assert (beyond["load"] == beyond["own_children"]).all()  # no neighbours taken
         assert not math.isnan(plan.stats.best_bound)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def test_capacity_defaults_switch_off_keeps_todays_candidates():
+    from geo.layers import load_demo
+    from geo.siting_inputs import candidate_sites
+    from optimization.policy import load_policy
+
+    data = load_demo("500109")
+    pol = load_policy()
+    assert pol.siting.capacity_defaults_on is False
+    s = candidate_sites(data.villages, data.facilities, pol.siting).set_index("site_id")
+    new = s[s["kind"] == "new_build"]
+    assert len(new) == len(data.villages) and (new["capacity"] == 0).all()
+    assert not new.index.str.endswith("_large").any()
+    assert (new["cost_yuan"] == pol.siting.cost_yuan["new_build"]).all()
+    f = data.facilities.set_index("facility_id")
+    hosts = s[s["kind"] != "new_build"]
+    given = f.loc[hosts.index, "capacity"].fillna(0).to_numpy(float)
+    assert (hosts["capacity"].to_numpy() == given).all()  # the data's, nothing added
+    assert set(hosts["capacity_source"]) <= {"data", ""}
+
+
+def test_capacity_defaults_switch_on_fills_by_kind_and_offers_two_sizes():
+    from geo.layers import load_demo
+    from geo.siting_inputs import candidate_sites
+    from optimization.policy import load_policy
+
+    data = load_demo("500109")
+    pol = load_policy().with_overrides({"siting.capacity_defaults_on": True})
+    sp = pol.siting
+    s = candidate_sites(data.villages, data.facilities, sp).set_index("site_id")
+    f = data.facilities.set_index("facility_id")
+    hosts = s[s["kind"] != "new_build"]
+    given = f.loc[hosts.index, "capacity"].fillna(0).to_numpy(float)
+    by_kind = np.array([sp.capacity_by_kind.get(k, 0) for k in hosts["kind"]], dtype=float)
+    # a capacity in the data wins; an empty one takes the kind's default
+    assert (hosts["capacity"].to_numpy() == np.where(given > 0, given, by_kind)).all()
+    assert (hosts["capacity_source"].to_numpy() == np.where(
+        given > 0, "data", np.where(by_kind > 0, "kind", ""))).all()
+    code = str(data.villages["village_code"].iloc[0])
+    small, large = s.loc[f"new_{code}"], s.loc[f"new_{code}_large"]
+    assert (small["size"], small["cost_yuan"], small["capacity"]) == (
+        "small", sp.new_build_sizes["small"]["cost_yuan"], sp.new_build_sizes["small"]["capacity"])
+    assert (large["size"], large["cost_yuan"], large["capacity"]) == (
+        "large", sp.new_build_sizes["large"]["cost_yuan"], sp.new_build_sizes["large"]["capacity"])
+
+
+def test_demo_county_default_plan_unchanged_by_the_capacitated_path():
+    # the demo's facilities carry capacities (own homes of large villages): the plan through
+    # the capacitated model equals the generic MILP's
+    from childplan.workflows import run_siting
+    from geo.layers import load_demo
+    from optimization.policy import load_policy
+
+    res = run_siting(load_demo("500109"), load_policy(), solver="highs")
+    assert not res.capacity_applied and "load" not in res.homes_columns
+    plan = res.plan
+    ref = solve_siting(_demo_problem(load_policy()), "highs", capacitated=False)
+    assert plan.total_cost_yuan == ref.total_cost_yuan
+    assert plan.child_weighted_distance == pytest.approx(ref.child_weighted_distance,
+                                                         rel=2 * ref.stats.gap_tolerance)
+    assert plan.stats.status == "optimal" and ref.stats.status == "optimal"
+
+
+def _demo_problem(pol):
+    from geo.layers import load_demo
+    from geo.siting_inputs import siting_inputs
+    from optimization.siting import build_siting_problem
+
+    data = load_demo("500109")
+    v, s, p = siting_inputs(data.villages, data.facilities, pol.siting,
+                            waterways=data.waterways, crossings=data.crossings)
+    return build_siting_problem(v, s, p, pol.siting)
+
+
+def test_cli_site_capacity_override_writes_load_against_capacity(tmp_path, capsys):
+    from childplan.cli import main
+
+    assert main(["site", "--out", str(tmp_path), "--capacity", "100", "--solver", "highs"]) == 0
+    out = capsys.readouterr().out
+    assert "容量指该儿童之家服务的全部儿童（含本村）" in out
+    homes = pd.read_csv(tmp_path / "homes.csv", encoding="utf-8-sig")
+    for c in ("load", "capacity", "capacity_use", "own_children", "own_beyond_capacity",
+              "capacity_source"):
+        assert c in homes.columns
+    assert (homes["load"] == homes["children_served"]).all()
+    assert (homes["capacity"] > 0).all()  # every host has 100 unless the data gives one
+    ok = homes[~homes["own_beyond_capacity"]]
+    assert (ok["load"] <= ok["capacity"]).all()
+    over = homes[homes["own_beyond_capacity"]]
+    assert (over["own_children"] > over["capacity"]).all()
+    assert (over["load"] == over["own_children"]).all()
+    assert set(homes["capacity_source"]) <= {"data", "default"}
+    assert main(["site", "--out", str(tmp_path), "--capacity", "-5"]) == 1
