@@ -355,3 +355,23 @@ def test_cli_site_capacity_override_writes_load_against_capacity(tmp_path, capsy
     assert (over["load"] == over["own_children"]).all()
     assert set(homes["capacity_source"]) <= {"data", "default"}
     assert main(["site", "--out", str(tmp_path), "--capacity", "-5"]) == 1
+
+
+def test_siting_page_shows_load_against_capacity(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("app_pages/siting.py").run()
+    next(n for n in at.number_input if "容量" in n.label).set_value(100).run()
+    at.button[0].click().run()
+    assert not at.exception, [str(e.value)[:300] for e in at.exception]
+    captions = " ".join(c.value for c in at.caption)
+    assert "容量指该儿童之家服务的全部儿童（含本村）" in captions
+    assert "单一归属容量模型" in captions
+    table = next(d.value for d in at.dataframe if "编号" in d.value.columns)
+    assert {"负荷（服务儿童，含本村）", "容量（服务儿童总数，含本村）", "本村儿童超出容量"} <= set(table.columns)
