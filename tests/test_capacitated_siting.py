@@ -375,3 +375,45 @@ def test_siting_page_shows_load_against_capacity(tmp_path, monkeypatch):
     assert "单一归属容量模型" in captions
     table = next(d.value for d in at.dataframe if "编号" in d.value.columns)
     assert {"负荷（服务儿童，含本村）", "容量（服务儿童总数，含本村）", "本村儿童超出容量"} <= set(table.columns)
+
+
+def test_siting_page_lists_open_blocks_and_continues(tmp_path, monkeypatch):
+    # A stopped solve, simulated: the model's proof is cut 5 % short on its first block (as
+    # when the time limit stops it). The page must list the open block and offer to continue.
+    import dataclasses
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from optimization import siting_capacity
+    from tests.conftest import REPO
+
+    real = siting_capacity.solve_capacitated
+
+    def stopped(*args, **kw):
+        plan = real(*args, **kw)
+        b = plan.blocks[0]
+        cut = dataclasses.replace(b, status="feasible", bound=b.bound - 0.05 * abs(b.objective),
+                                  gap=0.05, cost_bound=0.9 * b.cost)
+        return dataclasses.replace(plan, status="feasible", blocks=(cut,) + plan.blocks[1:])
+
+    monkeypatch.setattr(siting_capacity, "solve_capacitated", stopped)
+    monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.chdir(REPO)
+    st.cache_data.clear()
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("app_pages/siting.py").run()
+    next(n for n in at.number_input if "容量" in n.label).set_value(100).run()
+    at.session_state["siting_time_limit_s"] = 5.0
+    at.button[0].click().run()
+    assert not at.exception, [str(e.value)[:300] for e in at.exception]
+    assert any("尚未证明最优" in w.value or "求解时限已到" in w.value for w in at.warning)
+    blocks = next(d.value for d in at.dataframe if "区块" in d.value.columns)
+    assert len(blocks) == 1 and blocks["已证明的间隙"].iloc[0] == "5.0000%"
+    more = next(b for b in at.button if "继续求解" in b.label)
+    assert "10 秒" in more.label
+    more.click().run()
+    assert not at.exception
+    assert at.session_state["siting_time_limit_s"] == pytest.approx(10.0)
+    st.cache_data.clear()
