@@ -114,6 +114,29 @@ def capacity_binds(problem: SitingProblem) -> bool:
     return bool((reach > arr.cap + 1e-9).any())
 
 
+def _check_left_out(problem: SitingProblem, arr: Arrays, pairs: np.ndarray) -> None:
+    """Villages whose every home in reach is filled by its own village: raise, naming them."""
+    n = len(arr.children)
+    live = arr.active[arr.pv]
+    had = np.bincount(arr.pv[live], minlength=n) > 0
+    has = np.bincount(arr.pv[pairs], minlength=n) > 0
+    out = np.flatnonzero(had & ~has)
+    if not len(out):
+        return
+    codes = problem.villages["village_code"].to_numpy(object)
+    sids = problem.sites["site_id"].to_numpy(object)
+    sites = np.unique(arr.ps[live & np.isin(arr.pv, out)])
+    vtxt = "、".join(f"{codes[v]}({arr.children[v]:g})" for v in out[:30])
+    stxt = "、".join(f"{sids[j]}={arr.cap[j]:g}" for j in sites[:30])
+    raise SitingInfeasible([SitingIssue(
+        "capacity_left_by_own_home", tuple(codes[out]), tuple(sids[sites]),
+        f"村 {vtxt}（括号内为儿童数）可达的儿童之家 {stxt}（容量）已被其所在大村本村儿童占用，"
+        "余下容量不足以整体接收：请提高这些场所的容量、增加候选场所或提高服务半径",
+        f"villages {vtxt} (children in brackets) can only reach homes {stxt} (capacities) that "
+        "their own large village already fills, leaving too little to take them whole: raise "
+        "these capacities, add a candidate site or raise the travel cap")])
+
+
 def _cap_problem(problem: SitingProblem, arr: Arrays, pairs: np.ndarray):
     """The CapProblem over the villages with usable pairs; returns it and their global rows."""
     villages = np.unique(arr.pv[pairs])
@@ -156,6 +179,7 @@ def solve_capacitated_siting(problem: SitingProblem, solver: str = "highs", *,
     name = solver_name(solver)
     arr = problem_arrays(problem)
     pairs = usable_pairs(problem, arr)
+    _check_left_out(problem, arr, pairs)
     prob, villages = _cap_problem(problem, arr, pairs)
     try:
         cap = solve_capacitated(prob, name, time_limit_s=max(limit - (time.perf_counter() - t0),

@@ -80,6 +80,32 @@ def test_single_source_infeasible_names_villages_and_capacities(solver):
     assert "180" in issue.zh and "180" in issue.en
 
 
+def test_neighbour_left_no_room_by_own_homes_is_named():
+    # A1 and A2 (100 children each) must have their own homes a1, a2 (capacity 120 each): 20
+    # places left in each, 40 in all. B (40) reaches only a1 and a2: the totals pass (40 <=
+    # 40) but B goes whole to one home and 40 > 20: no plan. The message names B with its 40
+    # children and both homes with their capacities.
+    villages = pd.DataFrame({"village_code": ["A1", "A2", "B"],
+                             "resident_children": [100, 100, 40]})
+    sites = pd.DataFrame({"site_id": ["a1", "a2"], "kind": ["primary_school"] * 2,
+                          "cost_yuan": [30000.0, 30000.0], "capacity": [120.0, 120.0],
+                          "village_code": ["A1", "A2"]})
+    pairs = pd.DataFrame({"village_code": ["A1", "A2", "B", "B"],
+                          "site_id": ["a1", "a2", "a1", "a2"],
+                          "distance_m": [0.0, 0.0, 800.0, 900.0]})
+    prob = SitingProblem.from_frames(villages, sites, pairs,
+                                     SitingParams(own_home_threshold=100))
+    for capacitated in (None, False):  # the generic MILP proves it too (reason differs)
+        with pytest.raises(SitingInfeasible) as exc:
+            solve_siting(prob, "highs", capacitated=capacitated)
+        assert "B" in exc.value.villages
+    with pytest.raises(SitingInfeasible) as exc:
+        solve_capacitated_siting(prob)
+    issue = exc.value.issues[0]
+    assert issue.villages == ("B",) and issue.sites == ("a1", "a2")
+    assert "B(40)" in issue.zh and "a1=120" in issue.zh and "a2=120" in issue.en
+
+
 def _brute_force(d, children, cost, cap):
     """Lexicographic (cost, child·m) optimum over every single-source assignment, or None."""
     n, m = d.shape
