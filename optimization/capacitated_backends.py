@@ -110,32 +110,22 @@ def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True
         rhi.append(np.array([1.0]))
         names.append(f"group_g{g}")
         r += 1
+    dense = []  # rows over every y: (name, coefficients, lower, upper)
     if blk.p is not None:
-        rows.append(np.full(m, r))
-        cols.append(np.arange(m))
-        vals.append(np.ones(m))
-        rlo.append(np.array([float(blk.p)]))
-        rhi.append(np.array([float(blk.p)]))
-        names.append("open_count")
-        r += 1
+        dense.append(("open_count", np.ones(m), float(blk.p), float(blk.p)))
     if aggregate and len(tight):
         need = np.full(blk.n, np.inf)
         np.minimum.at(need, pv, pl.astype(float))
-        capj = np.minimum(blk.q, tot)
-        rows.append(np.full(m, r))
-        cols.append(np.arange(m))
-        vals.append(capj)
-        rlo.append(np.array([float(need.sum())]))
-        rhi.append(np.array([np.inf]))
-        names.append("aggregate")
-        r += 1
+        dense.append(("aggregate", np.minimum(blk.q, tot), float(need.sum()), np.inf))
     if cost_cap is not None:
+        dense.append(("cost_cap", blk.f.astype(float), -np.inf, float(cost_cap)))
+    for name, coef, low, high in dense:
         rows.append(np.full(m, r))
         cols.append(np.arange(m))
-        vals.append(blk.f.astype(float))
-        rlo.append(np.array([-np.inf]))
-        rhi.append(np.array([float(cost_cap)]))
-        names.append("cost_cap")
+        vals.append(coef)
+        rlo.append(np.array([low]))
+        rhi.append(np.array([high]))
+        names.append(name)
         r += 1
     a = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                    shape=(r, ncol))

@@ -143,9 +143,7 @@ def solve_siting(
         little elsewhere; one call per tiny component (the old way) cost more than it saved.
 
     The greedy plan (:func:`greedy_plan`) is the fallback when a solve stops without a plan
-    of its own; it is not passed to the solver as a start (that did not pay on
-    bench/siting.py, and HiGHS 1.16 may hand back the start's values after finding a better
-    plan in its presolved space).
+    of its own; it is not passed to the solver as a start (bench/siting.py).
     msg : bool
         Print the solver logs.
     capacitated : bool, optional
