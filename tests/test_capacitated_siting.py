@@ -202,6 +202,29 @@ def test_a_solver_saying_optimal_at_a_5pct_gap_is_not_called_optimal(monkeypatch
     assert s.open_blocks and s.open_blocks[0].gap > 0
 
 
+def test_generic_milp_saying_optimal_at_a_5pct_gap_is_not_called_optimal(monkeypatch):
+    # the same lie on the generic MILP path (capacitated=False), through the solver layer
+    import dataclasses
+
+    from optimization import solver as solver_layer
+
+    real = solver_layer._solve_highs
+
+    def lying_highs(*args, **kw):
+        res = real(*args, **kw)
+        if res.values is None:
+            return res
+        return dataclasses.replace(res, status="optimal", solver_said="Optimal",
+                                   bound=res.objective - 0.05 * abs(res.objective), gap=0.05)
+
+    monkeypatch.setattr(solver_layer, "_solve_highs", lying_highs)
+    d = np.array([[300.0, 2000.0], [200.0, 900.0]])
+    prob = SitingProblem.from_cost_matrix(d, [70, 60], site_cost=[20000, 20000],
+                                           site_capacity=[100, 100])
+    s = solve_siting(prob, "highs", capacitated=False).stats
+    assert not s.capacitated and s.status != "optimal" and s.gap > 0.04
+
+
 def test_budget_stays_on_the_generic_model():
     d = np.array([[300.0, 2000.0], [200.0, 900.0]])
     prob = SitingProblem.from_cost_matrix(d, [70, 60], site_cost=[20000, 20000],
