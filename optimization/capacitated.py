@@ -93,6 +93,9 @@ SOLVERS = ("highs", "cbc", "cpsat")
 _MAX_LISTED = 30
 #: Blocks with at most this many pairs go straight to the MILP (the bound would cost more).
 LAGRANGE_MIN_PAIRS = 60
+#: A lexicographic block whose gap is below this share of its objective stopped at the
+#: solvers' precision (~1e-6 relative): the distance stage (cost fixed) closes it.
+_PRECISION = 1e-5
 #: Blocks with more villages get the large-neighbourhood search after the local search.
 LNS_MIN_VILLAGES = 60
 
@@ -721,9 +724,12 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
             milp_bound = _ceil(milp_bound)
         if milp_bound > bound:
             bound, proven_by = milp_bound, solver
-    if lex and inc is not None and ub - bound > tol and time.perf_counter() < deadline - 0.05:
-        inc, ub, bound, how = _distance_stage(blk, inc, bound, tol, dbar, deadline, solver,
-                                              threads, msg, highs_options, solve_block)
+    now = time.perf_counter()
+    if (lex and inc is not None and tol < ub - bound <= _PRECISION * abs(ub)
+            and now < deadline - 0.05):  # the solver stopped at its precision, not the clock
+        inc, ub, bound, how = _distance_stage(blk, inc, bound, tol, dbar,
+                                              now + 0.5 * (deadline - now), solver, threads,
+                                              msg, highs_options, solve_block)
         proven_by = how or proven_by
     if inc is None:
         raise CapacityNotSolved(
