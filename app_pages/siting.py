@@ -9,13 +9,14 @@ from streamlit_folium import st_folium
 from childplan import ui
 from childplan.workflows import (
     ASSIGNMENT_COLUMNS,
+    CAPACITY_COLUMNS,
     HOMES_COLUMNS,
     TRAVEL_COLUMNS,
     child_weighted_mean_distance,
     siting_layers,
 )
 from geo.exports import to_xlsx_bytes, write_gpkg
-from geo.i18n import facility_label, figure_label, localise_headers, t
+from geo.i18n import enum_label, facility_label, figure_label, localise_headers, t
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
 from geo.safe import md
@@ -55,6 +56,8 @@ with st.expander("规则与参数" if zh else "Rules and parameters", expanded=F
     ui.override("siting.default_capacity", int(c3.number_input(
         "共建之家容量（0=不限）" if zh else "Capacity per home (0 = none)", 0, 5000,
         int(pol.default_capacity), step=10)))
+    ui.override("siting.capacity_defaults_on", bool(c3.checkbox(
+        t("capacity_defaults_on", lang), pol.capacity_defaults_on)))
     ui.override("siting.max_new_homes", int(c4.number_input(
         "共建之家数量上限（-1=不限）" if zh else "Most shared homes (-1 = no budget)", -1, 5000,
         int(pol.max_new_homes))))
@@ -74,6 +77,27 @@ with st.expander("规则与参数" if zh else "Rules and parameters", expanded=F
         costs[k] = float(cols[i % 4].number_input(label, 0.0, 5_000_000.0, float(costs[k]),
                                                   step=5000.0, key=f"cost_{k}"))
     ui.override("siting.cost_yuan", costs)
+    if pol.capacity_defaults_on:
+        st.markdown(f"**{t('capacity_by_kind_title', lang)}**")
+        caps = dict(pol.capacity_by_kind)
+        cols = st.columns(4)
+        for i, k in enumerate(caps):
+            caps[k] = int(cols[i % 4].number_input(facility_label(k, lang), 0, 5000,
+                                                   int(caps[k]), step=10, key=f"cap_{k}"))
+        ui.override("siting.capacity_by_kind", caps)
+        sizes = {k: dict(v) for k, v in pol.new_build_sizes.items()}
+        cols = st.columns(2 * max(len(sizes), 1))
+        for i, (k, spec) in enumerate(sizes.items()):
+            size = t(f"new_build_size.{k}", lang)
+            spec["cost_yuan"] = float(cols[2 * i].number_input(
+                t("new_build_cost", lang).format(size=size), 0.0, 5_000_000.0,
+                float(spec["cost_yuan"]), step=10000.0, key=f"size_cost_{k}"))
+            spec["capacity"] = float(cols[2 * i + 1].number_input(
+                t("new_build_capacity", lang).format(size=size), 0.0, 5000.0,
+                float(spec["capacity"]), step=10.0, key=f"size_cap_{k}"))
+        ui.override("siting.new_build_sizes", sizes)
+if st.session_state.get("siting_time_limit_s"):  # "continue solving" raised it
+    ui.override("siting.time_limit_s", float(st.session_state["siting_time_limit_s"]))
 
 candidates = data.facilities[data.facilities["kind"].isin(pol.host_kinds)]
 labels = dict(zip(candidates["facility_id"], candidates["name"], strict=True))
@@ -101,7 +125,7 @@ solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=
                   key=ui.keep("siting_solver", "cbc"))
 want = (key, ui.overrides_key(), solver, options)
 button = "求解选址方案" if zh else "Solve siting"
-if st.button(button, type="primary"):
+if st.button(button, type="primary") or st.session_state.pop("siting_continue", False):
     ui.solve_with_status("siting", want, ui.solve_siting)  # siting errors are PlanningErrors
 done = ui.result_or_stop("siting", want, button)
 stale = ui.stale_notice("siting", want, ui.solve_siting)  # 过期: exports off until re-solved
@@ -133,6 +157,26 @@ st.caption(t("siting_gaps", lang).format(
     ddist=_pct(s.decided_distance_gap), tol=_pct(s.gap_tolerance)))
 if len(plan.uncovered):
     st.error(("未覆盖的村：" if zh else "Villages not covered: ") + "、".join(plan.uncovered))
+if s.capacitated or res.capacity_applied:
+    st.caption(t("capacity_meaning", lang))
+    if s.capacitated:
+        st.caption(t("capacitated_model", lang))
+    beyond = int(homes["own_beyond_capacity"].sum())
+    if beyond:
+        st.info(t("own_beyond_capacity_note", lang).format(n=f"{beyond:,}"))
+if s.open_blocks:
+    st.warning(t("time_limit_hit", lang) if s.status == "time_limit"
+               else t("open_blocks_title", lang))
+    st.dataframe(pd.DataFrame([{
+        t("col_block", lang): b.block, t("col_villages_n", lang): f"{b.villages:,}",
+        t("col_sites_n", lang): f"{b.sites:,}", t("col_gap", lang): _pct(b.gap),
+        t("col_village_codes", lang): "、".join(b.village_ids[:10])} for b in s.open_blocks]),
+        width="stretch", hide_index=True)
+    longer = 2 * float(ui.policy().siting.time_limit_s)
+    if st.button(t("continue_solving", lang).format(s=f"{longer:,.0f}"), disabled=stale):
+        st.session_state["siting_time_limit_s"] = longer
+        st.session_state["siting_continue"] = True
+        st.rerun()
 
 
 
@@ -163,14 +207,19 @@ st_folium(m, height=560, use_container_width=True, returned_objects=[],
 
 table = homes[["home_id", "name", "kind", "status", "villages_served", "children_served",
                "left_behind_served", "difficulty_served", "max_distance_m", "mean_distance_m",
-               "capacity", "capacity_use", "cost_yuan"]].copy()
+               "load", "capacity", "capacity_use", "own_beyond_capacity", "capacity_source",
+               "cost_yuan"]].copy()
+table["capacity_source"] = [t(f"capacity_source.{c}", lang) for c in table["capacity_source"]]
+table["own_beyond_capacity"] = [enum_label("bool", bool(b), lang)
+                                for b in table["own_beyond_capacity"]]
+table = table.rename(columns={c: t(f"col_{c}", lang) for c in (
+    "load", "capacity", "capacity_use", "own_beyond_capacity", "capacity_source")})
 if zh:
     table = table.rename(columns={
         "home_id": "编号", "name": "名称", "kind": "承载场所", "status": "状态",
         "villages_served": "服务村数", "children_served": "服务儿童", "left_behind_served": "其中留守",
         "difficulty_served": "其中困境", "max_distance_m": "最远距离（米）",
-        "mean_distance_m": "平均距离（米）", "capacity": "容量", "capacity_use": "容量使用率",
-        "cost_yuan": "费用（元）"})
+        "mean_distance_m": "平均距离（米）", "cost_yuan": "费用（元）"})
 st.dataframe(table, width="stretch", hide_index=True)
 
 if show_access:
@@ -193,8 +242,8 @@ if show_access:
 
 c1, c2 = st.columns(2)
 c1.download_button("下载 XLSX" if zh else "Download XLSX",
-                   to_xlsx_bytes({"homes": homes[HOMES_COLUMNS + ["name", "cost_yuan",
-                                                                 "villages_served"]],
+                   to_xlsx_bytes({"homes": homes[HOMES_COLUMNS + CAPACITY_COLUMNS
+                                                 + ["name", "cost_yuan", "villages_served"]],
                                   "assignments": assignments[ASSIGNMENT_COLUMNS + ["name", "via"]
                                                              + TRAVEL_COLUMNS]},
                                  lang=lang),

@@ -19,8 +19,11 @@ with ≥ 100 children picks one of its in-village sites (its own home), every ot
 whole to one open home within the cap, cost first and child-weighted distance second
 (lexicographic). ``--counts all``: an own home's capacity counts its own children too (what
 ``optimization.siting`` does today, leftover clipped at 0); ``others``: only children from
-other villages count. ``--baseline`` also runs today's ``solve_siting`` with
-``default_capacity`` (own home fixed by rule) for comparison.
+other villages count. ``--baseline`` also runs the product's ``solve_siting`` with
+``default_capacity``: ``site-<solver>`` (binding capacities handed to the capacitated model by
+``optimization.siting_capacity``, own-home site chosen by the model among the village's sites)
+and ``milp-<solver>`` (the generic siting MILP, ``capacitated=False``); ``--product`` only
+the first, ``--skip-standalone`` drops ``cap-<solver>``.
 
 Columns: time of the whole call, status (from the proven gap), homes, cost, gap on the
 weighted objective, cost gap, blocks still open, sites fixed by the Lagrangian bound. Timings
@@ -116,7 +119,15 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--counts", choices=["all", "others"], default="all")
-    ap.add_argument("--baseline", action="store_true")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also the product's solve_siting: site-<solver> (hands binding "
+                         "capacities to the capacitated model) and milp-<solver> (the generic "
+                         "MILP, capacitated=False)")
+    ap.add_argument("--product", action="store_true",
+                    help="only the product path (solve_siting, site-<solver>) besides the "
+                         "standalone model")
+    ap.add_argument("--skip-standalone", action="store_true",
+                    help="do not run the standalone model (cap-<solver>)")
     ap.add_argument("--no-lagrange", action="store_true")
     ap.add_argument("--no-search", action="store_true")
     args = ap.parse_args(argv)
@@ -134,7 +145,7 @@ def main(argv=None) -> int:
         print(f"# {name}: {prob.n_villages} villages ({int(problem.villages['own_home'].sum())}"
               f" with own homes), {prob.n_sites} sites, {prob.n_pairs} pairs, built in "
               f"{time.perf_counter() - t0:.1f} s; time limit {limit:g} s", flush=True)
-        for solver in args.solvers.split(","):
+        for solver in ([] if args.skip_standalone else args.solvers.split(",")):
             t1 = time.perf_counter()
             plan = solve_capacitated(prob, solver, time_limit_s=limit, threads=args.threads,
                                      lagrange=not args.no_lagrange, search=not args.no_search)
@@ -148,15 +159,24 @@ def main(argv=None) -> int:
                 print(f"#   open block: {b.villages} villages, {b.sites} sites, gap "
                       f"{_pct(b.gap)}, cost gap {_pct(1 - b.cost_bound / b.cost) if b.cost else '-'}"
                       f", first villages {', '.join(b.village_ids[:3])}", flush=True)
-        if args.baseline:
-            for solver in ("highs", "cbc"):
+        if args.baseline or args.product:
+            runs = [(f"{'site' if c is None else 'milp'}-{s}", s, c)
+                    for s in args.solvers.split(",") if s in ("highs", "cbc")
+                    for c in ((None,) if not args.baseline else (None, False))]
+            for label, solver, capacitated in runs:
                 t1 = time.perf_counter()
-                sp = solve_siting(problem, solver, time_limit_s=limit, threads=args.threads)
+                sp = solve_siting(problem, solver, time_limit_s=limit, threads=args.threads,
+                                  capacitated=capacitated)
                 st = sp.stats
-                print(f"{name:<22} {'main-' + solver:<14} {st.components:>6} "
+                print(f"{name:<22} {label:<14} {st.components:>6} "
                       f"{problem.n_pairs:>7} {st.status:<9} {len(sp.homes):>5} "
                       f"{sp.total_cost_yuan:>11,.0f} {_pct(st.gap):>8} {_pct(st.cost_gap):>8} "
-                      f"{'':>4} {'':>5} {time.perf_counter() - t1:>8.1f}", flush=True)
+                      f"{len(st.open_blocks):>4} {'':>5} {time.perf_counter() - t1:>8.1f}",
+                      flush=True)
+                for b in st.open_blocks[:5]:
+                    print(f"#   open block: {b.villages} villages, {b.sites} sites, gap "
+                          f"{_pct(b.gap)}, first villages {', '.join(b.village_ids[:3])}",
+                          flush=True)
     print(f"# load average {os.getloadavg()[0]:.1f}", flush=True)
     return 0
 

@@ -230,7 +230,6 @@ def cmd_site(args) -> int:
         return site_phased(args)
     from childplan.workflows import (
         ASSIGNMENT_COLUMNS,
-        HOMES_COLUMNS,
         TRAVEL_COLUMNS,
         child_weighted_mean_distance,
         run_siting,
@@ -240,16 +239,17 @@ def cmd_site(args) -> int:
 
     locked = _locks(args.lock)  # argument errors before the (slow) load
     matrix = _read_travel_matrix(args.travel_matrix) if args.travel_matrix else None
+    policy = _site_policy(args)
     data = _load(args)
     if not _require_ok(data):
         return 1
     # SitingInfeasible / SitingNotSolved are PlanningErrors: main() prints them, exit 1
-    res = run_siting(data, _policy(args), solver=args.solver,
+    res = run_siting(data, policy, solver=args.solver,
                      must_open=args.must_open or (), never_open=args.never_open or (),
                      locked=locked, time_limit_s=args.time_limit, travel_matrix=matrix,
                      metric=args.metric)
     out = _out(args)
-    _write_table(res.homes[HOMES_COLUMNS], out / "homes.csv", args, {"status": "action"})
+    _write_table(res.homes[res.homes_columns], out / "homes.csv", args, {"status": "action"})
     extra = TRAVEL_COLUMNS if res.metric != "straight" else []
     _write_table(res.assignments[ASSIGNMENT_COLUMNS + extra], out / "assignments.csv", args)
     write_gpkg(siting_layers(res), out / "siting.gpkg")
@@ -270,8 +270,46 @@ def cmd_site(args) -> int:
     _print(f"gaps: cost {s.cost_gap:.4%} (decided part {s.decided_cost_gap:.4%}), distance "
            f"{s.distance_gap:.4%} (decided part {s.decided_distance_gap:.4%}); optimal means "
            f"within {s.gap_tolerance:.4%}")
+    _print_capacity(res, getattr(args, "lang", "zh"))
     _print(f"written to {out}")
     return 0 if s.status in ("optimal", "time_limit", "feasible") else 1
+
+
+def _site_policy(args):
+    """The policy with ``--capacity`` and ``--capacity-defaults`` applied."""
+    policy = _policy(args)
+    changes = {}
+    if args.capacity is not None:
+        if args.capacity < 0:
+            raise UserError("--capacity 应为不小于 0 的整数（儿童数，0 表示不限）",
+                            "--capacity must be a whole number >= 0 (children, 0 = unlimited)",
+                            where=f"--capacity {args.capacity}")
+        changes["siting.default_capacity"] = int(args.capacity)
+    if args.capacity_defaults:
+        changes["siting.capacity_defaults_on"] = True
+    return policy.with_overrides(changes, origin="--capacity") if changes else policy
+
+
+def _print_capacity(res, lang: str) -> None:
+    """What capacity means, own homes beyond it, and the blocks the time limit left open."""
+    from geo.i18n import t
+
+    s = res.plan.stats
+    if not (res.capacity_applied or s.capacitated):
+        return
+    _print(t("capacity_meaning", lang))
+    beyond = int(res.homes["own_beyond_capacity"].sum()) if "own_beyond_capacity" in \
+        res.homes.columns else 0
+    if beyond:
+        _print(t("own_beyond_capacity_note", lang).format(n=beyond))
+    if s.capacitated:
+        _print(t("capacitated_model", lang))
+    if s.open_blocks:
+        _print(t("open_blocks_title", lang) + ":")
+        for b in s.open_blocks:
+            _print("  " + t("open_block_line", lang).format(
+                block=b.block, villages=b.villages, sites=b.sites, gap=f"{b.gap:.2%}",
+                ids="、".join(b.village_ids[:10])))
 
 
 def cmd_staff(args) -> int:
@@ -728,6 +766,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock", action="append", metavar="VILLAGE=SITE",
                    help="assign a village to a site (repeatable)")
     p.add_argument("--time-limit", type=float, default=None, help="seconds (default: policy)")
+    p.add_argument("--capacity", type=int, default=None, metavar="N",
+                   help="capacity in children (all served, own village included) of every host "
+                        "whose capacity the data leaves empty (siting.default_capacity; 0 = "
+                        "unlimited); capacities in facilities.capacity are kept")
+    p.add_argument("--capacity-defaults", action="store_true",
+                   help="use the policy's capacities by host kind and small/large new builds "
+                        "(siting.capacity_defaults_on)")
     p.add_argument("--travel-matrix", default=None, metavar="CSV",
                    help="road/path distances: village_code, site_id, metres (replaces straight "
                         "lines)")

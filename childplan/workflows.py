@@ -70,6 +70,9 @@ class SitingResult(_Fields):
         The feasible village–site pairs with the bridge used (``via``).
     metric : str
         ``straight``, ``road_m`` or ``walk_min`` (:mod:`geo.travel`): what the distances are.
+    capacity_applied : bool
+        The planner applied capacities beyond the data's (``siting.capacity_defaults_on`` or
+        ``siting.default_capacity`` > 0): homes.csv then carries :data:`CAPACITY_COLUMNS`.
     """
 
     plan: Any
@@ -78,6 +81,14 @@ class SitingResult(_Fields):
     sites: Any
     pairs: pd.DataFrame
     metric: str = "straight"
+    capacity_applied: bool = False
+
+    @property
+    def homes_columns(self) -> list[str]:
+        """homes.csv's columns: :data:`HOMES_COLUMNS`, plus the load against capacity."""
+        if self.capacity_applied:
+            return HOMES_COLUMNS + CAPACITY_COLUMNS
+        return list(HOMES_COLUMNS)
 
     @property
     def villages(self) -> int:
@@ -430,6 +441,14 @@ def key_figures(data: CountyData, *, homes: pd.DataFrame | None = None,
 
 #: homes.csv and assignments.csv columns (issue 4).
 HOMES_COLUMNS = ["home_id", "kind", "status", "lon", "lat", "children_served", "capacity"]
+#: Added to homes.csv when the planner applies capacities (issue 20). ``capacity`` counts
+#: **all** children a home serves, its own village included; ``load`` is that number for the
+#: plan (= children_served); ``own_beyond_capacity``: the own village alone exceeds the
+#: capacity (the home takes no neighbours, and is over by ``load - capacity``);
+#: ``capacity_source``: data (facilities.capacity), kind (siting.capacity_by_kind), size (a
+#: new-build size), default (siting.default_capacity) or "" (unlimited).
+CAPACITY_COLUMNS = ["load", "capacity_use", "own_children", "own_beyond_capacity", "size",
+                    "capacity_source"]
 ASSIGNMENT_COLUMNS = ["village_code", "resident_children", "home_id", "distance_m", "own_home"]
 #: Added to the exported assignments when the travel model (road_m, walk_min) gave the distances.
 TRAVEL_COLUMNS = ["walk_min", "route_m", "metric"]
@@ -476,8 +495,9 @@ def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
     homes["name"] = homes["name"].where(homes["name"] != "",
                                         homes["village_code"].map(names).fillna("") + "（新建）")
     homes["cost"] = homes["cost_yuan"]
-    for c in ("children_served", "capacity", "villages_served", "left_behind_served",
-              "difficulty_served"):
+    _capacity_source(homes, sites, policy.siting.default_capacity)
+    for c in ("children_served", "load", "own_children", "capacity", "villages_served",
+              "left_behind_served", "difficulty_served"):
         if c in homes.columns:
             homes[c] = homes[c].fillna(0).round().astype(int)
     for c in ("max_distance_m", "mean_distance_m"):
@@ -500,8 +520,23 @@ def run_siting(data: CountyData, policy: Policy, *, solver: str = "cbc",
         a["via"] = [via.get((vc, hid), "") if isinstance(hid, str) else ""
                     for vc, hid in zip(a["village_code"], a["home_id"], strict=True)]
     homes, a = name_siting_metric(homes, a, travel_matrix, metric)
+    applied = bool(policy.siting.capacity_defaults_on or policy.siting.default_capacity > 0)
     return SitingResult(plan=plan, homes=homes, assignments=a, sites=sites, pairs=pairs,
-                        metric=metric)
+                        metric=metric, capacity_applied=applied)
+
+
+def _capacity_source(homes: pd.DataFrame, sites, default_capacity: float) -> None:
+    """Add ``size`` and ``capacity_source`` (data, kind, size, default or "") to the homes."""
+    by_id = sites.set_index("site_id") if len(sites) else None
+    src = (homes["home_id"].map(by_id["capacity_source"]) if by_id is not None
+           and "capacity_source" in by_id.columns else pd.Series("", index=homes.index))
+    src = src.fillna("").astype(str)
+    src = src.where(src != "", np.where((homes["capacity"] > 0) & (default_capacity > 0),
+                                        "default", ""))
+    homes["capacity_source"] = src
+    homes["size"] = (homes["home_id"].map(by_id["size"]).fillna("").astype(str)
+                     if by_id is not None and "size" in by_id.columns else "")
+    homes["capacity_use"] = homes["capacity_use"].round(3)
 
 
 def siting_layers(result: SitingResult) -> dict:

@@ -28,6 +28,53 @@ T: dict[str, tuple[str, str]] = {
                     " · 视为最优的容差 {tol}",
                     "proven gaps: cost {cost} (on the part being decided {dcost}) · distance "
                     "{dist} (on the part being decided {ddist}) · tolerance for optimal {tol}"),
+    # capacity (issue 20)
+    "capacity_meaning": ("容量指该儿童之家服务的全部儿童（含本村）；负荷 = 实际服务的儿童数",
+                         "capacity counts every child the home serves, its own village "
+                         "included; load = the children it serves"),
+    "own_beyond_capacity_note": ("{n} 处儿童之家仅本村儿童就超过容量（超出本村容量）：不再接收邻村，"
+                                 "请核实容量",
+                                 "{n} homes have more children in their own village alone than "
+                                 "their capacity (own village beyond capacity): they take no "
+                                 "neighbours; check the capacity"),
+    "capacitated_model": ("容量起约束作用：按单一归属容量模型求解（每村整体去一处）",
+                          "capacities bind: solved with the single-source capacitated model "
+                          "(each village goes whole to one home)"),
+    "open_blocks_title": ("尚未证明最优的区块", "Blocks not yet proven optimal"),
+    "open_block_line": ("区块 {block}：{villages} 个村、{sites} 个场所，间隙 {gap}；村：{ids}",
+                        "block {block}: {villages} villages, {sites} sites, gap {gap}; "
+                        "villages: {ids}"),
+    "continue_solving": ("继续求解：以 {s} 秒时限重新求解", "Continue solving: solve again with a "
+                         "{s} s limit"),
+    "time_limit_hit": ("求解时限已到，方案可行但未证明最优；以下区块的间隙仍未闭合",
+                       "the time limit stopped the solve: the plan is feasible but not proven "
+                       "optimal; these blocks are still open"),
+    "capacity_defaults_on": ("按场所类型默认容量和新建规格（小/大）",
+                             "Default capacities by host kind and new-build sizes (small/large)"),
+    "capacity_by_kind_title": ("按场所类型的默认容量（儿童，含本村）",
+                               "Default capacity by host kind (children, own village included)"),
+    "new_build_size.small": ("小型新建", "small new build"),
+    "new_build_size.large": ("大型新建", "large new build"),
+    "new_build_cost": ("{size}成本（元）", "{size}: cost (yuan)"),
+    "new_build_capacity": ("{size}容量（儿童）", "{size}: capacity (children)"),
+    "col_block": ("区块", "Block"),
+    "col_villages_n": ("村数", "Villages"),
+    "col_sites_n": ("候选场所数", "Candidate sites"),
+    "col_gap": ("已证明的间隙", "Proven gap"),
+    "col_village_codes": ("村代码（前 10 个）", "Village codes (first 10)"),
+    "col_load": ("负荷（服务儿童，含本村）", "Load (children served, own village included)"),
+    "col_capacity": ("容量（服务儿童总数，含本村）", "Capacity (all children served, own village "
+                     "included)"),
+    "col_capacity_use": ("负荷 / 容量", "Load / capacity"),
+    "col_own_children": ("本村儿童", "Own village's children"),
+    "col_own_beyond_capacity": ("本村儿童超出容量", "Own village beyond capacity"),
+    "col_size": ("新建规格", "New-build size"),
+    "col_capacity_source": ("容量来源", "Capacity from"),
+    "capacity_source.data": ("数据（设施容量）", "data (facility capacity)"),
+    "capacity_source.kind": ("按类型默认", "default by kind"),
+    "capacity_source.size": ("新建规格", "new-build size"),
+    "capacity_source.default": ("统一默认容量", "default capacity"),
+    "capacity_source.": ("不限", "unlimited"),
     # navigation
     "app_title": ("留守儿童与困境儿童关爱服务规划", "Planning care for left-behind children "
                   "and children in difficulty"),
@@ -538,6 +585,8 @@ HEADERS_ZH: dict[str, str] = {
     "children": "儿童数", "children_covered": "覆盖儿童数", "coverage_pct": "儿童覆盖率（%）",
     "weighted_coverage": "加权覆盖", "weighted_total": "加权总数", "directors": "需配儿童主任",
     "supervisors": "需配儿童督导员", "month": "月份", "sessions": "期数", "trainees": "培训人数",
+    "load": "负荷（服务儿童，含本村）", "capacity_use": "负荷/容量", "own_children": "本村儿童数",
+    "own_beyond_capacity": "本村儿童超出容量", "size": "新建规格", "capacity_source": "容量来源",
 }
 
 

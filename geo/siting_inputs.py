@@ -119,8 +119,13 @@ def candidate_sites(
     Returns
     -------
     GeoDataFrame
-        ``site_id, kind, status, cost_yuan, capacity, village_code, township_code, lon, lat,
-        village_inferred`` and the geometry. Existing 儿童之家 are always candidates
+        ``site_id, kind, status, cost_yuan, capacity`` (children, all served by the home,
+        its own village included; 0 = unlimited), ``capacity_source`` (``data``: the
+        facilities' ``capacity`` column; ``kind``: ``siting.capacity_by_kind``; ``size``: a
+        new-build size; "" none), ``size`` (new builds: small/large, else ""),
+        ``village_code, township_code, lon, lat, village_inferred`` and the geometry.
+        With ``capacity_defaults_on`` a host without a capacity in the data gets its kind's
+        default, and each village centre offers a small and a large build. Existing 儿童之家 are always candidates
         (``existing``); facilities of ``host_kinds`` are ``reuse``; with ``allow_new_build`` a
         ``new_build`` (``new``, id ``new_<village_code>``) sits at every village point. A
         facility without ``village_code`` is given the nearest village's
@@ -164,6 +169,12 @@ def candidate_sites(
             planned = (fstatus.to_numpy(object) == "planned") & (kind == "children_home")
             cap = (pd.to_numeric(f["capacity"], errors="coerce").fillna(0).to_numpy(float)
                    if "capacity" in f.columns else np.zeros(len(f)))
+            cap_src = np.where(cap > 0, "data", "").astype(object)
+            if sp.capacity_defaults_on:
+                by_kind = np.array([float(sp.capacity_by_kind.get(k, 0)) for k in kind])
+                fill = (cap <= 0) & (by_kind > 0)
+                cap = np.where(fill, by_kind, cap)
+                cap_src[fill] = "kind"
             lon, lat = _lonlat(f)
             parts.append(gpd.GeoDataFrame({
                 "site_id": f["facility_id"].astype(str).to_numpy(object),
@@ -174,6 +185,8 @@ def candidate_sites(
                                                      sp.cost_yuan.get("new_build", 0.0)))
                               for k, p in zip(kind, planned, strict=True)],
                 "capacity": cap,
+                "capacity_source": cap_src,
+                "size": "",
                 "village_code": vc,
                 "township_code": tc,
                 "lon": lon,
@@ -182,24 +195,42 @@ def candidate_sites(
             }, geometry=gpd.points_from_xy(lon, lat), crs=STORAGE_CRS))
     if sp.allow_new_build and len(villages):
         lon, lat = _lonlat(villages)
-        parts.append(gpd.GeoDataFrame({
-            "site_id": np.array([f"new_{c}" for c in vcodes], dtype=object),
-            "kind": "new_build",
-            "status": "new",
-            "cost_yuan": float(sp.cost_yuan.get("new_build", 0.0)),
-            "capacity": 0.0,
-            "village_code": vcodes.astype(object),
-            "township_code": vtown,
-            "lon": lon,
-            "lat": lat,
-            "village_inferred": False,
-        }, geometry=gpd.points_from_xy(lon, lat), crs=STORAGE_CRS))
+        for suffix, size, cost, cap in _new_build_sizes(sp):
+            parts.append(gpd.GeoDataFrame({
+                "site_id": np.array([f"new_{c}{suffix}" for c in vcodes], dtype=object),
+                "kind": "new_build",
+                "status": "new",
+                "cost_yuan": cost,
+                "capacity": cap,
+                "capacity_source": "size" if size else "",
+                "size": size,
+                "village_code": vcodes.astype(object),
+                "township_code": vtown,
+                "lon": lon,
+                "lat": lat,
+                "village_inferred": False,
+            }, geometry=gpd.points_from_xy(lon, lat), crs=STORAGE_CRS))
     if not parts:
         return gpd.GeoDataFrame(
             {c: [] for c in ("site_id", "kind", "status", "cost_yuan", "capacity",
-                             "village_code", "township_code", "lon", "lat", "village_inferred")},
+                             "capacity_source", "size", "village_code", "township_code", "lon",
+                             "lat", "village_inferred")},
             geometry=[], crs=STORAGE_CRS)
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=STORAGE_CRS)
+
+
+def _new_build_sizes(sp: SitingPolicy) -> list[tuple[str, str, float, float]]:
+    """(id suffix, size, cost, capacity) of the new builds offered at each village centre.
+
+    One unlimited build at ``cost_yuan.new_build`` (today's plans), or, with
+    ``capacity_defaults_on`` and ``new_build_sizes``, a small (id ``new_<code>``) and a large
+    (``new_<code>_large``) build; the model opens at most one per place.
+    """
+    if not (sp.capacity_defaults_on and sp.new_build_sizes):
+        return [("", "", float(sp.cost_yuan.get("new_build", 0.0)), 0.0)]
+    return [("" if size == "small" else f"_{size}", size, float(spec["cost_yuan"]),
+             float(spec["capacity"]))
+            for size, spec in sorted(sp.new_build_sizes.items(), key=lambda kv: kv[0] != "small")]
 
 
 def barrier_lines(waterways: gpd.GeoDataFrame | None, policy) -> gpd.GeoDataFrame | None:

@@ -93,6 +93,9 @@ SOLVERS = ("highs", "cbc", "cpsat")
 _MAX_LISTED = 30
 #: Blocks with at most this many pairs go straight to the MILP (the bound would cost more).
 LAGRANGE_MIN_PAIRS = 60
+#: A lexicographic block whose gap is below this share of its objective stopped at the
+#: solvers' precision (~1e-6 relative): the distance stage (cost fixed) closes it.
+_PRECISION = 1e-5
 #: Blocks with more villages get the large-neighbourhood search after the local search.
 LNS_MIN_VILLAGES = 60
 
@@ -721,6 +724,13 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
             milp_bound = _ceil(milp_bound)
         if milp_bound > bound:
             bound, proven_by = milp_bound, solver
+    now = time.perf_counter()
+    if (lex and inc is not None and tol < ub - bound <= _PRECISION * abs(ub)
+            and now < deadline - 0.05):  # the solver stopped at its precision, not the clock
+        inc, ub, bound, how = _distance_stage(blk, inc, bound, tol, dbar,
+                                              now + 0.5 * (deadline - now), solver, threads,
+                                              msg, highs_options, solve_block)
+        proven_by = how or proven_by
     if inc is None:
         raise CapacityNotSolved(
             f"在时限内未找到可行方案（{blk.n} 个村的区块）：请延长时限 / no feasible plan found in "
@@ -734,6 +744,38 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
                        time.perf_counter() - t0, proven_by, cost, cost_bound, n_fixed,
                        tuple(map(str, prob.village_ids[blk.villages[:_MAX_LISTED]]))), \
         is_open, assign
+
+
+def _distance_stage(blk: Block, inc, bound, tol, dbar, deadline, solver, threads, msg,
+                    highs_options, solve_block):
+    """Once the cost is proven, minimise the distance alone with the cost fixed.
+
+    The lexicographic weight makes the objective ~10⁷ and the solvers stop at a relative
+    precision of ~10⁻⁶ of it, above a small distance tolerance; with the cost held at its
+    proven optimum (``cost_cap`` row, weight 0) the distance is solved on its own scale. Every
+    plan of the proven cost is in that model, so its bound is a distance bound.
+    Returns (incumbent, objective, bound, how) — ``how`` "" when nothing was proven.
+    """
+    cost = float(blk.f[inc[0]].sum())
+    ub = blk.objective(*inc)
+    if _cost_bound(blk, bound, dbar, cost) < cost:
+        return inc, ub, bound, ""
+    flat = Block(**{**blk.__dict__, "weight": 0.0})
+    dist = float(blk.pa[inc[1]].sum())
+    out = solve_block(flat, solver, inc, None, None, deadline, max(tol, 1e-9), threads, msg,
+                      highs_options, cost_cap=cost + 0.5)
+    if out.values is not None and float(blk.f[out.is_open].sum()) <= cost + 1e-6:
+        cand = float(blk.pa[out.assign].sum())
+        if cand < dist:
+            inc, dist = (out.is_open, out.assign), cand
+            ub = blk.objective(*inc)
+    if not np.isfinite(out.bound) or out.status == "infeasible":
+        return inc, ub, bound, ""
+    d_lb = out.bound
+    if flat.integral():
+        d_lb = _ceil(d_lb)
+    new = blk.weight * cost + min(d_lb, dist)
+    return inc, ub, (max(bound, new) if new > bound else bound), (solver if new > bound else "")
 
 
 def _ceil(x: float) -> float:

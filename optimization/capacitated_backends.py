@@ -49,8 +49,13 @@ class BlockOutcome:
     seconds: float
 
 
-def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True) -> BlockArrays:
-    """The block's MILP as arrays (pairs to fixed-closed sites dropped)."""
+def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True,
+                 cost_cap: float | None = None) -> BlockArrays:
+    """The block's MILP as arrays (pairs to fixed-closed sites dropped).
+
+    ``cost_cap``: a row ``cost_cap: sum_j f_j y_j <= cost_cap`` (the distance stage, with the
+    opening cost fixed at its proven optimum and the block's ``weight`` 0).
+    """
     m = blk.m
     keep = np.ones(len(blk.pv), bool) if fixed_closed is None else ~fixed_closed[blk.ps]
     pairs = np.flatnonzero(keep)
@@ -105,24 +110,22 @@ def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True
         rhi.append(np.array([1.0]))
         names.append(f"group_g{g}")
         r += 1
+    dense = []  # rows over every y: (name, coefficients, lower, upper)
     if blk.p is not None:
-        rows.append(np.full(m, r))
-        cols.append(np.arange(m))
-        vals.append(np.ones(m))
-        rlo.append(np.array([float(blk.p)]))
-        rhi.append(np.array([float(blk.p)]))
-        names.append("open_count")
-        r += 1
+        dense.append(("open_count", np.ones(m), float(blk.p), float(blk.p)))
     if aggregate and len(tight):
         need = np.full(blk.n, np.inf)
         np.minimum.at(need, pv, pl.astype(float))
-        capj = np.minimum(blk.q, tot)
+        dense.append(("aggregate", np.minimum(blk.q, tot), float(need.sum()), np.inf))
+    if cost_cap is not None:
+        dense.append(("cost_cap", blk.f.astype(float), -np.inf, float(cost_cap)))
+    for name, coef, low, high in dense:
         rows.append(np.full(m, r))
         cols.append(np.arange(m))
-        vals.append(capj)
-        rlo.append(np.array([float(need.sum())]))
-        rhi.append(np.array([np.inf]))
-        names.append("aggregate")
+        vals.append(coef)
+        rlo.append(np.array([low]))
+        rhi.append(np.array([high]))
+        names.append(name)
         r += 1
     a = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                    shape=(r, ncol))
@@ -155,11 +158,11 @@ def _start(blk, arr: BlockArrays, inc) -> np.ndarray | None:
 
 
 def solve_block(blk, solver: str, inc, fixed_closed, fixed_open, deadline: float, tol: float,
-                threads: int | None, msg: bool = False, highs_options: dict | None = None
-                ) -> BlockOutcome:
+                threads: int | None, msg: bool = False, highs_options: dict | None = None,
+                cost_cap: float | None = None) -> BlockOutcome:
     """Solve the block's (reduced) MILP; stop at absolute gap ``tol`` or at ``deadline``."""
     t0 = time.perf_counter()
-    arr = block_arrays(blk, fixed_closed, fixed_open)
+    arr = block_arrays(blk, fixed_closed, fixed_open, cost_cap=cost_cap)
     start = _start(blk, arr, inc)
     fn = {"highs": _highs, "cbc": _cbc, "cpsat": _cpsat}[solver]
     status, bound, values = fn(arr, start, deadline, tol, threads, msg, highs_options or {})

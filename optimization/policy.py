@@ -102,6 +102,9 @@ class SitingPolicy(_Section):
     allow_new_build: bool
     cost_yuan: dict[str, float]
     default_capacity: int = Field(ge=0)
+    capacity_defaults_on: bool = False
+    capacity_by_kind: dict[str, int] = Field(default_factory=dict)
+    new_build_sizes: dict[str, dict[str, float]] = Field(default_factory=dict)
     stay_within_township: bool
     rivers_are_barriers: bool
     barrier_kinds: tuple[str, ...]
@@ -133,6 +136,24 @@ class SitingPolicy(_Section):
         _check_keys(v, _FACILITY_KEYS | {"new_build"}, "cost key")
         if any(c < 0 for c in v.values()):
             raise ValueError("costs must be >= 0")
+        return v
+
+    @field_validator("capacity_by_kind")
+    @classmethod
+    def _caps(cls, v):
+        _check_keys(v, _FACILITY_KEYS, "facility kind")
+        if any(c < 0 for c in v.values()):
+            raise ValueError("capacities must be >= 0")
+        return v
+
+    @field_validator("new_build_sizes")
+    @classmethod
+    def _sizes(cls, v):
+        _check_keys(v, {"small", "large"}, "new-build size")
+        for size, spec in v.items():
+            _check_keys(spec, {"cost_yuan", "capacity"}, f"key of new-build size {size}")
+            if set(spec) != {"cost_yuan", "capacity"} or min(spec.values()) < 0:
+                raise ValueError(f"new-build size {size} needs cost_yuan >= 0 and capacity >= 0")
         return v
 
     @field_validator("coverage_weights")

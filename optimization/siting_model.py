@@ -12,6 +12,7 @@ local villages :math:`i`, sites :math:`j` and pairs :math:`p = (i, j)`:
     link_v<code>_s<id>      x_p <= y_j          every pair (the strong formulation)
     capacity_s<id>          sum_p l_p x_p <= Q_j y_j   l_p = c_i (small), min(c_i, Q_j) (own
                                                 home: what is left for neighbours is never < 0)
+    one_size_s<id>          sum_j y_j <= 1      new-build sizes (small, large) at one place
     must_open_s<id>         y_j = 1
     lock_v<code>_s<id>      x_p = 1
     budget_new_homes        sum_{j not existing} y_j - sum_{own pairs, j not existing} x_p <= K
@@ -61,6 +62,25 @@ class Arrays:
     load: np.ndarray  # per pair: capacity it takes
     lock_pair: dict[int, int]  # village -> pair (small villages)
     delta: float
+    group: np.ndarray | None = None  # per site: new-build sizes at one place share a group
+
+
+def size_groups(problem: SitingProblem) -> np.ndarray:
+    """Group id per site (-1: none): new builds at one village centre (small, large sizes)."""
+    st = problem.sites
+    new = st["kind"].to_numpy(object) == "new_build"
+    place = st["village_code"].to_numpy(object)
+    group = np.full(len(st), -1, np.int64)
+    where: dict[object, list[int]] = {}
+    for j in np.flatnonzero(new):
+        if place[j]:
+            where.setdefault(place[j], []).append(int(j))
+    g = 0
+    for js in where.values():
+        if len(js) > 1:
+            group[js] = g
+            g += 1
+    return group
 
 
 def problem_arrays(problem: SitingProblem) -> Arrays:
@@ -83,6 +103,7 @@ def problem_arrays(problem: SitingProblem) -> Arrays:
         big=big, active=big | (children > 0), cost=cost, cap=cap, must=must,
         existing=(st["status"] == "existing").to_numpy(), pv=pv, ps=ps,
         pd=problem.pair_distance, load=load, lock_pair=lock_pair, delta=delta,
+        group=size_groups(problem),
     )
 
 
@@ -250,6 +271,21 @@ def add_capacity_rows(model: Model, arr: Arrays, blk: Block, nm: Names, cols: Co
                    np.concatenate([arr.load[blk.pairs[p]], -q[sites]]), -np.inf, 0.0)
 
 
+def add_size_rows(model: Model, arr: Arrays, blk: Block, nm: Names, cols: Cols) -> None:
+    """``one_size_s<id>``: sum_j y_j <= 1 over the new-build sizes at one place."""
+    if arr.group is None:
+        return
+    g = arr.group[blk.sites]
+    ids = np.unique(g[g >= 0])
+    if not len(ids):
+        return
+    local = np.flatnonzero(g >= 0)
+    first = {int(k): int(local[g[local] == k][0]) for k in ids}
+    model.add_rows([f"one_size_s{nm.site[blk.sites[first[int(k)]]]}" for k in ids],
+                   np.searchsorted(ids, g[local]), cols.y[local], np.ones(len(local)),
+                   -np.inf, 1.0)
+
+
 def add_must_open_rows(model: Model, arr: Arrays, blk: Block, nm: Names, cols: Cols) -> None:
     """``must_open_s<id>``: y_j = 1."""
     sites = np.flatnonzero(arr.must[blk.sites])
@@ -305,6 +341,7 @@ def build_model(arr: Arrays, blk: Block, nm: Names, stage: Stage) -> tuple[Model
     add_cover_rows(model, arr, blk, nm, cols)
     add_link_rows(model, arr, blk, nm, cols)
     add_capacity_rows(model, arr, blk, nm, cols)
+    add_size_rows(model, arr, blk, nm, cols)
     add_must_open_rows(model, arr, blk, nm, cols)
     add_lock_rows(model, arr, blk, nm, cols)
     if stage.budget is not None:

@@ -33,6 +33,8 @@ class BlockStats:
     gap: float
     seconds: float
     coverage_stage: bool = False
+    village_ids: tuple[str, ...] = ()  # the first village codes (capacitated blocks)
+    proven_by: str = ""  # capacitated: "search", "lagrange" or the solver
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class SolveStats:
     components, milp_blocks : int
         Connected components of the village–site graph; models solved.
     blocks : tuple of BlockStats
+    capacitated : bool
+        Solved by the capacitated single-source model (:mod:`optimization.siting_capacity`):
+        some site could be reached by more children than it holds.
     """
 
     solver: str
@@ -95,6 +100,12 @@ class SolveStats:
     decided_cost_gap: float = math.nan
     decided_distance_gap: float = math.nan
     gap_tolerance: float = 0.0
+    capacitated: bool = False
+
+    @property
+    def open_blocks(self) -> tuple[BlockStats, ...]:
+        """Blocks whose gap is not closed (what the page names when the time limit stopped)."""
+        return tuple(b for b in self.blocks if b.status != "optimal")
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,8 +116,12 @@ class SitingPlan:
     ----------
     homes : DataFrame
         One row per open home: ``home_id, kind, status`` (existing/reuse/new), ``own_home_of``
-        (village code or ""), ``cost_yuan, capacity`` (0 = unlimited), ``children_served,
-        capacity_use`` (fraction, nan if unlimited), ``villages_served, left_behind_served,
+        (village code or ""), ``cost_yuan, capacity`` (children, **all** children the home
+        serves, its own village included; 0 = unlimited), ``children_served`` and ``load``
+        (the same number: every child served, own village included), ``own_children`` (its
+        own village's), ``own_beyond_capacity`` (the own village alone exceeds the capacity:
+        the home takes no neighbours and is over its capacity by that much),
+        ``capacity_use`` (load / capacity, nan if unlimited), ``villages_served, left_behind_served,
         difficulty_served, max_distance_m, mean_distance_m`` (child-weighted),
         ``township_code, village_code, lon, lat``.
     assignments : DataFrame
@@ -198,6 +213,8 @@ def _homes_table(problem: SitingProblem, rows, home, dist, covered) -> pd.DataFr
     agg = agg.reindex(rows).fillna(0.0)
     big = vt["own_home"].to_numpy(bool)
     own_of = {int(home[v]): vt["village_code"].iat[v] for v in np.flatnonzero(big & covered)}
+    own_kids = {int(home[v]): children[v] for v in np.flatnonzero(big & covered)}
+    own_c = np.array([own_kids.get(int(j), 0.0) for j in rows], dtype=float)
     cap = st["capacity"].to_numpy(float)[rows]
     c = agg["c"].to_numpy()
     return pd.DataFrame({
@@ -208,6 +225,9 @@ def _homes_table(problem: SitingProblem, rows, home, dist, covered) -> pd.DataFr
         "cost_yuan": st["cost_yuan"].to_numpy(float)[rows],
         "capacity": cap,
         "children_served": c,
+        "load": c,
+        "own_children": own_c,
+        "own_beyond_capacity": (cap > 0) & (own_c > cap + 1e-9),
         "capacity_use": np.where(cap > 0, c / np.where(cap > 0, cap, 1), np.nan),
         "villages_served": agg["n"].to_numpy().astype(int),
         "left_behind_served": agg["lb"].to_numpy(),

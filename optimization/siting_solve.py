@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optimization.siting_capacity import capacity_binds, solve_capacitated_siting
 from optimization.siting_greedy import GreedyResult, greedy_result
 from optimization.siting_model import (
     _WEIGHT_SCALE,
@@ -121,6 +122,7 @@ def solve_siting(
     threads: int | None = None,
     decompose: bool = True,
     msg: bool = False,
+    capacitated: bool | None = None,
 ) -> SitingPlan:
     """Solve the siting MILP exactly (lexicographic: coverage, cost, distance).
 
@@ -141,11 +143,15 @@ def solve_siting(
         little elsewhere; one call per tiny component (the old way) cost more than it saved.
 
     The greedy plan (:func:`greedy_plan`) is the fallback when a solve stops without a plan
-    of its own; it is not passed to the solver as a start (that did not pay on
-    bench/siting.py, and HiGHS 1.16 may hand back the start's values after finding a better
-    plan in its presolved space).
+    of its own; it is not passed to the solver as a start (bench/siting.py).
     msg : bool
         Print the solver logs.
+    capacitated : bool, optional
+        ``None`` (default): when some capacity binds (:func:`~optimization.siting_capacity.
+        capacity_binds`) and there is no budget, solve with the capacitated single-source
+        model (:func:`~optimization.siting_capacity.solve_capacitated_siting`: capacitated
+        greedy and local search, Lagrangian bound, then the MILP); ``False``: always this
+        module's MILP (which states capacity too); ``True``: the capacitated model.
 
     Returns
     -------
@@ -162,6 +168,10 @@ def solve_siting(
     """
     t0 = time.perf_counter()
     params = problem.params
+    if params.max_new_homes < 0 and (capacitated or (capacitated is None
+                                                      and capacity_binds(problem))):
+        return solve_capacitated_siting(problem, solver, time_limit_s=time_limit_s,
+                                        gap_rel=gap_rel, threads=threads, msg=msg)
     limit = float(time_limit_s if time_limit_s is not None else params.time_limit_s)
     opts = SolveOptions(solver_name(solver), t0 + limit,
                         float(gap_rel if gap_rel is not None else params.gap_rel), threads, msg)
@@ -247,7 +257,7 @@ def _solve_block(ctx: _Context, k: int, blk: Block, deadline: float) -> _Outcome
     plan = decode(arr, blk, cols, r.values) if r.values is not None else None
     cands = [c for c in (plan, best) if c is not None
              and (floor is None or _block_value(arr, blk, *c)[0] >= floor)
-             and (floor is not None or (c[1] >= 0).all())]
+             and (floor is not None or (c[1] >= 0).all()) and _one_size(arr, blk, c)]
     if not cands:
         _not_solved(blk, deadline - tb)
     is_open, pair_of = min(cands, key=lambda c: _z(arr, blk, c, big_m))
@@ -265,6 +275,18 @@ def _solve_block(ctx: _Context, k: int, blk: Block, deadline: float) -> _Outcome
                     time.perf_counter() - tb, coverage_stage=floor is not None)
     return _Outcome(is_open, pair_of, st, lb_units * arr.delta, dist_lb,
                     cov_ub, stopped)
+
+
+def _one_size(arr: Arrays, blk: Block, plan) -> bool:
+    """At most one new-build size open per place (the greedy start does not know sizes)."""
+    if arr.group is None:
+        return True
+    is_open, pair_of = plan
+    used = is_open.copy()
+    used[np.searchsorted(blk.sites, arr.ps[pair_of[pair_of >= 0]])] = True
+    g = arr.group[blk.sites][used]
+    g = g[g >= 0]
+    return len(g) == len(np.unique(g))
 
 
 def _z(arr: Arrays, blk: Block, plan, big_m: float) -> float:
