@@ -690,6 +690,10 @@ HEADERS_EN: dict[str, str] = {
     "weighted_coverage": "Weighted coverage", "weighted_total": "Weighted total",
     "directors": "Directors required", "supervisors": "Supervisors required", "month": "Month",
     "sessions": "Sessions", "trainees": "Trainees",
+    # capacity (issue 20)
+    "load": "Load (children served, own village included)", "capacity_use": "Load / capacity",
+    "own_children": "Own village's children", "own_beyond_capacity": "Own village beyond capacity",
+    "size": "New-build size", "capacity_source": "Capacity from",
 }
 
 #: Column -> enumeration group of its cells (a table can override, e.g. ``kind`` of water).
@@ -699,7 +703,13 @@ COLUMN_ENUMS: dict[str, str] = {
     "organiser": "organiser", "level": "level", "binding": "binding",
     "four_ones_state": "four_ones_state", "four_ones_missing": "four_ones",
     "designations": "designation", "candidate_for": "candidate_for", "item": "four_ones",
+    "capacity_source": "capacity_source", "size": "new_build_size",
+    "own_beyond_capacity": "bool",
 }
+ENUM_GROUPS.update({
+    "capacity_source": {k: T[f"capacity_source.{k}"] for k in ("data", "kind", "size", "default", "")},
+    "new_build_size": {k: T[f"new_build_size.{k}"] for k in ("small", "large")},
+})
 
 #: Sheet names of exported workbooks.
 SHEET_NAMES: dict[str, tuple[str, str]] = {

@@ -388,7 +388,8 @@ def _demo_problem(pol):
 def test_cli_site_capacity_override_writes_load_against_capacity(tmp_path, capsys):
     from childplan.cli import main
 
-    assert main(["site", "--out", str(tmp_path), "--capacity", "100", "--solver", "highs"]) == 0
+    assert main(["site", "--out", str(tmp_path), "--capacity", "100", "--solver", "highs",
+                 "--codes"]) == 0
     out = capsys.readouterr().out
     assert "容量指该儿童之家服务的全部儿童（含本村）" in out
     homes = pd.read_csv(tmp_path / "homes.csv", encoding="utf-8-sig")
