@@ -31,6 +31,7 @@ __all__ = [
     "IdentifyPanel",
     "Legend",
     "add_legend",
+    "add_township_labels",
     "base_map",
     "break_labels",
     "build_county_map",
@@ -238,6 +239,35 @@ class _LabelDeconflict(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "LabelDeconflict"
+
+
+def add_township_labels(m: folium.Map, townships: gpd.GeoDataFrame, zoom: float, *,
+                        metric_crs=None, parent=None) -> int:
+    """Draw every township name on ``m``, deconflicted, on top of the symbols; returns how many.
+
+    Names that would overlap at ``zoom`` (the first view, :func:`web_zoom`) are hidden, the
+    larger township winning (:func:`township_label_plan`); the browser redoes the choice after
+    each zoom (:class:`_LabelDeconflict`), so a dropped name comes back when zoomed in. The
+    labels go into ``parent`` (a layer of ``m``) when given, else onto ``m`` itself.
+    """
+    plan = township_label_plan(townships, zoom, metric_crs=metric_crs)
+    target = m if parent is None else parent
+    for name, lon, lat, rank, shown in plan:
+        folium.Marker(
+            [lat, lon],
+            icon=safe.div_icon(
+                # on a pale box (as on the printed maps), never catching the mouse
+                safe.html("<div class='cp-town-label' data-rank='{}' style='font:11px "
+                          "sans-serif;color:#222;white-space:nowrap;transform:translate("
+                          "-50%,-50%);display:inline-block;background:rgba(255,255,255,"
+                          "0.78);padding:0 2px;border-radius:2px;pointer-events:none;"
+                          "visibility:{}'>{}</div>", rank,
+                          "visible" if shown else "hidden", name), icon_size=(0, 0)),
+            interactive=False,
+        ).add_to(target)
+    if plan:
+        _LabelDeconflict().add_to(m)
+    return len(plan)
 
 
 class Legend(MacroElement):
@@ -594,24 +624,8 @@ def build_county_map(
             ),
             name="townships",
         ).add_to(fg)
-        # names that would overlap at the first view are hidden (the larger township wins);
-        # the browser redoes the choice after each zoom (_LabelDeconflict)
-        for name, lon, lat, rank, shown in township_label_plan(tw, first_zoom,
-                                                               metric_crs=data.metric_crs):
-            folium.Marker(
-                [lat, lon],
-                icon=safe.div_icon(
-                    # on top of the symbols, on a pale box (as on the printed maps)
-                    safe.html("<div class='cp-town-label' data-rank='{}' style='font:11px "
-                              "sans-serif;color:#222;white-space:nowrap;transform:translate("
-                              "-50%,-50%);display:inline-block;background:rgba(255,255,255,"
-                              "0.78);padding:0 2px;border-radius:2px;pointer-events:none;"
-                              "visibility:{}'>{}</div>", rank,
-                              "visible" if shown else "hidden", name), icon_size=(0, 0)),
-                interactive=False,
-            ).add_to(fg)
         fg.add_to(m)
-        _LabelDeconflict().add_to(m)
+        add_township_labels(m, tw, first_zoom, metric_crs=data.metric_crs, parent=fg)
         shown_synthetic |= has_synthetic(data.townships)
         legend.append((t("townships", lang), [(_box("#fbfaf5", "#8d8d8d"),
                                                 t("townships", lang))]))
