@@ -82,11 +82,32 @@ if code is not None and code != st.session_state.get(TARGET):
 st.session_state[TARGET] = code
 view = st.session_state.get(VIEW)
 
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def danger_reaches(data_key: tuple, overrides_json: str):
+    """The ranked danger reaches (lines) of the hazards analysis, for the village panel."""
+    from geo.hazards import analyse_hazards
+
+    an = analyse_hazards(ui.county_for(data_key), ui.policy_from_json(overrides_json))
+    return an.reaches[an.reaches["reach_id"].isin(set(an.spots["reach_id"]))]
+
+
+# the village panel also names the home of the siting plan in force and the danger reaches
+# near the village (within the exposure distance of the hazards policy)
+plan = {}
+siting_done = ui.last_result("siting")
+if siting_done:
+    res = ui.solve_siting(*siting_done)
+    plan.update(homes=res.homes, assignments=res.assignments)
+if len(data.waterways) and "villages" in layers:
+    plan.update(reaches=danger_reaches(ui.data_key(), ui.overrides_key()),
+                near_m=float(ui.policy().hazards.buffer_m))
 m = build_county_map(
     data, measure=measure, layers=tuple(layers), lang=lang,
     tiles=None if basemap == "none" else "OpenStreetMap",
     breaks=policy_breaks(ui.policy(), measure),  # classes follow the policy in force
-    fit=view is None,
+    fit=view is None, **plan,
 )
 localise_map(m)
 ring = None

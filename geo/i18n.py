@@ -122,6 +122,13 @@ T: dict[str, tuple[str, str]] = {
     "village_found": ("已定位：{name}（{code}）", "Zoomed to {name} ({code})"),
     "map_view_reset": ("显示全县", "Show the whole county"),
     "layer_picker": ("图层", "Layers"),
+    "id_home": ("服务的儿童之家", "Served by (children's home)"),
+    "id_home_distance": ("到儿童之家", "Distance to the home"),
+    "id_uncovered": ("未覆盖", "not covered"),
+    "id_own_home": ("本村", "in the village"),
+    "id_straight": ("直线", "straight line"),
+    "id_by_road": ("道路", "by road"),
+    "id_reaches_near": ("{m} 米内危险河段", "Danger reaches within {m} m"),
     # map tooltips and layers (plans)
     "map_assignments": ("服务关系", "Assignments"),
     # accounts (intranet serving)

@@ -567,6 +567,10 @@ def build_county_map(
     tiles: str | None = None,
     breaks=None,
     fit: bool = True,
+    homes: pd.DataFrame | None = None,
+    assignments: pd.DataFrame | None = None,
+    reaches=None,
+    near_m: float | None = None,
 ) -> folium.Map:
     """The county overview map: boundary, townships, waterways, villages and facilities.
 
@@ -594,6 +598,11 @@ def build_county_map(
     fit : bool
         Fit the county once the frame has its size (False: the caller sets the view, e.g.
         the one the planner had before a rerun).
+    homes, assignments : DataFrame, optional
+        The siting plan in force: the village panel then also names the home that serves
+        the village and its distance (:func:`village_facts`).
+    reaches : GeoDataFrame, optional
+        The danger reaches (lines); with ``near_m`` the panel counts those nearby.
 
     Returns
     -------
@@ -687,7 +696,8 @@ def build_county_map(
             lows = [0.0] + [q + 1 for q in qs[:-1]]
             items = [(_dot(_SEQ[i + off], 6 + 2 * i), f"{lo:,.0f}–{q:,.0f}")
                      for i, (lo, q) in enumerate(zip(lows, qs, strict=True))]
-        facts = village_facts(v, data.townships, lang)
+        facts = village_facts(v, data.townships, lang, homes=homes, assignments=assignments,
+                              reaches=reaches, near_m=near_m, metric_crs=data.metric_crs)
         for c in facts.columns:
             v[c] = facts[c]
         v["value_text"] = [f"{int(x):,}" for x in v["value"]]
@@ -762,11 +772,19 @@ _FACT_COUNTS = ("resident_children", "left_behind", "difficulty", "targets", "ke
 
 
 def village_facts(villages: pd.DataFrame, townships: pd.DataFrame | None = None,
-                  lang: str = "zh") -> pd.DataFrame:
+                  lang: str = "zh", *, homes: pd.DataFrame | None = None,
+                  assignments: pd.DataFrame | None = None, reaches=None,
+                  near_m: float | None = None, metric_crs=None) -> pd.DataFrame:
     """One row of display text per village: name, code, township, counts (千分位), designations.
 
     Column names are ``f_*`` keys; ``.attrs["labels"]`` holds their headers in ``lang`` (from
     the catalogue). Raw text: whoever writes it to HTML escapes it (:mod:`geo.safe`).
+
+    With a siting plan (``homes`` and ``assignments`` of
+    :func:`childplan.workflows.run_siting`) two more facts: the home that serves the village
+    and how far it is (the plan's own distance, in its metric). With ``reaches`` (danger
+    reaches, lines, any CRS) and ``near_m``: how many of them pass within ``near_m`` metres of
+    the village (measured in ``metric_crs``).
     """
     tw_names = {}
     if townships is not None and len(townships):
@@ -789,7 +807,70 @@ def village_facts(villages: pd.DataFrame, townships: pd.DataFrame | None = None,
         marks.append("、".join(on) if on else ("无" if lang == "zh" else "none"))
     out["f_designations"] = marks
     labels.append(t("designations", lang))
+    if homes is not None and assignments is not None:
+        out["f_home"], out["f_home_m"] = _served_by(code, homes, assignments, lang)
+        labels += [t("id_home", lang), t("id_home_distance", lang)]
+    if reaches is not None and near_m is not None:
+        out["f_reaches"] = [f"{n:,}" for n in _reaches_near(villages, reaches, near_m,
+                                                             metric_crs)]
+        labels.append(t("id_reaches_near", lang).format(m=f"{float(near_m):,.0f}"))
     out.attrs["labels"] = labels
+    return out
+
+
+def _served_by(codes: pd.Series, homes: pd.DataFrame, assignments: pd.DataFrame,
+               lang: str) -> tuple[list[str], list[str]]:
+    """Per village code: the name of the home that serves it, and the distance as text.
+
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"home_id": ["H1"], "name": ["新星村儿童之家"]})
+    >>> a = pd.DataFrame({"village_code": ["1", "2", "3"], "home_id": ["H1", "H1", None],
+    ...                   "distance_m": [0.0, 1234.4, None], "own_home": [True, False, False],
+    ...                   "metric": ["straight"] * 3})
+    >>> _served_by(pd.Series(["1", "2", "3", "4"]), h, a, "zh")
+    (['新星村儿童之家', '新星村儿童之家', '未覆盖', '未覆盖'], ['本村', '1,234 米（直线）', '—', '—'])
+    """
+    zh = lang == "zh"
+    hname = dict(zip(homes["home_id"].astype(str), homes["name"].astype(str), strict=False))
+    a = assignments.drop_duplicates("village_code").copy()
+    a.index = a["village_code"].astype(str)
+    names, dists = [], []
+    for c in codes:
+        if c not in a.index or pd.isna(a.at[c, "home_id"]) or str(a.at[c, "home_id"]) == "":
+            names.append(t("id_uncovered", lang))
+            dists.append("—")
+            continue
+        r = a.loc[c]
+        names.append(hname.get(str(r["home_id"]), str(r["home_id"])))
+        if bool(r.get("own_home", False)):
+            dists.append(t("id_own_home", lang))
+            continue
+        metric = str(r.get("metric", "straight") or "straight")
+        text = f"{float(r['distance_m']):,.0f} {'米' if zh else 'm'}"
+        if metric == "walk_min" and pd.notna(r.get("walk_min")):
+            text += (f"（步行 {float(r['walk_min']):,.0f} 分钟）" if zh
+                     else f" ({float(r['walk_min']):,.0f} min walk)")
+        else:
+            word = t("id_by_road" if metric == "road_m" else "id_straight", lang)
+            text += f"（{word}）" if zh else f" ({word})"
+        dists.append(text)
+    return names, dists
+
+
+def _reaches_near(villages, reaches, near_m: float, metric_crs=None) -> list[int]:
+    """How many ``reaches`` pass within ``near_m`` metres of each village (0 when none)."""
+    if not len(villages):
+        return []
+    if not len(reaches):
+        return [0] * len(villages)
+    crs = metric_crs if metric_crs is not None else reaches.crs
+    pts = gpd.GeoSeries(villages.geometry, crs=villages.crs).to_crs(crs)
+    lines = gpd.GeoSeries(reaches.geometry, crs=reaches.crs).to_crs(crs)
+    tree = lines.sindex
+    out = []
+    for g in pts:
+        hits = tree.query(g, predicate="dwithin", distance=float(near_m))
+        out.append(len(hits))
     return out
 
 
