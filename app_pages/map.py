@@ -64,11 +64,22 @@ if s3.button(t("map_view_reset", lang), key="map_reset"):
     st.session_state.pop(VIEW, None)
     st.session_state["map_fit_n"] = st.session_state.get("map_fit_n", 0) + 1
 
-# the attribute table under the map (filtered by the search): a selected row is zoomed to
-table = village_table(data, lang)
-if query:
-    table = table.loc[list(found["village_code"].astype(str))]
-table_key = f"map_table_{county_id}_{query}"
+# the attribute table under the map (filtered by the search, or to the village last clicked
+# on the map while that search stands): a selected row is zoomed to
+CLICK, CLICK_N = f"map_click_{county_id}", f"map_click_n_{county_id}"
+
+
+def table_for(clicked):
+    """(table, its widget key, the clicked village's code when the table is filtered to it)."""
+    table = village_table(data, lang)
+    if clicked is not None and clicked[1] == query and clicked[0] in table.index:
+        return table.loc[[clicked[0]]], f"map_table_{county_id}_{query}_{clicked[0]}", clicked[0]
+    if query:
+        table = table.loc[list(found["village_code"].astype(str))]
+    return table, f"map_table_{county_id}_{query}", None
+
+
+table, table_key, clicked_code = table_for(st.session_state.get(CLICK))
 picked_rows = (st.session_state.get(table_key) or {}).get("selection", {}).get("rows", [])
 if picked_rows and picked_rows[0] < len(table):
     code = table.index[picked_rows[0]]
@@ -126,7 +137,8 @@ view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", meas
 # The view comes back (center, zoom, bounds) and is kept for the next run. The first report
 # arrives right after the map has fitted the county (one rerun, about a second after load).
 out = st_folium(m, height=620, use_container_width=True, key=view_key,
-                returned_objects=["center", "zoom", "bounds"],
+                returned_objects=["center", "zoom", "bounds", "last_active_drawing",
+                                  "last_object_clicked_count"],
                 center=None if view is None else view["center"],
                 zoom=None if view is None else view["zoom"], feature_group_to_add=ring)
 if out and out.get("center") and out != st.session_state.get(SEEN):
@@ -137,10 +149,25 @@ if out and out.get("center") and out != st.session_state.get(SEEN):
                               "zoom": out.get("zoom") or FOUND_ZOOM,
                               "bounds": ui.view_bounds(out)}
 view_box = ui.view_bounds(out) or (st.session_state.get(VIEW) or {}).get("bounds")
+# a click on a village (a new click: the count grows) -> the table shows its row
+clicks = (out or {}).get("last_object_clicked_count") or 0
+props = (((out or {}).get("last_active_drawing") or {}).get("properties") or {})
+if clicks != st.session_state.get(CLICK_N, 0):
+    st.session_state[CLICK_N] = clicks
+    hit = str(props.get("village_code") or "")
+    if hit in set(v["village_code"].astype(str)):
+        st.session_state[CLICK] = (hit, query)
+        table, table_key, clicked_code = table_for(st.session_state[CLICK])
 if code is not None:
     st.caption(t("village_found", lang).format(name=md(target["name"]), code=code))
 
 st.subheader(t("attribute_table", lang))
+if clicked_code is not None:  # the table holds the village clicked on the map
+    k1, k2 = st.columns([5, 1])
+    k1.caption(t("village_clicked", lang).format(name=md(table.iat[0, 0]), code=clicked_code))
+    if k2.button(t("village_clicked_all", lang), key="map_click_clear"):
+        st.session_state.pop(CLICK, None)
+        st.rerun()
 num = {c: st.column_config.NumberColumn(c, format="localized") for c in table.columns[3:8]}
 st.dataframe(table, hide_index=True, use_container_width=True, column_config=num,
              height=min(300, 35 * (len(table) + 1) + 3),  # no empty rows under a short list
