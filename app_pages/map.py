@@ -6,6 +6,7 @@ planner left it at across reruns and page changes (``st.session_state``).
 """
 
 import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -13,7 +14,14 @@ from childplan import ui
 from geo import safe
 from geo.briefing import BriefingMeta
 from geo.i18n import facility_label, t
-from geo.maps import MEASURES, build_county_map, find_villages, village_measure, village_table
+from geo.maps import (
+    MEASURES,
+    build_county_map,
+    find_facilities,
+    find_villages,
+    village_measure,
+    village_table,
+)
 from geo.offline import localise_map
 from geo.safe import md
 from geo.snapshot import policy_breaks
@@ -44,22 +52,39 @@ county_id = f"{data.adcode}_{ui.upload_digest() or ''}"
 VIEW, SEEN, TARGET = (f"map_view_{county_id}", f"map_seen_{county_id}",
                       f"map_target_{county_id}")
 
-# search: a name (part of it) or a code (its start); several matches -> pick one
+# search: a village by name (part of it) or code (its start), or a facility (儿童之家,
+# institutions…) by name; several matches -> pick one
+
+
+def _hit(key: str, name, where: str, geom, village: str) -> dict:
+    """One search hit: key, name, what follows the name (code or kind), point, its village."""
+    return {"key": key, "name": str(name), "where": where, "lat": float(geom.y),
+            "lon": float(geom.x), "village": village}
+
+
 s1, s2, s3 = st.columns([3, 3, 1])
 query = s1.text_input(t("village_search", lang), key="map_search",
                       help=t("village_search_help", lang)).strip()
 found = find_villages(v, query) if len(v) else v
+found_f = find_facilities(data.facilities, query)
+hits = [_hit(str(r.village_code), r.name, str(r.village_code), r.geometry, str(r.village_code))
+        for r in found.itertuples()]
+hits += [_hit(str(r.facility_id), r.name, facility_label(r.kind, lang), r.geometry,
+              str(r.village_code) if pd.notna(r.village_code) else "")
+         for r in found_f.itertuples()]
 target = None
-if query and found.empty:
+if query and not hits:
     s2.info(t("village_search_none", lang).format(q=query))
-elif len(found) == 1:
-    target = found.iloc[0]
-elif len(found) > 1:
-    pick = s2.selectbox(t("village_search_pick", lang).format(n=f"{len(found):,}"),
-                        list(found["village_code"]), key=f"map_pick_{query}",
-                        format_func=lambda c: f"{found.set_index('village_code').at[c, 'name']}"
-                                              f"（{c}）")
-    target = found[found["village_code"] == pick].iloc[0]
+elif len(hits) == 1:
+    target = hits[0]
+elif len(hits) > 1:
+    by_key = {h["key"]: h for h in hits}
+    pick = s2.selectbox(t("village_search_pick", lang).format(n=f"{len(hits):,}"),
+                        list(by_key), key=f"map_pick_{query}",
+                        format_func=lambda k: f"{by_key[k]['name']}（{by_key[k]['where']}）")
+    target = by_key[pick]
+# the villages the table lists for the search: those found and those of the facilities found
+search_rows = list(dict.fromkeys(h["village"] for h in hits if h["village"]))
 if s3.button(t("map_view_reset", lang), key="map_reset"):
     st.session_state.pop(VIEW, None)
     st.session_state["map_fit_n"] = st.session_state.get("map_fit_n", 0) + 1
@@ -75,7 +100,7 @@ def table_for(clicked):
     if clicked is not None and clicked[1] == query and clicked[0] in table.index:
         return table.loc[[clicked[0]]], f"map_table_{county_id}_{query}_{clicked[0]}", clicked[0]
     if query:
-        table = table.loc[list(found["village_code"].astype(str))]
+        table = table.loc[[c for c in search_rows if c in table.index]]
     return table, f"map_table_{county_id}_{query}", None
 
 
@@ -83,13 +108,13 @@ table, table_key, clicked_code = table_for(st.session_state.get(CLICK))
 picked_rows = (st.session_state.get(table_key) or {}).get("selection", {}).get("rows", [])
 if picked_rows and picked_rows[0] < len(table):
     code = table.index[picked_rows[0]]
-    target = v[v["village_code"].astype(str) == code].iloc[0]
+    row = v[v["village_code"].astype(str) == code].iloc[0]
+    target = _hit(code, row["name"], code, row.geometry, code)
 
-# a newly found village moves the view to it; otherwise the view the planner left is kept
-code = None if target is None else str(target["village_code"])
+# a newly found village or facility moves the view to it; otherwise the view is kept
+code = None if target is None else target["key"]
 if code is not None and code != st.session_state.get(TARGET):
-    st.session_state[VIEW] = {"center": [float(target.geometry.y), float(target.geometry.x)],
-                              "zoom": FOUND_ZOOM}
+    st.session_state[VIEW] = {"center": [target["lat"], target["lon"]], "zoom": FOUND_ZOOM}
 st.session_state[TARGET] = code
 view = st.session_state.get(VIEW)
 
@@ -126,7 +151,7 @@ if target is not None:  # the found village, ringed (added without redrawing the
     ring = folium.FeatureGroup(name="found")
     # a marker, not a CircleMarker: folium drops a path's ``interactive`` option, and on the
     # canvas the ring would take the click meant for the village under it
-    folium.Marker([float(target.geometry.y), float(target.geometry.x)], interactive=False,
+    folium.Marker([target["lat"], target["lon"]], interactive=False,
                   icon=safe.div_icon(safe.html(
                       "<div style='width:30px;height:30px;margin:-15px 0 0 -15px;border:3px "
                       "solid #0057b8;border-radius:50%;pointer-events:none'></div>"),
@@ -159,7 +184,7 @@ if clicks != st.session_state.get(CLICK_N, 0):
         st.session_state[CLICK] = (hit, query)
         table, table_key, clicked_code = table_for(st.session_state[CLICK])
 if code is not None:
-    st.caption(t("village_found", lang).format(name=md(target["name"]), code=code))
+    st.caption(t("village_found", lang).format(name=md(target["name"]), code=md(target["where"])))
 
 st.subheader(t("attribute_table", lang))
 if clicked_code is not None:  # the table holds the village clicked on the map

@@ -907,3 +907,18 @@ def find_villages(villages: pd.DataFrame, query: str) -> pd.DataFrame:
     names = villages["name"].astype(str)
     codes = villages["village_code"].astype(str)
     return villages[names.str.contains(q, regex=False) | codes.str.startswith(q)]
+
+
+def find_facilities(facilities: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Facilities (儿童之家, institutions, …) whose name contains ``query`` (order kept).
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"facility_id": ["F1", "F2"], "kind": ["children_home", "welfare_institution"],
+    ...                   "name": ["新星路社区儿童之家", "北碚区儿童福利院"]})
+    >>> find_facilities(f, "儿童")["facility_id"].tolist(), find_facilities(f, "福利")["name"].tolist()
+    (['F1', 'F2'], ['北碚区儿童福利院'])
+    """
+    q = str(query or "").strip()
+    if not q or not len(facilities):
+        return facilities.iloc[0:0]
+    return facilities[facilities["name"].astype(str).str.contains(q, regex=False)]

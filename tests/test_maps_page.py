@@ -42,11 +42,27 @@ def test_search_by_name_part_offers_each_match(app):
     part = "村"
     want = [c for c, n in zip(DEMO.villages["village_code"], DEMO.villages["name"], strict=True)
             if part in n]
+    f = DEMO.facilities
+    fac = f[f["name"].str.contains(part, regex=False)]  # facilities are found too
+    rows = set(want) | set(fac["village_code"].dropna())
     app.text_input(key="map_search").set_value(part).run()
     assert not app.exception
     pick = app.selectbox(key=f"map_pick_{part}")
-    assert list(pick.options) and len(pick.options) == len(want)
-    assert len(app.dataframe[0].value) == len(want)
+    assert list(pick.options) and len(pick.options) == len(want) + len(fac)
+    assert set(app.dataframe[0].value["村代码"]) == rows
+
+
+def test_search_finds_a_facility_by_name_and_zooms_to_it(app):
+    f = DEMO.facilities
+    home = f[f["name"] == "北碚区儿童福利院"].iloc[0]
+    app.text_input(key="map_search").set_value("儿童福利院").run()
+    assert not app.exception
+    assert len(f[f["name"].str.contains("儿童福利院")]) == 1  # one hit: no pick list
+    view = app.session_state["map_view_500109_"]
+    assert view["zoom"] == 15
+    assert view["center"] == pytest.approx([home.geometry.y, home.geometry.x])
+    caps = " ".join(c.value for c in app.caption)
+    assert "已定位：北碚区儿童福利院（儿童福利机构）" in caps, caps
 
 
 def test_no_match_says_so(app):
