@@ -27,6 +27,7 @@ from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS, VILLAGE_DESIG
 
 __all__ = [
     "FACILITY_COLOURS",
+    "FACILITY_SHAPES",
     "MEASURES",
     "IdentifyPanel",
     "Legend",
@@ -36,6 +37,7 @@ __all__ = [
     "break_labels",
     "build_county_map",
     "class_breaks",
+    "facility_symbol",
     "has_synthetic",
     "policy_classes",
     "township_label_plan",
@@ -64,6 +66,64 @@ FACILITY_COLOURS = {
 # Facility kinds drawn by default on the overview (the rest are one click away).
 _SHOWN_FACILITIES = ("children_home", "township_station", "rescue_protection",
                      "welfare_institution")
+#: Shape of each facility kind's symbol (an SVG polygon in a 20 × 20 box, or a circle), so
+#: that kinds differ by shape and not only by colour; the legend draws the same symbols.
+FACILITY_SHAPES = {
+    "children_home": "square",
+    "rescue_protection": "triangle",
+    "welfare_institution": "diamond",
+    "township_station": "hexagon",
+    "primary_school": "triangle_down",
+    "kindergarten": "pentagon",
+    "school_youth_palace": "star",
+    "service_station": "circle",
+    "womens_home": "circle",
+    "farm_library": "circle",
+}
+_POLYGONS = {
+    "square": "3,3 17,3 17,17 3,17",
+    "triangle": "10,1.5 18.8,17.5 1.2,17.5",
+    "diamond": "10,0.8 19.2,10 10,19.2 0.8,10",
+    "hexagon": "5.2,1.8 14.8,1.8 19.4,10 14.8,18.2 5.2,18.2 0.6,10",
+    "triangle_down": "1.2,2.5 18.8,2.5 10,18.5",
+    "pentagon": "10,1.2 18.8,7.6 15.4,18 4.6,18 1.2,7.6",
+    "star": "10,0.8 12.5,7.2 19.3,7.2 13.8,11.4 15.8,18.6 10,14.3 4.2,18.6 6.2,11.4 0.7,7.2 "
+            "7.5,7.2",
+}
+#: Symbol size (px) of a kind: the county's institutions largest, then the homes.
+_BIG_FACILITIES = ("township_station", "rescue_protection", "welfare_institution")
+
+
+def _facility_px(kind: str) -> int:
+    """Symbol size (px) of a kind on the map."""
+    return 16 if kind in _BIG_FACILITIES else (13 if kind == "children_home" else 10)
+
+
+def facility_symbol(kind: str, *, built: bool = True, size: int | None = None,
+                    inline: bool = False) -> safe.Markup:
+    """The SVG symbol of a facility kind: its shape (:data:`FACILITY_SHAPES`) in its colour.
+
+    Running: filled, white outline; planned, under construction or closed: hollow (a pale
+    fill in the kind's colour, outlined in it). ``inline``: for a line of text (the legend).
+
+    >>> str(facility_symbol("children_home", size=12))[:58]
+    '<svg xmlns="http://www.w3.org/2000/svg" width="12" height='
+    """
+    if size is None:
+        size = _facility_px(kind)
+    colour = FACILITY_COLOURS.get(kind, "#555")
+    fill, stroke, opacity = (colour, "#fff", 1) if built else (colour, colour, 0.18)
+    shape = FACILITY_SHAPES.get(kind, "circle")
+    style = safe.html("fill='{}' fill-opacity='{}' stroke='{}' stroke-width='1.6' "
+                      "stroke-linejoin='round'", fill, opacity, stroke)
+    body = (safe.html("<circle cx='10' cy='10' r='8.2' {}/>", style) if shape == "circle"
+            else safe.html("<polygon points='{}' {}/>", _POLYGONS[shape], style))
+    return safe.html('<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" '
+                     'viewBox="0 0 20 20" style="display:{};vertical-align:middle;'
+                     'overflow:visible;filter:drop-shadow(0 0 1px rgba(0,0,0,0.55))">{}</svg>',
+                     size, size, "inline-block" if inline else "block", body)
+
+
 _SEQ = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]  # ColorBrewer Reds, 5 classes
 _WATER = "#3a86c8"
 _WATER_FILL = "#9cc9ee"
@@ -263,7 +323,7 @@ def add_township_labels(m: folium.Map, townships: gpd.GeoDataFrame, zoom: float,
                           "0.78);padding:0 2px;border-radius:2px;pointer-events:none;"
                           "visibility:{}'>{}</div>", rank,
                           "visible" if shown else "hidden", name), icon_size=(0, 0)),
-            interactive=False,
+            interactive=False, z_index_offset=10_000,  # above the facility symbols
         ).add_to(target)
     if plan:
         _LabelDeconflict().add_to(m)
@@ -734,26 +794,29 @@ def build_county_map(
             sub = f[f["kind"] == kind].copy()
             sub["kind_label"] = _facility_labels(sub, kind, lang)
             sub["built"] = _built(sub)
-            colour = FACILITY_COLOURS[kind]
-            big = kind in ("township_station", "rescue_protection", "welfare_institution")
             fg = folium.FeatureGroup(name=safe.layer_name(facility_label(kind, lang)),
                                      show=kind in _SHOWN_FACILITIES)
-            folium.GeoJson(
-                _round_coords(_features(sub, ["facility_id", "name", "kind_label", "built"])),
-                marker=folium.CircleMarker(radius=7 if big else 4, weight=1.5, color="#fff",
-                                           fill=True, fill_color=colour, fill_opacity=1),
-                # planned, under construction or closed: a hollow ring in the kind's colour
-                style_function=lambda f, c=colour, b=big: {
-                    "radius": 7 if b else 4, "fillColor": c,
-                    "color": "#fff" if f["properties"]["built"] else c,
-                    "weight": 1.5, "fillOpacity": 1 if f["properties"]["built"] else 0.15},
-                tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
-                                              aliases=["", ""]),
-                name=f"facilities_{kind}",
-            ).add_to(fg)
+            # one shape per kind (FACILITY_SHAPES); planned, under construction or closed:
+            # the same shape hollow
+            for built in (True, False):
+                part = sub[sub["built"] == built]
+                if not len(part):
+                    continue
+                sym, px = facility_symbol(kind, built=built), _facility_px(kind)
+                folium.GeoJson(
+                    _round_coords(_features(part, ["facility_id", "name", "kind_label",
+                                                   "built"])),
+                    marker=folium.Marker(icon=safe.div_icon(
+                        sym, icon_size=(px, px), icon_anchor=(px // 2, px // 2),
+                        class_name="cp-facility")),
+                    tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
+                                                  aliases=["", ""]),
+                    name=f"facilities_{kind}" + ("" if built else "_not_built"),
+                ).add_to(fg)
             fg.add_to(m)
             if kind in _SHOWN_FACILITIES:  # the legend lists only what is drawn at first
-                items.append((_dot(colour, 9, "#fff"), facility_label(kind, lang)))
+                items.append((facility_symbol(kind, size=13, inline=True),
+                              facility_label(kind, lang)))
         shown_synthetic |= has_synthetic(f)
         if items:
             legend.append((t("facilities", lang), items))
