@@ -70,3 +70,32 @@ def test_no_match_says_so(app):
     assert not app.exception
     assert any("不存在的村名" in i.value for i in app.info)
     assert len(app.dataframe[0].value) == 0
+
+
+def test_with_a_siting_plan_the_village_panel_gets_the_homes_and_reaches(app, monkeypatch):
+    from childplan.workflows import run_siting
+    from geo import maps
+    from optimization.policy import load_policy
+
+    seen = []
+    real = maps.build_county_map
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(maps, "build_county_map", spy)  # the page imports it on each run
+    app.switch_page("app_pages/map.py").run()
+    assert not app.exception
+    assert "homes" not in seen[-1]  # no plan yet
+    assert seen[-1]["near_m"] == load_policy().hazards.buffer_m  # 500 m (planning default)
+    app.switch_page("app_pages/siting.py").run()
+    app.button[0].click().run()
+    assert not app.exception
+    app.switch_page("app_pages/map.py").run()
+    assert not app.exception
+    want = run_siting(DEMO, load_policy())
+    kw = seen[-1]
+    assert len(kw["homes"]) == len(want["homes"])
+    assert sorted(kw["assignments"]["village_code"]) == sorted(DEMO.villages["village_code"])
+    assert len(kw["reaches"]) == load_policy().hazards.danger_spots_top_n  # one per spot
