@@ -6,6 +6,7 @@ planner left it at across reruns and page changes (``st.session_state``).
 """
 
 import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -13,7 +14,14 @@ from childplan import ui
 from geo import safe
 from geo.briefing import BriefingMeta
 from geo.i18n import facility_label, t
-from geo.maps import MEASURES, build_county_map, find_villages, village_measure, village_table
+from geo.maps import (
+    MEASURES,
+    build_county_map,
+    find_facilities,
+    find_villages,
+    village_measure,
+    village_table,
+)
 from geo.offline import localise_map
 from geo.safe import md
 from geo.snapshot import policy_breaks
@@ -44,49 +52,98 @@ county_id = f"{data.adcode}_{ui.upload_digest() or ''}"
 VIEW, SEEN, TARGET = (f"map_view_{county_id}", f"map_seen_{county_id}",
                       f"map_target_{county_id}")
 
-# search: a name (part of it) or a code (its start); several matches -> pick one
+# search: a village by name (part of it) or code (its start), or a facility (儿童之家,
+# institutions…) by name; several matches -> pick one
+
+
+def _hit(key: str, name, where: str, geom, village: str) -> dict:
+    """One search hit: key, name, what follows the name (code or kind), point, its village."""
+    return {"key": key, "name": str(name), "where": where, "lat": float(geom.y),
+            "lon": float(geom.x), "village": village}
+
+
 s1, s2, s3 = st.columns([3, 3, 1])
 query = s1.text_input(t("village_search", lang), key="map_search",
                       help=t("village_search_help", lang)).strip()
 found = find_villages(v, query) if len(v) else v
+found_f = find_facilities(data.facilities, query)
+hits = [_hit(str(r.village_code), r.name, str(r.village_code), r.geometry, str(r.village_code))
+        for r in found.itertuples()]
+hits += [_hit(str(r.facility_id), r.name, facility_label(r.kind, lang), r.geometry,
+              str(r.village_code) if pd.notna(r.village_code) else "")
+         for r in found_f.itertuples()]
 target = None
-if query and found.empty:
+if query and not hits:
     s2.info(t("village_search_none", lang).format(q=query))
-elif len(found) == 1:
-    target = found.iloc[0]
-elif len(found) > 1:
-    pick = s2.selectbox(t("village_search_pick", lang).format(n=f"{len(found):,}"),
-                        list(found["village_code"]), key=f"map_pick_{query}",
-                        format_func=lambda c: f"{found.set_index('village_code').at[c, 'name']}"
-                                              f"（{c}）")
-    target = found[found["village_code"] == pick].iloc[0]
+elif len(hits) == 1:
+    target = hits[0]
+elif len(hits) > 1:
+    by_key = {h["key"]: h for h in hits}
+    pick = s2.selectbox(t("village_search_pick", lang).format(n=f"{len(hits):,}"),
+                        list(by_key), key=f"map_pick_{query}",
+                        format_func=lambda k: f"{by_key[k]['name']}（{by_key[k]['where']}）")
+    target = by_key[pick]
+# the villages the table lists for the search: those found and those of the facilities found
+search_rows = list(dict.fromkeys(h["village"] for h in hits if h["village"]))
 if s3.button(t("map_view_reset", lang), key="map_reset"):
     st.session_state.pop(VIEW, None)
     st.session_state["map_fit_n"] = st.session_state.get("map_fit_n", 0) + 1
 
-# the attribute table under the map (filtered by the search): a selected row is zoomed to
-table = village_table(data, lang)
-if query:
-    table = table.loc[list(found["village_code"].astype(str))]
-table_key = f"map_table_{county_id}_{query}"
+# the attribute table under the map (filtered by the search, or to the village last clicked
+# on the map while that search stands): a selected row is zoomed to
+CLICK, CLICK_N = f"map_click_{county_id}", f"map_click_n_{county_id}"
+
+
+def table_for(clicked):
+    """(table, its widget key, the clicked village's code when the table is filtered to it)."""
+    table = village_table(data, lang)
+    if clicked is not None and clicked[1] == query and clicked[0] in table.index:
+        return table.loc[[clicked[0]]], f"map_table_{county_id}_{query}_{clicked[0]}", clicked[0]
+    if query:
+        table = table.loc[[c for c in search_rows if c in table.index]]
+    return table, f"map_table_{county_id}_{query}", None
+
+
+table, table_key, clicked_code = table_for(st.session_state.get(CLICK))
 picked_rows = (st.session_state.get(table_key) or {}).get("selection", {}).get("rows", [])
 if picked_rows and picked_rows[0] < len(table):
     code = table.index[picked_rows[0]]
-    target = v[v["village_code"].astype(str) == code].iloc[0]
+    row = v[v["village_code"].astype(str) == code].iloc[0]
+    target = _hit(code, row["name"], code, row.geometry, code)
 
-# a newly found village moves the view to it; otherwise the view the planner left is kept
-code = None if target is None else str(target["village_code"])
+# a newly found village or facility moves the view to it; otherwise the view is kept
+code = None if target is None else target["key"]
 if code is not None and code != st.session_state.get(TARGET):
-    st.session_state[VIEW] = {"center": [float(target.geometry.y), float(target.geometry.x)],
-                              "zoom": FOUND_ZOOM}
+    st.session_state[VIEW] = {"center": [target["lat"], target["lon"]], "zoom": FOUND_ZOOM}
 st.session_state[TARGET] = code
 view = st.session_state.get(VIEW)
 
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def danger_reaches(data_key: tuple, overrides_json: str):
+    """The ranked danger reaches (lines) of the hazards analysis, for the village panel."""
+    from geo.hazards import analyse_hazards
+
+    an = analyse_hazards(ui.county_for(data_key), ui.policy_from_json(overrides_json))
+    return an.reaches[an.reaches["reach_id"].isin(set(an.spots["reach_id"]))]
+
+
+# the village panel also names the home of the siting plan in force and the danger reaches
+# near the village (within the exposure distance of the hazards policy)
+plan = {}
+siting_done = ui.last_result("siting")
+if siting_done:
+    res = ui.solve_siting(*siting_done)
+    plan.update(homes=res.homes, assignments=res.assignments)
+if len(data.waterways) and "villages" in layers:
+    plan.update(reaches=danger_reaches(ui.data_key(), ui.overrides_key()),
+                near_m=float(ui.policy().hazards.buffer_m))
 m = build_county_map(
     data, measure=measure, layers=tuple(layers), lang=lang,
     tiles=None if basemap == "none" else "OpenStreetMap",
     breaks=policy_breaks(ui.policy(), measure),  # classes follow the policy in force
-    fit=view is None,
+    fit=view is None, **plan,
 )
 localise_map(m)
 ring = None
@@ -94,7 +151,7 @@ if target is not None:  # the found village, ringed (added without redrawing the
     ring = folium.FeatureGroup(name="found")
     # a marker, not a CircleMarker: folium drops a path's ``interactive`` option, and on the
     # canvas the ring would take the click meant for the village under it
-    folium.Marker([float(target.geometry.y), float(target.geometry.x)], interactive=False,
+    folium.Marker([target["lat"], target["lon"]], interactive=False,
                   icon=safe.div_icon(safe.html(
                       "<div style='width:30px;height:30px;margin:-15px 0 0 -15px;border:3px "
                       "solid #0057b8;border-radius:50%;pointer-events:none'></div>"),
@@ -105,7 +162,8 @@ view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", meas
 # The view comes back (center, zoom, bounds) and is kept for the next run. The first report
 # arrives right after the map has fitted the county (one rerun, about a second after load).
 out = st_folium(m, height=620, use_container_width=True, key=view_key,
-                returned_objects=["center", "zoom", "bounds"],
+                returned_objects=["center", "zoom", "bounds", "last_active_drawing",
+                                  "last_object_clicked_count"],
                 center=None if view is None else view["center"],
                 zoom=None if view is None else view["zoom"], feature_group_to_add=ring)
 if out and out.get("center") and out != st.session_state.get(SEEN):
@@ -116,10 +174,25 @@ if out and out.get("center") and out != st.session_state.get(SEEN):
                               "zoom": out.get("zoom") or FOUND_ZOOM,
                               "bounds": ui.view_bounds(out)}
 view_box = ui.view_bounds(out) or (st.session_state.get(VIEW) or {}).get("bounds")
+# a click on a village (a new click: the count grows) -> the table shows its row
+clicks = (out or {}).get("last_object_clicked_count") or 0
+props = (((out or {}).get("last_active_drawing") or {}).get("properties") or {})
+if clicks != st.session_state.get(CLICK_N, 0):
+    st.session_state[CLICK_N] = clicks
+    hit = str(props.get("village_code") or "")
+    if hit in set(v["village_code"].astype(str)):
+        st.session_state[CLICK] = (hit, query)
+        table, table_key, clicked_code = table_for(st.session_state[CLICK])
 if code is not None:
-    st.caption(t("village_found", lang).format(name=md(target["name"]), code=code))
+    st.caption(t("village_found", lang).format(name=md(target["name"]), code=md(target["where"])))
 
 st.subheader(t("attribute_table", lang))
+if clicked_code is not None:  # the table holds the village clicked on the map
+    k1, k2 = st.columns([5, 1])
+    k1.caption(t("village_clicked", lang).format(name=md(table.iat[0, 0]), code=clicked_code))
+    if k2.button(t("village_clicked_all", lang), key="map_click_clear"):
+        st.session_state.pop(CLICK, None)
+        st.rerun()
 num = {c: st.column_config.NumberColumn(c, format="localized") for c in table.columns[3:8]}
 st.dataframe(table, hide_index=True, use_container_width=True, column_config=num,
              height=min(300, 35 * (len(table) + 1) + 3),  # no empty rows under a short list

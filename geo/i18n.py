@@ -161,14 +161,27 @@ T: dict[str, tuple[str, str]] = {
     "designations": ("认定", "Designations"),
     "attribute_table": ("属性表：村（社区）", "Attribute table: villages"),
     "village_search": ("查找村（社区）：名称或代码", "Find a village: name or code"),
-    "village_search_help": ("输入村名的一部分或代码的开头，地图缩放到该村",
-                            "Type part of a name or the start of a code; the map zooms to it"),
-    "village_search_none": ("没有名称包含或代码以“{q}”开头的村（社区）",
-                            "No village name contains, and no code starts with, “{q}”"),
+    "village_search_help": ("输入村名的一部分或代码的开头，地图缩放到该村；也查找设施"
+                            "（儿童之家、救助保护机构、福利机构等）的名称",
+                            "Type part of a name or the start of a code; the map zooms to it. "
+                            "Facility names (children's homes, institutions…) are found too"),
+    "village_search_none": ("没有名称包含或代码以“{q}”开头的村（社区），也没有名称包含它的设施",
+                            "No village name contains, and no code starts with, “{q}”, "
+                            "and no facility name contains it"),
     "village_search_pick": ("找到 {n} 个，选择一个", "{n} found, pick one"),
     "village_found": ("已定位：{name}（{code}）", "Zoomed to {name} ({code})"),
     "map_view_reset": ("显示全县", "Show the whole county"),
     "layer_picker": ("图层", "Layers"),
+    "village_clicked": ("表中为地图上点选的村：{name}（{code}）",
+                        "The table shows the village clicked on the map: {name} ({code})"),
+    "village_clicked_all": ("显示全部", "Show all"),
+    "id_home": ("服务的儿童之家", "Served by (children's home)"),
+    "id_home_distance": ("到儿童之家", "Distance to the home"),
+    "id_uncovered": ("未覆盖", "not covered"),
+    "id_own_home": ("本村", "in the village"),
+    "id_straight": ("直线", "straight line"),
+    "id_by_road": ("道路", "by road"),
+    "id_reaches_near": ("{m} 米内危险河段", "Danger reaches within {m} m"),
     # map tooltips and layers (plans)
     "map_assignments": ("服务关系", "Assignments"),
     # accounts (intranet serving)

@@ -27,14 +27,17 @@ from optimization.vocab import DIFFICULTY_COLUMNS, FACILITY_KINDS, VILLAGE_DESIG
 
 __all__ = [
     "FACILITY_COLOURS",
+    "FACILITY_SHAPES",
     "MEASURES",
     "IdentifyPanel",
     "Legend",
     "add_legend",
+    "add_township_labels",
     "base_map",
     "break_labels",
     "build_county_map",
     "class_breaks",
+    "facility_symbol",
     "has_synthetic",
     "policy_classes",
     "township_label_plan",
@@ -63,6 +66,64 @@ FACILITY_COLOURS = {
 # Facility kinds drawn by default on the overview (the rest are one click away).
 _SHOWN_FACILITIES = ("children_home", "township_station", "rescue_protection",
                      "welfare_institution")
+#: Shape of each facility kind's symbol (an SVG polygon in a 20 × 20 box, or a circle), so
+#: that kinds differ by shape and not only by colour; the legend draws the same symbols.
+FACILITY_SHAPES = {
+    "children_home": "square",
+    "rescue_protection": "triangle",
+    "welfare_institution": "diamond",
+    "township_station": "hexagon",
+    "primary_school": "triangle_down",
+    "kindergarten": "pentagon",
+    "school_youth_palace": "star",
+    "service_station": "circle",
+    "womens_home": "circle",
+    "farm_library": "circle",
+}
+_POLYGONS = {
+    "square": "3,3 17,3 17,17 3,17",
+    "triangle": "10,1.5 18.8,17.5 1.2,17.5",
+    "diamond": "10,0.8 19.2,10 10,19.2 0.8,10",
+    "hexagon": "5.2,1.8 14.8,1.8 19.4,10 14.8,18.2 5.2,18.2 0.6,10",
+    "triangle_down": "1.2,2.5 18.8,2.5 10,18.5",
+    "pentagon": "10,1.2 18.8,7.6 15.4,18 4.6,18 1.2,7.6",
+    "star": "10,0.8 12.5,7.2 19.3,7.2 13.8,11.4 15.8,18.6 10,14.3 4.2,18.6 6.2,11.4 0.7,7.2 "
+            "7.5,7.2",
+}
+#: Symbol size (px) of a kind: the county's institutions largest, then the homes.
+_BIG_FACILITIES = ("township_station", "rescue_protection", "welfare_institution")
+
+
+def _facility_px(kind: str) -> int:
+    """Symbol size (px) of a kind on the map."""
+    return 16 if kind in _BIG_FACILITIES else (13 if kind == "children_home" else 10)
+
+
+def facility_symbol(kind: str, *, built: bool = True, size: int | None = None,
+                    inline: bool = False) -> safe.Markup:
+    """The SVG symbol of a facility kind: its shape (:data:`FACILITY_SHAPES`) in its colour.
+
+    Running: filled, white outline; planned, under construction or closed: hollow (a pale
+    fill in the kind's colour, outlined in it). ``inline``: for a line of text (the legend).
+
+    >>> str(facility_symbol("children_home", size=12))[:58]
+    '<svg xmlns="http://www.w3.org/2000/svg" width="12" height='
+    """
+    if size is None:
+        size = _facility_px(kind)
+    colour = FACILITY_COLOURS.get(kind, "#555")
+    fill, stroke, opacity = (colour, "#fff", 1) if built else (colour, colour, 0.18)
+    shape = FACILITY_SHAPES.get(kind, "circle")
+    style = safe.html("fill='{}' fill-opacity='{}' stroke='{}' stroke-width='1.6' "
+                      "stroke-linejoin='round'", fill, opacity, stroke)
+    body = (safe.html("<circle cx='10' cy='10' r='8.2' {}/>", style) if shape == "circle"
+            else safe.html("<polygon points='{}' {}/>", _POLYGONS[shape], style))
+    return safe.html('<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" '
+                     'viewBox="0 0 20 20" style="display:{};vertical-align:middle;'
+                     'overflow:visible;filter:drop-shadow(0 0 1px rgba(0,0,0,0.55))">{}</svg>',
+                     size, size, "inline-block" if inline else "block", body)
+
+
 _SEQ = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]  # ColorBrewer Reds, 5 classes
 _WATER = "#3a86c8"
 _WATER_FILL = "#9cc9ee"
@@ -238,6 +299,35 @@ class _LabelDeconflict(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "LabelDeconflict"
+
+
+def add_township_labels(m: folium.Map, townships: gpd.GeoDataFrame, zoom: float, *,
+                        metric_crs=None, parent=None) -> int:
+    """Draw every township name on ``m``, deconflicted, on top of the symbols; returns how many.
+
+    Names that would overlap at ``zoom`` (the first view, :func:`web_zoom`) are hidden, the
+    larger township winning (:func:`township_label_plan`); the browser redoes the choice after
+    each zoom (:class:`_LabelDeconflict`), so a dropped name comes back when zoomed in. The
+    labels go into ``parent`` (a layer of ``m``) when given, else onto ``m`` itself.
+    """
+    plan = township_label_plan(townships, zoom, metric_crs=metric_crs)
+    target = m if parent is None else parent
+    for name, lon, lat, rank, shown in plan:
+        folium.Marker(
+            [lat, lon],
+            icon=safe.div_icon(
+                # on a pale box (as on the printed maps), never catching the mouse
+                safe.html("<div class='cp-town-label' data-rank='{}' style='font:11px "
+                          "sans-serif;color:#222;white-space:nowrap;transform:translate("
+                          "-50%,-50%);display:inline-block;background:rgba(255,255,255,"
+                          "0.78);padding:0 2px;border-radius:2px;pointer-events:none;"
+                          "visibility:{}'>{}</div>", rank,
+                          "visible" if shown else "hidden", name), icon_size=(0, 0)),
+            interactive=False, z_index_offset=10_000,  # above the facility symbols
+        ).add_to(target)
+    if plan:
+        _LabelDeconflict().add_to(m)
+    return len(plan)
 
 
 class Legend(MacroElement):
@@ -537,6 +627,10 @@ def build_county_map(
     tiles: str | None = None,
     breaks=None,
     fit: bool = True,
+    homes: pd.DataFrame | None = None,
+    assignments: pd.DataFrame | None = None,
+    reaches=None,
+    near_m: float | None = None,
 ) -> folium.Map:
     """The county overview map: boundary, townships, waterways, villages and facilities.
 
@@ -564,6 +658,11 @@ def build_county_map(
     fit : bool
         Fit the county once the frame has its size (False: the caller sets the view, e.g.
         the one the planner had before a rerun).
+    homes, assignments : DataFrame, optional
+        The siting plan in force: the village panel then also names the home that serves
+        the village and its distance (:func:`village_facts`).
+    reaches : GeoDataFrame, optional
+        The danger reaches (lines); with ``near_m`` the panel counts those nearby.
 
     Returns
     -------
@@ -594,24 +693,8 @@ def build_county_map(
             ),
             name="townships",
         ).add_to(fg)
-        # names that would overlap at the first view are hidden (the larger township wins);
-        # the browser redoes the choice after each zoom (_LabelDeconflict)
-        for name, lon, lat, rank, shown in township_label_plan(tw, first_zoom,
-                                                               metric_crs=data.metric_crs):
-            folium.Marker(
-                [lat, lon],
-                icon=safe.div_icon(
-                    # on top of the symbols, on a pale box (as on the printed maps)
-                    safe.html("<div class='cp-town-label' data-rank='{}' style='font:11px "
-                              "sans-serif;color:#222;white-space:nowrap;transform:translate("
-                              "-50%,-50%);display:inline-block;background:rgba(255,255,255,"
-                              "0.78);padding:0 2px;border-radius:2px;pointer-events:none;"
-                              "visibility:{}'>{}</div>", rank,
-                              "visible" if shown else "hidden", name), icon_size=(0, 0)),
-                interactive=False,
-            ).add_to(fg)
         fg.add_to(m)
-        _LabelDeconflict().add_to(m)
+        add_township_labels(m, tw, first_zoom, metric_crs=data.metric_crs, parent=fg)
         shown_synthetic |= has_synthetic(data.townships)
         legend.append((t("townships", lang), [(_box("#fbfaf5", "#8d8d8d"),
                                                 t("townships", lang))]))
@@ -673,7 +756,8 @@ def build_county_map(
             lows = [0.0] + [q + 1 for q in qs[:-1]]
             items = [(_dot(_SEQ[i + off], 6 + 2 * i), f"{lo:,.0f}–{q:,.0f}")
                      for i, (lo, q) in enumerate(zip(lows, qs, strict=True))]
-        facts = village_facts(v, data.townships, lang)
+        facts = village_facts(v, data.townships, lang, homes=homes, assignments=assignments,
+                              reaches=reaches, near_m=near_m, metric_crs=data.metric_crs)
         for c in facts.columns:
             v[c] = facts[c]
         v["value_text"] = [f"{int(x):,}" for x in v["value"]]
@@ -710,26 +794,29 @@ def build_county_map(
             sub = f[f["kind"] == kind].copy()
             sub["kind_label"] = _facility_labels(sub, kind, lang)
             sub["built"] = _built(sub)
-            colour = FACILITY_COLOURS[kind]
-            big = kind in ("township_station", "rescue_protection", "welfare_institution")
             fg = folium.FeatureGroup(name=safe.layer_name(facility_label(kind, lang)),
                                      show=kind in _SHOWN_FACILITIES)
-            folium.GeoJson(
-                _round_coords(_features(sub, ["facility_id", "name", "kind_label", "built"])),
-                marker=folium.CircleMarker(radius=7 if big else 4, weight=1.5, color="#fff",
-                                           fill=True, fill_color=colour, fill_opacity=1),
-                # planned, under construction or closed: a hollow ring in the kind's colour
-                style_function=lambda f, c=colour, b=big: {
-                    "radius": 7 if b else 4, "fillColor": c,
-                    "color": "#fff" if f["properties"]["built"] else c,
-                    "weight": 1.5, "fillOpacity": 1 if f["properties"]["built"] else 0.15},
-                tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
-                                              aliases=["", ""]),
-                name=f"facilities_{kind}",
-            ).add_to(fg)
+            # one shape per kind (FACILITY_SHAPES); planned, under construction or closed:
+            # the same shape hollow
+            for built in (True, False):
+                part = sub[sub["built"] == built]
+                if not len(part):
+                    continue
+                sym, px = facility_symbol(kind, built=built), _facility_px(kind)
+                folium.GeoJson(
+                    _round_coords(_features(part, ["facility_id", "name", "kind_label",
+                                                   "built"])),
+                    marker=folium.Marker(icon=safe.div_icon(
+                        sym, icon_size=(px, px), icon_anchor=(px // 2, px // 2),
+                        class_name="cp-facility")),
+                    tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
+                                                  aliases=["", ""]),
+                    name=f"facilities_{kind}" + ("" if built else "_not_built"),
+                ).add_to(fg)
             fg.add_to(m)
             if kind in _SHOWN_FACILITIES:  # the legend lists only what is drawn at first
-                items.append((_dot(colour, 9, "#fff"), facility_label(kind, lang)))
+                items.append((facility_symbol(kind, size=13, inline=True),
+                              facility_label(kind, lang)))
         shown_synthetic |= has_synthetic(f)
         if items:
             legend.append((t("facilities", lang), items))
@@ -748,11 +835,19 @@ _FACT_COUNTS = ("resident_children", "left_behind", "difficulty", "targets", "ke
 
 
 def village_facts(villages: pd.DataFrame, townships: pd.DataFrame | None = None,
-                  lang: str = "zh") -> pd.DataFrame:
+                  lang: str = "zh", *, homes: pd.DataFrame | None = None,
+                  assignments: pd.DataFrame | None = None, reaches=None,
+                  near_m: float | None = None, metric_crs=None) -> pd.DataFrame:
     """One row of display text per village: name, code, township, counts (千分位), designations.
 
     Column names are ``f_*`` keys; ``.attrs["labels"]`` holds their headers in ``lang`` (from
     the catalogue). Raw text: whoever writes it to HTML escapes it (:mod:`geo.safe`).
+
+    With a siting plan (``homes`` and ``assignments`` of
+    :func:`childplan.workflows.run_siting`) two more facts: the home that serves the village
+    and how far it is (the plan's own distance, in its metric). With ``reaches`` (danger
+    reaches, lines, any CRS) and ``near_m``: how many of them pass within ``near_m`` metres of
+    the village (measured in ``metric_crs``).
     """
     tw_names = {}
     if townships is not None and len(townships):
@@ -775,7 +870,70 @@ def village_facts(villages: pd.DataFrame, townships: pd.DataFrame | None = None,
         marks.append("、".join(on) if on else ("无" if lang == "zh" else "none"))
     out["f_designations"] = marks
     labels.append(t("designations", lang))
+    if homes is not None and assignments is not None:
+        out["f_home"], out["f_home_m"] = _served_by(code, homes, assignments, lang)
+        labels += [t("id_home", lang), t("id_home_distance", lang)]
+    if reaches is not None and near_m is not None:
+        out["f_reaches"] = [f"{n:,}" for n in _reaches_near(villages, reaches, near_m,
+                                                             metric_crs)]
+        labels.append(t("id_reaches_near", lang).format(m=f"{float(near_m):,.0f}"))
     out.attrs["labels"] = labels
+    return out
+
+
+def _served_by(codes: pd.Series, homes: pd.DataFrame, assignments: pd.DataFrame,
+               lang: str) -> tuple[list[str], list[str]]:
+    """Per village code: the name of the home that serves it, and the distance as text.
+
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"home_id": ["H1"], "name": ["新星村儿童之家"]})
+    >>> a = pd.DataFrame({"village_code": ["1", "2", "3"], "home_id": ["H1", "H1", None],
+    ...                   "distance_m": [0.0, 1234.4, None], "own_home": [True, False, False],
+    ...                   "metric": ["straight"] * 3})
+    >>> _served_by(pd.Series(["1", "2", "3", "4"]), h, a, "zh")
+    (['新星村儿童之家', '新星村儿童之家', '未覆盖', '未覆盖'], ['本村', '1,234 米（直线）', '—', '—'])
+    """
+    zh = lang == "zh"
+    hname = dict(zip(homes["home_id"].astype(str), homes["name"].astype(str), strict=False))
+    a = assignments.drop_duplicates("village_code").copy()
+    a.index = a["village_code"].astype(str)
+    names, dists = [], []
+    for c in codes:
+        if c not in a.index or pd.isna(a.at[c, "home_id"]) or str(a.at[c, "home_id"]) == "":
+            names.append(t("id_uncovered", lang))
+            dists.append("—")
+            continue
+        r = a.loc[c]
+        names.append(hname.get(str(r["home_id"]), str(r["home_id"])))
+        if bool(r.get("own_home", False)):
+            dists.append(t("id_own_home", lang))
+            continue
+        metric = str(r.get("metric", "straight") or "straight")
+        text = f"{float(r['distance_m']):,.0f} {'米' if zh else 'm'}"
+        if metric == "walk_min" and pd.notna(r.get("walk_min")):
+            text += (f"（步行 {float(r['walk_min']):,.0f} 分钟）" if zh
+                     else f" ({float(r['walk_min']):,.0f} min walk)")
+        else:
+            word = t("id_by_road" if metric == "road_m" else "id_straight", lang)
+            text += f"（{word}）" if zh else f" ({word})"
+        dists.append(text)
+    return names, dists
+
+
+def _reaches_near(villages, reaches, near_m: float, metric_crs=None) -> list[int]:
+    """How many ``reaches`` pass within ``near_m`` metres of each village (0 when none)."""
+    if not len(villages):
+        return []
+    if not len(reaches):
+        return [0] * len(villages)
+    crs = metric_crs if metric_crs is not None else reaches.crs
+    pts = gpd.GeoSeries(villages.geometry, crs=villages.crs).to_crs(crs)
+    lines = gpd.GeoSeries(reaches.geometry, crs=reaches.crs).to_crs(crs)
+    tree = lines.sindex
+    out = []
+    for g in pts:
+        hits = tree.query(g, predicate="dwithin", distance=float(near_m))
+        out.append(len(hits))
     return out
 
 
@@ -812,3 +970,18 @@ def find_villages(villages: pd.DataFrame, query: str) -> pd.DataFrame:
     names = villages["name"].astype(str)
     codes = villages["village_code"].astype(str)
     return villages[names.str.contains(q, regex=False) | codes.str.startswith(q)]
+
+
+def find_facilities(facilities: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Facilities (儿童之家, institutions, …) whose name contains ``query`` (order kept).
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"facility_id": ["F1", "F2"], "kind": ["children_home", "welfare_institution"],
+    ...                   "name": ["新星路社区儿童之家", "北碚区儿童福利院"]})
+    >>> find_facilities(f, "儿童")["facility_id"].tolist(), find_facilities(f, "福利")["name"].tolist()
+    (['F1', 'F2'], ['北碚区儿童福利院'])
+    """
+    q = str(query or "").strip()
+    if not q or not len(facilities):
+        return facilities.iloc[0:0]
+    return facilities[facilities["name"].astype(str).str.contains(q, regex=False)]

@@ -14,7 +14,16 @@ import pandas as pd
 
 from geo import safe
 from geo.i18n import t, water_label
-from geo.maps import _features, _round_coords, add_legend, base_map, class_breaks, has_synthetic
+from geo.maps import (
+    _features,
+    _round_coords,
+    add_legend,
+    add_township_labels,
+    base_map,
+    class_breaks,
+    has_synthetic,
+    web_zoom,
+)
 from geo.patrol import four_ones_text
 
 __all__ = ["RISK_COLOURS", "build_hazard_map", "filter_hazards"]
@@ -184,6 +193,9 @@ def build_hazard_map(data, segments: gpd.GeoDataFrame, spots: pd.DataFrame, *, l
     spot_items = [(_swatch_spot(_FLAGGED), t("hz_spots_flagged", lang)),
                   (_swatch_spot(_COMPLETE), t("hz_spots_ok", lang)),
                   (_swatch_spot(_UNCHECKED), t("hz_never_checked", lang))]
+    if len(data.townships):  # last, on top of the reaches and spots
+        add_township_labels(m, data.townships, web_zoom(src.to_crs(4326).total_bounds),
+                            metric_crs=data.metric_crs)
     folium.LayerControl(collapsed=True).add_to(m)
 
     fit = None

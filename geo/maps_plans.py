@@ -19,9 +19,11 @@ from geo.maps import (
     _features,
     _round_coords,
     add_legend,
+    add_township_labels,
     base_map,
     class_breaks,
     has_synthetic,
+    web_zoom,
 )
 
 __all__ = ["build_choropleth_map", "build_siting_map", "build_staffing_map", "county_backdrop"]
@@ -34,7 +36,11 @@ _DIV = ["#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b218
 
 def county_backdrop(data, *, lang: str = "zh", tiles: str | None = None,
                     townships: bool = True, waterways: bool = True) -> tuple[folium.Map, bool]:
-    """A base map with the county outline, townships and waterways; returns (map, synthetic)."""
+    """A base map with the county outline, townships and waterways; returns (map, synthetic).
+
+    Township names are not drawn here but by :func:`_township_names`, last, so that they sit
+    on top of the plan's symbols.
+    """
     src = data.county if len(data.county) else data.villages
     m = base_map(src.total_bounds, tiles=tiles)
     syn = False
@@ -62,6 +68,14 @@ def county_backdrop(data, *, lang: str = "zh", tiles: str | None = None,
                        style_function=lambda f: {"color": "#222", "weight": 3, "fill": False},
                        name=safe.layer_name(t("county", lang))).add_to(m)
     return m, syn
+
+
+def _township_names(m: folium.Map, data) -> None:
+    """The deconflicted township names of the county map (:func:`geo.maps.add_township_labels`)."""
+    if len(data.townships):
+        src = data.county if len(data.county) else data.villages
+        add_township_labels(m, data.townships, web_zoom(src.to_crs(4326).total_bounds),
+                            metric_crs=data.metric_crs)
 
 
 def _bounds(data):
@@ -108,6 +122,7 @@ def build_staffing_map(data, villages: pd.DataFrame, *, lang: str = "zh",
         items.append((_dot(_OK[i + offset], 7 + 2 * i),
                       f"{lo:.0f}–{b:.0f} " + ("小时/月" if lang == "zh" else "h/month")))
         lo = b
+    _township_names(m, data)
     add_legend(m, [(("儿童主任配置与工作量" if lang == "zh" else "Directors and workload"), items)],
                lang=lang, synthetic=syn or has_synthetic(data.villages), bounds=_bounds(data))
     return m
@@ -156,6 +171,7 @@ def build_choropleth_map(data, values: pd.Series, *, title: str, lang: str = "zh
         items.append((safe.html("<span style='display:inline-block;width:14px;height:10px;"
                                 "background:{};border:1px solid #666'></span>", c),
                       f"{fmt.format(edges[i])} – {fmt.format(edges[i + 1])}"))
+    _township_names(m, data)
     add_legend(m, [(title, items)], lang=lang, synthetic=syn or has_synthetic(data.townships),
                bounds=_bounds(data))
     return m
@@ -220,6 +236,7 @@ def build_siting_map(data, homes: pd.DataFrame, assignments: pd.DataFrame, *, la
              (_dot("#000000", 9), "未覆盖的村" if zh else "village not covered"),
              (safe.html("<span style='display:inline-block;width:18px;border-top:2px dashed "
                         "#555;vertical-align:middle'></span>"), "服务关系" if zh else "served by")]
+    _township_names(m, data)
     folium.LayerControl(collapsed=True).add_to(m)
     add_legend(m, [("儿童之家选址" if zh else "Children's homes", items)], lang=lang,
                synthetic=syn or has_synthetic(data.villages) or has_synthetic(data.facilities),

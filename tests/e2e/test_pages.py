@@ -221,6 +221,65 @@ def test_map_identify_search_table_and_kept_view(page, app_url):
     assert page.blocked == []
 
 
+GRID_ROWS = """() => {
+    const g = document.querySelector("[data-testid='stDataFrame'] [role='grid'], "
+                                      + "[data-testid='stDataFrame'] table");
+    return g ? (+g.getAttribute('aria-rowcount') || g.querySelectorAll('tr').length) : -1;
+}"""
+
+
+def test_map_click_on_a_village_shows_its_row(page, app_url):
+    # a village with no facility within 250 m: the click lands on the village, not a symbol
+    data = load_demo("500109")
+    v, f = data.villages.to_crs(data.metric_crs), data.facilities.to_crs(data.metric_crs)
+    far = [i for i, g in zip(v.index, v.geometry, strict=True) if f.distance(g).min() > 250]
+    row = data.villages.loc[max(far, key=lambda i: int(data.villages.at[i, "resident_children"]))]
+    code, name = str(row["village_code"]), str(row["name"])
+    page.goto(app_url)
+    page.get_by_text(PAGES["map"][0]).wait_for()
+    frame = map_frame(page, "() => !!window.map && document.querySelectorAll('.cp-legend').length")
+    page.wait_for_timeout(2500)  # the fitted view is reported once (one rerun)
+    settle(page)
+    # zoom there by the search, then empty the box: the view stays, the table lists all
+    box = page.get_by_role("textbox", name="查找村（社区）：名称或代码")
+    box.fill(code)
+    box.press("Enter")
+    page.get_by_text("已定位：").first.wait_for()
+    map_frame(page, "() => !!window.map && Math.abs(window.map.getZoom() - 15) < 0.01")
+    settle(page)
+    box.fill("")
+    box.press("Enter")
+    page.get_by_text("已定位：").first.wait_for(state="detached")
+    settle(page)
+    assert page.locator("[data-testid='stDataFrame']").first.bounding_box()["height"] > 200
+    frame = map_frame(page, "() => !!window.map && window.map.getZoom() > 13")
+    page.get_by_text(PAGES["map"][0]).click()  # leave the box (its hint goes)
+    page.wait_for_timeout(1000)
+    settle(page)
+    pt = frame.evaluate(VILLAGE_PX, code)
+    assert pt is not None
+    # clicked where the village is relative to the frame at the time of the click (the page
+    # above the map may still move by a few pixels)
+    page.locator("iframe[title*='streamlit_folium']").click(position=pt)
+    frame.locator(".cp-identify").wait_for(timeout=10_000)  # the panel opens in the map
+    # ... and the table under the map is filtered to that village's row
+    page.get_by_text(f"表中为地图上点选的村：{name}（{code}）").wait_for(timeout=30_000)
+    settle(page)
+    rows = page.evaluate(GRID_ROWS)
+    assert rows in (2, 1), rows  # the header row and the village (or the village alone)
+    grid = page.locator("[data-testid='stDataFrame']").first
+    assert grid.bounding_box()["height"] < 35 * 3  # one row, not the county's list
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(400)
+    shot(page, "map_click_village_row_zh")
+    # 显示全部 brings the whole table back
+    page.get_by_role("button", name="显示全部").click()
+    page.get_by_text(f"表中为地图上点选的村：{name}").wait_for(state="detached", timeout=30_000)
+    settle(page)
+    assert page.locator("[data-testid='stDataFrame']").first.bounding_box()["height"] > 200
+    assert page.blocked == []
+
+
 def test_every_page_in_english(page, app_url):
     page.goto(app_url)
     page.get_by_text(PAGES["map"][0]).wait_for()
