@@ -16,6 +16,7 @@ from childplan.workflows import (
     siting_layers,
 )
 from geo.exports import to_xlsx_bytes, write_gpkg
+from geo.fmt import num
 from geo.i18n import enum_label, facility_label, figure_label, localise_headers, t
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
@@ -121,8 +122,9 @@ locked = {str(r.village_code): str(r.site_id) for r in locks.dropna().itertuples
 st.session_state["_kept_siting_locked"] = locked
 options = json.dumps({"must_open": must, "never_open": never, "locked": locked},
                      sort_keys=True, ensure_ascii=False)
-solver = st.radio("求解器" if zh else "Solver", ["cbc", "highs"], horizontal=True,
-                  key=ui.keep("siting_solver", "cbc"))
+with st.expander(t("tech_details", lang), expanded=False):
+    solver = st.radio(t("solver", lang), ["cbc", "highs"], horizontal=True,
+                      key=ui.keep("siting_solver", "cbc"))
 want = (key, ui.overrides_key(), solver, options)
 button = "求解选址方案" if zh else "Solve siting"
 if st.button(button, type="primary") or st.session_state.pop("siting_continue", False):
@@ -144,17 +146,21 @@ if res.metric == "walk_min":  # the model's distances were minutes
     cols[5].metric(t("mean_walk_min", lang), f"{plan.mean_distance_m:,.1f}")
 else:
     cols[5].metric(figure_label("mean_distance_m", lang),
-                   f"{child_weighted_mean_distance(assignments):,.0f}")
+                   num(child_weighted_mean_distance(assignments)),
+                   help=figure_label("mean_distance_m", lang))
 st.caption(f"{t('metric_used', lang)}：{t('metric_' + res.metric, lang)}")
-st.caption((f"求解：{s.solver} · 状态 {s.status} · 目标值 {s.objective:,.1f} · 下界 {s.best_bound:,.1f} · "
-            f"间隙 {s.gap:.2%} · {s.seconds:.2f} 秒 · 变量 {s.variables:,} · 约束 {s.constraints:,} · "
-            f"分块 {s.components}") if zh else
-           (f"solver {s.solver} · status {s.status} · objective {s.objective:,.1f} · bound "
-            f"{s.best_bound:,.1f} · gap {s.gap:.2%} · {s.seconds:.2f} s · {s.variables:,} variables"
-            f" · {s.constraints:,} constraints · {s.components} components"))
-st.caption(t("siting_gaps", lang).format(
-    cost=_pct(s.cost_gap), dcost=_pct(s.decided_cost_gap), dist=_pct(s.distance_gap),
-    ddist=_pct(s.decided_distance_gap), tol=_pct(s.gap_tolerance)))
+gap_shown = s.gap_tolerance if s.status == "optimal" else s.gap
+st.caption(t("siting_status_line", lang).format(
+    status=enum_label("solver_status", s.status, lang),
+    gap=_pct(gap_shown) if gap_shown == gap_shown else "—"))
+with st.expander(t("tech_details", lang), expanded=False):
+    st.caption(t("siting_tech_line", lang).format(
+        solver=s.solver, status=s.status, objective=num(s.objective, 1),
+        bound=num(s.best_bound, 1), gap=_pct(s.gap), seconds=num(s.seconds, 2),
+        variables=num(s.variables), constraints=num(s.constraints), blocks=num(s.components)))
+    st.caption(t("siting_gaps", lang).format(
+        cost=_pct(s.cost_gap), dcost=_pct(s.decided_cost_gap), dist=_pct(s.distance_gap),
+        ddist=_pct(s.decided_distance_gap), tol=_pct(s.gap_tolerance)))
 if len(plan.uncovered):
     st.error(("未覆盖的村：" if zh else "Villages not covered: ") + "、".join(plan.uncovered))
 if s.capacitated or res.capacity_applied:

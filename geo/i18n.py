@@ -1039,6 +1039,13 @@ T.update({
 T.update({
     "download_xlsx": ("下载 XLSX", "Download XLSX"),
     "tech_details": ("技术细节", "Technical details"),
+    "siting_status_line": ("求解状态：{status} · 与最优的差距 ≤ {gap}",
+                           "Status: {status} · within {gap} of the optimum"),
+    "siting_tech_line": ("求解器 {solver} · 状态代码 {status} · 目标值 {objective} · 下界 {bound} · "
+                         "间隙 {gap} · {seconds} 秒 · 变量 {variables} · 约束 {constraints} · 分块 {blocks}",
+                         "solver {solver} · status {status} · objective {objective} · bound {bound} · "
+                         "gap {gap} · {seconds} s · {variables} variables · {constraints} constraints · "
+                         "{blocks} components"),
     "solver": ("求解器", "Solver"),
     "solver_status_label": ("求解状态", "Status"),
 })
