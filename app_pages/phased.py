@@ -34,8 +34,9 @@ rate = c5.number_input(t("phased_entry_rate", lang), 0.0, 1.0, value=None, step=
                        key="phased_entry_rate")
 uploads = st.file_uploader(t("phased_persons", lang), type=["xlsx", "csv"],
                            accept_multiple_files=True, key="phased_persons")
-solver = st.radio(t("phased_solver", lang), ["cbc", "highs"], horizontal=True,
-                  key=ui.keep("phased_solver", "cbc"))
+with st.expander(t("tech_details", lang), expanded=False):
+    solver = st.radio(t("phased_solver", lang), ["cbc", "highs"], horizontal=True,
+                      key=ui.keep("phased_solver", "cbc"))
 files = [(u.name, u.getvalue()) for u in uploads or []]
 digest = hashlib.sha256(b"".join(hashlib.sha256(b).digest() for _, b in files)).hexdigest()
 want = (key, ui.overrides_key(), solver, first, last, budget, carry, rate, digest)
@@ -81,13 +82,14 @@ if stale:
     st.warning(t("phased_stale", lang))
 
 s = res.plan.stats
-cols = st.columns(5)
-cols[0].metric(t("phased_status", lang), enum_label("solver_status", s.status, lang))
-cols[1].metric(t("phased_spent", lang), f"{int(res.by_year['spent_yuan'].sum()):,}")
-cols[2].metric(t("phased_homes_opened", lang),
+st.caption(f"{t('phased_status', lang)}：{enum_label('solver_status', s.status, lang)}")
+cols = st.columns(3)
+cols[0].metric(t("phased_spent", lang), f"{int(res.by_year['spent_yuan'].sum()):,}")
+cols[1].metric(t("phased_homes_opened", lang),
                f"{int(res.by_year['homes_opened'].sum()):,}")
-cols[3].metric(t("phased_final_coverage", lang), f"{res.by_year['coverage_pct'].iloc[-1]:.2f}%")
-cols[4].metric(t("phased_solve_time", lang), f"{s.seconds:,.2f}")
+cols[2].metric(t("phased_final_coverage", lang), f"{res.by_year['coverage_pct'].iloc[-1]:.2f}%")
+with st.expander(t("tech_details", lang), expanded=False):
+    st.caption(f"{t('phased_solve_time', lang)}：{s.seconds:,.2f}")
 st.caption(t("phased_projected" if res.projected else "phased_no_projection", lang))
 
 tables = phased_tables(res, lang)
