@@ -1082,3 +1082,45 @@ T.update({
     "tilt_plot_y": ("金额（万元）", "Amount (× 10,000 yuan)"),
     "tilt_plot_title": ("各单位金额随倾斜力度的变化", "Each unit's amount as the tilt grows"),
 })
+
+# --- the batch files (childplan/batch_county.py, batch_province.py) ------------------------------
+ENUM_GROUPS["batch_status"] = {"done": T["batch_status.done"], "skipped": T["batch_status.skipped"],
+                               "failed": T["batch_status.failed"]}
+
+#: Headers of the province summary (zh, en); the technical columns go to its 技术细节 sheet.
+_BATCH_HEADERS: dict[str, tuple[str, str]] = {
+    "adcode": ("区县代码", "County code"), "villages": ("村数", "Villages"),
+    "homes_existing": ("已有儿童之家", "Existing homes"), "homes_reuse": ("改建儿童之家", "Converted homes"),
+    "homes_new": ("新建儿童之家", "New homes"), "siting_cost_yuan": ("建设改造费用（元）", "Building cost (yuan)"),
+    "villages_covered_pct": ("村覆盖率（%）", "Villages covered (%)"),
+    "uncovered_villages": ("未覆盖村数", "Villages not covered"),
+    "mean_distance_m": ("儿童平均距离（米）", "Mean distance per child (m)"),
+    "directors_required": ("需配儿童主任", "Directors required"),
+    "directors_to_recruit": ("需招募儿童主任", "Directors to recruit"),
+    "supervisors_assigned": ("已配儿童督导员", "Supervisors assigned"),
+    "villages_near_water": ("临水村数", "Villages near water"),
+    "children_near_water": ("临水村儿童数", "Children near water"),
+    "left_behind_near_water": ("临水村留守儿童数", "Left-behind children near water"),
+    "villages_near_water_across_border": ("临近外县水体的村数", "Villages near another county's water"),
+    "funding_yuan": ("经费（元）", "Funding (yuan)"),
+    "siting_status": ("选址求解状态", "Siting result"), "staffing_status": ("人员配置求解状态", "Staffing result"),
+    "seconds": ("用时（秒）", "Time (s)"), "load_s": ("读取数据用时（秒）", "Loading (s)"),
+    "siting_s": ("选址用时（秒）", "Siting (s)"), "siting_solve_s": ("选址求解用时（秒）", "Siting solve (s)"),
+    "staffing_s": ("人员配置用时（秒）", "Staffing (s)"), "write_s": ("写文件用时（秒）", "Writing (s)"),
+    "siting_gap": ("选址与最优的差距", "Siting gap to the optimum"),
+    "peak_rss_mb": ("峰值内存（MB）", "Peak memory (MB)"), "rss_mb": ("内存（MB）", "Memory (MB)"),
+    "pid": ("进程号", "Process number"), "worker": ("计算进程地址", "Worker address"),
+    "inputs_hash": ("输入摘要", "Inputs digest"), "reason_code": ("原因代码", "Reason code"),
+    "reason_zh": ("原因", "Reason (Chinese)"), "reason_en": ("原因（英文）", "Reason"),
+}
+for _code, (_zh, _en) in _BATCH_HEADERS.items():
+    HEADERS_ZH.setdefault(_code, _zh)
+    HEADERS_EN.setdefault(_code, _en)
+COLUMN_ENUMS.setdefault("siting_status", "solver_status")
+COLUMN_ENUMS.setdefault("staffing_status", "solver_status")
+SHEET_NAMES.setdefault("failures", ("未完成区县", "Failed counties"))
+SHEET_NAMES.setdefault("notes", ("说明", "Notes"))
+SHEET_NAMES.setdefault("technical", ("技术细节", "Technical details"))
+for _code in ("failures", "notes", "technical"):
+    T.setdefault(f"sheet.{_code}", SHEET_NAMES[_code])
+T.setdefault("tech_details", ("技术细节", "Technical details"))
