@@ -148,23 +148,6 @@ def _write_table(frame, path: Path, args, enums: dict | None = None) -> Path:
     return write_csv(export_table(frame, args.lang, codes=args.codes, enums=enums), path)
 
 
-def _relabel_csv(path: Path, args, enums: dict | None = None) -> None:
-    """Rewrite a CSV another module wrote with codes (hazards) in ``--lang``; text kept as is."""
-    import pandas as pd
-
-    if args.codes or not Path(path).is_file():
-        return
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    for c in frame.columns:  # numbers back to numbers (codes and ids stay text)
-        if c.endswith(("_code", "_id", "代码", "编号")) or c in ("code", "id"):
-            continue
-        try:
-            frame[c] = pd.to_numeric(frame[c])
-        except (ValueError, TypeError):
-            pass
-    _write_table(frame, Path(path), args, enums)
-
-
 def _require_ok(data) -> bool:
     if data.report.ok:
         _print_warnings(data.report)
@@ -339,18 +322,28 @@ def cmd_fund(args) -> int:
 def cmd_hazards(args) -> int:
     """Rank drowning danger spots; write danger_spots.csv, patrol lists (XLSX/CSV/PDF per chief)."""
     from childplan.store import store_path
-    from childplan.workflows import run_hazards
+    from childplan.workflows import HazardFiles
+    from geo.patrol import write_hazard_files
 
     data = _load(args)
     if not _require_ok(data):
         return 1
-    files = run_hazards(data, _policy(args), _out(args), lang=args.lang,
-                        store=args.store or store_path())
-    for name in ("danger_spots", "segments", "flood_season"):  # geo/patrol: codes, or a code header
-        if name in files:
-            _relabel_csv(files[name], args, {"kind": "water"})
+    # as run_hazards, with every table in --lang unless --codes (geo.exports.export_table)
+    store = Path(args.store) if args.store else store_path()
+    files = HazardFiles(write_hazard_files(data, _policy(args), _out(args), args.lang,
+                                           _hazard_checks(store, data.adcode), codes=args.codes))
     _print(f"{files.danger_spots}; {files.patrol_xlsx}; {len(files.pdfs)} PDF patrol lists")
     return 0
+
+
+def _hazard_checks(store: Path, adcode: str):
+    """The county's recorded 四个一 checks, as run_hazards reads them (no store: none)."""
+    from childplan.store import Store
+
+    if not store.exists():  # reading must not create a store
+        return None
+    with Store(store) as st:
+        return st.checks(adcode)
 
 
 def cmd_brief(args) -> int:
