@@ -1124,3 +1124,61 @@ SHEET_NAMES.setdefault("technical", ("技术细节", "Technical details"))
 for _code in ("failures", "notes", "technical"):
     T.setdefault(f"sheet.{_code}", SHEET_NAMES[_code])
 T.setdefault("tech_details", ("技术细节", "Technical details"))
+
+# --- the briefing (geo/briefing.py) -------------------------------------------------------------
+T.update({
+    "brief_not_given": ("未填写", "not given"),
+    "brief_base_policy_policy_file": ("基准方案（政策文件默认参数）", "base policy (policy file)"),
+    "brief_key_assumptions": ("主要假设：", "Key assumptions: "),
+    "brief_sep": ("；", "; "),
+    "brief_every_parameter_as_in": ("全部参数取政策文件默认值", "every parameter as in the policy file"),
+    "brief_children": ("儿童", "Children"),
+    "brief_villages": ("村（社区）", "villages"),
+    "brief_resident_children": ("常住儿童", "resident children"),
+    "brief_left_behind": ("农村留守儿童", "left-behind"),
+    "brief_in_difficulty": ("困境儿童", "in difficulty"),
+    "brief_orphans_unsupported": ("其中孤儿/事实无人抚养", "orphans / unsupported"),
+    "brief_key_attention": ("重点关注", "key attention"),
+    "brief_existing_homes": ("已有儿童之家", "existing homes"),
+    "brief_reuse_of_facilities": ("利用现有设施改建", "reuse of facilities"),
+    "brief_new_builds": ("新建", "new builds"),
+    "brief_villages_covered": ("村覆盖率", "villages covered"),
+    "brief_set_up_cost": ("建设改造费用", "set-up cost"),
+    "brief_not_solved": ("未求解", "not solved"),
+    "brief_children_s_homes": ("儿童之家", "Children's homes"),
+    "brief_directors_required": ("儿童主任 应配", "directors required"),
+    "brief_directors_assigned": ("儿童主任 已配", "directors assigned"),
+    "brief_directors_to_recruit": ("儿童主任 缺口", "directors to recruit"),
+    "brief_supervisors_req_assigned": ("儿童督导员 应配/已配", "supervisors req./assigned"),
+    "brief_supervisors_to_recruit": ("儿童督导员 缺口", "supervisors to recruit"),
+    "brief_staff": ("人员配置", "Staff"),
+    "brief_danger_reach_rank": ("危险河段（排名）", "danger reach (rank)"),
+    "brief_10_000_yuan": ("万元", "× 10,000 yuan"),
+    "brief_no_funding_plan": ("经费未分配", "no funding plan"),
+    "brief_findings": ("主要发现", "Findings"),
+    "brief_recommendations": ("工作建议", "Recommendations"),
+    "brief_top_danger_reaches": ("防溺水重点危险河段（前 6 位）", "Top danger reaches"),
+    "brief_not_computed": ("未计算", "not computed"),
+    "brief_sources": ("依据：", "Sources: "),
+})
+T.update({
+    "brief_title": ("{county}农村留守儿童和困境儿童关爱服务简报",
+                    "{county}: care for left-behind children and children in difficulty"),
+    "brief_line2": ("编制单位：{org}    日期：{on}    方案：{scenario}",
+                    "Compiled by: {org}    Date: {on}    Scenario: {scenario}"),
+    "brief_and_more": (" 等 {n} 项", " and {more} more"),
+    "brief_funding_total": ("经费分配（合计 {total}）", "Funding (total {total})"),
+    "brief_reach_col.rank": ("排名", "Rank"), "brief_reach_col.water": ("水体", "Water"),
+    "brief_reach_col.reach": ("河段（起止桩号）", "Reach (chainage)"),
+    "brief_reach_col.village": ("村", "Village"), "brief_reach_col.children": ("周边儿童", "Children"),
+    "brief_reach_col.chief": ("河长", "Chief"), "brief_reach_col.four_ones": ("“四个一”", "Four ones"),
+    "brief_find_own_home": ("{villages} 个村常住儿童达 {threshold} 人及以上、应单独设立儿童之家，"
+                            "其中 {without} 个尚无儿童之家",
+                            "{villages} villages have {threshold} or more resident children and "
+                            "should each have their own children's home; {without} of them have "
+                            "none yet"),
+    "brief_rec_own_home": ("优先在尚无儿童之家的 {n} 个百人以上村单独设立儿童之家，按“五有”标准建设"
+                           "（004 二(一)(三)）",
+                           "First set up a children's home in the {n} large villages without one, "
+                           "to the 'five haves' standard (004 2(1)(3))"),
+})
