@@ -103,8 +103,8 @@ def cmd_validate(args) -> int:
         _print(json.dumps({"ok": report.ok, "problems": report.as_dicts()}, ensure_ascii=False,
                           indent=1))
     elif args.format == "csv":
-        sys.stdout.write(report.to_frame(args.lang if args.lang != "both" else "zh").to_csv(
-            index=False))
+        sys.stdout.write(report.to_frame(args.lang if args.lang != "both" else "zh",
+                                         codes=args.codes).to_csv(index=False))
     else:
         _print(f"{data.name} ({data.adcode})")
         counts = {k: len(getattr(data, k)) for k in ("townships", "villages", "facilities",
@@ -703,6 +703,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(p)
     p.add_argument("--lang", default="both", choices=("zh", "en", "both"))
     p.add_argument("--format", default="text", choices=("text", "csv", "json"))
+    p.add_argument("--codes", action="store_true",
+                   help="--format csv: also the stable problem code (代码) of each problem")
     p.set_defaults(func=cmd_validate)
 
     def plan_args(p, out=True):

@@ -1182,3 +1182,72 @@ T.update({
                            "First set up a children's home in the {n} large villages without one, "
                            "to the 'five haves' standard (004 2(1)(3))"),
 })
+
+# --- the validation report (geo/report.py Report.to_frame): a problem's kind in words ------------
+PROBLEM_KINDS: dict[str, tuple[str, str]] = {
+    "bad_id_number": ("身份证号有误", "invalid ID number"),
+    "bad_mapping": ("列对应有误", "bad column mapping"),
+    "child_two_villages": ("儿童重复登记在两个村", "child listed in two villages"),
+    "code_precision_lost": ("代码精度丢失", "code lost digits"),
+    "code_prefix_mismatch": ("代码与上级不符", "code does not match its parent"),
+    "coordinates_out_of_range": ("坐标超出范围", "coordinates out of range"),
+    "dash_read_as_zero": ("“-”按 0 读取", "dash read as zero"),
+    "difficulty_exceeds_resident": ("困境儿童多于常住儿童", "more children in difficulty than resident"),
+    "duplicate_code": ("代码重复", "duplicate code"), "duplicate_column": ("列重复", "duplicate column"),
+    "duplicates_merged": ("重复记录已合并", "duplicates merged"),
+    "empty_geometry": ("缺少图形", "empty geometry"),
+    "formula_without_value": ("公式无计算结果", "formula without a value"),
+    "geometry_repaired": ("图形已修复", "geometry repaired"),
+    "implausible_count": ("人数不合常理", "implausible count"),
+    "invalid_geometry": ("图形无效", "invalid geometry"),
+    "key_attention_exceeds_targets": ("重点关注儿童多于服务对象", "more key-attention children than targets"),
+    "kind_geometry_mismatch": ("类型与图形不符", "kind does not match the geometry"),
+    "left_behind_exceeds_resident": ("留守儿童多于常住儿童", "more left-behind than resident children"),
+    "malformed_code": ("代码格式有误", "malformed code"),
+    "merged_cells_filled": ("合并单元格已填充", "merged cells filled"),
+    "missing_column": ("缺少列", "missing column"),
+    "missing_coordinates": ("缺少坐标", "missing coordinates"),
+    "missing_counts": ("缺少人数", "missing counts"), "missing_layer": ("缺少图层", "missing layer"),
+    "missing_value": ("缺少取值", "missing value"),
+    "multipoint_feature": ("多点要素", "multipoint feature"),
+    "multipoint_reduced": ("多点已取一点", "multipoint reduced to one point"),
+    "negative_count": ("人数为负", "negative count"), "no_band": ("栅格无波段", "raster without a band"),
+    "no_birth_date": ("缺少出生日期", "no birth date"), "no_rows": ("没有数据行", "no rows"),
+    "non_integer_count": ("人数不是整数", "count not a whole number"),
+    "not_a_child": ("不是儿童", "not a child"),
+    "not_a_number": ("不是数字", "not a number"), "note_row_dropped": ("备注行已略去", "note row dropped"),
+    "outside_county": ("位于本县以外", "outside the county"),
+    "outside_township": ("位于所属乡镇以外", "outside its township"),
+    "person_header_missing": ("人员名单缺少表头", "person list without a header"),
+    "personal_column_dropped": ("个人信息列已删除", "personal column dropped"),
+    "personal_person_code": ("人员编码含个人信息", "person code holds personal data"),
+    "ragged_row": ("行的列数不一致", "ragged row"),
+    "split_column_incomplete": ("分列不完整", "split columns incomplete"),
+    "split_columns_summed": ("分列已合计", "split columns summed"),
+    "split_columns_unused": ("分列未使用", "split columns unused"),
+    "status_conflict": ("状态矛盾", "conflicting status"),
+    "targets_share_implausible": ("服务对象占比不合常理", "implausible share of targets"),
+    "title_rows_skipped": ("标题行已跳过", "title rows skipped"),
+    "total_row_dropped": ("合计行已略去", "total row dropped"),
+    "two_header_rows": ("两行表头", "two header rows"),
+    "unbalanced_quote": ("引号不成对", "unbalanced quote"),
+    "unknown_crs": ("坐标系未知", "unknown coordinate system"),
+    "unknown_township": ("乡镇不存在", "unknown township"),
+    "unknown_village": ("村不存在", "unknown village"), "unknown_value": ("取值无法识别", "unknown value"),
+    "unmapped_count_column": ("人数列未对应", "count column not mapped"),
+    "unreadable_file": ("文件无法读取", "unreadable file"),
+    "unreadable_table": ("表格无法读取", "unreadable table"),
+    "village_ambiguous": ("村名对应多个村", "ambiguous village"),
+    "village_unmatched": ("村无法对应", "village not matched"),
+    "wrong_geometry_type": ("图形类型有误", "wrong geometry type"),
+}
+for _code, _pair in PROBLEM_KINDS.items():
+    T.setdefault(f"problem.{_code}", _pair)
+T.setdefault("problem_kind", ("问题类型", "Problem type"))
+T.setdefault("problem_other", ("其他问题", "other problem"))
+
+
+def problem_label(code: str, lang: str = "zh") -> str:
+    """A validation problem's kind in words (``missing_column`` -> 缺少列); 其他问题 when unknown."""
+    pair = PROBLEM_KINDS.get(code)
+    return t("problem_other", lang) if pair is None else pair[0 if lang == "zh" else 1]

@@ -181,3 +181,17 @@ def test_briefing_pdf_in_english_holds_only_names_in_chinese(runs):
     text = DOC_TITLE.sub("", text)
     left = [line.strip() for line in text.splitlines() if CJK.search(line)]
     assert not left, "\n".join(left)
+
+
+def test_validation_report_names_the_problem_kind_in_words():
+    from geo.report import Report
+
+    r = Report()
+    r.add("error", "missing_column", layer="villages", file="/x/villages.csv", zh="缺少列“lon”",
+          en="column 'lon' is missing", fix_zh="补上经度列", fix_en="add the longitude column")
+    zh = r.to_frame("zh", codes=False)
+    assert "代码" not in zh.columns and zh["问题类型"].tolist() == ["缺少列"]
+    assert zh_problems(zh.drop(columns=["图层"]), "report") == []  # the layer is a file's role
+    en = r.to_frame("en", codes=False)
+    assert en["Problem type"].tolist() == ["missing column"] and "code" not in en.columns
+    assert r.to_frame("en")["code"].tolist() == ["missing_column"]  # machines: with codes
