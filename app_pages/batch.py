@@ -113,7 +113,7 @@ c1.metric(t("batch_m_counties", lang), len(table))
 c2.metric(t("batch_m_done", lang), int(counts.get("done", 0)))
 c3.metric(t("batch_m_skipped", lang), int(counts.get("skipped", 0)))
 c4.metric(t("batch_m_failed", lang), int(counts.get("failed", 0)))
-table["reason"] = table["reason_zh" if zh else "reason_en"].fillna("")
+table["reason"] = table[f"reason_{lang}"].fillna("")
 table["status"] = table["status"].map(STATUS)
 st.dataframe(fmt.table(table[list(COLUMNS)]).rename(columns=COLUMNS), hide_index=True, width="stretch")
 failed = done["counties"][done["counties"]["status"] == "failed"]

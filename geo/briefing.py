@@ -534,7 +534,7 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
             (t("brief_existing_homes", lang), f"{int(c.get('existing', 0))}"),
             (t("brief_reuse_of_facilities", lang), f"{int(c.get('reuse', 0))}"),
             (t("brief_new_builds", lang), f"{int(c.get('new', 0))}"),
-            (f"{thr} 人以上村（应单独设立）" if zh else f"villages with {thr}+ children", f"{big}"),
+            (t("brief_big_villages", lang).format(threshold=thr), f"{big}"),
             (t("brief_villages_covered", lang), pct(cov)),
             (figure_label("mean_distance_m", lang), "-" if inputs.mean_distance_m is None
              else num(inputs.mean_distance_m)),

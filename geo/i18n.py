@@ -1251,3 +1251,74 @@ def problem_label(code: str, lang: str = "zh") -> str:
     """A validation problem's kind in words (``missing_column`` -> 缺少列); 其他问题 when unknown."""
     pair = PROBLEM_KINDS.get(code)
     return t("problem_other", lang) if pair is None else pair[0 if lang == "zh" else 1]
+
+# --- app_pages/hazards.py: its former inline literals ---
+T.update({
+    "ha_pg_rules_and_parameters": ("规则与参数", "Rules and parameters"),
+    "ha_pg_exposure_buffer_m": ("暴露缓冲距离（米）", "Exposure buffer (m)"),
+    "ha_pg_distance_decay_m": ("距离衰减尺度（米）", "Distance decay (m)"),
+    "ha_pg_segment_length_m": ("河段长度（米）", "Segment length (m)"),
+    "ha_pg_danger_spots": ("危险点数量", "Danger spots"),
+    "ha_pg_patrol_lists_go_to": ("巡查清单发给", "Patrol lists go to"),
+    "ha_pg_flood_season_inspection_distance": ("汛期排查距离（米）", "Flood-season inspection distance (m)"),
+    "ha_pg_scoring_waterway_segments": ("正在计算河段风险…", "Scoring waterway segments…"),
+    "ha_pg_patrol_lists_xlsx": ("河长巡查清单 XLSX", "Patrol lists XLSX"),
+    "ha_pg_flood_season_list_csv": ("汛期排查清单 CSV", "Flood-season list CSV"),
+    "ha_pg_chief_s_pdf": ("河长 PDF", "Chief's PDF"),
+    "ha_pg_make_the_pdf": ("生成 PDF", "Make the PDF"),
+})
+
+# --- app_pages/scenarios.py: its former inline literals ---
+T.update({
+    "sc_pg_save_the_current_plan": ("保存当前方案", "Save the current plan"),
+    "sc_pg_siting": ("儿童之家选址", "siting"),
+    "sc_pg_staffing": ("人员配置", "staffing"),
+    "sc_pg_funding": ("经费分配", "funding"),
+    "sc_pg_scenario_name": ("方案名称", "Scenario name"),
+    "sc_pg_note": ("说明", "Note"),
+    "sc_pg_save": ("保存", "Save"),
+    "sc_pg_give_the_scenario_a": ("请填写方案名称", "Give the scenario a name"),
+    "sc_pg_saving": ("正在保存…", "Saving…"),
+    "sc_pg_saved_scenarios": ("已保存的方案", "Saved scenarios"),
+    "sc_pg_no_saved_scenario_yet": ("还没有保存的方案。", "No saved scenario yet."),
+    "sc_pg_scenario": ("方案", "Scenario"),
+    "sc_pg_open_load_its_policy": ("打开（载入其政策参数）", "Open (load its policy)"),
+    "sc_pg_export_as_one_file": ("导出为单个文件", "Export as one file"),
+    "sc_pg_import_a_scenario_file": ("导入方案文件（.gpkg）", "Import a scenario file (.gpkg)"),
+    "sc_pg_import": ("导入", "Import"),
+    "sc_pg_compare_2_4_scenarios": ("对比（2–4 个方案）", "Compare (2–4 scenarios)"),
+    "sc_pg_scenarios": ("选择方案", "Scenarios"),
+    "sc_pg_pick_at_least_two": ("至少选择两个方案。", "Pick at least two scenarios."),
+    "sc_pg_per_township_measure": ("按乡镇对比的指标", "Per-township measure"),
+    "sc_pg_difference": ("差异：", "Difference: "),
+    "sc_pg_download_comparison_xlsx": ("下载对比 XLSX", "Download comparison XLSX"),
+})
+T.update({
+    "ha_pg_caption": ("003 §13–14：发挥河湖长制平台作用，加强对人口集中居住地区河湖明渠的巡查，"
+                      "因地制宜设置隔离防护设施，"
+                      "推进危险点“四个一”（警示牌、救生圈、救生绳、救生杆）建设；汛期排查涉儿童机构周边水域；"
+                      "每年至少开展一次安全知识进村（社区）活动。",
+                      "003 §13–14: use the river/lake-chief platform to patrol rivers, lakes and open channels "
+                      "near where people live, with barriers where fit; a warning sign, a life buoy, a rescue "
+                      "rope and a rescue pole at every danger spot; in the flood season inspect the water "
+                      "around children's institutions; one safety-knowledge activity per village per year."),
+    "ha_pg_score_rule": ("风险分值 = 水体类型系数 × 岸坡系数 × Σ（村儿童加权数 × e^(−距离/衰减尺度) × 地势系数）"
+                         "＋ 学校、幼儿园、儿童之家折算数（同样随距离衰减）。",
+                         "Score = water-kind weight × bank-slope factor × Σ (weighted children of a village × "
+                         "e^(−distance/decay) × low-ground factor) + schools, kindergartens and children's "
+                         "homes as children-equivalents (same decay)."),
+    "ha_pg_checked_by_help": ("填写职务或编码（如 村级河长、河长-500109102003），不填姓名",
+                              "A role or code (e.g. village river chief, 河长-500109102003), never a name"),
+    "ha_pg_colon": ("：", ": "),
+})
+T.update({
+    "sc_pg_will_save": ("将保存：政策参数调整 {n} 项；结果：{results}",
+                        "Will save: {n} policy override(s); results: {results}"),
+    "sc_pg_list_sep": ("、", ", "), "sc_pg_none": ("无", "none"),
+    "sc_pg_imported": ("已导入“{name}”", "Imported '{name}'"),
+    "sc_pg_different_counties": ("所选方案属于不同区县，只比较汇总指标。",
+                                 "The scenarios are for different counties: only key figures are compared."),
+    "sc_pg_maps_same_county": ("地图只在当前区县与方案区县相同时显示。",
+                               "Maps show when the county in use is the scenarios' county."),
+})
+T.setdefault("brief_big_villages", ("{threshold} 人以上村（应单独设立）", "villages with {threshold}+ children"))
