@@ -510,6 +510,7 @@ def cmd_accounts(args) -> int:
 def cmd_scenario(args) -> int:
     """List, show, export or import saved scenarios."""
     from childplan.store import Store, StoreError
+    from geo.fmt import beijing
 
     if args.action == "save":
         return _scenario_save(args)
@@ -521,12 +522,15 @@ def cmd_scenario(args) -> int:
             if args.action == "list":
                 table = st.list()
                 _print(f"方案库 {st.path} · 结构版本 {st.version} / store {st.path} · schema {st.version}")
+                for c in ("created_at", "updated_at"):  # stored in UTC, shown in 北京时间
+                    if c in table.columns:
+                        table[c] = [beijing(v) for v in table[c]]
                 _print("（没有保存的方案）/ (no saved scenario)" if table.empty
                        else table.to_string(index=False))
             elif args.action == "show":
                 sc = st.load(args.name)
                 _print(f"{sc.name} · {sc.county_name} ({sc.adcode}) · rev {sc.revision} · "
-                       f"{sc.updated_at}\n  overrides: {json.dumps(sc.overrides, ensure_ascii=False)}")
+                       f"{beijing(sc.updated_at)}\n  overrides: {json.dumps(sc.overrides, ensure_ascii=False)}")
                 for k, v in (sc.figures or {}).items():
                     _print(f"  {k} = {v:g}" if v is not None else f"  {k} = -")
                 for k, frame in (sc.tables or {}).items():
