@@ -88,7 +88,8 @@ if st.button(t("batch_start", lang), type="primary", disabled=not picked):
     with st.status(t("batch_running", lang), expanded=True) as status:
         try:
             result = run_batch(jobs, out_dir, scheduler=scheduler, workers=workers, policy=ui.policy(),
-                               budget=budget or None, solver=solver, progress=on_event)
+                               budget=budget or None, solver=solver, progress=on_event,
+                               lang=lang)  # the files in the page's language
         except (OSError, ValueError, TimeoutError) as exc:
             status.update(label=t("batch_failed_run", lang), state="error")
             st.error(f"{exc}")
@@ -113,12 +114,12 @@ c1.metric(t("batch_m_counties", lang), len(table))
 c2.metric(t("batch_m_done", lang), int(counts.get("done", 0)))
 c3.metric(t("batch_m_skipped", lang), int(counts.get("skipped", 0)))
 c4.metric(t("batch_m_failed", lang), int(counts.get("failed", 0)))
-table["reason"] = table["reason_zh" if zh else "reason_en"].fillna("")
+table["reason"] = table[f"reason_{lang}"].fillna("")
 table["status"] = table["status"].map(STATUS)
 st.dataframe(fmt.table(table[list(COLUMNS)]).rename(columns=COLUMNS), hide_index=True, width="stretch")
 failed = done["counties"][done["counties"]["status"] == "failed"]
 for r in failed.itertuples(index=False):
-    with st.expander(f"✗ {md(r.name or r.adcode)}（{r.adcode}）· {r.reason_code}"):
+    with st.expander(f"✗ {md(r.name or r.adcode)}（{r.adcode}）"):  # the code: summary.xlsx 技术细节
         st.text(r.reason_zh if zh else r.reason_en)
 if done["note"]:
     st.caption(done["note"])

@@ -35,37 +35,31 @@ zh = lang == "zh"
 key = ui.data_key()
 data = ui.county_for(key)
 st.title(f"{md(data.name)} · {t('nav_hazards', lang)}")
-st.caption("003 §13–14：发挥河湖长制平台作用，加强对人口集中居住地区河湖明渠的巡查，因地制宜设置隔离防护设施，"
-           "推进危险点“四个一”（警示牌、救生圈、救生绳、救生杆）建设；汛期排查涉儿童机构周边水域；"
-           "每年至少开展一次安全知识进村（社区）活动。" if zh else
-           "003 §13–14: use the river/lake-chief platform to patrol rivers, lakes and open channels "
-           "near where people live, with barriers where fit; a warning sign, a life buoy, a rescue "
-           "rope and a rescue pole at every danger spot; in the flood season inspect the water "
-           "around children's institutions; one safety-knowledge activity per village per year.")
+st.caption(t("ha_pg_caption", lang))
 if data.synthetic_layers():
     st.caption("⚠️ " + t("synthetic_note", lang))
 
 pol = ui.policy().hazards
-with st.expander("规则与参数" if zh else "Rules and parameters", expanded=False):
+with st.expander(t("ha_pg_rules_and_parameters", lang), expanded=False):
     c1, c2, c3, c4 = st.columns(4)
     ui.override("hazards.buffer_m", float(c1.number_input(
-        "暴露缓冲距离（米）" if zh else "Exposure buffer (m)", 50.0, 3000.0,
+        t("ha_pg_exposure_buffer_m", lang), 50.0, 3000.0,
         float(pol.buffer_m), step=50.0)))
     ui.override("hazards.distance_decay_m", float(c2.number_input(
-        "距离衰减尺度（米）" if zh else "Distance decay (m)", 10.0, 5000.0,
+        t("ha_pg_distance_decay_m", lang), 10.0, 5000.0,
         float(pol.distance_decay_m), step=10.0)))
     ui.override("hazards.segment_length_m", float(c3.number_input(
-        "河段长度（米）" if zh else "Segment length (m)", 50.0, 2000.0,
+        t("ha_pg_segment_length_m", lang), 50.0, 2000.0,
         float(pol.segment_length_m), step=50.0)))
     ui.override("hazards.danger_spots_top_n", int(c4.number_input(
-        "危险点数量" if zh else "Danger spots", 1, 1000, int(pol.danger_spots_top_n))))
+        t("ha_pg_danger_spots", lang), 1, 1000, int(pol.danger_spots_top_n))))
     c1, c2 = st.columns(2)
     levels = ["township", "village"]
     ui.override("hazards.chief_level", c1.radio(
-        "巡查清单发给" if zh else "Patrol lists go to", levels, index=levels.index(pol.chief_level),
+        t("ha_pg_patrol_lists_go_to", lang), levels, index=levels.index(pol.chief_level),
         horizontal=True, format_func=lambda k: t(f"hz_{k}_chief", lang)))
     ui.override("hazards.flood_inspection_distance_m", float(c2.number_input(
-        "汛期排查距离（米）" if zh else "Flood-season inspection distance (m)", 50.0, 3000.0,
+        t("ha_pg_flood_season_inspection_distance", lang), 50.0, 3000.0,
         float(pol.flood_inspection_distance_m), step=50.0)))
     metrics = ("straight", "road_m", "walk_min")  # the same setting as siting and staffing
     ui.override("siting.travel_metric", st.radio(
@@ -73,11 +67,7 @@ with st.expander("规则与参数" if zh else "Rules and parameters", expanded=F
         index=metrics.index(ui.policy().siting.travel_metric),
         format_func=lambda k: t(f"metric_{k}", lang)))
     st.markdown(
-        "风险分值 = 水体类型系数 × 岸坡系数 × Σ（村儿童加权数 × e^(−距离/衰减尺度) × 地势系数）"
-        "＋ 学校、幼儿园、儿童之家折算数（同样随距离衰减）。详见 `geo/hazards.py`。" if zh else
-        "Score = water-kind weight × bank-slope factor × Σ (weighted children of a village × "
-        "e^(−distance/decay) × low-ground factor) + schools, kindergartens and 儿童之家 as "
-        "children-equivalents (same decay). See `geo/hazards.py`.")
+        t("ha_pg_score_rule", lang))
 
 pol = ui.policy().hazards
 overrides_json = ui.overrides_key()
@@ -94,7 +84,7 @@ def load_checks(adcode: str) -> pd.DataFrame:
         return store.checks(adcode)
 
 
-with st.spinner("正在计算河段风险…" if zh else "Scoring waterway segments…"):
+with st.spinner(t("ha_pg_scoring_waterway_segments", lang)):
     analysis = hazard_analysis(key, overrides_json)
 try:
     checks = load_checks(data.adcode)
@@ -163,9 +153,8 @@ if len(spots_f):
               for r in spots_f.sort_values("rank").itertuples()}
     spot_id = st.selectbox(t("hz_spot_id", lang), list(labels), format_func=labels.get)
     row = spots_f.set_index("spot_id").loc[spot_id]
-    st.caption(f"{t('hz_four_ones', lang)}：{four_ones_text(row['missing'], row['last_inspection'], lang)}"
-               if zh else
-               f"{t('hz_four_ones', lang)}: {four_ones_text(row['missing'], row['last_inspection'], lang)}")
+    st.caption(t("hz_four_ones", lang) + t("ha_pg_colon", lang)
+               + four_ones_text(row["missing"], row["last_inspection"], lang))
     with st.form(f"check_{spot_id}", clear_on_submit=False):
         cols = st.columns(len(pol.four_ones))
         found = {item: cols[i].checkbox(t(item, lang), value=item not in row["missing"]
@@ -176,8 +165,7 @@ if len(spots_f):
                                    key=f"{spot_id}_date")
         checked_by = c2.text_input(
             t("hz_checked_by", lang), value=str(row["village_chief"]), key=f"{spot_id}_by",
-            help="填写职务或编码（如 村级河长、河长-500109102003），不填姓名" if zh else
-                 "A role or code (e.g. village river chief, 河长-500109102003), never a name")
+            help=t("ha_pg_checked_by_help", lang))
         note = c3.text_input(t("hz_note", lang), key=f"{spot_id}_note")
         if st.form_submit_button(t("hz_save", lang), type="primary"):
             try:
@@ -256,12 +244,12 @@ c1, c2, c3, c4 = st.columns(4)
 c1.download_button("danger_spots.csv", csv_bytes(danger_spots_table(spots)),
                    file_name=f"danger_spots_{data.adcode}.csv", mime="text/csv")
 sheets = patrol_sheets(spots, lang=lang, buffer_m=pol.buffer_m)
-c2.download_button(("河长巡查清单 XLSX" if zh else "Patrol lists XLSX"),
+c2.download_button((t("ha_pg_patrol_lists_xlsx", lang)),
                    xlsx_bytes(sheets, headers={c: f"{t('hz_patrol_title', lang)} · {c} · {data.name}"
                                                for c in sheets}),
                    file_name=f"patrol_lists_{data.adcode}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-c3.download_button(("汛期排查清单 CSV" if zh else "Flood-season list CSV"),
+c3.download_button((t("ha_pg_flood_season_list_csv", lang)),
                    csv_bytes(flood_table(analysis.flood, lang=lang)),
                    file_name=f"flood_season_{data.adcode}.csv", mime="text/csv")
 
@@ -277,11 +265,11 @@ def chief_pdf(data_key: tuple, overrides_json: str, chief: str, lang: str, check
 
 
 chiefs = sorted(set(spots["chief"]))
-pdf_chief = c4.selectbox(("河长 PDF" if zh else "Chief's PDF"), chiefs,
+pdf_chief = c4.selectbox((t("ha_pg_chief_s_pdf", lang)), chiefs,
                          index=chiefs.index(chief) if chief in chiefs else 0)
 pdf_key = (key[1] if key[0] == "demo" else ui.upload_digest(), overrides_json, pdf_chief, lang,
            checks_digest)
-if pdf_chief and c4.button(("生成 PDF" if zh else "Make the PDF"), key="make_pdf"):
+if pdf_chief and c4.button((t("ha_pg_make_the_pdf", lang)), key="make_pdf"):
     st.session_state["hazard_pdf"] = PatrolPdf(
         key=pdf_key, data=chief_pdf(key, overrides_json, pdf_chief, lang, checks_digest))
 made = st.session_state.get("hazard_pdf")

@@ -43,34 +43,33 @@ def export_bytes(name: str, updated_at: str, store_file: str) -> bytes:
 
 
 # --- save the current work -------------------------------------------------------------
-st.subheader("保存当前方案" if zh else "Save the current plan")
+st.subheader(t("sc_pg_save_the_current_plan", lang))
 staff = ui.last_result("staffing", key)
 fund = st.session_state.get("funding_done")
 fund = fund.for_county(key) if fund else None  # the allocation table, or None
 siting = ui.last_result("siting", key)
 have = []
 if siting:
-    have.append("儿童之家选址" if zh else "siting")
+    have.append(t("sc_pg_siting", lang))
 if staff:
-    have.append("人员配置" if zh else "staffing")
+    have.append(t("sc_pg_staffing", lang))
 if fund is not None:
-    have.append("经费分配" if zh else "funding")
-st.caption(("将保存：政策参数调整 " + str(len(ui.overrides())) + " 项；结果：" + ("、".join(have) or "无"))
-           if zh else (f"Will save: {len(ui.overrides())} policy override(s); results: "
-                       + (", ".join(have) or "none")))
+    have.append(t("sc_pg_funding", lang))
+st.caption(t("sc_pg_will_save", lang).format(
+    n=len(ui.overrides()), results=t("sc_pg_list_sep", lang).join(have) or t("sc_pg_none", lang)))
 if "_save_name_pending" in st.session_state:  # after an open: the opened plan's name
     st.session_state["scenario_save_name"] = st.session_state.pop("_save_name_pending")
 with st.form("save_scenario"):
     c1, c2 = st.columns([2, 3])
-    name = c1.text_input("方案名称" if zh else "Scenario name", max_chars=60,
+    name = c1.text_input(t("sc_pg_scenario_name", lang), max_chars=60,
                          key="scenario_save_name")
-    note = c2.text_input("说明" if zh else "Note", max_chars=300)
-    submitted = st.form_submit_button("保存" if zh else "Save", type="primary")
+    note = c2.text_input(t("sc_pg_note", lang), max_chars=300)
+    submitted = st.form_submit_button(t("sc_pg_save", lang), type="primary")
 if submitted:
     if not name.strip():
-        st.error("请填写方案名称" if zh else "Give the scenario a name")
+        st.error(t("sc_pg_give_the_scenario_a", lang))
     else:
-        with st.status("正在保存…" if zh else "Saving…") as status:
+        with st.status(t("sc_pg_saving", lang)) as status:
             tables: dict[str, pd.DataFrame] = {}
             homes = assignments = None
             plan = None
@@ -105,11 +104,11 @@ if submitted:
                           state="complete")
 
 # --- saved scenarios -----------------------------------------------------------------------
-st.subheader("已保存的方案" if zh else "Saved scenarios")
+st.subheader(t("sc_pg_saved_scenarios", lang))
 with store() as stc:
     listing = stc.list()
 if listing.empty:
-    st.info("还没有保存的方案。" if zh else "No saved scenario yet.")
+    st.info(t("sc_pg_no_saved_scenario_yet", lang))
 else:
     shown = listing.assign(created_at=listing["created_at"].map(lambda v: fmt.beijing(v, lang)),
                            updated_at=listing["updated_at"].map(lambda v: fmt.beijing(v, lang)))
@@ -120,8 +119,8 @@ else:
         "note": t("scn_col_note", lang), "tables": t("scn_col_tables", lang)})
     st.dataframe(shown, width="stretch", hide_index=True)
     c1, c2, c3 = st.columns(3)
-    chosen = c1.selectbox("方案" if zh else "Scenario", listing["name"].tolist())
-    if c2.button("打开（载入其政策参数）" if zh else "Open (load its policy)"):
+    chosen = c1.selectbox(t("sc_pg_scenario", lang), listing["name"].tolist())
+    if c2.button(t("sc_pg_open_load_its_policy", lang)):
         with store() as stc:
             sc = stc.load(chosen)
         opened = plan_of_tables(sc.tables, name=chosen) or Plan(overrides=sc.overrides or {},
@@ -139,30 +138,30 @@ else:
         if flash[1] != flash[2]:
             st.warning(t("plan_data_differs", lang).format(saved=flash[1], now=flash[2]))
     revision = listing.set_index("name").loc[chosen, "updated_at"]
-    c3.download_button("导出为单个文件" if zh else "Export as one file",
+    c3.download_button(t("sc_pg_export_as_one_file", lang),
                        export_bytes(chosen, str(revision), str(store_path())),
                        file_name=f"{file_name(chosen, default='scenario')}.gpkg", mime="application/geopackage+sqlite3")
-up = st.file_uploader("导入方案文件（.gpkg）" if zh else "Import a scenario file (.gpkg)",
+up = st.file_uploader(t("sc_pg_import_a_scenario_file", lang),
                       type=["gpkg"])
-if up is not None and st.button("导入" if zh else "Import"):
+if up is not None and st.button(t("sc_pg_import", lang)):
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp) / "in.gpkg"
         p.write_bytes(up.getvalue())
         try:
             with store() as stc:
                 sc = stc.import_file(p, replace=False)
-            st.success(f"已导入“{md(sc.name)}”" if zh else f"Imported '{md(sc.name)}'")
+            st.success(t("sc_pg_imported", lang).format(name=md(sc.name)))
             st.rerun()
         except StoreError as exc:
             st.error(str(exc))
 
 # --- compare ---------------------------------------------------------------------------------
-st.subheader("对比（2–4 个方案）" if zh else "Compare (2–4 scenarios)")
+st.subheader(t("sc_pg_compare_2_4_scenarios", lang))
 names = listing["name"].tolist() if not listing.empty else []
-picked = st.multiselect("选择方案" if zh else "Scenarios", names, max_selections=4,
+picked = st.multiselect(t("sc_pg_scenarios", lang), names, max_selections=4,
                         default=names[:2] if len(names) >= 2 else names)
 if len(picked) < 2:
-    st.info("至少选择两个方案。" if zh else "Pick at least two scenarios.")
+    st.info(t("sc_pg_pick_at_least_two", lang))
     st.stop()
 ui.keep("cmp_baseline", picked[0])
 if st.session_state["cmp_baseline"] not in picked:
@@ -226,8 +225,7 @@ st.dataframe(_shown(figures), width="stretch", hide_index=True)
 
 same_county = len({sc.adcode for sc in scs}) == 1
 if not same_county:
-    st.warning("所选方案属于不同区县，只比较汇总指标。" if zh else
-               "The scenarios are for different counties: only key figures are compared.")
+    st.warning(t("sc_pg_different_counties", lang))
     per_township = pd.DataFrame()
 else:
     frames = []
@@ -238,7 +236,7 @@ else:
     per_township = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 if not per_township.empty:
     measures = [m for m in TOWNSHIP_MEASURES if m in per_township.columns]
-    measure = st.selectbox("按乡镇对比的指标" if zh else "Per-township measure", measures,
+    measure = st.selectbox(t("sc_pg_per_township_measure", lang), measures,
                            format_func=lambda m: figure_label(m, lang)) if measures else None
     if measure:
         wide = per_township.pivot_table(index=["township_code", "name"], columns="scenario",
@@ -262,16 +260,15 @@ if not per_township.empty:
                                   key=f"cmp_{sc.name}_{measure}_{lang}")
             diff_col = f"{scs[1].name} − {scs[0].name}"
             if diff_col in wide:
-                st.caption(("差异：" if zh else "Difference: ") + diff_col)
+                st.caption((t("sc_pg_difference", lang)) + diff_col)
                 m = build_choropleth_map(data, wide.set_index("township_code")[diff_col],
                                          title=diff_col, lang=lang, diverging=True)
                 localise_map(m)
                 st_folium(m, height=380, use_container_width=True, returned_objects=[],
                           key=f"diff_{'_'.join(picked)}_{measure}_{lang}")
         else:
-            st.info("地图只在当前区县与方案区县相同时显示。" if zh else
-                    "Maps show when the county in use is the scenarios' county.")
-        st.download_button("下载对比 XLSX" if zh else "Download comparison XLSX",
+            st.info(t("sc_pg_maps_same_county", lang))
+        st.download_button(t("sc_pg_download_comparison_xlsx", lang),
                            to_xlsx_bytes({"figures": figures, "townships": wide}, lang=lang),
                            file_name="scenario_comparison.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -35,6 +35,11 @@ def add_batch_arguments(p) -> None:
     p.add_argument("--overrides", default=None, help="a TOML file of policy overrides")
     p.add_argument("--solver", default="cbc", choices=("cbc", "highs"))
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--lang", default="zh", choices=("zh", "en"),
+                   help="language of the CSV/XLSX files (default Chinese)")
+    p.add_argument("--codes", action="store_true",
+                   help="keep canonical column names and stable codes in the files (for other "
+                        "systems)")
 
 
 def cmd_batch(args) -> int:
@@ -45,7 +50,8 @@ def cmd_batch(args) -> int:
     selection = args.province if args.province else args.counties
     result = run_batch(selection, args.out, data_root=args.data, scheduler=args.scheduler,
                        workers=args.workers, policy=policy, budget=args.budget,
-                       solver=args.solver, show_progress=not args.no_progress)
+                       solver=args.solver, show_progress=not args.no_progress,
+                       lang=args.lang, codes=args.codes)
     t = result.counties
     cols = ["adcode", "name", "status", "villages", "homes_new", "directors_to_recruit",
             "funding_yuan", "seconds"]

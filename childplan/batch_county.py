@@ -139,7 +139,8 @@ def _data_reason(report, limit: int = 5) -> tuple[str, str]:
     return "\n".join(zh), "\n".join(en)
 
 
-def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc") -> dict:
+def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc", lang: str = "zh",
+                codes: bool = False) -> dict:
     """Plan one county (a Dask task): load by path, site, staff, write, summarise.
 
     Parameters
@@ -152,6 +153,10 @@ def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc") -> di
         The policy in force.
     solver : {"cbc", "highs"}
         MILP solver.
+    lang : {"zh", "en"}
+        Language of the CSV files' headers and enumeration cells (as ``childplan site --lang``).
+    codes : bool
+        Keep the canonical column names and stable codes instead (``--codes``).
 
     Returns
     -------
@@ -177,7 +182,8 @@ def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc") -> di
             done = json.loads(marker.read_text(encoding="utf-8"))
         except ValueError:
             done = {}
-        if done.get("inputs_hash") == digest:
+        # files in another language (or codes) are written again
+        if done.get("inputs_hash") == digest and done.get("export", ["zh", True]) == [lang, codes]:
             return {**done["summary"], "status": "skipped",
                     "seconds": round(time.perf_counter() - t0, 3), **_worker_memory()}
     out.mkdir(parents=True, exist_ok=True)
@@ -187,7 +193,8 @@ def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc") -> di
     try:  # each step returns figures; what a failing step leaves is still reported
         data, loaded = _load(job, out)
         summary = {**summary, **loaded}
-        summary = {**summary, **_solve_and_write(job, data, out, policy, solver), "status": "done"}
+        summary = {**summary, **_solve_and_write(job, data, out, policy, solver,
+                                                           lang, codes), "status": "done"}
     except _StepFailed as failed:
         summary = {**summary, **failed.figures, "status": "failed",
                    **_failure(failed.__cause__, out)}
@@ -195,7 +202,7 @@ def plan_county(job: CountyJob, out_dir: str, policy, solver: str = "cbc") -> di
         summary = {**summary, "status": "failed", **_failure(exc, out)}
     summary = {**summary, "seconds": round(time.perf_counter() - t0, 3), **_worker_memory()}
     if summary["status"] == "done":
-        _write_json(marker, {"format": BATCH_FORMAT, "inputs_hash": digest,
+        _write_json(marker, {"format": BATCH_FORMAT, "inputs_hash": digest, "export": [lang, codes],
                              "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
                              "summary": summary})
     else:
@@ -252,7 +259,8 @@ def _load(job: CountyJob, out: Path) -> tuple:
                   "load_s": round(time.perf_counter() - t, 3)}
 
 
-def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> dict:
+def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str, lang: str = "zh",
+                     codes: bool = False) -> dict:
     """Site, staff and write the county's files; returns the figures (raises on failure)."""
     from childplan.workflows import (
         ASSIGNMENT_COLUMNS,
@@ -264,8 +272,11 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
         staffing_metric,
         staffing_outputs,
     )
-    from geo.exports import write_csv, write_gpkg
+    from geo.exports import export_table, write_csv, write_gpkg
     from optimization.siting import SitingNotSolved
+
+    def table(frame, path, enums=None):  # as the CLI's --lang / --codes
+        return write_csv(export_table(frame, lang, codes=codes, enums=enums), path)
 
     t = time.perf_counter()
     res = run_siting(data, policy, solver=solver)
@@ -282,12 +293,12 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str) -> di
                "staffing_s": round(time.perf_counter() - t, 3)}
 
     t = time.perf_counter()
-    write_csv(res.homes[HOMES_COLUMNS], out / "homes.csv")
-    write_csv(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
+    table(res.homes[HOMES_COLUMNS], out / "homes.csv", {"status": "action"})
+    table(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
     layers = siting_layers(res)
     write_gpkg(layers, out / "siting.gpkg")
     for name, frame in staffing_outputs(staffing, staffing_metric(policy)).items():
-        write_csv(frame, out / f"{name}.csv")
+        table(frame, out / f"{name}.csv", {"kind": "training_kind"})
     homes = layers["homes"]
     keep = [c for c in HOMES_COLUMNS + ["name", "township_code", "village_code", "cost_yuan",
                                         "villages_served", "left_behind_served",

@@ -239,21 +239,42 @@ def _with_province_columns(table: pd.DataFrame, near: pd.DataFrame,
     return table
 
 
-def _write_summary(out: Path, table: pd.DataFrame, funding: pd.DataFrame | None,
-                   note: str) -> dict[str, Path]:
-    from geo.exports import write_csv, write_xlsx
+#: Summary columns for the machine room, not the planner: the 技术细节 sheet (all kept with codes).
+TECHNICAL_COLUMNS = ("reason_code", "load_s", "siting_s", "siting_solve_s", "siting_gap",
+                     "staffing_s", "write_s", "peak_rss_mb", "rss_mb", "pid", "worker",
+                     "inputs_hash")
 
-    files = {"summary_csv": write_csv(table, out / "summary.csv")}
-    sheets = {"counties": table}
+
+def _write_summary(out: Path, table: pd.DataFrame, funding: pd.DataFrame | None,
+                   note: str, lang: str = "zh", codes: bool = False) -> dict[str, Path]:
+    """Write summary.csv/.xlsx and funding.csv in ``lang``, or as codes with ``codes``.
+
+    In words the technical columns move to their own sheet and the reason is in ``lang``.
+    """
+    from geo.exports import export_sheets, export_table, write_csv, write_xlsx
+
+    enums = {"status": "batch_status"}
     failed = table[table["status"] == "failed"][["adcode", "name", "reason_code", "reason_zh",
                                                  "reason_en"]]
-    sheets["failures"] = failed
+    if codes:
+        plain, technical = table, None
+    else:
+        other = "reason_en" if lang == "zh" else "reason_zh"
+        plain = table.drop(columns=[c for c in (*TECHNICAL_COLUMNS, other) if c in table.columns])
+        technical = table[["adcode", "name", *[c for c in TECHNICAL_COLUMNS if c in table.columns]]]
+        failed = failed.drop(columns=["reason_code", other])
+    files = {"summary_csv": write_csv(export_table(plain, lang, codes=codes, enums=enums),
+                                      out / "summary.csv")}
+    sheets = {"counties": plain, "failures": failed}
     if funding is not None:
-        files["funding_csv"] = write_csv(funding, out / "funding.csv")
+        files["funding_csv"] = write_csv(export_table(funding, lang, codes=codes), out / "funding.csv")
         sheets["funding"] = funding
     if note:
         sheets["notes"] = pd.DataFrame({"note": [note]})
-    files["summary_xlsx"] = write_xlsx(sheets, out / "summary.xlsx")
+    if technical is not None:
+        sheets["technical"] = technical
+    files["summary_xlsx"] = write_xlsx(
+        export_sheets(sheets, lang, codes=codes, enums={"counties": enums}), out / "summary.xlsx")
     paths = [out / a / "county.parquet" for a in table["adcode"] if (out / a / "county.parquet").is_file()]
     if paths:  # one small polygon per county: read here, written as one file
         shapes = _read_wgs84([str(p) for p in paths])[["adcode", "geometry"]]

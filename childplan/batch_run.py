@@ -163,7 +163,7 @@ def _worker_lost(job: CountyJob, exc: BaseException) -> dict:
 
 
 def _plan_counties(client, jobs: list[CountyJob], out: Path, policy, solver: str,
-                   finished: Callable[[dict], None]) -> None:
+                   finished: Callable[[dict], None], lang: str = "zh", codes: bool = False) -> None:
     """Submit every county with data (biggest first), report each as it finishes."""
     from distributed import as_completed
 
@@ -171,14 +171,14 @@ def _plan_counties(client, jobs: list[CountyJob], out: Path, policy, solver: str
     runnable = sorted((j for j in jobs if j.has_data), key=lambda j: -j.input_bytes())
     futures = {}
     for rank, job in enumerate(runnable):  # biggest first: the last tasks are short
-        fut = client.submit(plan_county, job, str(out), pol, solver, pure=False,
+        fut = client.submit(plan_county, job, str(out), pol, solver, lang, codes, pure=False,
                             key=f"plan-county-{job.adcode}-{time.time_ns()}",
                             priority=len(runnable) - rank)
         futures[fut] = job
     try:
         for job in jobs:
             if not job.has_data:
-                finished(plan_county(job, str(out), policy, solver))
+                finished(plan_county(job, str(out), policy, solver, lang, codes))
         for fut in as_completed(list(futures)):
             job = futures[fut]
             try:
@@ -192,7 +192,8 @@ def _plan_counties(client, jobs: list[CountyJob], out: Path, policy, solver: str
 
 
 def _province_step(client, out: Path, summaries: list[dict], policy, *, budget,
-                   province_layers: bool, n_workers: int, notify: Callable[[str], None]):
+                   province_layers: bool, n_workers: int, notify: Callable[[str], None],
+                   lang: str = "zh", codes: bool = False):
     """Summary table, funding LP, province join and files: ``(table, funding, note, files)``."""
     table = _summary_table(summaries)
     notify("funding")
@@ -209,7 +210,7 @@ def _province_step(client, out: Path, summaries: list[dict], policy, *, budget,
         near = _near_water(client, out, groups, float(policy.hazards.buffer_m))
         files.update(_province_layers(client, out, groups, near))
     table = _with_province_columns(table, near, funding)
-    files.update(_write_summary(out, table, funding, note))
+    files.update(_write_summary(out, table, funding, note, lang, codes))
     return table, funding, note, files
 
 
@@ -218,7 +219,8 @@ def run_batch(counties: str | Iterable[str] | Sequence[CountyJob], out_dir: str 
               scheduler=None, workers: int | None = None, policy=None,
               budget: int | None = None, solver: str = "cbc",
               progress: Callable[[BatchEvent], None] | None = None,
-              show_progress: bool = False, province_layers: bool = True) -> BatchResult:
+              show_progress: bool = False, province_layers: bool = True, lang: str = "zh",
+              codes: bool = False) -> BatchResult:
     """Plan every county of a selection in parallel on Dask, then the province.
 
     Parameters
@@ -249,6 +251,11 @@ def run_batch(counties: str | Iterable[str] | Sequence[CountyJob], out_dir: str 
         Draw a per-county progress bar on the terminal (stderr).
     province_layers : bool
         Run the province-wide join and write the province GeoParquet datasets.
+    lang : {"zh", "en"}
+        Language of the CSV/XLSX files (headers, enumeration cells, sheet names).
+    codes : bool
+        Keep canonical column names and stable codes in them instead (for other systems).
+        The returned tables always hold the codes.
 
     Returns
     -------
@@ -284,14 +291,15 @@ def run_batch(counties: str | Iterable[str] | Sequence[CountyJob], out_dir: str 
         n_workers = len(client.scheduler_info().get("workers", {}))
         notify(BatchEvent("start", 0, total, message=f"{n_workers} workers at {address}"))
         try:
-            _plan_counties(client, jobs, out, policy, solver, finished)
+            _plan_counties(client, jobs, out, policy, solver, finished, lang, codes)
         finally:
             if bar is not None:
                 bar.close()
         table, funding, note, files = _province_step(
             client, out, summaries, policy, budget=budget, province_layers=province_layers,
             n_workers=n_workers, notify=lambda m: notify(BatchEvent("stage", total, total,
-                                                                     message=m)))
+                                                                     message=m)),
+            lang=lang, codes=codes)
     seconds = time.perf_counter() - t0
     run = {"finished": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": round(seconds, 2),
            "workers": n_workers, "scheduler": address, "solver": solver, "budget": budget,

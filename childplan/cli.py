@@ -103,8 +103,8 @@ def cmd_validate(args) -> int:
         _print(json.dumps({"ok": report.ok, "problems": report.as_dicts()}, ensure_ascii=False,
                           indent=1))
     elif args.format == "csv":
-        sys.stdout.write(report.to_frame(args.lang if args.lang != "both" else "zh").to_csv(
-            index=False))
+        sys.stdout.write(report.to_frame(args.lang if args.lang != "both" else "zh",
+                                         codes=args.codes).to_csv(index=False))
     else:
         _print(f"{data.name} ({data.adcode})")
         counts = {k: len(getattr(data, k)) for k in ("townships", "villages", "facilities",
@@ -146,23 +146,6 @@ def _write_table(frame, path: Path, args, enums: dict | None = None) -> Path:
     from geo.exports import export_table, write_csv
 
     return write_csv(export_table(frame, args.lang, codes=args.codes, enums=enums), path)
-
-
-def _relabel_csv(path: Path, args, enums: dict | None = None) -> None:
-    """Rewrite a CSV another module wrote with codes (hazards) in ``--lang``; text kept as is."""
-    import pandas as pd
-
-    if args.codes or not Path(path).is_file():
-        return
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    for c in frame.columns:  # numbers back to numbers (codes and ids stay text)
-        if c.endswith(("_code", "_id", "代码", "编号")) or c in ("code", "id"):
-            continue
-        try:
-            frame[c] = pd.to_numeric(frame[c])
-        except (ValueError, TypeError):
-            pass
-    _write_table(frame, Path(path), args, enums)
 
 
 def _require_ok(data) -> bool:
@@ -377,18 +360,28 @@ def cmd_fund(args) -> int:
 def cmd_hazards(args) -> int:
     """Rank drowning danger spots; write danger_spots.csv, patrol lists (XLSX/CSV/PDF per chief)."""
     from childplan.store import store_path
-    from childplan.workflows import run_hazards
+    from childplan.workflows import HazardFiles
+    from geo.patrol import write_hazard_files
 
     data = _load(args)
     if not _require_ok(data):
         return 1
-    files = run_hazards(data, _policy(args), _out(args), lang=args.lang,
-                        store=args.store or store_path())
-    for name in ("danger_spots", "segments", "flood_season"):  # geo/patrol: codes, or a code header
-        if name in files:
-            _relabel_csv(files[name], args, {"kind": "water"})
+    # as run_hazards, with every table in --lang unless --codes (geo.exports.export_table)
+    store = Path(args.store) if args.store else store_path()
+    files = HazardFiles(write_hazard_files(data, _policy(args), _out(args), args.lang,
+                                           _hazard_checks(store, data.adcode), codes=args.codes))
     _print(f"{files.danger_spots}; {files.patrol_xlsx}; {len(files.pdfs)} PDF patrol lists")
     return 0
+
+
+def _hazard_checks(store: Path, adcode: str):
+    """The county's recorded 四个一 checks, as run_hazards reads them (no store: none)."""
+    from childplan.store import Store
+
+    if not store.exists():  # reading must not create a store
+        return None
+    with Store(store) as st:
+        return st.checks(adcode)
 
 
 def cmd_brief(args) -> int:
@@ -555,6 +548,7 @@ def cmd_accounts(args) -> int:
 def cmd_scenario(args) -> int:
     """List, show, export or import saved scenarios."""
     from childplan.store import Store, StoreError
+    from geo.fmt import beijing
 
     if args.action == "save":
         return _scenario_save(args)
@@ -566,12 +560,15 @@ def cmd_scenario(args) -> int:
             if args.action == "list":
                 table = st.list()
                 _print(f"方案库 {st.path} · 结构版本 {st.version} / store {st.path} · schema {st.version}")
+                for c in ("created_at", "updated_at"):  # stored in UTC, shown in 北京时间
+                    if c in table.columns:
+                        table[c] = [beijing(v) for v in table[c]]
                 _print("（没有保存的方案）/ (no saved scenario)" if table.empty
                        else table.to_string(index=False))
             elif args.action == "show":
                 sc = st.load(args.name)
                 _print(f"{sc.name} · {sc.county_name} ({sc.adcode}) · rev {sc.revision} · "
-                       f"{sc.updated_at}\n  overrides: {json.dumps(sc.overrides, ensure_ascii=False)}")
+                       f"{beijing(sc.updated_at)}\n  overrides: {json.dumps(sc.overrides, ensure_ascii=False)}")
                 for k, v in (sc.figures or {}).items():
                     _print(f"  {k} = {v:g}" if v is not None else f"  {k} = -")
                 for k, frame in (sc.tables or {}).items():
@@ -748,6 +745,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(p)
     p.add_argument("--lang", default="both", choices=("zh", "en", "both"))
     p.add_argument("--format", default="text", choices=("text", "csv", "json"))
+    p.add_argument("--codes", action="store_true",
+                   help="--format csv: also the stable problem code (代码) of each problem")
     p.set_defaults(func=cmd_validate)
 
     def plan_args(p, out=True):

@@ -48,10 +48,18 @@ import pandas as pd  # noqa: E402
 
 from geo.fmt import day, now_beijing, num, pct, yuan  # noqa: E402
 from geo.fonts import use_cjk_font  # noqa: E402
-from geo.i18n import figure_label  # noqa: E402
+from geo.i18n import figure_label, t  # noqa: E402
 from geo.labels import label_overlaps, place_labels  # noqa: E402
 from geo.maps import village_measure  # noqa: E402
 from geo.snapshot import DATA_SOURCES, Overlay, draw_map, figure_bytes  # noqa: E402
+
+#: The columns of the briefing's danger-reach table (catalogue keys ``brief_reach_col.<c>``).
+_REACH_COLUMNS = ("rank", "water", "reach", "village", "children", "chief", "four_ones")
+
+
+def _both(key: str, **values) -> tuple[str, str]:
+    """A catalogue message in Chinese and English, filled in (a finding keeps both)."""
+    return t(key, "zh").format(**values), t(key, "en").format(**values)
 
 __all__ = [
     "BriefingInputs",
@@ -202,10 +210,8 @@ def briefing_findings(data, inputs: BriefingInputs, policy) -> list[Finding]:
         no_home = int((~big["village_code"].astype(str).isin(has)).sum())
         out.append(Finding("own_home", {"villages": len(big), "without_home": no_home,
                                         "threshold": thr},
-                           f"{len(big)} 个村常住儿童达 {thr} 人及以上、应单独设立儿童之家，"
-                           f"其中 {no_home} 个尚无儿童之家",
-                           f"{len(big)} villages have {thr} or more resident children and should "
-                           f"each have their own 儿童之家; {no_home} of them have none yet"))
+                           *_both("brief_find_own_home", villages=len(big), threshold=thr,
+                                  without=no_home)))
     st = inputs.staffing_totals
     if st is not None and len(st) and "director" in set(st["position"]):
         d = st.set_index("position").loc["director"]
@@ -258,9 +264,7 @@ def briefing_recommendations(findings: list[Finding], policy) -> list[tuple[str,
     out = []
     if f.get("own_home", {}).get("without_home"):
         n = f["own_home"]["without_home"]
-        out.append((f"优先在尚无儿童之家的 {n} 个百人以上村单独设立儿童之家，按“五有”标准建设（004 二(一)(三)）",
-                    f"First set up a 儿童之家 in the {n} large villages without one, to the "
-                    f"'five haves' standard (004 二(一)(三))"))
+        out.append(_both("brief_rec_own_home", n=n))
     if f.get("remote_small", {}).get("villages"):
         n = f["remote_small"]["villages"]
         out.append((f"对 {n} 个周边无可共建场所的小村，依托村委会新建或以流动服务覆盖，避免重复建设",
@@ -446,8 +450,6 @@ def access_line(shares: pd.DataFrame | None, lang: str = "zh") -> str:
     'Walk to the nearest home (resident / left-behind / in difficulty): ≤ 10 min 50.0% / 40.0% / \
 25.0%; ≤ 30 min 98.1% / 100.0% / 90.0%'
     """
-    from geo.i18n import t
-
     if shares is None or not len(shares):
         return ""
     parts = [t("access_brief", lang).format(
@@ -482,42 +484,41 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
     policy = policy if policy is not None else load_policy()
     on = meta.on or today or now_beijing().date()  # the day in 北京时间, not the server's zone
     fig = plt.figure(figsize=(8.27, 11.69), dpi=150)
-    title = meta.title or (f"{data.name}农村留守儿童和困境儿童关爱服务简报" if zh else
-                           f"{data.name}: care for left-behind children and children in difficulty")
+    title = meta.title or t("brief_title", lang).format(county=data.name)
     fig.text(0.05, 0.970, title, fontsize=15, fontweight="bold", va="top")
-    org = meta.organisation or ("未填写" if zh else "not given")
-    scen = meta.scenario or ("基准方案（政策文件默认参数）" if zh else "base policy (policy file)")
+    org = meta.organisation or (t("brief_not_given", lang))
+    scen = meta.scenario or (t("brief_base_policy_policy_file", lang))
     # 2026-12-02 is one of the office forms (issue 16); English: 2 Dec 2026
-    line2 = (f"编制单位：{org}    日期：{on.isoformat()}    方案：{scen}" if zh else
-             f"Compiled by: {org}    Date: {day(on, lang)}    Scenario: {scen}")
+    line2 = t("brief_line2", lang).format(org=org, on=on.isoformat() if zh else day(on, lang),
+                                          scenario=scen)
     fig.text(0.05, 0.941, line2, fontsize=8, va="top", color="#222")
     assumptions = scenario_assumptions(policy, lang=lang)
-    head = "主要假设：" if zh else "Key assumptions: "
+    head = t("brief_key_assumptions", lang)
     if assumptions:
         shown = assumptions[:3]
         more = len(assumptions) - len(shown)
-        text = ("；" if zh else "; ").join(shown) + (
-            (f" 等 {len(assumptions)} 项" if zh else f" and {more} more") if more > 0 else "")
+        text = (t("brief_sep", lang)).join(shown) + (
+            t("brief_and_more", lang).format(n=len(assumptions), more=more) if more > 0 else "")
     else:
-        text = "全部参数取政策文件默认值" if zh else "every parameter as in the policy file"
+        text = t("brief_every_parameter_as_in", lang)
     for i, line in enumerate(_wrap(head + text, 150)[:2]):
         fig.text(0.05, 0.924 - i * 0.0125, line, fontsize=6.8, va="top", color="#444")
     if data.synthetic_layers():
-        fig.text(0.95, 0.970, "示意数据" + ("" if zh else " · synthetic"), fontsize=8,
+        fig.text(0.95, 0.970, t("synthetic_mark", lang), fontsize=8,
                  color="#7a5b00", va="top", ha="right",
                  bbox={"facecolor": "#fff3cd", "edgecolor": "#e0c060", "boxstyle": "round,pad=0.3"})
 
     v = data.villages
     diff = village_measure(v, "difficulty")
     row_y, row_h, w = 0.77, 0.125, 0.29
-    _box(fig, 0.05, row_y, w, row_h, "儿童" if zh else "Children", [
-        ("村（社区）" if zh else "villages", num(len(v))),
-        ("常住儿童" if zh else "resident children", num(int(v['resident_children'].sum()))),
-        ("农村留守儿童" if zh else "left-behind", num(int(v['left_behind'].sum()))),
-        ("困境儿童" if zh else "in difficulty", num(int(diff.sum()))),
-        ("其中孤儿/事实无人抚养" if zh else "orphans / unsupported",
+    _box(fig, 0.05, row_y, w, row_h, t("brief_children", lang), [
+        (t("brief_villages", lang), num(len(v))),
+        (t("brief_resident_children", lang), num(int(v['resident_children'].sum()))),
+        (t("brief_left_behind", lang), num(int(v['left_behind'].sum()))),
+        (t("brief_in_difficulty", lang), num(int(diff.sum()))),
+        (t("brief_orphans_unsupported", lang),
          f"{num(int(v['orphan'].sum()))} / {num(int(v['unsupported'].sum()))}"),
-        ("重点关注" if zh else "key attention", num(int(v['key_attention'].sum()))),
+        (t("brief_key_attention", lang), num(int(v['key_attention'].sum()))),
     ])
     homes = inputs.homes
     thr = int(policy.siting.own_home_threshold)
@@ -530,36 +531,36 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
                if a is not None and len(a) else float("nan"))
         big = int((v["resident_children"] >= thr).sum())
         lines = [
-            ("已有儿童之家" if zh else "existing homes", f"{int(c.get('existing', 0))}"),
-            ("利用现有设施改建" if zh else "reuse of facilities", f"{int(c.get('reuse', 0))}"),
-            ("新建" if zh else "new builds", f"{int(c.get('new', 0))}"),
-            (f"{thr} 人以上村（应单独设立）" if zh else f"villages with {thr}+ children", f"{big}"),
-            ("村覆盖率" if zh else "villages covered", pct(cov)),
+            (t("brief_existing_homes", lang), f"{int(c.get('existing', 0))}"),
+            (t("brief_reuse_of_facilities", lang), f"{int(c.get('reuse', 0))}"),
+            (t("brief_new_builds", lang), f"{int(c.get('new', 0))}"),
+            (t("brief_big_villages", lang).format(threshold=thr), f"{big}"),
+            (t("brief_villages_covered", lang), pct(cov)),
             (figure_label("mean_distance_m", lang), "-" if inputs.mean_distance_m is None
              else num(inputs.mean_distance_m)),
-            ("建设改造费用" if zh else "set-up cost",
+            (t("brief_set_up_cost", lang),
              yuan(homes['cost_yuan'].sum(), lang, wan=zh, decimals=1 if zh else 0)
              if "cost_yuan" in homes else "-"),
         ]
     else:
-        lines = [("未求解" if zh else "not solved", "-")]
-    _box(fig, 0.355, row_y, w, row_h, "儿童之家" if zh else "Children's homes", lines)
+        lines = [(t("brief_not_solved", lang), "-")]
+    _box(fig, 0.355, row_y, w, row_h, t("brief_children_s_homes", lang), lines)
     stt = inputs.staffing_totals
     if stt is not None and len(stt):
         s = stt.set_index("position")
         lines = [
-            ("儿童主任 应配" if zh else "directors required", f"{int(s.loc['director', 'required'])}"),
-            ("儿童主任 已配" if zh else "directors assigned", f"{int(s.loc['director', 'assigned'])}"),
-            ("儿童主任 缺口" if zh else "directors to recruit",
+            (t("brief_directors_required", lang), f"{int(s.loc['director', 'required'])}"),
+            (t("brief_directors_assigned", lang), f"{int(s.loc['director', 'assigned'])}"),
+            (t("brief_directors_to_recruit", lang),
              f"{int(s.loc['director', 'to_recruit'])}"),
-            ("儿童督导员 应配/已配" if zh else "supervisors req./assigned",
+            (t("brief_supervisors_req_assigned", lang),
              f"{int(s.loc['supervisor', 'required'])} / {int(s.loc['supervisor', 'assigned'])}"),
-            ("儿童督导员 缺口" if zh else "supervisors to recruit",
+            (t("brief_supervisors_to_recruit", lang),
              f"{int(s.loc['supervisor', 'to_recruit'])}"),
         ]
     else:
-        lines = [("未求解" if zh else "not solved", "-")]
-    _box(fig, 0.66, row_y, w, row_h, "人员配置" if zh else "Staff", lines)
+        lines = [(t("brief_not_solved", lang), "-")]
+    _box(fig, 0.66, row_y, w, row_h, t("brief_staff", lang), lines)
     # --- accessibility: shares of children within 10/20/30 minutes of the nearest home ----
     line = access_line(_briefing_access(data, inputs, policy), lang)
     if line:
@@ -591,7 +592,7 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
             avoid_y.append(p.y)
             reach_items.append((str(int(r.rank)), p.x, p.y))
         handles.append(Line2D([], [], color=_RED, lw=2.6,
-                              label="危险河段（排名）" if zh else "danger reach (rank)"))
+                              label=t("brief_danger_reach_rank", lang)))
     tw = data.townships.to_crs(data.metric_crs)
     town_items = [(str(n), g.representative_point().x, g.representative_point().y)
                   for n, g in zip(tw["name"], tw.geometry, strict=True)]
@@ -618,27 +619,27 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
                       padding=1.5)
         axf.tick_params(labelsize=5.2)
         axf.set_xlim(0, float(f["amount"].max()) / 1e4 * 1.3)
-        axf.set_xlabel("万元" if zh else "× 10,000 yuan", fontsize=6)
+        axf.set_xlabel(t("brief_10_000_yuan", lang), fontsize=6)
         total = yuan(fund["amount"].sum(), lang, wan=zh, decimals=1 if zh else 0)
-        axf.set_title((f"经费分配（合计 {total}）" if zh else f"Funding (total {total})"),
+        axf.set_title(t("brief_funding_total", lang).format(total=total),
                       fontsize=7.5, fontweight="bold", color=_RED)
         for side in ("top", "right"):
             axf.spines[side].set_visible(False)
     else:
         axf.axis("off")
-        axf.text(0.5, 0.5, "经费未分配" if zh else "no funding plan", ha="center")
+        axf.text(0.5, 0.5, t("brief_no_funding_plan", lang), ha="center")
 
     # --- findings and recommendations ------------------------------------------------------
     findings = briefing_findings(data, inputs, policy)
     recs = briefing_recommendations(findings, policy)
-    y1 = _paragraphs(fig, 0.05, 0.392, "主要发现" if zh else "Findings",
+    y1 = _paragraphs(fig, 0.05, 0.392, t("brief_findings", lang),
                      [x.text(lang) for x in findings], 72 if zh else 84, lang)
-    y2 = _paragraphs(fig, 0.52, 0.392, "工作建议" if zh else "Recommendations",
+    y2 = _paragraphs(fig, 0.52, 0.392, t("brief_recommendations", lang),
                      [r[0] if zh else r[1] for r in recs], 72 if zh else 84, lang)
     table_top = min(y1, y2) - 0.006
 
     # --- top danger reaches ------------------------------------------------------------------
-    fig.text(0.05, table_top, "防溺水重点危险河段（前 6 位）" if zh else "Top danger reaches",
+    fig.text(0.05, table_top, t("brief_top_danger_reaches", lang),
              fontsize=9, fontweight="bold", color=_RED, va="top")
     if spots is not None and len(spots):
         from geo.patrol import four_ones_text, reach_text
@@ -653,8 +654,7 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
         cell = [[str(int(r.rank)), str(r.river) or "-", reach, str(nm), f"{int(r.children_exposed)}",
                  str(r.chief), s] for r, reach, nm, s in zip(
                      top.itertuples(), reach_text(top, lang), names, state, strict=True)]
-        heads = (["排名", "水体", "河段（起止桩号）", "村", "周边儿童", "河长", "“四个一”"] if zh else
-                 ["Rank", "Water", "Reach (chainage)", "Village", "Children", "Chief", "Four ones"])
+        heads = [t(f"brief_reach_col.{c}", lang) for c in _REACH_COLUMNS]
         h = 0.0135 * (len(cell) + 1)
         axt = fig.add_axes([0.05, table_top - 0.017 - h, 0.9, h])
         axt.axis("off")
@@ -666,11 +666,11 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
             c.set_linewidth(0.3)
             c.set_edgecolor("#999")
     else:
-        fig.text(0.05, table_top - 0.02, "未计算" if zh else "not computed", fontsize=8)
+        fig.text(0.05, table_top - 0.02, t("brief_not_computed", lang), fontsize=8)
 
     # --- sources ---------------------------------------------------------------------------
     cites = source_citations(policy, lang)
-    src = ("依据：" if zh else "Sources: ") + ("；" if zh else "; ").join(cites)
+    src = (t("brief_sources", lang)) + (t("brief_sep", lang)).join(cites)
     y = 0.068
     for line in _wrap(src, 170 if zh else 180)[:4]:
         fig.text(0.05, y, line, fontsize=5.3, color="#555", va="top")

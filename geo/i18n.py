@@ -1161,3 +1161,243 @@ T.update({
     "tilt_plot_y": ("金额（万元）", "Amount (× 10,000 yuan)"),
     "tilt_plot_title": ("各单位金额随倾斜力度的变化", "Each unit's amount as the tilt grows"),
 })
+
+# --- the batch files (childplan/batch_county.py, batch_province.py) ------------------------------
+ENUM_GROUPS["batch_status"] = {"done": T["batch_status.done"], "skipped": T["batch_status.skipped"],
+                               "failed": T["batch_status.failed"]}
+
+#: Headers of the province summary (zh, en); the technical columns go to its 技术细节 sheet.
+_BATCH_HEADERS: dict[str, tuple[str, str]] = {
+    "adcode": ("区县代码", "County code"), "villages": ("村数", "Villages"),
+    "homes_existing": ("已有儿童之家", "Existing homes"), "homes_reuse": ("改建儿童之家", "Converted homes"),
+    "homes_new": ("新建儿童之家", "New homes"), "siting_cost_yuan": ("建设改造费用（元）", "Building cost (yuan)"),
+    "villages_covered_pct": ("村覆盖率（%）", "Villages covered (%)"),
+    "uncovered_villages": ("未覆盖村数", "Villages not covered"),
+    "mean_distance_m": ("儿童平均距离（米）", "Mean distance per child (m)"),
+    "directors_required": ("需配儿童主任", "Directors required"),
+    "directors_to_recruit": ("需招募儿童主任", "Directors to recruit"),
+    "supervisors_assigned": ("已配儿童督导员", "Supervisors assigned"),
+    "villages_near_water": ("临水村数", "Villages near water"),
+    "children_near_water": ("临水村儿童数", "Children near water"),
+    "left_behind_near_water": ("临水村留守儿童数", "Left-behind children near water"),
+    "villages_near_water_across_border": ("临近外县水体的村数", "Villages near another county's water"),
+    "funding_yuan": ("经费（元）", "Funding (yuan)"),
+    "siting_status": ("选址求解状态", "Siting result"), "staffing_status": ("人员配置求解状态", "Staffing result"),
+    "seconds": ("用时（秒）", "Time (s)"), "load_s": ("读取数据用时（秒）", "Loading (s)"),
+    "siting_s": ("选址用时（秒）", "Siting (s)"), "siting_solve_s": ("选址求解用时（秒）", "Siting solve (s)"),
+    "staffing_s": ("人员配置用时（秒）", "Staffing (s)"), "write_s": ("写文件用时（秒）", "Writing (s)"),
+    "siting_gap": ("选址与最优的差距", "Siting gap to the optimum"),
+    "peak_rss_mb": ("峰值内存（MB）", "Peak memory (MB)"), "rss_mb": ("内存（MB）", "Memory (MB)"),
+    "pid": ("进程号", "Process number"), "worker": ("计算进程地址", "Worker address"),
+    "inputs_hash": ("输入摘要", "Inputs digest"), "reason_code": ("原因代码", "Reason code"),
+    "reason_zh": ("原因", "Reason (Chinese)"), "reason_en": ("原因（英文）", "Reason"),
+}
+for _code, (_zh, _en) in _BATCH_HEADERS.items():
+    HEADERS_ZH.setdefault(_code, _zh)
+    HEADERS_EN.setdefault(_code, _en)
+COLUMN_ENUMS.setdefault("siting_status", "solver_status")
+COLUMN_ENUMS.setdefault("staffing_status", "solver_status")
+SHEET_NAMES.setdefault("failures", ("未完成区县", "Failed counties"))
+SHEET_NAMES.setdefault("notes", ("说明", "Notes"))
+SHEET_NAMES.setdefault("technical", ("技术细节", "Technical details"))
+for _code in ("failures", "notes", "technical"):
+    T.setdefault(f"sheet.{_code}", SHEET_NAMES[_code])
+T.setdefault("tech_details", ("技术细节", "Technical details"))
+
+# --- the briefing (geo/briefing.py) -------------------------------------------------------------
+T.update({
+    "brief_not_given": ("未填写", "not given"),
+    "brief_base_policy_policy_file": ("基准方案（政策文件默认参数）", "base policy (policy file)"),
+    "brief_key_assumptions": ("主要假设：", "Key assumptions: "),
+    "brief_sep": ("；", "; "),
+    "brief_every_parameter_as_in": ("全部参数取政策文件默认值", "every parameter as in the policy file"),
+    "brief_children": ("儿童", "Children"),
+    "brief_villages": ("村（社区）", "villages"),
+    "brief_resident_children": ("常住儿童", "resident children"),
+    "brief_left_behind": ("农村留守儿童", "left-behind"),
+    "brief_in_difficulty": ("困境儿童", "in difficulty"),
+    "brief_orphans_unsupported": ("其中孤儿/事实无人抚养", "orphans / unsupported"),
+    "brief_key_attention": ("重点关注", "key attention"),
+    "brief_existing_homes": ("已有儿童之家", "existing homes"),
+    "brief_reuse_of_facilities": ("利用现有设施改建", "reuse of facilities"),
+    "brief_new_builds": ("新建", "new builds"),
+    "brief_villages_covered": ("村覆盖率", "villages covered"),
+    "brief_set_up_cost": ("建设改造费用", "set-up cost"),
+    "brief_not_solved": ("未求解", "not solved"),
+    "brief_children_s_homes": ("儿童之家", "Children's homes"),
+    "brief_directors_required": ("儿童主任 应配", "directors required"),
+    "brief_directors_assigned": ("儿童主任 已配", "directors assigned"),
+    "brief_directors_to_recruit": ("儿童主任 缺口", "directors to recruit"),
+    "brief_supervisors_req_assigned": ("儿童督导员 应配/已配", "supervisors req./assigned"),
+    "brief_supervisors_to_recruit": ("儿童督导员 缺口", "supervisors to recruit"),
+    "brief_staff": ("人员配置", "Staff"),
+    "brief_danger_reach_rank": ("危险河段（排名）", "danger reach (rank)"),
+    "brief_10_000_yuan": ("万元", "× 10,000 yuan"),
+    "brief_no_funding_plan": ("经费未分配", "no funding plan"),
+    "brief_findings": ("主要发现", "Findings"),
+    "brief_recommendations": ("工作建议", "Recommendations"),
+    "brief_top_danger_reaches": ("防溺水重点危险河段（前 6 位）", "Top danger reaches"),
+    "brief_not_computed": ("未计算", "not computed"),
+    "brief_sources": ("依据：", "Sources: "),
+})
+T.update({
+    "brief_title": ("{county}农村留守儿童和困境儿童关爱服务简报",
+                    "{county}: care for left-behind children and children in difficulty"),
+    "brief_line2": ("编制单位：{org}    日期：{on}    方案：{scenario}",
+                    "Compiled by: {org}    Date: {on}    Scenario: {scenario}"),
+    "brief_and_more": (" 等 {n} 项", " and {more} more"),
+    "brief_funding_total": ("经费分配（合计 {total}）", "Funding (total {total})"),
+    "brief_reach_col.rank": ("排名", "Rank"), "brief_reach_col.water": ("水体", "Water"),
+    "brief_reach_col.reach": ("河段（起止桩号）", "Reach (chainage)"),
+    "brief_reach_col.village": ("村", "Village"), "brief_reach_col.children": ("周边儿童", "Children"),
+    "brief_reach_col.chief": ("河长", "Chief"), "brief_reach_col.four_ones": ("“四个一”", "Four ones"),
+    "brief_find_own_home": ("{villages} 个村常住儿童达 {threshold} 人及以上、应单独设立儿童之家，"
+                            "其中 {without} 个尚无儿童之家",
+                            "{villages} villages have {threshold} or more resident children and "
+                            "should each have their own children's home; {without} of them have "
+                            "none yet"),
+    "brief_rec_own_home": ("优先在尚无儿童之家的 {n} 个百人以上村单独设立儿童之家，按“五有”标准建设"
+                           "（004 二(一)(三)）",
+                           "First set up a children's home in the {n} large villages without one, "
+                           "to the 'five haves' standard (004 2(1)(3))"),
+})
+
+# --- the validation report (geo/report.py Report.to_frame): a problem's kind in words ------------
+PROBLEM_KINDS: dict[str, tuple[str, str]] = {
+    "bad_id_number": ("身份证号有误", "invalid ID number"),
+    "bad_mapping": ("列对应有误", "bad column mapping"),
+    "child_two_villages": ("儿童重复登记在两个村", "child listed in two villages"),
+    "code_precision_lost": ("代码精度丢失", "code lost digits"),
+    "code_prefix_mismatch": ("代码与上级不符", "code does not match its parent"),
+    "coordinates_out_of_range": ("坐标超出范围", "coordinates out of range"),
+    "dash_read_as_zero": ("“-”按 0 读取", "dash read as zero"),
+    "difficulty_exceeds_resident": ("困境儿童多于常住儿童", "more children in difficulty than resident"),
+    "duplicate_code": ("代码重复", "duplicate code"), "duplicate_column": ("列重复", "duplicate column"),
+    "duplicates_merged": ("重复记录已合并", "duplicates merged"),
+    "empty_geometry": ("缺少图形", "empty geometry"),
+    "formula_without_value": ("公式无计算结果", "formula without a value"),
+    "geometry_repaired": ("图形已修复", "geometry repaired"),
+    "implausible_count": ("人数不合常理", "implausible count"),
+    "invalid_geometry": ("图形无效", "invalid geometry"),
+    "key_attention_exceeds_targets": ("重点关注儿童多于服务对象", "more key-attention children than targets"),
+    "kind_geometry_mismatch": ("类型与图形不符", "kind does not match the geometry"),
+    "left_behind_exceeds_resident": ("留守儿童多于常住儿童", "more left-behind than resident children"),
+    "malformed_code": ("代码格式有误", "malformed code"),
+    "merged_cells_filled": ("合并单元格已填充", "merged cells filled"),
+    "missing_column": ("缺少列", "missing column"),
+    "missing_coordinates": ("缺少坐标", "missing coordinates"),
+    "missing_counts": ("缺少人数", "missing counts"), "missing_layer": ("缺少图层", "missing layer"),
+    "missing_value": ("缺少取值", "missing value"),
+    "multipoint_feature": ("多点要素", "multipoint feature"),
+    "multipoint_reduced": ("多点已取一点", "multipoint reduced to one point"),
+    "negative_count": ("人数为负", "negative count"), "no_band": ("栅格无波段", "raster without a band"),
+    "no_birth_date": ("缺少出生日期", "no birth date"), "no_rows": ("没有数据行", "no rows"),
+    "non_integer_count": ("人数不是整数", "count not a whole number"),
+    "not_a_child": ("不是儿童", "not a child"),
+    "not_a_number": ("不是数字", "not a number"), "note_row_dropped": ("备注行已略去", "note row dropped"),
+    "outside_county": ("位于本县以外", "outside the county"),
+    "outside_township": ("位于所属乡镇以外", "outside its township"),
+    "person_header_missing": ("人员名单缺少表头", "person list without a header"),
+    "personal_column_dropped": ("个人信息列已删除", "personal column dropped"),
+    "personal_person_code": ("人员编码含个人信息", "person code holds personal data"),
+    "ragged_row": ("行的列数不一致", "ragged row"),
+    "split_column_incomplete": ("分列不完整", "split columns incomplete"),
+    "split_columns_summed": ("分列已合计", "split columns summed"),
+    "split_columns_unused": ("分列未使用", "split columns unused"),
+    "status_conflict": ("状态矛盾", "conflicting status"),
+    "targets_share_implausible": ("服务对象占比不合常理", "implausible share of targets"),
+    "title_rows_skipped": ("标题行已跳过", "title rows skipped"),
+    "total_row_dropped": ("合计行已略去", "total row dropped"),
+    "two_header_rows": ("两行表头", "two header rows"),
+    "unbalanced_quote": ("引号不成对", "unbalanced quote"),
+    "unknown_crs": ("坐标系未知", "unknown coordinate system"),
+    "unknown_township": ("乡镇不存在", "unknown township"),
+    "unknown_village": ("村不存在", "unknown village"), "unknown_value": ("取值无法识别", "unknown value"),
+    "unmapped_count_column": ("人数列未对应", "count column not mapped"),
+    "unreadable_file": ("文件无法读取", "unreadable file"),
+    "unreadable_table": ("表格无法读取", "unreadable table"),
+    "village_ambiguous": ("村名对应多个村", "ambiguous village"),
+    "village_unmatched": ("村无法对应", "village not matched"),
+    "wrong_geometry_type": ("图形类型有误", "wrong geometry type"),
+}
+for _code, _pair in PROBLEM_KINDS.items():
+    T.setdefault(f"problem.{_code}", _pair)
+T.setdefault("problem_kind", ("问题类型", "Problem type"))
+T.setdefault("problem_other", ("其他问题", "other problem"))
+
+
+def problem_label(code: str, lang: str = "zh") -> str:
+    """A validation problem's kind in words (``missing_column`` -> 缺少列); 其他问题 when unknown."""
+    pair = PROBLEM_KINDS.get(code)
+    return t("problem_other", lang) if pair is None else pair[0 if lang == "zh" else 1]
+
+# --- app_pages/hazards.py: its former inline literals ---
+T.update({
+    "ha_pg_rules_and_parameters": ("规则与参数", "Rules and parameters"),
+    "ha_pg_exposure_buffer_m": ("暴露缓冲距离（米）", "Exposure buffer (m)"),
+    "ha_pg_distance_decay_m": ("距离衰减尺度（米）", "Distance decay (m)"),
+    "ha_pg_segment_length_m": ("河段长度（米）", "Segment length (m)"),
+    "ha_pg_danger_spots": ("危险点数量", "Danger spots"),
+    "ha_pg_patrol_lists_go_to": ("巡查清单发给", "Patrol lists go to"),
+    "ha_pg_flood_season_inspection_distance": ("汛期排查距离（米）", "Flood-season inspection distance (m)"),
+    "ha_pg_scoring_waterway_segments": ("正在计算河段风险…", "Scoring waterway segments…"),
+    "ha_pg_patrol_lists_xlsx": ("河长巡查清单 XLSX", "Patrol lists XLSX"),
+    "ha_pg_flood_season_list_csv": ("汛期排查清单 CSV", "Flood-season list CSV"),
+    "ha_pg_chief_s_pdf": ("河长 PDF", "Chief's PDF"),
+    "ha_pg_make_the_pdf": ("生成 PDF", "Make the PDF"),
+})
+
+# --- app_pages/scenarios.py: its former inline literals ---
+T.update({
+    "sc_pg_save_the_current_plan": ("保存当前方案", "Save the current plan"),
+    "sc_pg_siting": ("儿童之家选址", "siting"),
+    "sc_pg_staffing": ("人员配置", "staffing"),
+    "sc_pg_funding": ("经费分配", "funding"),
+    "sc_pg_scenario_name": ("方案名称", "Scenario name"),
+    "sc_pg_note": ("说明", "Note"),
+    "sc_pg_save": ("保存", "Save"),
+    "sc_pg_give_the_scenario_a": ("请填写方案名称", "Give the scenario a name"),
+    "sc_pg_saving": ("正在保存…", "Saving…"),
+    "sc_pg_saved_scenarios": ("已保存的方案", "Saved scenarios"),
+    "sc_pg_no_saved_scenario_yet": ("还没有保存的方案。", "No saved scenario yet."),
+    "sc_pg_scenario": ("方案", "Scenario"),
+    "sc_pg_open_load_its_policy": ("打开（载入其政策参数）", "Open (load its policy)"),
+    "sc_pg_export_as_one_file": ("导出为单个文件", "Export as one file"),
+    "sc_pg_import_a_scenario_file": ("导入方案文件（.gpkg）", "Import a scenario file (.gpkg)"),
+    "sc_pg_import": ("导入", "Import"),
+    "sc_pg_compare_2_4_scenarios": ("对比（2–4 个方案）", "Compare (2–4 scenarios)"),
+    "sc_pg_scenarios": ("选择方案", "Scenarios"),
+    "sc_pg_pick_at_least_two": ("至少选择两个方案。", "Pick at least two scenarios."),
+    "sc_pg_per_township_measure": ("按乡镇对比的指标", "Per-township measure"),
+    "sc_pg_difference": ("差异：", "Difference: "),
+    "sc_pg_download_comparison_xlsx": ("下载对比 XLSX", "Download comparison XLSX"),
+})
+T.update({
+    "ha_pg_caption": ("003 §13–14：发挥河湖长制平台作用，加强对人口集中居住地区河湖明渠的巡查，"
+                      "因地制宜设置隔离防护设施，"
+                      "推进危险点“四个一”（警示牌、救生圈、救生绳、救生杆）建设；汛期排查涉儿童机构周边水域；"
+                      "每年至少开展一次安全知识进村（社区）活动。",
+                      "003 §13–14: use the river/lake-chief platform to patrol rivers, lakes and open channels "
+                      "near where people live, with barriers where fit; a warning sign, a life buoy, a rescue "
+                      "rope and a rescue pole at every danger spot; in the flood season inspect the water "
+                      "around children's institutions; one safety-knowledge activity per village per year."),
+    "ha_pg_score_rule": ("风险分值 = 水体类型系数 × 岸坡系数 × Σ（村儿童加权数 × e^(−距离/衰减尺度) × 地势系数）"
+                         "＋ 学校、幼儿园、儿童之家折算数（同样随距离衰减）。",
+                         "Score = water-kind weight × bank-slope factor × Σ (weighted children of a village × "
+                         "e^(−distance/decay) × low-ground factor) + schools, kindergartens and children's "
+                         "homes as children-equivalents (same decay)."),
+    "ha_pg_checked_by_help": ("填写职务或编码（如 村级河长、河长-500109102003），不填姓名",
+                              "A role or code (e.g. village river chief, 河长-500109102003), never a name"),
+    "ha_pg_colon": ("：", ": "),
+})
+T.update({
+    "sc_pg_will_save": ("将保存：政策参数调整 {n} 项；结果：{results}",
+                        "Will save: {n} policy override(s); results: {results}"),
+    "sc_pg_list_sep": ("、", ", "), "sc_pg_none": ("无", "none"),
+    "sc_pg_imported": ("已导入“{name}”", "Imported '{name}'"),
+    "sc_pg_different_counties": ("所选方案属于不同区县，只比较汇总指标。",
+                                 "The scenarios are for different counties: only key figures are compared."),
+    "sc_pg_maps_same_county": ("地图只在当前区县与方案区县相同时显示。",
+                               "Maps show when the county in use is the scenarios' county."),
+})
+T.setdefault("brief_big_villages", ("{threshold} 人以上村（应单独设立）", "villages with {threshold}+ children"))

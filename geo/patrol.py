@@ -31,7 +31,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.exports import atomic_path, write_csv, write_xlsx
+from geo.exports import atomic_path, export_table, write_csv, write_xlsx
 from geo.hazards import COMPASS, HazardAnalysis, analyse_hazards, attach_checklist
 from geo.i18n import T, enum_label, facility_label, t, water_label
 from geo.mapdecor import add_scale_and_north
@@ -477,7 +477,7 @@ def _safe_name(name: str) -> str:
 
 
 def write_hazard_files(data, policy, out_dir, lang: str = "zh", checks=None, *,
-                       population_path=None,
+                       population_path=None, codes: bool = True,
                        analysis: HazardAnalysis | None = None) -> dict[str, Path]:
     """Analyse a county's drowning risk and write every patrol file to ``out_dir``.
 
@@ -493,8 +493,8 @@ def write_hazard_files(data, policy, out_dir, lang: str = "zh", checks=None, *,
     out_dir : path
         Created if absent; files are replaced atomically.
     lang : {"zh", "en"}
-        Language of the patrol XLSX/CSV/PDF headers (``danger_spots.csv`` keeps fixed
-        English headers and keys).
+        Language of the patrol XLSX/CSV/PDF, and with ``codes=False`` of the headers and
+        enumeration cells of every other table too (:func:`geo.exports.export_table`).
     checks : DataFrame, optional
         The county's recorded "四个一" checks (``Store.checks``); without them every spot
         reads "never checked".
@@ -502,6 +502,12 @@ def write_hazard_files(data, policy, out_dir, lang: str = "zh", checks=None, *,
         A population or child-population GeoTIFF (see :func:`geo.hazards.score_segments`).
     analysis : HazardAnalysis, optional
         A ready analysis (the page passes its cached one); computed when absent.
+    codes : bool
+        ``danger_spots.csv`` and ``segments.csv`` with canonical column names and stable
+        codes, for other systems (the default of this function and of
+        :func:`childplan.workflows.run_hazards`, which does not pass it); ``False`` writes
+        them, and ``flood_season.csv``'s code column, in ``lang`` (``childplan hazards``
+        without ``--codes``). The lists a chief reads are always in ``lang``.
 
     Returns
     -------
@@ -517,22 +523,26 @@ def write_hazard_files(data, policy, out_dir, lang: str = "zh", checks=None, *,
     spots = attach_checklist(analysis.spots, checks, hp.four_ones)
     analysis = replace(analysis, spots=spots)
     paths: dict[str, Path] = {}
-    paths["danger_spots"] = write_csv(danger_spots_table(spots), out / "danger_spots.csv")
+    water = {"kind": "water"}
+    paths["danger_spots"] = write_csv(export_table(danger_spots_table(spots), lang, codes=codes,
+                                                   enums=water), out / "danger_spots.csv")
     sheets = patrol_sheets(spots, lang=lang, buffer_m=hp.buffer_m)
-    mark = "" if not bool(spots.get("is_synthetic", pd.Series(False)).any()) else " · 示意数据"
+    synthetic = bool(spots.get("is_synthetic", pd.Series(False)).any())
+    mark = f" · {t('synthetic_mark', lang)}" if synthetic else ""
     headers = {c: f"{t('hz_patrol_title', lang)} · {c} · {data.name}{mark}" for c in sheets}
     paths["patrol_xlsx"] = write_xlsx(sheets, out / "patrol_lists.xlsx", headers=headers)
     paths["patrol_csv"] = write_csv(patrol_table(spots, lang=lang, buffer_m=hp.buffer_m),
                                     out / "patrol_lists.csv")
-    paths["flood_season"] = write_csv(flood_table(analysis.flood, lang=lang),
-                                      out / "flood_season.csv")
+    paths["flood_season"] = write_csv(export_table(flood_table(analysis.flood, lang=lang), lang,
+                                                   codes=codes), out / "flood_season.csv")
     if analysis.activities is not None:
         paths["safety_activities"] = write_csv(activities_table(analysis.activities, lang=lang),
                                                out / "safety_activities.csv")
     seg = pd.DataFrame(analysis.segments.drop(columns=analysis.segments.geometry.name))
     num = seg.select_dtypes("float").columns
     seg[num] = seg[num].round(3)
-    paths["segments"] = write_csv(seg.sort_values("rank"), out / "segments.csv")
+    paths["segments"] = write_csv(export_table(seg.sort_values("rank"), lang, codes=codes,
+                                               enums=water), out / "segments.csv")
     from geo.safe import file_names
 
     # One file per chief: names that clean to the same file get a suffix (河长/甲, 河长_甲).

@@ -144,11 +144,20 @@ class Report:
         """The problem codes, in order (handy in tests)."""
         return [p.code for p in self.problems]
 
-    def to_frame(self, lang: str = "zh") -> pd.DataFrame:
-        """A table of the problems with headers in the chosen language."""
-        cols_zh = ["级别", "代码", "图层", "文件", "行/要素", "编号", "列", "值", "问题", "处理办法"]
-        cols_en = ["severity", "code", "layer", "file", "row", "id", "column", "value", "problem",
-                   "what to do"]
+    def to_frame(self, lang: str = "zh", *, codes: bool = True) -> pd.DataFrame:
+        """A table of the problems with headers in the chosen language.
+
+        The 问题类型 column names each problem's kind in words (:func:`geo.i18n.problem_label`);
+        the stable problem code (代码 / code) is a column for machines only, kept with
+        ``codes`` (the default of this method, which other code reads; ``childplan validate
+        --format csv`` leaves it out unless ``--codes``).
+        """
+        from geo.i18n import problem_label, t
+
+        cols_zh = ["级别", t("problem_kind", "zh"), "代码", "图层", "文件", "行/要素", "编号", "列",
+                   "值", "问题", "处理办法"]
+        cols_en = ["severity", t("problem_kind", "en"), "code", "layer", "file", "row", "id",
+                   "column", "value", "problem", "what to do"]
         rows = []
         for p in self.problems:
             if lang == "zh":
@@ -156,9 +165,11 @@ class Report:
                 msg, fix = p.zh, p.fix_zh
             else:
                 sev, msg, fix = p.severity, p.en, p.fix_en
-            rows.append([sev, p.code, p.layer, Path(p.file).name if p.file else "",
-                         p.row, p.feature_id, p.column, p.value, msg, fix])
-        return pd.DataFrame(rows, columns=cols_zh if lang == "zh" else cols_en)
+            rows.append([sev, problem_label(p.code, lang), p.code, p.layer,
+                         Path(p.file).name if p.file else "", p.row, p.feature_id, p.column,
+                         p.value, msg, fix])
+        frame = pd.DataFrame(rows, columns=cols_zh if lang == "zh" else cols_en)
+        return frame if codes else frame.drop(columns=[frame.columns[2]])
 
     def summary(self, lang: str = "zh") -> str:
         """One line: how many errors and warnings."""

@@ -79,7 +79,7 @@ def client():
 def first_run(province_root, client, tmp_path_factory):
     out = tmp_path_factory.mktemp("batch")
     events = []
-    result = run_batch(COUNTIES, out, data_root=[province_root], scheduler=client,
+    result = run_batch(COUNTIES, out, codes=True, data_root=[province_root], scheduler=client,
                        budget=BUDGET, progress=events.append)
     return out, result, events
 
@@ -158,7 +158,7 @@ def test_province_join_matches_plain_geopandas(first_run):
 def test_resumed_run_redoes_nothing(first_run, client, province_root):
     out, first, _ = first_run
     before = {p: p.stat().st_mtime_ns for c in COUNTIES for p in (out / c).iterdir()}
-    again = run_batch(COUNTIES, out, data_root=[province_root], scheduler=client, budget=BUDGET)
+    again = run_batch(COUNTIES, out, codes=True, data_root=[province_root], scheduler=client, budget=BUDGET)
     assert set(again.counties["status"]) == {"skipped"}
     after = {p: p.stat().st_mtime_ns for c in COUNTIES for p in (out / c).iterdir()}
     assert after == before  # not one county file rewritten
@@ -172,12 +172,12 @@ def test_changed_policy_replans(first_run, client, province_root):
     marker = out / GENERATED / DONE_MARKER
     old = json.loads(marker.read_text(encoding="utf-8"))["inputs_hash"]
     policy = load_policy(overrides={"siting.travel_cap_m": 2500.0})
-    res = run_batch([GENERATED], out, data_root=[province_root], scheduler=client, policy=policy,
+    res = run_batch([GENERATED], out, codes=True, data_root=[province_root], scheduler=client, policy=policy,
                     province_layers=False)
     assert list(res.counties["status"]) == ["done"]
     assert json.loads(marker.read_text(encoding="utf-8"))["inputs_hash"] != old
     # and back: the original policy re-plans it again (then the other tests' files are as before)
-    res = run_batch([GENERATED], out, data_root=[province_root], scheduler=client,
+    res = run_batch([GENERATED], out, codes=True, data_root=[province_root], scheduler=client,
                     province_layers=False)
     assert list(res.counties["status"]) == ["done"]
 
@@ -198,7 +198,7 @@ def test_broken_county_fails_alone(province_root, client, tmp_path):
     broken = tmp_path / "broken"
     code = _break_villages(Path(DATA_DIR), broken, "500109")
     out = tmp_path / "out"
-    res = run_batch(COUNTIES + ["999999"], out, data_root=[broken, province_root],
+    res = run_batch(COUNTIES + ["999999"], out, codes=True, data_root=[broken, province_root],
                     scheduler=client, budget=BUDGET)
     status = res.counties.set_index("adcode")["status"].to_dict()
     assert status == {"500109": "failed", "350821": "done", GENERATED: "done", "999999": "failed"}
@@ -254,7 +254,7 @@ def test_batch_page_runs_on_a_given_scheduler(client, tmp_path, monkeypatch):
 
 def test_infeasible_county_reports_the_bilingual_reason(client, province_root, tmp_path):
     policy = load_policy(overrides={"siting.allow_new_build": False, "siting.travel_cap_m": 10.0})
-    res = run_batch([GENERATED], tmp_path, data_root=[province_root], scheduler=client,
+    res = run_batch([GENERATED], tmp_path, codes=True, data_root=[province_root], scheduler=client,
                     policy=policy, province_layers=False)
     row = res.counties.iloc[0]
     assert row["status"] == "failed" and row["reason_code"] == "infeasible"
