@@ -28,9 +28,9 @@ elif report.ok:
 else:
     st.error(report.summary(lang))
 if report.problems:
-    st.dataframe(report.to_frame(lang), width="stretch", hide_index=True)
+    st.dataframe(report.to_frame(lang, codes=False), width="stretch", hide_index=True)
     st.download_button(
-        t("download", lang) + " CSV", report.to_frame(lang).to_csv(index=False).encode("utf-8-sig"),
+        t("download", lang) + " CSV", report.to_frame(lang, codes=False).to_csv(index=False).encode("utf-8-sig"),
         file_name=f"validation_{data.adcode}.csv", mime="text/csv",
     )
 
@@ -144,8 +144,8 @@ if st.button(t("upload_check", lang), disabled=not files, type="primary"):
         st.rerun()
     # the rejected files' own report: every problem with its file, row, column and fix
     st.error(t("upload_rejected", lang).format(county=data.name, summary=rejected.summary(lang)))
-    st.dataframe(rejected.to_frame(lang), width="stretch", hide_index=True)
+    st.dataframe(rejected.to_frame(lang, codes=False), width="stretch", hide_index=True)
     st.download_button(
-        t("download", lang) + " CSV", rejected.to_frame(lang).to_csv(index=False).encode("utf-8-sig"),
+        t("download", lang) + " CSV", rejected.to_frame(lang, codes=False).to_csv(index=False).encode("utf-8-sig"),
         file_name="validation_upload.csv", mime="text/csv", key="download_rejected_report")
 ui.count_update_block()  # update some villages' counts by code (childplan/partial.py)

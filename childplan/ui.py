@@ -701,7 +701,7 @@ def count_update_block() -> None:
     if changes is None:
         st.error(t("partial_rejected", lg).format(county=md(county),
                                                   summary=report.summary(lg)))
-        st.dataframe(report.to_frame(lg), width="stretch", hide_index=True)
+        st.dataframe(report.to_frame(lg, codes=False), width="stretch", hide_index=True)
         return
     if changes.empty:
         st.info(t("partial_nothing", lg))
@@ -717,4 +717,4 @@ def count_update_block() -> None:
                                                for c, k in headers.items()}),
                  width="stretch", hide_index=True)
     if report.problems:  # warnings (ignored columns)
-        st.dataframe(report.to_frame(lg), width="stretch", hide_index=True)
+        st.dataframe(report.to_frame(lg, codes=False), width="stretch", hide_index=True)

@@ -165,7 +165,8 @@ class Report:
                 msg, fix = p.zh, p.fix_zh
             else:
                 sev, msg, fix = p.severity, p.en, p.fix_en
-            rows.append([sev, problem_label(p.code, lang), p.code, p.layer,
+            layer = p.layer if codes or not p.layer else t(p.layer, lang)
+            rows.append([sev, problem_label(p.code, lang), p.code, layer,
                          Path(p.file).name if p.file else "", p.row, p.feature_id, p.column,
                          p.value, msg, fix])
         frame = pd.DataFrame(rows, columns=cols_zh if lang == "zh" else cols_en)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from geo.i18n import problem_label
 from geo.layers import load_demo
 from tests.e2e.conftest import click_until, map_frame, settle, shot
 
@@ -93,7 +94,10 @@ def test_data_page_shows_the_same_report_as_the_cli(page, app_url, tmp_path):
     from io import StringIO
 
     cli_table = pd.read_csv(StringIO(cli.stdout), dtype=str).fillna("")
-    assert set(cli_table["代码"]) >= {"negative_count", "left_behind_exceeds_resident"}
+    # the kinds of problem in words (issue 16; the 代码 column only with --codes)
+    assert set(cli_table["问题类型"]) >= {problem_label("negative_count"),
+                                         problem_label("left_behind_exceeds_resident")}
+    assert "代码" not in cli_table.columns and "villages" not in set(cli_table["图层"])
 
     page.goto(app_url + "/data")
     page.get_by_text("上传数据").wait_for()
@@ -110,6 +114,6 @@ def test_data_page_shows_the_same_report_as_the_cli(page, app_url, tmp_path):
         page.get_by_role("button", name="下载 CSV").click()
     path = dl.value.path()
     page_table = pd.read_csv(path, dtype=str, encoding="utf-8-sig").fillna("")
-    cols = ["级别", "代码", "图层", "文件", "行/要素", "编号", "列", "值", "问题", "处理办法"]
+    cols = ["级别", "问题类型", "图层", "文件", "行/要素", "编号", "列", "值", "问题", "处理办法"]
     assert page_table[cols].to_dict("records") == cli_table[cols].to_dict("records")
     assert page.blocked == []
