@@ -245,6 +245,8 @@ def cmd_site(args) -> int:
     mean_m = child_weighted_mean_distance(a)  # the one definition (pages, briefing, exports)
     walk = (f", mean walk {float((w * served['walk_min']).sum() / w.sum()):,.1f} min"
             if res.metric != "straight" and w.sum() else "")
+    if getattr(args, "lang", "zh") != "en":   # Chinese first; the English lines follow for logs
+        _print_site_zh(res, mean_m, out)
     _print(f"metric {res.metric}; homes: {counts}; cost {plan.total_cost_yuan:,.0f} yuan; "
            f"uncovered {len(plan.uncovered)}; mean distance {mean_m:,.0f} m{walk}")
     _print(f"solver {s.solver}: status {s.status}, objective {s.objective:,.2f}, best bound "
@@ -256,6 +258,23 @@ def cmd_site(args) -> int:
     _print_capacity(res, getattr(args, "lang", "zh"))
     _print(f"written to {out}")
     return 0 if s.status in ("optimal", "time_limit", "feasible") else 1
+
+
+def _print_site_zh(res, mean_m: float, out) -> None:
+    """The siting summary in Chinese words (status, homes, cost, coverage, distance)."""
+    from geo.fmt import num, pct, yuan
+    from geo.i18n import enum_label, t
+
+    s, c = res.plan.stats, res.status_counts()
+    _print(t("cli_site_summary", "zh").format(
+        metric=enum_label("metric", res.metric, "zh"), existing=num(c.get("existing", 0)),
+        reuse=num(c.get("reuse", 0)), new=num(c.get("new", 0)),
+        cost=yuan(res.plan.total_cost_yuan, "zh"), coverage=pct(res.coverage),
+        mean=num(mean_m), uncovered=num(len(res.plan.uncovered))))
+    gap = s.gap_tolerance if s.status == "optimal" else s.gap
+    _print(t("siting_status_line", "zh").format(
+        status=enum_label("solver_status", s.status, "zh"),
+        gap=f"{gap:.4%}" if gap == gap else "—") + t("cli_written_to", "zh").format(out=out))
 
 
 def _site_policy(args):

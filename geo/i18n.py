@@ -1039,6 +1039,13 @@ T.update({
 T.update({
     "download_xlsx": ("下载 XLSX", "Download XLSX"),
     "tech_details": ("技术细节", "Technical details"),
+    "cli_site_summary": ("距离度量：{metric}；儿童之家：已有 {existing} 处、改建 {reuse} 处、新建 {new} 处；"
+                         "建设改造费用 {cost}；覆盖村比例 {coverage}（未覆盖 {uncovered} 个村）；"
+                         "按儿童加权的平均距离 {mean} 米",
+                         "metric {metric}; homes: existing {existing}, reuse {reuse}, new {new}; "
+                         "cost {cost}; villages covered {coverage} ({uncovered} uncovered); "
+                         "child-weighted mean distance {mean} m"),
+    "cli_written_to": ("；文件已写入 {out}", "; written to {out}"),
     "siting_status_line": ("求解状态：{status} · 与最优的差距 ≤ {gap}",
                            "Status: {status} · within {gap} of the optimum"),
     "siting_tech_line": ("求解器 {solver} · 状态代码 {status} · 目标值 {objective} · 下界 {bound} · "

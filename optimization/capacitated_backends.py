@@ -190,7 +190,9 @@ def block_feasible(blk, solver: str = "highs", threads: int | None = None,
 def _highs(arr: BlockArrays, start, deadline, tol, threads, msg, options):
     import highspy
 
-    h = highspy.Highs()
+    from optimization.solver import new_highs
+
+    h = new_highs()
     h.setOptionValue("output_flag", bool(msg))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", float(max(tol, 1e-9)))

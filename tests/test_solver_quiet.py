@@ -18,3 +18,11 @@ def test_a_highs_solve_prints_nothing_but_its_caller_output():
                          check=True).stdout
     # min a + 2b with a + b >= 1, binary: a = 1, objective 1
     assert out == "objective 1.0\n"
+
+
+def test_a_capacitated_cli_site_prints_no_solver_banner(tmp_path):
+    # the capacitated path made its own HiGHS object (issue 20's backend)
+    r = subprocess.run([sys.executable, "-m", "childplan.cli", "site", "--out", str(tmp_path),
+                        "--capacity", "100", "--solver", "highs"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Running HiGHS" not in r.stdout and "求解状态：" in r.stdout
