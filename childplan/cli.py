@@ -236,6 +236,7 @@ def cmd_site(args) -> int:
     extra = TRAVEL_COLUMNS if res.metric != "straight" else []
     _write_table(res.assignments[ASSIGNMENT_COLUMNS + extra], out / "assignments.csv", args)
     write_gpkg(siting_layers(res), out / "siting.gpkg")
+    shares = _write_access_shares(data, policy, res, out, args)
     plan = res.plan
     s = plan.stats
     counts = res.homes["status"].value_counts().to_dict()
@@ -255,9 +256,28 @@ def cmd_site(args) -> int:
     _print(f"gaps: cost {s.cost_gap:.4%} (decided part {s.decided_cost_gap:.4%}), distance "
            f"{s.distance_gap:.4%} (decided part {s.decided_distance_gap:.4%}); optimal means "
            f"within {s.gap_tolerance:.4%}")
+    _print("walking to the nearest home: " + "; ".join(
+        f"within {r.within_min:g} min {r.resident_share:.1%} of resident, {r.left_behind_share:.1%}"
+        f" of left-behind, {r.difficulty_share:.1%} of difficulty children"
+        for r in shares.itertuples()))
     _print_capacity(res, getattr(args, "lang", "zh"))
     _print(f"written to {out}")
     return 0 if s.status in ("optimal", "time_limit", "feasible") else 1
+
+
+def _write_access_shares(data, policy, res, out: Path, args):
+    """Write access_shares.csv and return its table.
+
+    The share of resident, left-behind and difficulty children within 10/20/30 minutes' walk
+    of the nearest open home (the travel model, as the page and the briefing use it).
+    """
+    from geo.travel import access_shares, accessibility
+
+    shares = access_shares(accessibility(data, policy, res.homes)).rename(columns={
+        "resident_children": "resident_share", "left_behind": "left_behind_share",
+        "difficulty": "difficulty_share"})
+    _write_table(shares.round(4), out / "access_shares.csv", args)
+    return shares
 
 
 def _print_site_zh(res, mean_m: float, out) -> None:

@@ -598,6 +598,8 @@ HEADERS_ZH: dict[str, str] = {
     "children": "儿童数", "children_covered": "覆盖儿童数", "coverage_pct": "儿童覆盖率（%）",
     "weighted_coverage": "加权覆盖", "weighted_total": "加权总数", "directors": "需配儿童主任",
     "supervisors": "需配儿童督导员", "month": "月份", "sessions": "期数", "trainees": "培训人数",
+    "within_min": "步行分钟以内", "resident_share": "常住儿童占比",
+    "left_behind_share": "农村留守儿童占比", "difficulty_share": "困境儿童占比",
     "load": "负荷（服务儿童，含本村）", "capacity_use": "负荷/容量", "own_children": "本村儿童数",
     "own_beyond_capacity": "本村儿童超出容量", "size": "新建规格", "capacity_source": "容量来源",
 }
@@ -703,6 +705,9 @@ HEADERS_EN: dict[str, str] = {
     "weighted_coverage": "Weighted coverage", "weighted_total": "Weighted total",
     "directors": "Directors required", "supervisors": "Supervisors required", "month": "Month",
     "sessions": "Sessions", "trainees": "Trainees",
+    "within_min": "Within minutes' walk", "resident_share": "Share of resident children",
+    "left_behind_share": "Share of left-behind children",
+    "difficulty_share": "Share of children in difficulty",
     # capacity (issue 20)
     "load": "Load (children served, own village included)", "capacity_use": "Load / capacity",
     "own_children": "Own village's children", "own_beyond_capacity": "Own village beyond capacity",

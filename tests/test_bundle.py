@@ -240,7 +240,7 @@ def test_bundle_installs_and_runs_with_no_network(tmp_path):
     assert "villages: 192" in r["validate"]["out"] and "townships: 17" in r["validate"]["out"]
     assert r["site"]["rc"] == 0, r["site"]
     assert "status optimal" in r["site"]["out"]
-    assert r["site_files"] == ["assignments.csv", "homes.csv", "siting.gpkg"]
+    assert r["site_files"] == ["access_shares.csv", "assignments.csv", "homes.csv", "siting.gpkg"]
     assert r["top_level"] == []  # nothing generic at the top of site-packages
     assert r["health_seconds"] is not None, r["app_log"]
     b = r["browser"]

@@ -211,3 +211,26 @@ def test_access_layers_and_their_legend_on_the_map():
     # minutes of the three villages: 0, 15 and 45 (the last beyond 30 min: red)
     assert page.count('"colour": "#1a9850"') == 1 and page.count('"colour": "#91cf60"') == 1
     assert page.count('"colour": "#d73027"') == 1
+
+
+def test_cli_site_writes_the_access_shares_the_travel_model_gives(tmp_path):
+    # issue 19: the 10/20/30-minute shares in the exports, not only on the page and the briefing
+    import pandas as pd
+
+    from childplan.cli import main
+    from childplan.workflows import run_siting
+    from geo.layers import load_demo
+    from geo.travel import accessibility
+    from optimization.policy import load_policy
+
+    assert main(["site", "--out", str(tmp_path), "--solver", "highs", "--codes"]) == 0
+    got = pd.read_csv(tmp_path / "access_shares.csv")
+    assert list(got["within_min"]) == [10, 20, 30]
+    data, policy = load_demo("500109"), load_policy()
+    acc = accessibility(data, policy, run_siting(data, policy, solver="highs").homes)
+    for col, share in (("resident_children", "resident_share"), ("left_behind", "left_behind_share"),
+                       ("difficulty", "difficulty_share")):
+        # worked out from the minutes table: children within b minutes over all children
+        want = [acc.loc[acc["walk_min"] <= b, col].sum() / acc[col].sum() for b in (10, 20, 30)]
+        assert got[share].tolist() == pytest.approx(want, abs=5e-5)
+        assert got[share].is_monotonic_increasing and got[share].iloc[-1] <= 1
