@@ -127,7 +127,9 @@ def test_open_b_then_baseline_briefs_a_fresh_baseline_solve(page, app_url, tmp_p
     assert box_value(text, "已有儿童之家") == str(int(c.get("existing", 0)))
     assert box_value(text, "利用现有设施改建") == str(int(c.get("reuse", 0)))
     assert box_value(text, "新建") == str(int(c.get("new", 0)))
-    assert box_value(text, "建设改造费用（万元）") == f"{fresh.homes['cost_yuan'].sum() / 1e4:,.1f}"
+    # 万元 with one decimal, a whole number without ".0" (the briefing's 千分位 formatter)
+    wan = f"{fresh.homes['cost_yuan'].sum() / 1e4:,.1f}".removesuffix(".0")
+    assert box_value(text, "建设改造费用") == wan
     assert box_value(text, "按儿童加权的平均距离（米）") == \
         f"{child_weighted_mean_distance(fresh.assignments):,.0f}"
     b = run_siting(data, load_policy(overrides={"siting.own_home_threshold": 40}))
