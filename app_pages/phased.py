@@ -29,7 +29,8 @@ last = int(c2.number_input(t("phased_last_year", lang), 2020, 2060,
 budget = int(c3.number_input(t("phased_budget", lang), 0, 1_000_000_000, step=50_000,
                              key=ui.keep("phased_budget", 500_000)))
 c4, c5 = st.columns(2)
-carry = bool(c4.checkbox(t("phased_carry_over", lang), key=ui.keep("phased_carry", False)))
+carry = bool(c4.checkbox(t("phased_carry_over", lang),
+                         key=ui.keep("phased_carry", bool(ui.policy().siting.budget_carry_over))))
 rate = c5.number_input(t("phased_entry_rate", lang), 0.0, 1.0, value=None, step=0.01,
                        key="phased_entry_rate")
 uploads = st.file_uploader(t("phased_persons", lang), type=["xlsx", "csv"],

@@ -21,8 +21,9 @@ def add_phased_arguments(p) -> None:
     p.add_argument("--budget-per-year", dest="budget_per_year", nargs="+", default=None,
                    metavar="YUAN", help="whole yuan per plan year (one value for every year, "
                                         "or one per year)")
-    p.add_argument("--carry-over", dest="carry_over", action="store_true",
-                   help="unspent budget carries over to later years (default: it does not)")
+    p.add_argument("--carry-over", dest="carry_over", action="store_true", default=None,
+                   help="unspent budget carries over to later years (default: the policy's "
+                        "siting.budget_carry_over, a planning default of no)")
     p.add_argument("--persons", action="append", default=None, metavar="FILE",
                    help="person list(s) (XLSX/CSV) to project the counts per year "
                         "(repeatable; aggregated in memory)")

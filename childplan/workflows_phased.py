@@ -130,20 +130,23 @@ def trained_directors(data: CountyData) -> int:
 
 def run_phased(data: CountyData, policy: Policy, years: Sequence[int],
                budgets: Sequence[float], *, persons=None, entry_rate: float | None = None,
-               carry_over: bool = False, solver: str = "cbc",
+               carry_over: bool | None = None, solver: str = "cbc",
                time_limit_s: float | None = None,
                never_open: Sequence[str] = ()) -> PhasedResult:
     """A phased plan for a county: openings by year under each year's budget.
 
     Raises DataError, PhasedInputError or SitingInfeasible (all PlanningErrors).
     ``persons`` (a :class:`geo.persons.PersonCounts`, already checked) projects the counts;
-    ``carry_over`` lets unspent budget carry to later years (default no: planning default);
+    ``carry_over`` lets unspent budget carry to later years (None: the policy's
+    ``siting.budget_carry_over``, a planning default of no);
     ``never_open`` lists site ids that must not open.
     """
     from geo.siting_inputs import siting_inputs
     from geo.travel import siting_travel
 
     data.require_ok()
+    if carry_over is None:
+        carry_over = bool(policy.siting.budget_carry_over)
     metric = policy.siting.travel_metric
     matrix = None
     if metric != "straight":

@@ -103,6 +103,7 @@ class SitingPolicy(_Section):
     cost_yuan: dict[str, float]
     default_capacity: int = Field(ge=0)
     capacity_defaults_on: bool = False
+    budget_carry_over: bool = False
     capacity_by_kind: dict[str, int] = Field(default_factory=dict)
     new_build_sizes: dict[str, dict[str, float]] = Field(default_factory=dict)
     stay_within_township: bool

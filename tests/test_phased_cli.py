@@ -109,3 +109,25 @@ def test_site_years_refuses_one_year_options(tmp_path, capsys, opt):
     assert main(["site", "--years", "2025", "--budget-per-year", "1", *opt,
                  "--out", str(tmp_path / "o")]) == 2
     assert "--years" in capsys.readouterr().out
+
+
+def test_carry_over_follows_the_policy_unless_given(monkeypatch):
+    # siting.budget_carry_over is a named, overridable policy parameter (planning default: no)
+    import childplan.workflows_phased as wp
+    from geo.layers import load_demo
+    from optimization.policy import load_policy
+
+    seen = []
+
+    def spy(*a, **k):
+        seen.append(k["carry_over"])
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(wp, "build_phased_problem", spy)
+    data = load_demo("500109")
+    for policy, given in ((load_policy(), None),
+                          (load_policy(overrides={"siting.budget_carry_over": True}), None),
+                          (load_policy(overrides={"siting.budget_carry_over": True}), False)):
+        with pytest.raises(RuntimeError):
+            wp.run_phased(data, policy, [2025, 2026], [100_000, 100_000], carry_over=given)
+    assert seen == [False, True, False]
