@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 from childplan import ui
 from childplan.store import Store, StoreError, store_path
 from childplan.workflows import PatrolPdf
-from geo.exports import csv_bytes, xlsx_bytes
+from geo.exports import csv_bytes, export_table, xlsx_bytes
 from geo.hazards import FOUR_ONES_STATES, analyse_hazards, attach_checklist, four_ones_counts
 from geo.i18n import facility_label, t, water_label
 from geo.maps_hazards import build_hazard_map, filter_hazards
@@ -241,7 +241,8 @@ ui.snapshot_buttons(f"{data.name} · {t('nav_hazards', lang)}",
 # --- downloads ---------------------------------------------------------------------------
 st.subheader(t("download", lang))
 c1, c2, c3, c4 = st.columns(4)
-c1.download_button("danger_spots.csv", csv_bytes(danger_spots_table(spots)),
+c1.download_button(t("hz_spots_csv", lang),
+                   csv_bytes(export_table(danger_spots_table(spots), lang)),
                    file_name=f"danger_spots_{data.adcode}.csv", mime="text/csv")
 sheets = patrol_sheets(spots, lang=lang, buffer_m=pol.buffer_m)
 c2.download_button((t("ha_pg_patrol_lists_xlsx", lang)),

@@ -1044,6 +1044,7 @@ T.update({
 T.update({
     "download_xlsx": ("下载 XLSX", "Download XLSX"),
     "tech_details": ("技术细节", "Technical details"),
+    "hz_spots_csv": ("危险河段清单 CSV", "Danger reaches CSV"),
     "cli_site_summary": ("距离度量：{metric}；儿童之家：已有 {existing} 处、改建 {reuse} 处、新建 {new} 处；"
                          "建设改造费用 {cost}；覆盖村比例 {coverage}（未覆盖 {uncovered} 个村）；"
                          "按儿童加权的平均距离 {mean} 米",
