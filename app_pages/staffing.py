@@ -59,7 +59,7 @@ staffed = solve(*done)
 plan, tables = staffed.plan, staffed.tables
 
 tot = plan.totals.set_index("position")
-cols = st.columns(5)
+cols = st.columns(4)
 cols[0].metric(t("staff_directors", lang),
                f"{int(tot.loc['director', 'required'])} / {int(tot.loc['director', 'assigned'])}")
 cols[1].metric(t("staff_to_recruit", lang),
@@ -68,7 +68,7 @@ cols[2].metric(t("staff_supervisors", lang),
                f"{int(tot.loc['supervisor', 'required'])} / {int(tot.loc['supervisor', 'assigned'])}")
 cols[3].metric(t("staff_hours", lang),
                fmt.num(plan.directors["person_hours_per_month"].mean(), 1) if len(plan.directors) else "-")
-cols[4].metric(t("solver_status_label", lang), enum_label("solver_status", plan.stats.status, lang))
+st.caption(f"{t('solver_status_label', lang)}：{enum_label('solver_status', plan.stats.status, lang)}")
 used = tables["staffing"]["metric"].iloc[0] if len(tables["staffing"]) else "straight"
 st.caption(f"{t('metric_used', lang)}：{t('metric_' + used, lang)}"
            + ("" if used == "straight" else f"（{t('staff_metric_note', lang)}）"))
