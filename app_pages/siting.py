@@ -17,7 +17,7 @@ from childplan.workflows import (
 )
 from geo.exports import to_xlsx_bytes, write_gpkg
 from geo.fmt import num
-from geo.i18n import enum_label, facility_label, figure_label, localise_headers, t
+from geo.i18n import enum_label, facility_label, figure_label, localise_headers, localise_table, t
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
 from geo.safe import md
@@ -215,17 +215,9 @@ table = homes[["home_id", "name", "kind", "status", "villages_served", "children
                "left_behind_served", "difficulty_served", "max_distance_m", "mean_distance_m",
                "load", "capacity", "capacity_use", "own_beyond_capacity", "capacity_source",
                "cost_yuan"]].copy()
-table["capacity_source"] = [t(f"capacity_source.{c}", lang) for c in table["capacity_source"]]
-table["own_beyond_capacity"] = [enum_label("bool", bool(b), lang)
-                                for b in table["own_beyond_capacity"]]
-table = table.rename(columns={c: t(f"col_{c}", lang) for c in (
-    "load", "capacity", "capacity_use", "own_beyond_capacity", "capacity_source")})
-if zh:
-    table = table.rename(columns={
-        "home_id": "编号", "name": "名称", "kind": "承载场所", "status": "状态",
-        "villages_served": "服务村数", "children_served": "服务儿童", "left_behind_served": "其中留守",
-        "difficulty_served": "其中困境", "max_distance_m": "最远距离（米）",
-        "mean_distance_m": "平均距离（米）", "cost_yuan": "费用（元）"})
+# headers and cells in words, as the exports write them (kind, status, capacity source, yes/no)
+table = localise_table(table.rename(columns={"capacity": t("col_capacity", lang)}), lang,
+                       {"status": "action"})
 st.dataframe(table, width="stretch", hide_index=True)
 
 if show_access:
