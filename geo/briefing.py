@@ -484,7 +484,7 @@ def briefing_figure(data, inputs: BriefingInputs, *, lang: str = "zh", today: da
     policy = policy if policy is not None else load_policy()
     on = meta.on or today or now_beijing().date()  # the day in 北京时间, not the server's zone
     fig = plt.figure(figsize=(8.27, 11.69), dpi=150)
-    title = meta.title or t("brief_title", lang).format(county=data.name)
+    title = meta.title or t("brief_title_pattern", lang).format(county=data.name)
     fig.text(0.05, 0.970, title, fontsize=15, fontweight="bold", va="top")
     org = meta.organisation or (t("brief_not_given", lang))
     scen = meta.scenario or (t("brief_base_policy_policy_file", lang))

@@ -1058,7 +1058,7 @@ T.update({
     "cli_written_to": ("；文件已写入 {out}", "; written to {out}"),
     "siting_status_line": ("求解状态：{status} · 与最优的差距 ≤ {gap}",
                            "Status: {status} · within {gap} of the optimum"),
-    "siting_tech_line": ("求解器 {solver} · 状态代码 {status} · 目标值 {objective} · 下界 {bound} · "
+    "siting_tech_line": ("求解器 {solver} · 目标值 {objective} · 下界 {bound} · "
                          "间隙 {gap} · {seconds} 秒 · 变量 {variables} · 约束 {constraints} · 分块 {blocks}",
                          "solver {solver} · status {status} · objective {objective} · bound {bound} · "
                          "gap {gap} · {seconds} s · {variables} variables · {constraints} constraints · "
@@ -1258,7 +1258,7 @@ T.update({
     "brief_sources": ("依据：", "Sources: "),
 })
 T.update({
-    "brief_title": ("{county}农村留守儿童和困境儿童关爱服务简报",
+    "brief_title_pattern": ("{county}农村留守儿童和困境儿童关爱服务简报",
                     "{county}: care for left-behind children and children in difficulty"),
     "brief_line2": ("编制单位：{org}    日期：{on}    方案：{scenario}",
                     "Compiled by: {org}    Date: {on}    Scenario: {scenario}"),

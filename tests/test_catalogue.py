@@ -32,3 +32,27 @@ def test_every_literal_key_is_in_the_catalogue():
 
 def test_every_entry_has_both_languages():
     assert [k for k, (zh, en) in T.items() if not zh.strip() or not en.strip()] == []
+
+
+def test_no_catalogue_key_is_defined_twice():
+    # T is built from one literal and several T.update({...}) blocks: a key written twice
+    # silently replaced the first ("brief_title": the map page's field label became the
+    # briefing's "{county}…" title pattern)
+    import ast
+    from collections import Counter
+
+    from tests.conftest import REPO
+
+    tree = ast.parse((REPO / "geo" / "i18n.py").read_text(encoding="utf-8"))
+    keys = []
+    for node in ast.walk(tree):
+        d = None
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "T":
+            d = node.value
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "update" and getattr(node.func.value, "id", None) == "T"):
+            d = node.args[0] if node.args else None
+        if isinstance(d, ast.Dict):
+            keys += [k.value for k in d.keys if isinstance(k, ast.Constant)]
+    assert len(keys) > 500
+    assert [k for k, n in Counter(keys).items() if n > 1] == []

@@ -16,11 +16,15 @@ from tests.test_i18n_walk import SNAKE, VOCAB_WORDS
 
 pytestmark = pytest.mark.e2e
 
+_POLICY_PROSE = pytest.mark.xfail(
+    strict=True, reason="the 数据 page's policy table quotes the explanatory notes of "
+    "optimization/policy.toml's sources in English (issue 16, not yet translated)")
 PAGES = [("", "北碚区 · 地图", None), ("siting", "北碚区 · 儿童之家选址", "求解选址方案"),
          ("phased", "北碚区 · 分年度计划", "求解分年度计划"),
          ("staffing", "北碚区 · 人员配置", "求解人员配置"), ("funding", "北碚区 · 经费分配", None),
          ("hazards", "北碚区 · 防溺水", None), ("scenarios", "北碚区 · 情景对比", None),
-         ("batch", None, None), ("data", "数据 · 北碚区", None)]
+         ("batch", None, None),
+         pytest.param("data", "数据 · 北碚区", None, marks=_POLICY_PROSE)]
 
 # the visible text without Material icon ligatures ("keyboard_arrow_right" draws an arrow)
 VISIBLE_TEXT = """() => {
@@ -45,20 +49,20 @@ def test_identifiers_finds_codes():
     assert identifiers("2 个区县 → /root/.cache/childplan-batch/data") == []
 
 
-def test_every_page_in_chinese_shows_no_identifier(page, app_url):
-    found = {}
-    for path, title, button in PAGES:
-        page.goto(f"{app_url}/{path}")
-        if title:
-            page.get_by_text(title).first.wait_for(timeout=60_000)
-        settle(page)
-        if button:
-            page.get_by_role("button", name=button).first.click()
-            page.wait_for_timeout(1500)
-            settle(page, 240_000)
-        bad = identifiers(page.evaluate(VISIBLE_TEXT))
-        if bad:
-            found[path or "map"] = bad
-        shot(page, f"walk_zh_{path or 'map'}")
-    assert not found, found
+@pytest.mark.parametrize(("path", "title", "button"), PAGES)
+def test_every_page_in_chinese_shows_no_identifier(page, app_url, path, title, button):
+    page.goto(f"{app_url}/{path}")
+    if title:
+        page.get_by_text(title).first.wait_for(timeout=60_000)
+    settle(page)
+    if button:
+        page.get_by_role("button", name=button).first.click()
+        page.wait_for_timeout(1500)
+        settle(page, 240_000)
+    # the first run draws skeletons until the page's slow parts (hazards) are computed
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=240_000)
+    settle(page)
+    shot(page, f"walk_zh_{path or 'map'}")
+    assert identifiers(page.evaluate(VISIBLE_TEXT)) == []
     assert page.blocked == []
