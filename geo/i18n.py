@@ -889,8 +889,11 @@ ENUM_GROUPS["policy_key"] = _POLICY_KEYS
 for _code, _pair in _POLICY_KEYS.items():
     T.setdefault(f"policy_key.{_code}", _pair)
 
+#: The fields of a new-build size (siting.new_build_sizes: small/large -> cost and capacity).
+ENUM_GROUPS["size_field"] = {"cost_yuan": ("费用（元）", "cost (yuan)"),
+                             "capacity": ("容量（儿童）", "capacity (children)")}
 _VALUE_GROUPS = ("kind", "water", "target", "designation", "role", "four_ones", "policy_key",
-                 "metric", "level")
+                 "metric", "level", "new_build_size", "size_field")
 #: Parameters whose codes belong to a group that a code of the same spelling has elsewhere.
 POLICY_VALUE_GROUPS: dict[str, str] = {"travel.road_speed_kmh": "road", "hazards.chief_level": "level"}
 

@@ -104,7 +104,13 @@ def test_data_page_shows_the_same_report_as_the_cli(page, app_url, tmp_path):
     # the first uploader takes the data files (the second one takes a column-mapping template)
     page.locator("input[type=file]").first.set_input_files(str(csv))
     page.get_by_text("villages.csv").first.wait_for()
-    page.get_by_role("button", name="检查并使用").click()
+    settle(page)  # the upload's rerun enables the button; under load it comes late
+    check = page.get_by_role("button", name="检查并使用")
+    for _ in range(60):
+        if check.is_enabled():
+            break
+        page.wait_for_timeout(2000)
+    check.click()
     page.locator("[data-testid='stAlertContentError']").first.wait_for()
     assert "个错误" in page.locator("[data-testid='stAlertContentError']").first.inner_text()
     page.wait_for_timeout(800)
