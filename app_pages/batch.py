@@ -50,7 +50,7 @@ picked = st.multiselect(t("batch_pick", lang), list(labels), default=list(labels
                         format_func=lambda c: labels[c])
 gaps = found[~found["has_data"] & found["adcode"].isin(picked)]
 if len(gaps):
-    st.warning(t("batch_gaps", lang) + "；".join(f"{r.name}（{r.adcode}）：{r.missing}"
+    st.warning(t("batch_gaps", lang) + "；".join(f"{md(r.name)}（{md(r.adcode)}）：{md(r.missing)}"
                                                   for r in gaps.itertuples(index=False)))
 
 with st.expander(t("batch_settings", lang), expanded=False):
