@@ -19,7 +19,14 @@ from childplan.workflows import (
 )
 from geo import fmt
 from geo.exports import to_xlsx_bytes
-from geo.i18n import FIGURE_LABELS, TOWNSHIP_MEASURES, figure_label, localise_headers, t
+from geo.i18n import (
+    FIGURE_LABELS,
+    TOWNSHIP_MEASURES,
+    figure_label,
+    localise_headers,
+    policy_value,
+    t,
+)
 from geo.maps_plans import build_choropleth_map
 from geo.offline import localise_map
 from geo.safe import file_name, md
@@ -180,8 +187,18 @@ if params.empty:
     st.info(t("cmp_params_none", lang))
 else:
     src = {"file": t("cmp_src_file", lang), "override": t("cmp_src_override", lang)}
-    st.dataframe(params.assign(base_source=params["base_source"].map(src),
-                               scenario_source=params["scenario_source"].map(src)).rename(
+    pol = ui._base_policy()
+
+    def meaning(name: str) -> str:
+        p = pol.params.get(name)
+        return (p.zh if zh else p.en) if p is not None else name
+
+    st.dataframe(params.assign(
+        parameter=[meaning(n) for n in params["parameter"]],
+        base=[policy_value(v, lang, n) for v, n in zip(params["base"], params["parameter"], strict=True)],
+        scenario=[policy_value(v, lang, n) for v, n in zip(params["scenario"], params["parameter"], strict=True)],
+        base_source=params["base_source"].map(src),
+        scenario_source=params["scenario_source"].map(src)).rename(
         columns={"parameter": t("cmp_col_param", lang), "base": md(base_name),
                  "scenario": t("cmp_col_scenario_value", lang),
                  "base_source": t("cmp_col_base_source", lang),

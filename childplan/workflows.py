@@ -383,8 +383,9 @@ def shared_class_edges(*values) -> tuple[float, ...]:
 def differing_parameters(base: dict, other: dict, policy) -> pd.DataFrame:
     """Every policy parameter that differs between two scenarios' overrides.
 
-    Columns: parameter, base value, scenario value, and where each comes from
-    (``file``: the policy file's default, ``override``: the scenario's change).
+    Columns: parameter (its key), base value, scenario value (as the policy holds them: numbers,
+    lists, tables), and where each comes from (``file``: the policy file's default, ``override``:
+    the scenario's change). The page shows the parameter's meaning and the values in words.
     """
     def val(ov: dict, name: str):
         return (ov[name], "override") if name in ov else (policy.value(name), "file")
@@ -396,7 +397,7 @@ def differing_parameters(base: dict, other: dict, policy) -> pd.DataFrame:
     for name in sorted(set(base) | set(other)):
         (bv, bs), (ov_, os_) = val(base, name), val(other, name)
         if plain(bv) != plain(ov_):
-            rows.append({"parameter": name, "base": str(plain(bv)), "scenario": str(plain(ov_)),
+            rows.append({"parameter": name, "base": plain(bv), "scenario": plain(ov_),
                          "base_source": bs, "scenario_source": os_})
     return pd.DataFrame(rows, columns=["parameter", "base", "scenario", "base_source",
                                        "scenario_source"])

@@ -187,6 +187,7 @@ def test_mean_distance_has_one_child_weighted_definition():
 
 def test_comparison_shares_class_breaks_and_lists_differing_parameters(app):
     from childplan.workflows import shared_class_edges
+    from optimization.policy import load_policy
 
     # pooled [0, 10, 20, 30]: quintile edges by linear interpolation, worked by hand
     assert shared_class_edges([0, 10], [20, 30]) == pytest.approx((0, 6, 12, 18, 24, 30))
@@ -199,7 +200,9 @@ def test_comparison_shares_class_breaks_and_lists_differing_parameters(app):
     app.selectbox(key="cmp_baseline").set_value("基准").run()
     assert not errors(app)
     params = next(d.value for d in app.dataframe if "参数" in d.value.columns)
-    row = params.set_index("参数").loc["funding.tilt_scale"]
+    # the parameter in words (its meaning from the policy file), not its key
+    assert "funding.tilt_scale" not in set(params["参数"])
+    row = params.set_index("参数").loc[load_policy().params["funding.tilt_scale"].zh]
     assert float(row["基准"]) == 1.0 and float(row["方案取值"]) == 2.0  # policy file: 1.0
     assert row["基准来源"] == "政策文件默认" and row["方案来源"] == "方案调整"
     assert any("加大倾斜 − 基准" in d.value.columns for d in app.dataframe)
