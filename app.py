@@ -21,7 +21,9 @@ ensure_static_assets(Path(__file__).resolve().parent / "static" / "vendor")
 account = ui.login()  # None unless accounts are on ($CHILDPLAN_ACCOUNTS); stops until signed in
 lang = ui.sidebar()
 ui.remember_widgets()  # widget values survive page changes (childplan/ui.py keep())
-st.sidebar.caption(t("plan_named", lang).format(name=ui.plan_name(lang)))
+# The plan's name is written again after the page ran (or as it stops, ui.stop): a change made
+# inside the page (an override, a save, an opened scenario) shows in the same run, not one later.
+ui.plan_name_slot(st.sidebar.empty())
 
 pages = [
     st.Page(page("map.py"), title=t("nav_map", lang), icon=":material/map:", url_path="map",
@@ -46,3 +48,4 @@ pages = [
 if account is not None and account.role == "township":  # one township: no county-wide pages
     pages = [p for p in pages if p.url_path in ("map", "siting", "staffing", "hazards")]
 st.navigation(pages).run()
+ui.show_plan_name()  # pages that stop early do it through ui.stop()

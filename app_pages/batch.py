@@ -43,7 +43,7 @@ else:
 found = folder_counties(folder)
 if found.empty:
     st.info(t("batch_folder_empty", lang))
-    st.stop()
+    ui.stop()
 labels = {r.adcode: f"{r.name or r.adcode}（{r.adcode}）" + ("" if r.has_data else " ⚠")
           for r in found.itertuples(index=False)}
 picked = st.multiselect(t("batch_pick", lang), list(labels), default=list(labels),
@@ -93,7 +93,7 @@ if st.button(t("batch_start", lang), type="primary", disabled=not picked):
         except (OSError, ValueError, TimeoutError) as exc:
             status.update(label=t("batch_failed_run", lang), state="error")
             st.error(f"{exc}")
-            st.stop()
+            ui.stop()
         counts = result.counties["status"].value_counts()
         label = t("batch_result", lang).format(
             done=counts.get("done", 0), skipped=counts.get("skipped", 0), failed=counts.get("failed", 0),
@@ -105,7 +105,7 @@ if st.button(t("batch_start", lang), type="primary", disabled=not picked):
 done = st.session_state.get("batch_done")
 if not done:
     st.info(t("batch_hint", lang))
-    st.stop()
+    ui.stop()
 
 table = done["counties"].copy()
 counts = table["status"].value_counts()

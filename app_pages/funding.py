@@ -84,7 +84,7 @@ try:
                                  staff_done if use_staff else None)
 except PlanningError as exc:  # FundingInfeasible, or bad data behind the units
     st.error(exc.message(lang))
-    st.stop()
+    ui.stop()
 st.session_state["funding_done"] = FundingResult(data_key=key, overrides=ui.overrides_key(),
                                                  budget=budget, table=plan.table)
 

@@ -70,13 +70,13 @@ def _solve():
 
 if last < first:
     st.error(t("phased_years_bad", lang))
-    st.stop()
+    ui.stop()
 if st.button(t("phased_solve", lang), type="primary"):
     _solve()
 got = st.session_state.get("phased_result")
 if not got or got[0][0] != key:
     st.info(t("phased_hint", lang))
-    st.stop()
+    ui.stop()
 done, res = got
 stale = done != want
 if stale:

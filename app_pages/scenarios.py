@@ -106,9 +106,8 @@ if submitted:
                                           overrides=ui.overrides(), note=note, tables=tables,
                                           figures=figures))
             ui.name_plan(saved.name)
-            status.update(label=(f"已保存“{saved.name}”（第 {saved.revision} 版）" if zh
-                                 else f"Saved '{saved.name}' (revision {saved.revision})"),
-                          state="complete")
+            status.update(label=t("sc_pg_saved_revision", lang).format(
+                name=md(saved.name), revision=fmt.num(saved.revision)), state="complete")
 
 # --- saved scenarios -----------------------------------------------------------------------
 st.subheader(t("sc_pg_saved_scenarios", lang))
@@ -169,7 +168,7 @@ picked = st.multiselect(t("sc_pg_scenarios", lang), names, max_selections=4,
                         default=names[:2] if len(names) >= 2 else names)
 if len(picked) < 2:
     st.info(t("sc_pg_pick_at_least_two", lang))
-    st.stop()
+    ui.stop()
 ui.keep("cmp_baseline", picked[0])
 if st.session_state["cmp_baseline"] not in picked:
     st.session_state["cmp_baseline"] = picked[0]

@@ -342,6 +342,32 @@ def plan_name(lg: str | None = None) -> str:
     return current_plan().display_name(t("plan_unsaved", lg or lang()))
 
 
+_SLOT_KEY = "_childplan_plan_slot"
+
+
+def plan_name_slot(slot) -> None:
+    """Where the sidebar names the plan in force (an ``st.empty()``; set by app.py every run)."""
+    st.session_state[_SLOT_KEY] = slot
+    show_plan_name()
+
+
+def show_plan_name() -> None:
+    """Write the plan's name into the sidebar slot (again after a page changed it)."""
+    slot = st.session_state.get(_SLOT_KEY)
+    if slot is not None:
+        slot.caption(t("plan_named", lang()).format(name=plan_name()))
+
+
+def stop() -> None:
+    """``st.stop()`` with the sidebar's plan name brought up to date first.
+
+    After ``st.stop()`` nothing more can be written, so pages stop through this: a save, an
+    open or an override made on the page shows in the sidebar in the same run.
+    """
+    show_plan_name()
+    st.stop()
+
+
 def name_plan(name: str | None) -> None:
     """Name the plan in force (after a save or an open) with its current policy."""
     from childplan.plan import policy_digest
@@ -628,14 +654,12 @@ def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
 
 def result_or_stop(kind: str, want: tuple, button_label: str):
     """The last ``kind`` result on this county; stop the page with a hint when there is none."""
-    zh = lang() == "zh"
     done = st.session_state.get(f"{kind}_done")
     if done and (done[0] != want[0]):
         done = None  # another county: nothing to show
     if not done:
-        st.info(f"设置参数后点击“{button_label}”。" if zh else
-                f"Set the parameters and click '{button_label}'.")
-        st.stop()
+        st.info(t("set_then_click", lang()).format(button=button_label))
+        stop()
     return done
 
 

@@ -120,6 +120,28 @@ SLOW_TESTS = {
     "test_siting_bruteforce.py": {"test_model_equals_brute_force"},
     "test_capacitated.py": {"test_search_bound_and_fixings_keep_the_optimum",
                             "test_status_follows_the_proven_gap_when_the_time_limit_stops"},
+    # stop 26: the quick run's slowest (2.2–15 s each, measured with --durations): whole-county
+    # solves through the CLI, the briefing PDF and the pages; they run in the full suite
+    "test_plan_figures.py": {"test_page_briefing_and_cli_show_one_child_weighted_mean_distance"},
+    "test_capacitated_siting.py": {"test_siting_page_lists_open_blocks_and_continues",
+                                   "test_siting_page_shows_load_against_capacity",
+                                   "test_demo_county_capacity_100_same_optimum_with_cbc_and_highs",
+                                   "test_cli_site_capacity_override_writes_load_against_capacity",
+                                   "test_time_limit_lists_the_open_blocks",
+                                   "test_demo_county_default_plan_unchanged_by_the_capacitated_path"},
+    "test_cli_scenario.py": {"test_save_then_brief_shows_a_fresh_solve_with_the_same_overrides",
+                             "test_brief_of_a_saved_scenario_prints_title_org_date_and_its_assumptions",
+                             "test_brief_with_changed_policy_but_no_scenario_says_unsaved"},
+    "test_solver_quiet.py": {"test_a_capacitated_cli_site_prints_no_solver_banner"},
+    "test_briefing_coverage.py": {"test_briefing_coverage_is_one_minus_uncovered_share"},
+    "test_travel_catchments.py": {"test_demo_briefing_prints_the_access_shares",
+                                  "test_cli_site_writes_the_access_shares_the_travel_model_gives",
+                                  "test_demo_catchments_and_nearest_welfare_institution"},
+    "test_hazards_travel.py": {"test_hazard_page_on_foot_names_the_metric",
+                               "test_demo_hazards_follow_the_metric"},
+    "test_siting_own_home.py": {"test_demo_county_155_homes_1620000_yuan"},
+    "test_phased_app.py": {"test_phased_page_solves_three_years"},
+    "test_phased_cli.py": {"test_site_years_writes_the_three_tables_in_chinese"},
 }
 
 

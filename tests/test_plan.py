@@ -206,3 +206,19 @@ def test_comparison_shares_class_breaks_and_lists_differing_parameters(app):
     assert float(row["基准"]) == 1.0 and float(row["方案取值"]) == 2.0  # policy file: 1.0
     assert row["基准来源"] == "政策文件默认" and row["方案来源"] == "方案调整"
     assert any("加大倾斜 − 基准" in d.value.columns for d in app.dataframe)
+
+
+def test_sidebar_names_the_plan_in_the_same_run(app):
+    """Saving names the plan at once; a change made inside a page makes it 未保存的方案 at once.
+
+    (The sidebar used to be written before the page ran, so it lagged one run behind.)
+    """
+    def sidebar_plan():
+        return [c.value for c in app.sidebar.caption if c.value.startswith("当前方案：")]
+
+    _save(app, "基准")
+    assert sidebar_plan() == ["当前方案：基准"]  # the save's own run
+    app.switch_page("app_pages/funding.py").run()
+    assert sidebar_plan() == ["当前方案：基准"]
+    app.slider[0].set_value(2.0).run()  # an override made on the page
+    assert sidebar_plan() == ["当前方案：未保存的方案"]
