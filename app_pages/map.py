@@ -23,7 +23,7 @@ from geo.maps import (
     village_table,
 )
 from geo.offline import localise_map
-from geo.safe import md
+from geo.safe import file_name, md
 from geo.snapshot import policy_breaks
 
 #: Zoom a found village is shown at (about 2 km across the frame).
@@ -222,7 +222,6 @@ with c1:
         x for x in layers if x != "crossings"), measure=measure, key="map_snapshot",
         bounds=view_box)
 with c2:
-    zh = lang == "zh"
     with st.expander(t("brief_meta", lang)):
         meta = BriefingMeta(
             title=st.text_input(t("brief_title", lang), key="brief_title",
@@ -242,7 +241,7 @@ with c2:
                 ui.solve_with_status(k, want, ui.solve_siting if k == "siting"
                                      else ui.solve_staffing)
             st.rerun()
-    if st.button("生成一页简报（PDF）" if zh else "Make the one-page briefing (PDF)", key="brief",
+    if st.button(t("brief_make", lang), key="brief",
                  disabled=bool(stale)):
         st.session_state["brief_wanted"] = True
     if st.session_state.get("brief_wanted") and not stale:
@@ -252,11 +251,14 @@ with c2:
             fund = st.session_state.get("funding_done")
             fund_table = (fund.for_county(ui.data_key())
                           if fund and fund.overrides == ui.overrides_key() else None)
-            with st.status("正在生成简报…" if zh else "Making the briefing…") as status:
+            with st.status(t("brief_making", lang)) as status:
                 pdf = ui.briefing_bytes(ui.data_key(), ui.overrides_key(), lang,
                                         ui.last_result("siting"), ui.last_result("staffing"),
                                         fund_table, meta)
-                status.update(label="完成" if zh else "Done", state="complete")
-            st.download_button("下载简报 PDF" if zh else "Download the briefing PDF", pdf,
-                               file_name=f"briefing_{data.adcode}.pdf", mime="application/pdf",
+                status.update(label=t("brief_made", lang), state="complete")
+            named = ui.saved_plan_name()  # as `childplan brief --scenario NAME` names its file
+            stem = f"briefing_{data.adcode}" + (f"_{file_name(named, default='scenario')}"
+                                                if named else "")
+            st.download_button(t("brief_download", lang), pdf,
+                               file_name=f"{stem}.pdf", mime="application/pdf",
                                key="brief_pdf")

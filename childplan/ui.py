@@ -337,6 +337,12 @@ def current_plan():
                 widgets=kept_values(), name=name, saved_policy=saved)
 
 
+def saved_plan_name() -> str | None:
+    """The saved scenario's name while the plan in force is still that scenario, else None."""
+    p = current_plan()
+    return p.name if p.name and p.display_name("") == p.name else None
+
+
 def plan_name(lg: str | None = None) -> str:
     """The scenario name of the plan in force, or 未保存的方案 when it is not (or no longer) one."""
     return current_plan().display_name(t("plan_unsaved", lg or lang()))

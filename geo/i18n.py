@@ -246,6 +246,10 @@ T: dict[str, tuple[str, str]] = {
     "plan_unsaved": ("未保存的方案", "unsaved plan"),
     "plan_named": ("当前方案：{name}", "Plan in force: {name}"),
     "set_then_click": ("设置参数后点击“{button}”。", "Set the parameters and click '{button}'."),
+    "brief_make": ("生成一页简报（PDF）", "Make the one-page briefing (PDF)"),
+    "brief_making": ("正在生成简报…", "Making the briefing…"),
+    "brief_made": ("完成", "Done"),
+    "brief_download": ("下载简报 PDF", "Download the briefing PDF"),
     "sc_pg_saved_revision": ("已保存“{name}”（第 {revision} 版）", "Saved '{name}' (revision {revision})"),
     "plan_stale": ("{kind}结果已过期：数据或参数已更改，导出和简报已停用，请重新求解。",
                    "The {kind} result is stale (过期): the data or parameters changed; exports "

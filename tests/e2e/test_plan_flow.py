@@ -124,6 +124,8 @@ def test_open_b_then_baseline_briefs_a_fresh_baseline_solve(page, app_url, tmp_p
         page.get_by_role("button", name="下载简报 PDF").click(timeout=240_000)
     pdf = tmp_path / "brief.pdf"
     dl.value.save_as(pdf)
+    # the file is named by the plan, as `childplan brief --scenario 流程基准` names it
+    assert dl.value.suggested_filename == "briefing_500109_流程基准.pdf"
     shot(page, "plan_brief_baseline_zh")
     text = pdf_text(pdf)
     assert "方案：流程基准" in re.sub(r"\s+", "", text)
