@@ -59,6 +59,9 @@ def _solve():
             res = run_phased(data, ui.policy(), list(range(first, last + 1)), [budget],
                              persons=pc, entry_rate=rate, carry_over=carry, solver=solver)
             st.session_state["phased_result"] = (want, res)
+            ui.record_result("phased", want, status=res.status, options={
+                "solver": solver, "years": [first, last], "budget_per_year": budget,
+                "carry_over": carry, "entry_rate": rate, "persons_digest": digest if files else ""})
             box.update(state="complete")
         except DataError as exc:
             box.update(label=t("err_data_error", lang), state="error")

@@ -17,6 +17,7 @@ from childplan.workflows import (
     shared_class_edges,
     township_summary,
 )
+from childplan.workflows_phased import phased_key_figures, phased_tables
 from geo import fmt
 from geo.exports import to_xlsx_bytes
 from geo.i18n import (
@@ -55,6 +56,7 @@ staff = ui.last_result("staffing", key)
 fund = st.session_state.get("funding_done")
 fund = fund.for_county(key) if fund else None  # the allocation table, or None
 siting = ui.last_result("siting", key)
+phased = ui.current_phased(key)
 have = []
 if siting:
     have.append(t("sc_pg_siting", lang))
@@ -62,6 +64,8 @@ if staff:
     have.append(t("sc_pg_staffing", lang))
 if fund is not None:
     have.append(t("sc_pg_funding", lang))
+if phased is not None:
+    have.append(t("nav_phased", lang))
 st.caption(t("sc_pg_will_save", lang).format(
     n=len(ui.overrides()), results=t("sc_pg_list_sep", lang).join(have) or t("sc_pg_none", lang)))
 if "_save_name_pending" in st.session_state:  # after an open: the opened plan's name
@@ -95,10 +99,14 @@ if submitted:
                                                    funding=fund)
             figures = key_figures(data, homes=homes, assignments=assignments, staffing=plan,
                                   funding=fund)
+            if phased is not None:  # the plan by year: its tables and figures, year by year
+                tables.update(phased_tables(phased, codes=True))
+                figures.update(phased_key_figures(phased))
             in_force = ui.current_plan()  # exactly the plan in force: current results only
             in_force = replace(in_force, results={
                 k: r for k, r in in_force.results.items()
-                if (k == "siting" and siting) or (k == "staffing" and staff)})
+                if (k == "siting" and siting) or (k == "staffing" and staff)
+                or (k == "phased" and phased is not None)})
             tables[PLAN_TABLE] = plan_table(in_force)
             with store() as stc:
                 saved = stc.save(Scenario(name=name.strip(), adcode=data.adcode,

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 #: Results a plan holds, by kind.
-KINDS = ("siting", "staffing", "funding")
+KINDS = ("siting", "staffing", "funding", "phased")
 
 
 def _frame_digest(h, frame) -> None:

@@ -381,6 +381,20 @@ def name_plan(name: str | None) -> None:
     st.session_state[_NAME_KEY] = (name, policy_digest(overrides())) if name else None
 
 
+def current_phased(key: tuple | None = None):
+    """The session's phased plan when solved on the data and policy in force, else None.
+
+    (a :class:`~childplan.workflows_phased.PhasedResult`; a scenario saves only current work)
+    """
+    got = st.session_state.get("phased_result")
+    if not got:
+        return None
+    done, res = got
+    if done[0] != (key or data_key()) or done[1] != overrides_key():
+        return None
+    return res
+
+
 def record_result(kind: str, want: tuple, status: str = "", options: dict | None = None) -> None:
     """Remember ``want`` as the ``kind`` result solved on the data and policy in force."""
     from childplan.plan import Result, policy_digest

@@ -201,3 +201,19 @@ def summary_figures(result: PhasedResult) -> dict[str, Any]:
     return {"spent_yuan": int(y["spent_yuan"].sum()), "homes": len(result.homes),
             "final_coverage_pct": float(y["coverage_pct"].iloc[-1]) if len(y) else np.nan,
             "status": result.status}
+
+
+def phased_key_figures(result: PhasedResult) -> dict[str, float]:
+    """The figures a scenario comparison shows for a phased plan.
+
+    Stable keys (labels: :data:`geo.i18n.FIGURE_LABELS`): totals, then each year's coverage and
+    spending (``phased_coverage_pct@2026``).
+    """
+    y = result.by_year
+    fig = {"phased_spent_yuan": float(y["spent_yuan"].sum()),
+           "phased_homes_opened": float(y["homes_opened"].sum()),
+           "phased_final_coverage_pct": float(y["coverage_pct"].iloc[-1]) if len(y) else np.nan}
+    for _, r in y.iterrows():
+        fig[f"phased_coverage_pct@{int(r['year'])}"] = float(r["coverage_pct"])
+        fig[f"phased_spent_yuan@{int(r['year'])}"] = float(r["spent_yuan"])
+    return fig

@@ -258,6 +258,7 @@ T: dict[str, tuple[str, str]] = {
     "plan_kind_siting": ("选址", "siting"),
     "plan_kind_staffing": ("人员配置", "staffing"),
     "plan_kind_funding": ("经费分配", "funding"),
+    "plan_kind_phased": ("分年度计划", "plan by year"),
     "plan_brief_stale": ("有过期的结果（{kinds}）：请先重新求解，再生成简报。",
                          "Stale results ({kinds}): solve them again before making the briefing."),
     "plan_opened": ("已打开“{name}”：数据、政策参数、结果和页面设置均已恢复。",
@@ -564,6 +565,15 @@ FIGURE_LABELS: dict[str, tuple[str, str]] = {
     "budget_yuan": ("经费合计（元）", "Budget (yuan)"),
     "funding_max_yuan": ("乡镇最高金额（元）", "Highest township amount (yuan)"),
     "funding_min_yuan": ("乡镇最低金额（元）", "Lowest township amount (yuan)"),
+    "phased_spent_yuan": ("分年度计划：投入合计（元）", "Plan by year: spent (yuan)"),
+    "phased_homes_opened": ("分年度计划：开设儿童之家", "Plan by year: homes opened"),
+    "phased_final_coverage_pct": ("分年度计划：末年儿童覆盖率（%）",
+                                  "Plan by year: children covered in the last year (%)"),
+}
+#: Year-by-year figures of a phased plan: ``<key>@<year>`` (``phased_coverage_pct@2026``).
+FIGURE_YEAR_LABELS: dict[str, tuple[str, str]] = {
+    "phased_coverage_pct": ("{year}年儿童覆盖率（%）", "Children covered in {year} (%)"),
+    "phased_spent_yuan": ("{year}年投入（元）", "Spent in {year} (yuan)"),
 }
 
 #: Per-township measures a comparison can map.
@@ -577,7 +587,15 @@ TOWNSHIP_MEASURES: dict[str, tuple[str, str]] = {
 
 
 def figure_label(key: str, lang: str = "zh") -> str:
-    """Label of a key figure or township measure."""
+    """Label of a key figure or township measure.
+
+    >>> figure_label("phased_coverage_pct@2026"), figure_label("phased_spent_yuan@2025", "en")
+    ('2026年儿童覆盖率（%）', 'Spent in 2025 (yuan)')
+    """
+    base, _, year = key.partition("@")
+    if year and base in FIGURE_YEAR_LABELS:
+        pair = FIGURE_YEAR_LABELS[base]
+        return (pair[0] if lang == "zh" else pair[1]).format(year=year)
     pair = FIGURE_LABELS.get(key) or TOWNSHIP_MEASURES.get(key)
     if pair is None:
         return key

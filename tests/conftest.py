@@ -116,7 +116,8 @@ SLOW_TESTS = {
     "test_plan.py": {"test_open_b_then_baseline_briefs_the_baseline",
                      "test_comparison_shares_class_breaks_and_lists_differing_parameters",
                      "test_changed_override_marks_siting_stale_and_disables_exports",
-                     "test_budget_and_solver_survive_a_page_change"},
+                     "test_budget_and_solver_survive_a_page_change",
+                     "test_sidebar_names_the_plan_in_the_same_run"},
     "test_siting_bruteforce.py": {"test_model_equals_brute_force"},
     "test_capacitated.py": {"test_search_bound_and_fixings_keep_the_optimum",
                             "test_status_follows_the_proven_gap_when_the_time_limit_stops"},
@@ -140,7 +141,8 @@ SLOW_TESTS = {
     "test_hazards_travel.py": {"test_hazard_page_on_foot_names_the_metric",
                                "test_demo_hazards_follow_the_metric"},
     "test_siting_own_home.py": {"test_demo_county_155_homes_1620000_yuan"},
-    "test_phased_app.py": {"test_phased_page_solves_three_years"},
+    "test_phased_app.py": {"test_phased_page_solves_three_years",
+                           "test_phased_plan_is_saved_and_compared_as_scenarios_are"},
     "test_phased_cli.py": {"test_site_years_writes_the_three_tables_in_chinese"},
 }
 

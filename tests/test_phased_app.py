@@ -44,3 +44,48 @@ def test_phased_page_solves_three_years(app):
     assert any(c.value == "求解状态：已找到最优方案（已证明）" for c in app.caption)
     homes = app.dataframe[1].value
     assert set(homes["开放年度"]) <= {2025, 2026, 2027}
+
+
+def test_phased_plan_is_saved_and_compared_as_scenarios_are(app):
+    """One plan object across years: a scenario saves the phased plan's tables and figures, and
+    the comparison shows them year by year, labelled in words."""
+    from childplan.store import Store
+
+    def solve(budget):
+        app.switch_page("app_pages/phased.py").run()
+        app.number_input(key="phased_budget").set_value(budget).run()
+        app.radio(key="phased_solver").set_value("highs").run()
+        app.button[0].click().run()
+        assert not app.exception, [str(e.value)[:300] for e in app.exception]
+        return app.dataframe[0].value, len(app.dataframe[1].value)  # by year; openings
+
+    def save(name):
+        app.switch_page("app_pages/scenarios.py").run()
+        app.text_input[0].input(name)
+        app.button[0].click().run()
+        assert not app.exception, [str(e.value)[:300] for e in app.exception]
+
+    years_a, openings_a = solve(200000)
+    save("分年A")
+    years_b, _ = solve(400000)
+    save("分年B")
+    with Store() as st_:
+        a = st_.load("分年A")
+    # the saved figures are the page's own table: spending summed, the last year's coverage
+    assert a.figures["phased_spent_yuan"] == pytest.approx(float(years_a["当年支出（元）"].sum()))
+    assert a.figures["phased_final_coverage_pct"] == pytest.approx(
+        float(years_a["儿童覆盖率（%）"].iloc[-1]))
+    for y, pct in zip(years_a["年度"], years_a["儿童覆盖率（%）"], strict=True):
+        assert a.figures[f"phased_coverage_pct@{y}"] == pytest.approx(float(pct))
+    assert set(a.tables["phased_years"]["year"]) == {2025, 2026, 2027}
+    assert len(a.tables["phased_homes"]) == openings_a  # the page's openings table
+
+    app.switch_page("app_pages/scenarios.py").run()
+    app.multiselect[0].set_value(["分年A", "分年B"]).run()
+    app.selectbox(key="cmp_baseline").set_value("分年A").run()
+    assert not app.exception
+    figs = next(d.value for d in app.dataframe if "2026年儿童覆盖率（%）" in set(d.value.iloc[:, 0]))
+    row = figs.set_index(figs.columns[0]).loc["分年度计划：投入合计（元）"]
+    spent_a, spent_b = float(years_a["当年支出（元）"].sum()), float(years_b["当年支出（元）"].sum())
+    assert spent_b > spent_a  # twice the yearly budget opens more
+    assert row["分年B − 分年A"] == f"{spent_b - spent_a:,.0f}"  # 千分位, whole yuan
