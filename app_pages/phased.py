@@ -8,11 +8,15 @@ kept); the result lives in this session only.
 import hashlib
 
 import streamlit as st
+from streamlit_folium import st_folium
 
 from childplan import ui
-from childplan.workflows_phased import phased_tables, run_phased
+from childplan.workflows_phased import phased_tables, run_phased, year_view
+from geo import fmt
 from geo.exports import to_xlsx_bytes
 from geo.i18n import enum_label, t
+from geo.maps_plans import build_siting_map
+from geo.offline import localise_map
 from geo.safe import md
 
 lang = ui.lang()
@@ -101,6 +105,19 @@ st.subheader(t("phased_by_year", lang))
 st.dataframe(tables["phased_years"], width="stretch", hide_index=True)
 st.subheader(t("phased_openings", lang))
 st.dataframe(tables["phased_homes"], width="stretch", hide_index=True)
+st.subheader(t("phased_map", lang))
+map_year = int(st.select_slider(t("phased_map_year", lang), options=list(res.plan.years),
+                                key="phased_map_year"))
+year_homes, year_assign = year_view(data, res, map_year)
+st.caption(t("phased_map_caption", lang).format(
+    year=map_year, homes=fmt.num(len(year_homes)),
+    villages=fmt.num(int((year_assign["home_id"] != "").sum())),
+    children=fmt.num(float(year_assign.loc[year_assign["home_id"] != "",
+                                           "resident_children"].sum()))))
+ym = build_siting_map(data, year_homes, year_assign, lang=lang)
+localise_map(ym)
+st_folium(ym, height=520, use_container_width=True, returned_objects=[],
+          key=f"phased_map_{map_year}_{abs(hash(done[1:])) % 10**10}_{data.adcode}_{lang}")
 st.subheader(t("phased_training", lang))
 st.dataframe(tables["phased_training"], width="stretch", hide_index=True)
 st.download_button(t("phased_download", lang), to_xlsx_bytes(tables, lang=lang),

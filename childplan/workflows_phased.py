@@ -217,3 +217,35 @@ def phased_key_figures(result: PhasedResult) -> dict[str, float]:
         fig[f"phased_coverage_pct@{int(r['year'])}"] = float(r["coverage_pct"])
         fig[f"phased_spent_yuan@{int(r['year'])}"] = float(r["spent_yuan"])
     return fig
+
+
+def year_view(data: CountyData, result: PhasedResult,
+              year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plan as it stands in ``year``: the homes open by then and who goes where.
+
+    Returns ``(homes, assignments)`` in the shape of :func:`childplan.workflows.run_siting`'s
+    tables, so the siting map draws them: homes opened in or before ``year`` (with the children
+    and villages they serve that year), each village's home that year with that year's
+    (projected) resident children; a village no open home serves has an empty ``home_id``.
+    """
+    year = int(year)
+    if year not in set(int(y) for y in result.plan.years):
+        raise ValueError(f"{year} is not a year of this plan ({list(result.plan.years)})")
+    a = result.plan.assignments
+    a = a[a["year"] == year].drop(columns=["year"]).copy()
+    a["village_code"] = a["village_code"].astype(str)
+    v = village_points(data)[["village_code", "name", "lon", "lat"]].assign(
+        village_code=lambda f: f["village_code"].astype(str))
+    a = a.merge(v, on="village_code", how="left")
+    h = result.homes[result.homes["open_year"].astype(int) <= year].copy()
+    a["home_id"] = a["home_id"].astype(str)
+    pos = h.set_index("home_id")[["lon", "lat", "village_code"]]
+    served = a["home_id"] != ""
+    a["home_lon"] = a["home_id"].map(pos["lon"]).where(served)
+    a["home_lat"] = a["home_id"].map(pos["lat"]).where(served)
+    a["own_home"] = served & (a["home_id"].map(pos["village_code"]).astype(str) == a["village_code"])
+    load = a[served].groupby("home_id").agg(children_served=("resident_children", "sum"),
+                                            villages_served=("village_code", "size"))
+    h["children_served"] = h["home_id"].map(load["children_served"]).fillna(0).to_numpy()
+    h["villages_served"] = h["home_id"].map(load["villages_served"]).fillna(0).astype(int)
+    return h.reset_index(drop=True), a

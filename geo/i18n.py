@@ -416,6 +416,12 @@ T: dict[str, tuple[str, str]] = {
     "phased_openings": ("各年度新开儿童之家", "Homes opened by year"),
     "phased_by_year": ("各年度预算、覆盖与儿童主任", "Budget, coverage and directors by year"),
     "phased_training": ("培训安排（按年度）", "Training calendar by year"),
+    "phased_map": ("各年度地图", "Map by year"),
+    "phased_map_year": ("年度", "Year"),
+    "phased_map_caption": ("{year}年：开放的儿童之家 {homes} 所，覆盖 {villages} 个村（社区）、{children} 名儿童"
+                           "（该年的儿童数）",
+                           "{year}: {homes} homes open, {villages} villages and {children} children "
+                           "covered (that year's counts)"),
     "phased_no_projection": ("未提供儿童名单：各年度沿用村图层的儿童数（未按年龄推算）",
                              "No person list given: every year uses the village layer's counts "
                              "(no ageing projection)"),

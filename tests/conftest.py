@@ -142,7 +142,8 @@ SLOW_TESTS = {
                                "test_demo_hazards_follow_the_metric"},
     "test_siting_own_home.py": {"test_demo_county_155_homes_1620000_yuan"},
     "test_phased_app.py": {"test_phased_page_solves_three_years",
-                           "test_phased_plan_is_saved_and_compared_as_scenarios_are"},
+                           "test_phased_plan_is_saved_and_compared_as_scenarios_are",
+                           "test_year_view_matches_the_models_year_table"},
     "test_phased_cli.py": {"test_site_years_writes_the_three_tables_in_chinese"},
 }
 

@@ -89,3 +89,29 @@ def test_phased_plan_is_saved_and_compared_as_scenarios_are(app):
     spent_a, spent_b = float(years_a["当年支出（元）"].sum()), float(years_b["当年支出（元）"].sum())
     assert spent_b > spent_a  # twice the yearly budget opens more
     assert row["分年B − 分年A"] == f"{spent_b - spent_a:,.0f}"  # 千分位, whole yuan
+
+
+def test_year_view_matches_the_models_year_table():
+    """The map's year view (workflows) against the year table the model wrote (optimization):
+    homes open, villages and children covered, year by year; and the map draws that year."""
+    from childplan.workflows_phased import run_phased, year_view
+    from geo.layers import load_demo
+    from geo.maps_plans import build_siting_map
+    from optimization.policy import load_policy
+
+    data = load_demo("500109")
+    res = run_phased(data, load_policy(), [2025, 2026, 2027], [200000], solver="highs")
+    opened = res.homes["open_year"].astype(int)
+    for row in res.by_year.itertuples(index=False):
+        homes, assign = year_view(data, res, int(row.year))
+        assert len(homes) == int(row.homes_open) == int((opened <= row.year).sum())
+        served = assign["home_id"] != ""
+        assert int(served.sum()) == int(row.villages_covered)
+        assert float(assign.loc[served, "resident_children"].sum()) == pytest.approx(
+            float(row.children_covered))
+        assert set(assign.loc[served, "home_id"]) <= set(homes["home_id"])  # open by then
+        assert float(homes["children_served"].sum()) == pytest.approx(float(row.children_covered))
+        html = build_siting_map(data, homes, assign).get_root().render()
+        assert html.count("children_home") == 0  # kinds in words on the map, not codes
+    with pytest.raises(ValueError):
+        year_view(data, res, 2031)
