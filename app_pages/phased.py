@@ -100,11 +100,12 @@ with st.expander(t("tech_details", lang), expanded=False):
     st.caption(f"{t('phased_solve_time', lang)}：{s.seconds:,.2f}")
 st.caption(t("phased_projected" if res.projected else "phased_no_projection", lang))
 
-tables = phased_tables(res, lang)
+tables = phased_tables(res, lang)  # the download: numbers as numbers
+shown = phased_tables(res, lang, screen=True)
 st.subheader(t("phased_by_year", lang))
-st.dataframe(tables["phased_years"], width="stretch", hide_index=True)
+st.dataframe(shown["phased_years"], width="stretch", hide_index=True)
 st.subheader(t("phased_openings", lang))
-st.dataframe(tables["phased_homes"], width="stretch", hide_index=True)
+st.dataframe(shown["phased_homes"], width="stretch", hide_index=True)
 st.subheader(t("phased_map", lang))
 map_year = int(st.select_slider(t("phased_map_year", lang), options=list(res.plan.years),
                                 key="phased_map_year"))
@@ -119,7 +120,7 @@ localise_map(ym)
 st_folium(ym, height=520, use_container_width=True, returned_objects=[],
           key=f"phased_map_{map_year}_{abs(hash(done[1:])) % 10**10}_{data.adcode}_{lang}")
 st.subheader(t("phased_training", lang))
-st.dataframe(tables["phased_training"], width="stretch", hide_index=True)
+st.dataframe(shown["phased_training"], width="stretch", hide_index=True)
 st.download_button(t("phased_download", lang), to_xlsx_bytes(tables, lang=lang),
                    file_name=f"phased_{data.adcode}.xlsx", disabled=stale,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -175,13 +175,15 @@ def _homes(data: CountyData, plan: PhasedPlan) -> pd.DataFrame:
     return h[HOMES_OUT]
 
 
-def phased_tables(result: PhasedResult, lang: str = "zh", *,
-                  codes: bool = False) -> dict[str, pd.DataFrame]:
+def phased_tables(result: PhasedResult, lang: str = "zh", *, codes: bool = False,
+                  screen: bool = False) -> dict[str, pd.DataFrame]:
     """``phased_homes``, ``phased_years``, ``phased_training`` for export or display.
 
     Chinese headers and words by default (:mod:`geo.i18n`); ``codes=True`` keeps the stable
-    column codes and values.
+    column codes and values; ``screen=True`` is the page's copy (numbers with 千分位, no home
+    ids or coordinates: :func:`geo.fmt.screen_table`).
     """
+    from geo.fmt import screen_table
     from geo.i18n import enum_label, localise_headers, t
 
     homes, years, training = result.homes.copy(), result.by_year.copy(), result.training.copy()
@@ -191,8 +193,10 @@ def phased_tables(result: PhasedResult, lang: str = "zh", *,
     homes["status"] = [enum_label("action", s, lang) for s in homes["status"]]
     for c in ("position", "kind", "organiser"):
         training[c] = [t(f"phased_{c}.{v}", lang) for v in training[c]]
-    return {name: localise_headers(frame, lang) for name, frame in
-            (("phased_homes", homes), ("phased_years", years), ("phased_training", training))}
+    frames = (("phased_homes", homes), ("phased_years", years), ("phased_training", training))
+    if screen:
+        frames = tuple((n, screen_table(f, drop=("home_id", "lon", "lat"))) for n, f in frames)
+    return {name: localise_headers(frame, lang) for name, frame in frames}
 
 
 def summary_figures(result: PhasedResult) -> dict[str, Any]:

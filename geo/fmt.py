@@ -273,3 +273,33 @@ def table(frame):
         d = _places(col.tolist())
         out[c] = [num(v, d) for v in col.tolist()]
     return out
+
+
+#: Columns a screen table keeps as they are: years and months are not amounts (2,025 would
+#: read wrong), codes are not numbers.
+PLAIN_COLUMNS = frozenset({"year", "open_year", "month", "village_code", "township_code",
+                           "adcode", "revision"})
+
+
+def screen_table(frame, *, drop=("lon", "lat"), plain=PLAIN_COLUMNS):
+    """A table as the page shows it (the download keeps numbers as numbers).
+
+    Columns still carry their codes: ``drop`` (coordinates by default) are left out, numbers
+    get 千分位 (whole numbers whole, others two places), ``plain`` columns are left alone.
+    Localise the headers afterwards.
+
+    >>> import pandas as pd
+    >>> screen_table(pd.DataFrame({"year": [2025], "spent_yuan": [500000.0],
+    ...                            "coverage_pct": [86.391], "lon": [106.4]})).iloc[0].map(str).tolist()
+    ['2025', '500,000', '86.39']
+    """
+    import pandas as pd
+
+    out = frame.drop(columns=[c for c in drop if c in frame.columns]).copy()
+    for c in out.columns:
+        if c in plain or not pd.api.types.is_numeric_dtype(out[c]) \
+                or pd.api.types.is_bool_dtype(out[c]):
+            continue
+        whole = bool(out[c].dropna().map(lambda v: float(v).is_integer()).all())
+        out[c] = out[c].map(lambda v, w=whole: num(v, 0 if w else 2))
+    return out

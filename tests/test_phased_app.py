@@ -18,6 +18,13 @@ def app(tmp_path, monkeypatch):
     return at
 
 
+def _n(col):
+    """A page column as numbers (the page shows 千分位: "200,000")."""
+    import pandas as pd
+
+    return pd.to_numeric(col.astype(str).str.replace(",", "", regex=False))
+
+
 def _cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -39,11 +46,13 @@ def test_phased_page_solves_three_years(app):
     assert not app.exception, [str(e.value)[:300] for e in app.exception]
     years = app.dataframe[0].value
     assert list(years["年度"]) == [2025, 2026, 2027]
-    assert (years["当年支出（元）"] <= 200000).all()
+    assert (_n(years["当年支出（元）"]) <= 200000).all()
+    assert years["年度预算（元）"].tolist() == ["200,000"] * 3  # 千分位 on the page
     # the status in words (a caption now: the metric box cut it to 已找到…)
     assert any(c.value == "求解状态：已找到最优方案（已证明）" for c in app.caption)
     homes = app.dataframe[1].value
     assert set(homes["开放年度"]) <= {2025, 2026, 2027}
+    assert "儿童之家编号" not in homes.columns  # no ids on screen (the download keeps them)
 
 
 def test_phased_plan_is_saved_and_compared_as_scenarios_are(app):
@@ -72,11 +81,11 @@ def test_phased_plan_is_saved_and_compared_as_scenarios_are(app):
     with Store() as st_:
         a = st_.load("分年A")
     # the saved figures are the page's own table: spending summed, the last year's coverage
-    assert a.figures["phased_spent_yuan"] == pytest.approx(float(years_a["当年支出（元）"].sum()))
+    assert a.figures["phased_spent_yuan"] == pytest.approx(float(_n(years_a["当年支出（元）"]).sum()))
     assert a.figures["phased_final_coverage_pct"] == pytest.approx(
-        float(years_a["儿童覆盖率（%）"].iloc[-1]))
-    for y, pct in zip(years_a["年度"], years_a["儿童覆盖率（%）"], strict=True):
-        assert a.figures[f"phased_coverage_pct@{y}"] == pytest.approx(float(pct))
+        float(_n(years_a["儿童覆盖率（%）"]).iloc[-1]), abs=0.005)
+    for y, pct in zip(years_a["年度"], _n(years_a["儿童覆盖率（%）"]), strict=True):
+        assert a.figures[f"phased_coverage_pct@{y}"] == pytest.approx(float(pct), abs=0.005)
     assert set(a.tables["phased_years"]["year"]) == {2025, 2026, 2027}
     assert len(a.tables["phased_homes"]) == openings_a  # the page's openings table
 
@@ -86,7 +95,8 @@ def test_phased_plan_is_saved_and_compared_as_scenarios_are(app):
     assert not app.exception
     figs = next(d.value for d in app.dataframe if "2026年儿童覆盖率（%）" in set(d.value.iloc[:, 0]))
     row = figs.set_index(figs.columns[0]).loc["分年度计划：投入合计（元）"]
-    spent_a, spent_b = float(years_a["当年支出（元）"].sum()), float(years_b["当年支出（元）"].sum())
+    spent_a = float(_n(years_a["当年支出（元）"]).sum())
+    spent_b = float(_n(years_b["当年支出（元）"]).sum())
     assert spent_b > spent_a  # twice the yearly budget opens more
     assert row["分年B − 分年A"] == f"{spent_b - spent_a:,.0f}"  # 千分位, whole yuan
 
