@@ -15,6 +15,7 @@ from childplan.workflows import (
     child_weighted_mean_distance,
     siting_layers,
 )
+from geo import fmt
 from geo.exports import to_xlsx_bytes, write_gpkg
 from geo.fmt import num
 from geo.i18n import enum_label, facility_label, figure_label, localise_headers, localise_table, t
@@ -215,9 +216,10 @@ table = homes[["home_id", "name", "kind", "status", "villages_served", "children
                "left_behind_served", "difficulty_served", "max_distance_m", "mean_distance_m",
                "load", "capacity", "capacity_use", "own_beyond_capacity", "capacity_source",
                "cost_yuan"]].copy()
-# headers and cells in words, as the exports write them (kind, status, capacity source, yes/no)
-table = localise_table(table.rename(columns={"capacity": t("col_capacity", lang)}), lang,
-                       {"status": "action"})
+# headers and cells in words, as the exports write them (kind, status, capacity source, yes/no);
+# numbers with 千分位 and no home ids on screen (the XLSX keeps both)
+table = localise_table(fmt.screen_table(table, drop=("home_id",)).rename(
+    columns={"capacity": t("col_capacity", lang)}), lang, {"status": "action"})
 st.dataframe(table, width="stretch", hide_index=True)
 
 if show_access:

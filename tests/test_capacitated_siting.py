@@ -423,7 +423,8 @@ def test_siting_page_shows_load_against_capacity(tmp_path, monkeypatch):
     captions = " ".join(c.value for c in at.caption)
     assert "容量指该儿童之家服务的全部儿童（含本村）" in captions
     assert "单一归属容量模型" in captions
-    table = next(d.value for d in at.dataframe if "儿童之家编号" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "服务村数" in d.value.columns)
+    assert "儿童之家编号" not in table.columns  # no ids on screen (the XLSX keeps them)
     assert {"负荷（服务儿童，含本村）", "容量（服务儿童总数，含本村）", "本村儿童超出容量"} <= set(table.columns)
 
 
