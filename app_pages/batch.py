@@ -64,7 +64,7 @@ with st.expander(t("tech_details", lang), expanded=False):
     solver = c3.radio(t("solver", lang), ["cbc", "highs"], horizontal=True)
     scheduler = st.text_input(t("batch_scheduler", lang), "",
                               placeholder="tcp://10.0.0.5:8786").strip() or None
-st.caption(t("batch_policy_note", lang) + t("batch_n_counties", lang).format(n=len(picked), out=out_dir))
+st.caption(t("batch_policy_note", lang) + t("batch_n_counties", lang).format(n=len(picked), out=md(out_dir)))
 
 if st.button(t("batch_start", lang), type="primary", disabled=not picked):
     bar = st.progress(0.0, text=t("batch_starting", lang))
@@ -92,7 +92,7 @@ if st.button(t("batch_start", lang), type="primary", disabled=not picked):
                                lang=lang)  # the files in the page's language
         except (OSError, ValueError, TimeoutError) as exc:
             status.update(label=t("batch_failed_run", lang), state="error")
-            st.error(f"{exc}")
+            st.error(md(exc))
             ui.stop()
         counts = result.counties["status"].value_counts()
         label = t("batch_result", lang).format(
@@ -133,4 +133,4 @@ for col, name, mime, label in (
         (c3, "counties.parquet", "application/vnd.apache.parquet", t("batch_dl_layer", lang))):
     if (out / name).is_file():
         col.download_button(label, (out / name).read_bytes(), file_name=f"batch_{name}", mime=mime)
-st.caption(t("batch_files_in", lang) + f"{out}/<adcode>/")
+st.caption(t("batch_files_in", lang) + md(f"{out}/") + t("batch_files_per_county", lang))

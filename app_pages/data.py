@@ -143,7 +143,7 @@ if st.button(t("upload_check", lang), disabled=not files, type="primary"):
     if rejected.ok:
         st.rerun()
     # the rejected files' own report: every problem with its file, row, column and fix
-    st.error(t("upload_rejected", lang).format(county=md(data.name), summary=rejected.summary(lang)))
+    st.error(t("upload_rejected", lang).format(county=md(data.name), summary=md(rejected.summary(lang))))
     st.dataframe(rejected.to_frame(lang, codes=False), width="stretch", hide_index=True)
     st.download_button(
         t("download", lang) + " CSV", rejected.to_frame(lang, codes=False).to_csv(index=False).encode("utf-8-sig"),

@@ -1203,6 +1203,8 @@ T.update({
     "batch_dl_csv": ("下载全省汇总 CSV", "Download the summary (CSV)"),
     "batch_dl_layer": ("下载区县合计图层（GIS 文件）", "Download county totals (GIS file)"),
     "batch_files_in": ("各区县的方案文件在：", "Each county's plan files are in: "),
+    "batch_files_per_county": ("（每个区县一个文件夹，以行政区划代码命名）",
+                               " (one folder per county, named by its administrative code)"),
 })
 
 # --- the funding tilt plot (geo/exports.tilt_plot) --------------------------------------------------
