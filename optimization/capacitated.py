@@ -679,49 +679,18 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
         inc = cs.lns(blk, inc, t0 + 0.3 * budget, sub_solve)
     ub = blk.objective(*inc) if inc is not None else math.inf
     tol = _tolerance(blk, ub, gap_rel, lex, inc)
-    bound, proven_by, fixed0, fixed1, lag = -math.inf, "search", None, None, None
+    bound, proven_by, fixed0, fixed1 = -math.inf, "search", None, None
     if lagrange and not small and np.isfinite(ub):
-        idx = cs._Index(blk)
-        lag = lagrangian_bound(
-            blk, ub, ub - tol, t0 + 0.5 * budget,
-            repair=lambda sel, ch: cs.repair(blk, idx, sel, ch, time.perf_counter() + 0.02 * budget))
-        bound, proven_by = lag.bound, "lagrange"
-        if lag.better is not None and blk.objective(*lag.better) < ub:
-            inc, ub = lag.better, blk.objective(*lag.better)
-            tol = _tolerance(blk, ub, gap_rel, lex, inc)
-        if blk.integral():
-            bound = _ceil(bound)
-        if ub - bound > tol:  # a restricted MILP on the relaxation's sites: a better incumbent
-            core = lag.core() | inc[0]
-            if (~core).any():
-                out = solve_block(blk, solver, inc, ~core, None, t0 + 0.6 * budget, tol,
-                                  threads, msg, highs_options)
-                if out.values is not None and blk.objective(out.is_open, out.assign) < ub:
-                    inc = (out.is_open, out.assign)
-                    ub = blk.objective(*inc)
-                    tol = _tolerance(blk, ub, gap_rel, lex, inc)
-        fixed0, fixed1 = lag.refix(ub - tol)
+        inc, ub, tol, bound, fixed0, fixed1 = _lagrange_stage(
+            blk, inc, ub, tol, t0, budget, solver, gap_rel, lex, threads, msg, highs_options,
+            cs, solve_block, lagrangian_bound)
+        proven_by = "lagrange"
     if blk.integral() and np.isfinite(bound):
         bound = _ceil(bound)
     n_fixed = 0 if fixed0 is None else int(fixed0.sum() + fixed1.sum())
     if not (ub - bound <= tol):
-        out = solve_block(blk, solver, inc, fixed0, fixed1, deadline, tol, threads, msg,
-                          highs_options)
-        if out.status == "infeasible" and inc is None:
-            from optimization.capacitated_backends import block_feasible
-
-            raise CapacityInfeasible([explain_packing(
-                prob, blk, lambda b: block_feasible(b, solver, threads))])
-        if out.values is not None:
-            cand = (out.is_open, out.assign)
-            if blk.objective(*cand) < ub:
-                inc, ub = cand, blk.objective(*cand)
-        # the reduced model is exact only below the incumbent the fixings were proven against
-        milp_bound = out.bound if fixed0 is None else min(out.bound, ub)
-        if out.status == "infeasible":  # nothing better than the incumbent exists
-            milp_bound = ub
-        if blk.integral() and np.isfinite(milp_bound):
-            milp_bound = _ceil(milp_bound)
+        inc, ub, milp_bound = _milp_stage(prob, blk, inc, ub, tol, fixed0, fixed1, deadline,
+                                          solver, threads, msg, highs_options, solve_block)
         if milp_bound > bound:
             bound, proven_by = milp_bound, solver
     now = time.perf_counter()
@@ -744,6 +713,61 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
                        time.perf_counter() - t0, proven_by, cost, cost_bound, n_fixed,
                        tuple(map(str, prob.village_ids[blk.villages[:_MAX_LISTED]]))), \
         is_open, assign
+
+
+def _lagrange_stage(blk: Block, inc, ub, tol, t0, budget, solver, gap_rel, lex, threads, msg,
+                    highs_options, cs, solve_block, lagrangian_bound):
+    """Lagrangian bound (with repairs), a restricted MILP on its core sites, site fixings.
+
+    Returns (incumbent, objective, tolerance, bound, fixed closed, fixed open).
+    """
+    idx = cs._Index(blk)
+    lag = lagrangian_bound(
+        blk, ub, ub - tol, t0 + 0.5 * budget,
+        repair=lambda sel, ch: cs.repair(blk, idx, sel, ch, time.perf_counter() + 0.02 * budget))
+    bound = lag.bound
+    if lag.better is not None and blk.objective(*lag.better) < ub:
+        inc, ub = lag.better, blk.objective(*lag.better)
+        tol = _tolerance(blk, ub, gap_rel, lex, inc)
+    if blk.integral():
+        bound = _ceil(bound)
+    if ub - bound > tol:  # a restricted MILP on the relaxation's sites: a better incumbent
+        core = lag.core() | inc[0]
+        if (~core).any():
+            out = solve_block(blk, solver, inc, ~core, None, t0 + 0.6 * budget, tol,
+                              threads, msg, highs_options)
+            if out.values is not None and blk.objective(out.is_open, out.assign) < ub:
+                inc = (out.is_open, out.assign)
+                ub = blk.objective(*inc)
+                tol = _tolerance(blk, ub, gap_rel, lex, inc)
+    fixed0, fixed1 = lag.refix(ub - tol)
+    return inc, ub, tol, bound, fixed0, fixed1
+
+
+def _milp_stage(prob, blk: Block, inc, ub, tol, fixed0, fixed1, deadline, solver, threads, msg,
+                highs_options, solve_block):
+    """The proving MILP on the (reduced) block: returns (incumbent, objective, bound).
+
+    Raises :class:`CapacityInfeasible` (naming the villages) when it proves no plan exists.
+    """
+    out = solve_block(blk, solver, inc, fixed0, fixed1, deadline, tol, threads, msg,
+                      highs_options)
+    if out.status == "infeasible" and inc is None:
+        from optimization.capacitated_backends import block_feasible
+
+        raise CapacityInfeasible([explain_packing(
+            prob, blk, lambda b: block_feasible(b, solver, threads))])
+    if out.values is not None:
+        cand = (out.is_open, out.assign)
+        if blk.objective(*cand) < ub:
+            inc, ub = cand, blk.objective(*cand)
+    # the reduced model is exact only below the incumbent the fixings were proven against
+    milp_bound = out.bound if fixed0 is None else min(out.bound, ub)
+    if out.status == "infeasible":  # nothing better than the incumbent exists
+        milp_bound = ub
+    if blk.integral() and np.isfinite(milp_bound):
+        milp_bound = _ceil(milp_bound)
+    return inc, ub, milp_bound
 
 
 def _distance_stage(blk: Block, inc, bound, tol, dbar, deadline, solver, threads, msg,
