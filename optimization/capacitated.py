@@ -44,6 +44,9 @@ How optimality is proven
    When bound and incumbent meet, no MILP is run.
 5. **MILP** on the reduced block (:mod:`optimization.capacitated_backends`: HiGHS in process,
    CBC through PuLP, or OR-Tools CP-SAT when installed), warm-started from the incumbent.
+   Lexicographic blocks of up to :data:`COST_FIRST_MAX_VILLAGES` villages are proven on the
+   opening cost alone (a whole-number objective in gcd steps; :func:`_cost_stage`), then the
+   distance alone with the cost held (:func:`_distance_stage`).
 
 The status follows the proven gap: ``optimal`` only when (incumbent − bound) is within the
 tolerance, whatever a solver says; otherwise ``feasible`` with the gap, and the open blocks
