@@ -49,6 +49,25 @@ class BlockOutcome:
     seconds: float
 
 
+class _Rows:
+    """Rows gathered as COO triplets with their bounds and names."""
+
+    def __init__(self):
+        self.rows, self.cols, self.vals = [], [], []
+        self.lo, self.hi, self.names = [], [], []
+        self.r = 0
+
+    def add(self, rows, cols, vals, lo, hi, names) -> None:
+        """Rows ``self.r + rows`` (local numbering 0..len(names)-1)."""
+        self.rows.append(self.r + np.asarray(rows, np.int64))
+        self.cols.append(np.asarray(cols, np.int64))
+        self.vals.append(np.asarray(vals, float))
+        self.lo.append(np.asarray(lo, float))
+        self.hi.append(np.asarray(hi, float))
+        self.names += list(names)
+        self.r += len(names)
+
+
 def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True,
                  cost_cap: float | None = None) -> BlockArrays:
     """The block's MILP as arrays (pairs to fixed-closed sites dropped).
@@ -59,57 +78,45 @@ def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True
     m = blk.m
     keep = np.ones(len(blk.pv), bool) if fixed_closed is None else ~fixed_closed[blk.ps]
     pairs = np.flatnonzero(keep)
-    pv, ps, pa, pl = blk.pv[pairs], blk.ps[pairs], blk.pa[pairs], blk.pl[pairs]
+    pv, ps, pl = blk.pv[pairs], blk.ps[pairs], blk.pl[pairs]
     k = len(pairs)
     ncol = m + k
-    c = np.concatenate([blk.fy, pa])
+    c = np.concatenate([blk.fy, blk.pa[pairs]])
     lo = np.zeros(ncol)
     hi = np.ones(ncol)
     lo[:m][blk.forced] = 1.0
     if fixed_closed is not None:
         hi[:m][fixed_closed & ~blk.forced] = 0.0
         lo[:m][fixed_open] = 1.0
-    rows, cols, vals, rlo, rhi, names = [], [], [], [], [], []
-    r = 0
-    # assign_v<i>
-    rows.append(pv)
-    cols.append(m + np.arange(k))
-    vals.append(np.ones(k))
-    rlo.append(np.ones(blk.n))
-    rhi.append(np.ones(blk.n))
-    names += [f"assign_v{i}" for i in range(blk.n)]
-    r += blk.n
-    # link_v<i>_s<j>
-    rows += [r + np.arange(k), r + np.arange(k)]
-    cols += [m + np.arange(k), ps]
-    vals += [np.ones(k), -np.ones(k)]
-    rlo.append(np.full(k, -np.inf))
-    rhi.append(np.zeros(k))
-    names += [f"link_v{i}_s{j}" for i, j in zip(pv.tolist(), ps.tolist(), strict=True)]
-    r += k
+    acc = _Rows()
+    xs = m + np.arange(k)
+    acc.add(pv, xs, np.ones(k), np.ones(blk.n), np.ones(blk.n),
+            [f"assign_v{i}" for i in range(blk.n)])
+    acc.add(np.r_[np.arange(k), np.arange(k)], np.r_[xs, ps], np.r_[np.ones(k), -np.ones(k)],
+            np.full(k, -np.inf), np.zeros(k),
+            [f"link_v{i}_s{j}" for i, j in zip(pv.tolist(), ps.tolist(), strict=True)])
     # capacity_s<j> where the reachable load exceeds the capacity
     tot = np.bincount(ps, weights=pl, minlength=m)
     tight = np.flatnonzero(np.isfinite(blk.q) & (tot > blk.q))
     pos = np.full(m, -1, np.int64)
-    pos[tight] = r + np.arange(len(tight))
+    pos[tight] = np.arange(len(tight))
     sel = pos[ps] >= 0
-    rows += [pos[ps[sel]], pos[tight]]
-    cols += [m + np.flatnonzero(sel), tight]
-    vals += [pl[sel].astype(float), -blk.q[tight]]
-    rlo.append(np.full(len(tight), -np.inf))
-    rhi.append(np.zeros(len(tight)))
-    names += [f"capacity_s{j}" for j in tight]
-    r += len(tight)
-    # group_g<g>
-    for g in np.unique(blk.group[blk.group >= 0]):
+    acc.add(np.r_[pos[ps[sel]], pos[tight]], np.r_[xs[sel], tight],
+            np.r_[pl[sel].astype(float), -blk.q[tight]], np.full(len(tight), -np.inf),
+            np.zeros(len(tight)), [f"capacity_s{j}" for j in tight])
+    _site_rows(blk, acc, pv, pl, tot, tight, aggregate, cost_cap)
+    a = csr_matrix((np.concatenate(acc.vals), (np.concatenate(acc.rows),
+                                               np.concatenate(acc.cols))), shape=(acc.r, ncol))
+    return BlockArrays(c, lo, hi, a, np.concatenate(acc.lo), np.concatenate(acc.hi), acc.names,
+                       pairs, m)
+
+
+def _site_rows(blk, acc: _Rows, pv, pl, tot, tight, aggregate, cost_cap) -> None:
+    """Rows over the ``y`` columns only: groups, open count, aggregate capacity, cost cap."""
+    m = blk.m
+    for g in np.unique(blk.group[blk.group >= 0]):  # group_g<g>
         mem = np.flatnonzero(blk.group == g)
-        rows.append(np.full(len(mem), r))
-        cols.append(mem)
-        vals.append(np.ones(len(mem)))
-        rlo.append(np.array([-np.inf]))
-        rhi.append(np.array([1.0]))
-        names.append(f"group_g{g}")
-        r += 1
+        acc.add(np.zeros(len(mem)), mem, np.ones(len(mem)), [-np.inf], [1.0], [f"group_g{g}"])
     dense = []  # rows over every y: (name, coefficients, lower, upper)
     if blk.p is not None:
         dense.append(("open_count", np.ones(m), float(blk.p), float(blk.p)))
@@ -120,16 +127,7 @@ def block_arrays(blk, fixed_closed=None, fixed_open=None, aggregate: bool = True
     if cost_cap is not None:
         dense.append(("cost_cap", blk.f.astype(float), -np.inf, float(cost_cap)))
     for name, coef, low, high in dense:
-        rows.append(np.full(m, r))
-        cols.append(np.arange(m))
-        vals.append(coef)
-        rlo.append(np.array([low]))
-        rhi.append(np.array([high]))
-        names.append(name)
-        r += 1
-    a = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                   shape=(r, ncol))
-    return BlockArrays(c, lo, hi, a, np.concatenate(rlo), np.concatenate(rhi), names, pairs, m)
+        acc.add(np.zeros(m), np.arange(m), coef, [low], [high], [name])
 
 
 def _decode(blk, arr: BlockArrays, values: np.ndarray):

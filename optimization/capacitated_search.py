@@ -70,14 +70,68 @@ def _banned_mates(blk, is_open: np.ndarray) -> np.ndarray:
     return banned
 
 
+#: rounds of the greedy's "villages left over go first" restart
+GREEDY_ROUNDS = 6
+
+
 def greedy(blk, idx: _Index | None = None, is_open=None, assign=None):
     """Capacitated greedy for the fixed-charge problem; ``None`` when it gets stuck.
 
     ``is_open`` / ``assign`` may give a partial plan to complete (unassigned = -1).
+
+    Villages with a single pair are placed first (their site must open and hold them). When a
+    pass still leaves villages with no room anywhere (their few sites filled by neighbours that
+    had other choices), those villages are placed first in the next pass, up to
+    :data:`GREEDY_ROUNDS` passes.
     """
     idx = idx or _Index(blk)
     is_open = blk.forced.copy() if is_open is None else is_open | blk.forced
     assign = np.full(blk.n, -1, np.int64) if assign is None else assign.copy()
+    count = np.bincount(blk.pv, minlength=blk.n)
+    first = [int(i) for i in np.flatnonzero((count == 1) & (assign < 0))]
+    for _ in range(GREEDY_ROUNDS):
+        pre = _place_first(blk, idx, is_open.copy(), assign.copy(), first)
+        if pre is None:
+            return None
+        plan, left = _greedy_pass(blk, idx, *pre)
+        if plan is not None:
+            return plan
+        seen = set(first)
+        left = [int(i) for i in left[np.argsort(-blk.load[left], kind="stable")]
+                if int(i) not in seen]
+        if not left:
+            return None
+        first = left + first  # the newly stuck ones ahead of the earlier ones
+    return None
+
+
+def _place_first(blk, idx: _Index, is_open, assign, villages):
+    """Put ``villages`` (in order) at their cheapest pair with room, opening its site."""
+    rem = blk.q.astype(float) - np.bincount(blk.ps[assign[assign >= 0]],
+                                            weights=blk.pl[assign[assign >= 0]],
+                                            minlength=blk.m)
+    banned = _banned_mates(blk, is_open)
+    for i in villages:
+        if assign[i] >= 0:
+            continue
+        opts = idx.of_village(i)
+        opts = opts[(blk.pl[opts] <= rem[blk.ps[opts]]) & ~banned[blk.ps[opts]]]
+        if not len(opts):
+            return None
+        price = blk.pa[opts] + np.where(is_open[blk.ps[opts]], 0.0, blk.fy[blk.ps[opts]])
+        q = int(opts[np.argmin(price)])
+        j = int(blk.ps[q])
+        assign[i] = q
+        rem[j] -= blk.pl[q]
+        if not is_open[j]:
+            is_open[j] = True
+            if blk.group[j] >= 0:
+                banned |= (blk.group == blk.group[j]) & ~is_open
+    return is_open, assign
+
+
+def _greedy_pass(blk, idx: _Index, is_open, assign):
+    """One greedy pass from a partial plan: ``(plan, [])`` or ``(None, villages left)``."""
     rem = blk.q.astype(float) - np.bincount(blk.ps[assign[assign >= 0]],
                                             weights=blk.pl[assign[assign >= 0]],
                                             minlength=blk.m)
@@ -113,7 +167,7 @@ def greedy(blk, idx: _Index | None = None, is_open=None, assign=None):
     left = int((assign < 0).sum())
     while left:
         if not heap:
-            return None
+            return None, np.flatnonzero(assign < 0)
         r, j = heapq.heappop(heap)
         if banned[j]:
             continue
@@ -133,7 +187,7 @@ def greedy(blk, idx: _Index | None = None, is_open=None, assign=None):
         r3, take3 = evaluate(j)
         if len(take3):
             heapq.heappush(heap, (r3, j))
-    return is_open, assign
+    return (is_open, assign), np.zeros(0, np.int64)
 
 
 def repair(blk, idx: _Index, sel: np.ndarray, chosen: np.ndarray, deadline: float):

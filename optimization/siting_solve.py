@@ -179,6 +179,21 @@ def solve_siting(
     arr = problem_arrays(problem)
     blks, ncomp = blocks(problem, arr, decompose and budget is None)
     ctx = _Context(problem, arr, Names.of(problem), opts, budget, greedy_result(problem))
+    is_open, pair_of, totals = _solve_blocks(ctx, blks)
+    in_block = np.zeros(problem.n_sites, dtype=bool)
+    for b in blks:
+        in_block[b.sites] = True
+    totals.cost_lb += float(arr.cost[arr.must & ~in_block].sum())
+    join_childless(problem, is_open, pair_of)
+    return _finish(ctx, is_open, pair_of, totals, ncomp, len(blks), t0)
+
+
+def _solve_blocks(ctx: _Context, blks: list[Block]):
+    """Solve the blocks, small first, each with its share of the time left (size-weighted).
+
+    Returns (open sites, pair per village, totals) in problem indices.
+    """
+    problem, arr, opts = ctx.problem, ctx.arr, ctx.opts
     is_open = arr.must.copy()
     pair_of = np.full(problem.n_villages, -1, dtype=np.int64)
     totals = _Totals()
@@ -192,12 +207,7 @@ def solve_siting(
         is_open[blks[k].sites] |= out.is_open
         pair_of[blks[k].villages] = out.pair_of
         totals.add(out)
-    in_block = np.zeros(problem.n_sites, dtype=bool)
-    for b in blks:
-        in_block[b.sites] = True
-    totals.cost_lb += float(arr.cost[arr.must & ~in_block].sum())
-    join_childless(problem, is_open, pair_of)
-    return _finish(ctx, is_open, pair_of, totals, ncomp, len(blks), t0)
+    return is_open, pair_of, totals
 
 
 def _block_value(arr: Arrays, blk: Block, is_open, pair_of) -> tuple[float, float, float]:

@@ -234,6 +234,42 @@ def test_lagrangian_bound_never_exceeds_brute_force():
         assert total <= best[0] + 1e-6
 
 
+def _greedy_case(kind: str) -> CapProblem:
+    if kind == "sole":
+        # V0 (130 children) can only go to A (capacity 150); V1 (30) reaches A cheaply and B.
+        # The greedy used to fill A with V1 first, leaving V0 nowhere (no start at all).
+        return CapProblem.from_arrays(
+            village_load=[130, 30], site_cost=[10, 10], site_capacity=[150, 150],
+            pair_village=[0, 1, 1], pair_site=[0, 0, 1], pair_cost=[50, 2, 20])
+    # V0 (100) reaches A and B (capacity 120 each); V1 and V2 (30 each) reach A resp. B
+    # cheaply and C (150) dearly: filling A with V1 and B with V2 first strands V0.
+    return CapProblem.from_arrays(
+        village_load=[100, 30, 30], site_cost=[10, 10, 10], site_capacity=[120, 120, 150],
+        pair_village=[0, 0, 1, 1, 2, 2], pair_site=[0, 1, 0, 2, 1, 2],
+        pair_cost=[50, 50, 1, 40, 1, 40])
+
+
+@pytest.mark.parametrize("kind", ["sole", "crowded"])
+def test_greedy_start_when_neighbours_would_crowd_a_village_out(kind):
+    # The defect behind the product path's 48 % gap on 5,000 villages: there the greedy got
+    # stuck on the largest block, so it went to the MILP without a start, a local search or a
+    # bound. Hand-checked optima: "sole" 10 + 10 + 50 + 20 = 90; "crowded" 30 + 50 + 1 + 40
+    # = 121 (V0 at A, V1 at C, V2 at B) — and the brute force over every assignment agrees.
+    from optimization import capacitated_search as cs
+
+    prob = _greedy_case(kind)
+    best = _brute_force(prob)[0]
+    assert best == {"sole": 90.0, "crowded": 121.0}[kind]
+    (blk,) = make_blocks(prob)
+    plan = cs.greedy(blk)
+    assert plan is not None
+    is_open, assign = plan
+    load = np.bincount(blk.ps[assign], weights=blk.pl[assign], minlength=blk.m)
+    assert (load <= blk.q).all() and is_open[blk.ps[assign]].all()
+    assert blk.objective(is_open, assign) == pytest.approx(best)
+    assert cs.heuristic(blk, time.perf_counter() + 5) is not None
+
+
 # ----------------------------------------------------------------------------- OR-Library
 
 
