@@ -847,7 +847,11 @@ def localise_table(frame, lang: str = "zh", enums: dict[str, str] | None = None)
 UNIT_WORDS: dict[str, tuple[str, str]] = {
     "activities": ("次", "activities"), "added share multiplier": ("增加的份额倍数", "added share multiplier"),
     "added weight per child": ("每名儿童增加的权重", "added weight per child"),
-    "children": ("名儿童", "children"), "children (0 = no limit)": ("名儿童（0 表示不限）", "children (0 = no limit)"),
+    "children": ("名儿童", "children"),
+    "children (all children served by the home, its own village included)": (
+        "名儿童（该儿童之家服务的全部儿童，含本村）",
+        "children (all children the home serves, its own village's included)"),
+    "children (0 = no limit)": ("名儿童（0 表示不限）", "children (0 = no limit)"),
     "children-equivalents per facility": ("每处机构折合儿童数", "child equivalents per institution"),
     "children-equivalents per raster unit": ("每个栅格单位折合儿童数", "child equivalents per grid unit"),
     "contacts per target child per month": ("每名服务对象每月联系次数", "contacts per target child per month"),
@@ -874,6 +878,7 @@ UNIT_WORDS: dict[str, tuple[str, str]] = {
     "weight per child": ("每名儿童权重", "weight per child"),
     "yuan per director per year": ("元/人·年", "yuan per director per year"),
     "yuan per home": ("元/处", "yuan per home"),
+    "yuan per home; children": ("元/处；名儿童", "yuan per home; children"),
     "yuan per unit": ("元/单位", "yuan per unit"),
 }
 

@@ -92,3 +92,66 @@ def test_value_and_unit_words_hand_checked():
     # the 000 of "10,000" is a number, not document 000
     assert "10,000" in policy_source("some 10,000 residents", {"000": docs["003"]})
     assert policy_source("see geo/hazards.py", docs) == ""
+
+
+# English allowed in a Chinese note: the 文号-free names a note cites (Tobler's walking function,
+# its report number NCGIA TR 93-1, the WorldPop grid) and titles in 《》; units are in Chinese.
+ALLOWED_LATIN = {"Tobler", "NCGIA", "TR", "WorldPop"}
+LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def latin_words(text: str) -> set[str]:
+    return set(LATIN_WORD.findall(re.sub(r"《[^》]*》", "", text))) - ALLOWED_LATIN
+
+
+def test_latin_words_finds_english():
+    assert latin_words("规划默认值（planning default）") == {"planning", "default"}
+    assert latin_words("Tobler（1993），《Three presentations》（NCGIA TR 93-1）") == set()
+
+
+def test_every_parameter_has_a_chinese_note():
+    from optimization.policy import load_documents, load_policy
+
+    policy, docs = load_policy(), load_documents()
+    terms = {r["name"].rpartition(".")[2]: r["zh"] for r in policy.table()}
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for name, p in policy.params.items():
+        # a note in Chinese, or a bare citation ("003 §14")
+        assert cjk.search(p.source_zh) or re.fullmatch(r"00\d §\d+", p.source_zh), name
+        assert latin_words(p.source_zh) == set(), name
+        # the same documents are cited in both languages
+        cited = set(re.findall(r"(?<![\d,.])\b00\d\b(?![\d,])", p.source))
+        assert set(re.findall(r"\b00\d\b", p.source_zh)) == cited, name
+        shown = policy_source(p.source_zh, docs, "zh", terms)
+        assert latin_words(shown) == set(), (name, shown)
+    # hand-read from the seeds (004 二(一); 003 第8项)
+    assert policy.params["siting.own_home_threshold"].source_zh == (
+        "004 二(一)：儿童数量在100个以上的村（社区）应设立儿童之家")
+    assert policy_source(policy.params["staffing.home_visit_interval_months"].source_zh, docs).endswith(
+        "第8项（每三个月入户走访一次）")
+    assert policy_source(policy.params["siting.capacity_defaults_on"].source_zh, docs) == (
+        "规划选项（吉民发〔2018〕41号 二(三) 有固定场所）；关闭时与现行方案相同：只采用数据中设施填写的容量和"
+        "“共建儿童之家默认容量”")
+
+
+def test_every_unit_is_worded_in_both_languages():
+    from geo.i18n import UNIT_WORDS
+    from optimization.policy import load_policy
+
+    assert [p.unit for p in load_policy().params.values() if p.unit not in UNIT_WORDS] == []
+
+
+@pytest.mark.slow  # the app headless
+def test_policy_table_in_chinese_shows_the_chinese_notes(data_page):
+    from optimization.policy import load_documents, load_policy
+
+    policy = next(f for f in data_page("中文") if "取值" in f.columns)
+    by = policy.set_index("参数代码（调整文件中使用）")["依据"]
+    params, docs = load_policy().params, load_documents()
+    assert set(by.index) == set(params)
+    assert [n for n, v in by.items() if latin_words(v)] == []
+    assert by["siting.own_home_threshold"] == "吉民发〔2018〕41号 二(一)：儿童数量在100个以上的村（社区）应设立儿童之家"
+    assert by["siting.allow_new_build"] == "吉民发〔2018〕41号 二(一)（无现有场所可利用的村，在村中心新建）"
+    assert by["siting.time_limit_s"] == "求解设置"
+    assert by["funding.tilt_scale"] == "闽民童〔2019〕128号 三(二)"
+    assert docs["004"].number == "吉民发〔2018〕41号"
