@@ -986,6 +986,8 @@ def policy_source(source: str, documents: dict | None = None, lang: str = "zh",
     text = re.sub(r"[,;]\s*(?=[)）])", "", text)
     text = re.sub(r"\(\s*\)|（\s*）", "", text)
     text = re.sub(r"§(\d+(?:\(\d+\))?(?:[–-]\d+)?)", (lambda m: f"第{m[1]}项") if lang == "zh" else r"item \1", text)
+    if lang != "zh":
+        text = articles_en(text)
     if documents:
         def ref(m):
             d = documents.get(m[1])
@@ -995,12 +997,40 @@ def policy_source(source: str, documents: dict | None = None, lang: str = "zh",
 
         text = re.sub(r"(?<![\d,.])\b(00\d)\b(?![\d,])", ref, text)
     terms = terms or {}
+    text = re.sub(r"\b(?:siting|staffing|hazards|funding|travel|data)\.(?=[a-z]+_)", "", text)
     text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b",
                   lambda m: f"“{terms[m[0]]}”" if m[0] in terms else value_word(m[0], lang), text)
     if lang == "zh":
         for en, zh in _SOURCE_WORDS:
             text = text.replace(en, zh)
     return text.strip(" ,;")
+
+
+_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+
+
+def _cn_number(word: str) -> int:
+    """一 … 九十九 as a number (the parts and items of a Chinese document)."""
+    if "十" not in word:
+        return _CN_DIGITS[word]
+    tens, _, units = word.partition("十")
+    return _CN_DIGITS.get(tens, 1) * 10 + (_CN_DIGITS[units] if units else 0)
+
+
+def articles_en(text: str) -> str:
+    """A document's parts and items in English: ``二(一)`` -> ``section 2(1)``, ``二(二)1`` -> ``section 2(2)1``.
+
+    >>> articles_en("吉民发〔2018〕41号 二(一); 001 三(二)、二(二)2")
+    '吉民发〔2018〕41号 section 2(1); 001 section 3(2)、section 2(2)2'
+    """
+    import re
+
+    def one(m):
+        item = f"({_cn_number(m[2])})" if m[2] else ""
+        return f"section {_cn_number(m[1])}{item}{m[3]}"
+
+    return re.sub(r"(?<![\u4e00-\u9fff])([一二三四五六七八九十]+)(?:\(([一二三四五六七八九十]+)\))?(\d*)"
+                  r"(?![\u4e00-\u9fff])", one, text)
 
 
 #: Recurring words of the policy file's sources in Chinese (the rest of a source is quoted as is).
@@ -1425,4 +1455,23 @@ T.update({
     "sc_pg_maps_same_county": ("地图只在当前区县与方案区县相同时显示。",
                                "Maps show when the county in use is the scenarios' county."),
 })
+# --- punctuation around words: full-width in Chinese, ASCII with a space in English ---------------
+T.update({
+    "colon": ("：", ": "),
+    "paren": ("（{x}）", " ({x})"),
+    "list_semicolon": ("；", "; "),
+    "siting_rule_caption": ("{ref}：常住儿童 100 人以上的村应设立儿童之家，不足 100 人的村可联合建立区域性儿童之家，"
+                            "依托村（社区）民政工作站或村小、幼儿园，充分利用学校少年宫、妇女之家、农家书屋，避免重复建设。",
+                            "{ref}: villages with 100+ children should have their own home; smaller villages may "
+                            "share a regional one hosted by a service station, school or kindergarten, reusing "
+                            "youth palaces, women's homes and libraries rather than building twice."),
+    "siting_threshold_input": ("单独设立的儿童数门槛（{ref}）", "Own-home threshold (children)"),
+})
+
+
+def paren(text: object, lang: str = "zh") -> str:
+    """``text`` in brackets after a word: ``（500109）`` in Chinese, `` (500109)`` in English."""
+    return t("paren", lang).format(x=text)
+
+
 T.setdefault("brief_big_villages", ("{threshold} 人以上村（应单独设立）", "villages with {threshold}+ children"))

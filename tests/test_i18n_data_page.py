@@ -155,3 +155,24 @@ def test_policy_table_in_chinese_shows_the_chinese_notes(data_page):
     assert by["siting.time_limit_s"] == "求解设置"
     assert by["funding.tilt_scale"] == "闽民童〔2019〕128号 三(二)"
     assert docs["004"].number == "吉民发〔2018〕41号"
+
+
+def test_every_english_note_reads_without_chinese_but_the_document_numbers():
+    from optimization.policy import load_documents, load_policy
+
+    policy, docs = load_policy(), load_documents()
+    rows = policy.table()
+    terms = {r["name"].rpartition(".")[2]: r["en"] for r in rows}
+    numbers = [d.number for d in docs.values() if d.number]
+    cjk = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+    for r in rows:
+        shown = policy_source(r["source"], docs, "en", terms)
+        for n in numbers:
+            shown = shown.replace(n, "")
+        assert not cjk.search(shown), (r["name"], shown)
+        assert not cjk.search(r["en"]), r["name"]
+    # worked by hand: 004 二(一) is 吉民发〔2018〕41号 part 二, item (一)
+    assert policy_source(policy.params["siting.own_home_threshold"].source, docs, "en") == (
+        "吉民发〔2018〕41号 section 2(1) (villages with 100 or more children should set up a children's home)")
+    assert policy_source("001 二(二)1; 002 五(二)", docs, "en") == (
+        "闽民童〔2019〕128号 section 2(2)1; 北碚民发〔2021〕1号 section 5(2)")
