@@ -68,6 +68,8 @@ def allowed() -> tuple[str, ...]:
     names |= set(TERMS_OF_ART) | set(LANGUAGE_SWITCH)
     return tuple(sorted((n for n in names if n), key=len, reverse=True))
 
+SOLVED = """busy => !document.querySelector("[data-testid='stMain']").innerText.includes(busy)"""
+
 
 def stray_chinese(text: str, names: tuple[str, ...]) -> dict[str, str]:
     """Runs of Chinese left after the allowed strings are taken out -> where the first one is."""
@@ -104,6 +106,9 @@ def test_every_page_in_english_shows_no_stray_chinese(page, app_url, path, title
         page.get_by_role("button", name=button).first.click()
         page.wait_for_timeout(1500)
         settle(page, 240_000)
+        # the solve's status box says "Solving…" until it ends ("Done" or the error)
+        page.wait_for_function(SOLVED, arg="Solving…", timeout=240_000)
+        settle(page)
     page.wait_for_function(
         "() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=240_000)
     settle(page)

@@ -36,6 +36,8 @@ PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][\w.\-]+){2,}")
 # a file's name (the 数据 page's 文件 column: county.geojson) is the name on the planner's disk
 FILE = re.compile(r"[A-Za-z0-9_.\-]+\.(?:geojson|gpkg|json|csv|xlsx|zip|tiff?|pdf)(?![A-Za-z0-9])", re.I)
 
+SOLVED = """busy => !document.querySelector("[data-testid='stMain']").innerText.includes(busy)"""
+
 
 def identifiers(text: str) -> list[str]:
     text = FILE.sub(" ", PATH.sub(" ", text))
@@ -59,6 +61,9 @@ def test_every_page_in_chinese_shows_no_identifier(page, app_url, path, title, b
         page.get_by_role("button", name=button).first.click()
         page.wait_for_timeout(1500)
         settle(page, 240_000)
+        # the solve's status box says "正在求解…" until it ends ("完成" or the error)
+        page.wait_for_function(SOLVED, arg="正在求解…", timeout=240_000)
+        settle(page)
     # the first run draws skeletons until the page's slow parts (hazards) are computed
     page.wait_for_function(
         "() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=240_000)
