@@ -176,3 +176,38 @@ def test_every_english_note_reads_without_chinese_but_the_document_numbers():
         "吉民发〔2018〕41号 section 2(1) (villages with 100 or more children should set up a children's home)")
     assert policy_source("001 二(二)1; 002 五(二)", docs, "en") == (
         "闽民童〔2019〕128号 section 2(2)1; 北碚民发〔2021〕1号 section 5(2)")
+
+
+def test_chinese_notes_quote_the_seed_texts_word_for_word():
+    """The notes' quotations are the documents' own words (whitespace of the hard-wrapped seeds aside)."""
+    from pathlib import Path
+
+    from optimization.policy import load_policy
+
+    here = Path(__file__).resolve()
+    seeds = next((p / "shared" / "seeds" for p in here.parents[2:4] if (p / "shared" / "seeds").exists()), None)
+    if seeds is None:
+        pytest.skip("shared/seeds not beside the repository")
+    text = {f.name[:3]: re.sub(r"\s+", "", f.read_text(encoding="utf-8")) for f in seeds.glob("00*.txt")}
+    params = load_policy().params
+    quoted = {  # parameter -> (document, words the note quotes)
+        "siting.own_home_threshold": ("004", "儿童数量在100个以上的村（社区）应设立儿童之家"),
+        "siting.travel_cap_m": ("004", "儿童数量在100个以下的村（社区）可联合建立区域性儿童之家"),
+        "siting.host_kinds": ("004", "充分利用学校少年宫、妇女之家、农家书屋等资源，避免重复建设"),
+        "siting.default_capacity": ("004", "有固定场所"),
+        "staffing.targets_per_director": ("003", "农村留守儿童和困境儿童总人数超过30人的村（社区）"),
+        "staffing.eligible_supervisor_roles": ("004", "乡镇（街道）民政办干部或妇联干部兼任，也可由专人担任"),
+        "staffing.preference_weights": ("002", "优先安排村（居）民委员会妇联干部及女性委员、共青团干部担任"),
+        "staffing.contacts_per_month": ("003", "儿童主任至少每个月联系一次"),
+        "staffing.home_visit_interval_months": ("003", "每三个月入户走访一次"),
+        "staffing.initial_training_required": ("002", "初任儿童督导员和儿童主任经培训考核合格后方可开展工作"),
+        "staffing.start_date": ("001", "初任儿童督导员和儿童主任经培训合格方可开展工作"),
+        "hazards.four_ones": ("003", "一个警示牌、一个救生圈、一根救生绳、一根救生杆“四个一”"),
+        "hazards.flood_institution_kinds": ("003", "对各类涉儿童机构场所周边的建筑物、围墙、山体、水域等进行细致排查"),
+        "funding.tilt": ("001", "向老区、苏区和贫困地区倾斜"),
+        "funding.institution_weight": ("001", "充分考虑"),
+        "funding.director_subsidy_yuan": ("003", "有条件的地方可加大对儿童主任的补助力度"),
+    }
+    for name, (doc, words) in quoted.items():
+        assert words in params[name].source_zh, name
+        assert words in text[doc], (name, doc, words)
