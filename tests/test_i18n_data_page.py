@@ -79,6 +79,11 @@ def test_policy_table_in_english_has_no_chinese_words_of_ours(data_page):
     assert not [v for v in policy["Value"]
                 if cjk.search(re.sub(r"\([^)]*\)|低保/特困", "", v))]
     assert not [v for v in policy["Unit"] if cjk.search(v)]
+    # sources: the 文号 of the documents, then English (parts and items as "section 2(1)", "item 16")
+    numbers = re.compile(r"吉民发〔2018〕41号|闽民童〔2019〕128号|北碚民发〔2021〕1号|民发〔2019〕34号")
+    assert [v for v in policy["Source"] if cjk.search(numbers.sub("", v))] == []
+    assert by.loc["staffing.home_visit_interval_months", "Source"] == (
+        "Ministry of Civil Affairs and 14 other departments, 15 November 2023 item 8 (a home visit every three months)")
 
 
 def test_value_and_unit_words_hand_checked():
