@@ -247,7 +247,7 @@ c1.download_button(t("hz_spots_csv", lang),
 sheets = patrol_sheets(spots, lang=lang, buffer_m=pol.buffer_m)
 c2.download_button((t("ha_pg_patrol_lists_xlsx", lang)),
                    xlsx_bytes(sheets, headers={c: f"{t('hz_patrol_title', lang)} · {c} · {data.name}"
-                                               for c in sheets}),
+                                               for c in sheets}, text_dates=True),
                    file_name=f"patrol_lists_{data.adcode}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 c3.download_button((t("ha_pg_flood_season_list_csv", lang)),
