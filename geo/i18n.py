@@ -1094,6 +1094,13 @@ T.update({
                          "cost {cost}; villages covered {coverage} ({uncovered} uncovered); "
                          "child-weighted mean distance {mean} m"),
     "cli_written_to": ("；文件已写入 {out}", "; written to {out}"),
+    "cli_phased_projected": ("各年度儿童数按名单推算", "counts projected from the person lists"),
+    "cli_phased_layer_counts": ("未提供名单：各年度沿用村图层的儿童数",
+                                "no person list: the layer's counts every year"),
+    "cli_phased_year": ("{year}年：预算 {budget}，支出 {spent}；当年新开儿童之家 {opened} 处（运行中 {open} 处）；"
+                        "覆盖儿童 {covered} / {children} 名（{coverage}）；儿童主任 {directors} 名",
+                        "{year}: budget {budget}, spent {spent}; {opened} homes opened ({open} open); "
+                        "children covered {covered} / {children} ({coverage}); directors {directors}"),
     "siting_status_line": ("求解状态：{status} · 与最优的差距 ≤ {gap}",
                            "Status: {status} · within {gap} of the optimum"),
     "siting_tech_line": ("求解器 {solver} · 目标值 {objective} · 下界 {bound} · "
