@@ -1319,9 +1319,9 @@ T.update({
                             "should each have their own children's home; {without} of them have "
                             "none yet"),
     "brief_rec_own_home": ("优先在尚无儿童之家的 {n} 个百人以上村单独设立儿童之家，按“五有”标准建设"
-                           "（004 二(一)(三)）",
+                           "（吉民发〔2018〕41号 二(一)、二(三)）",
                            "First set up a children's home in the {n} large villages without one, "
-                           "to the 'five haves' standard (004 2(1)(3))"),
+                           "to the 'five haves' standard (吉民发〔2018〕41号 sections 2(1), 2(3))"),
 })
 
 # --- the validation report (geo/report.py Report.to_frame): a problem's kind in words ------------
@@ -1435,11 +1435,12 @@ T.update({
     "sc_pg_download_comparison_xlsx": ("下载对比 XLSX", "Download comparison XLSX"),
 })
 T.update({
-    "ha_pg_caption": ("003 §13–14：发挥河湖长制平台作用，加强对人口集中居住地区河湖明渠的巡查，"
+    "ha_pg_caption": ("三年行动方案第13–14项：发挥河湖长制平台作用，加强对人口集中居住地区河湖明渠的巡查，"
                       "因地制宜设置隔离防护设施，"
                       "推进危险点“四个一”（警示牌、救生圈、救生绳、救生杆）建设；汛期排查涉儿童机构周边水域；"
                       "每年至少开展一次安全知识进村（社区）活动。",
-                      "003 §13–14: use the river/lake-chief platform to patrol rivers, lakes and open channels "
+                      "Three-year action plan, items 13–14: use the river/lake-chief platform to patrol rivers, "
+                      "lakes and open channels "
                       "near where people live, with barriers where fit; a warning sign, a life buoy, a rescue "
                       "rope and a rescue pole at every danger spot; in the flood season inspect the water "
                       "around children's institutions; one safety-knowledge activity per village per year."),
