@@ -7,7 +7,11 @@ see in Chinese:
 - the policy documents' titles, 文号 and issuers (read from optimization/policy.toml);
 - two terms of art, each in brackets after its English: Dibao/Tekun (低保/特困) and
   "village lifted out of poverty (原建档立卡贫困村)" — the words a county's files carry;
-- the sidebar's language switch "语言 / Language" · 中文, bilingual so that either reader finds it.
+- the sidebar's language switch "语言 / Language" · 中文, bilingual so that either reader finds it;
+- the maps' 示意数据 mark ("示意数据 · synthetic data"): kept in Chinese in both languages so that
+  a map printed from the English pages cannot pass for real data in a Chinese office.
+
+The maps (iframes) are read too.
 
 Tables drawn by st.dataframe are in the page's text only for the rows on screen (the grid is
 virtual); tests/test_i18n_data_page.py and tests/test_i18n_walk.py check every cell.
@@ -49,6 +53,7 @@ VISIBLE_TEXT = """() => {
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 TERMS_OF_ART = ("(低保/特困)", "(原建档立卡贫困村)")
 LANGUAGE_SWITCH = ("语言 / Language", "中文")
+SYNTHETIC_MARK = "示意数据 · synthetic data"
 
 
 @cache
@@ -65,7 +70,7 @@ def allowed() -> tuple[str, ...]:
             names |= {str(v) for v in getattr(data, layer)["name"] if str(v)}
     for d in load_documents().values():
         names |= {d.title, f"《{d.title}》", d.number, d.issuer}
-    names |= set(TERMS_OF_ART) | set(LANGUAGE_SWITCH)
+    names |= set(TERMS_OF_ART) | set(LANGUAGE_SWITCH) | {SYNTHETIC_MARK}
     return tuple(sorted((n for n in names if n), key=len, reverse=True))
 
 SOLVED = """busy => !document.querySelector("[data-testid='stMain']").innerText.includes(busy)"""
@@ -95,6 +100,19 @@ def test_the_allowed_names_come_from_the_data():
     assert "吉民发〔2018〕41号" in names
 
 
+def frame_texts(page) -> list[str]:
+    """The text of every map (streamlit-folium iframe) on the page."""
+    out = []
+    for fr in page.frames:
+        if fr is page.main_frame or fr.is_detached():
+            continue
+        try:
+            out.append(fr.evaluate("() => document.body ? document.body.innerText : ''"))
+        except Exception:  # a frame replaced by a rerun while read
+            continue
+    return out
+
+
 @pytest.mark.parametrize(("path", "title", "button"), PAGES)
 def test_every_page_in_english_shows_no_stray_chinese(page, app_url, path, title, button):
     page.goto(f"{app_url}/{path}")
@@ -113,7 +131,7 @@ def test_every_page_in_english_shows_no_stray_chinese(page, app_url, path, title
         "() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=240_000)
     settle(page)
     shot(page, f"walk_en_{path or 'map'}")
-    text = page.evaluate(VISIBLE_TEXT)
+    text = page.evaluate(VISIBLE_TEXT) + "\n" + "\n".join(frame_texts(page))
     (ARTIFACTS / f"walk_en_{path or 'map'}.txt").write_text(text, encoding="utf-8")
     assert stray_chinese(text, allowed()) == {}
     assert page.blocked == []
