@@ -9,7 +9,7 @@ import streamlit as st
 from childplan import ui
 from childplan.batch import BatchEvent, default_province_dir, list_counties, run_batch
 from geo import fmt
-from geo.i18n import t
+from geo.i18n import paren, t
 from geo.layers import DATA_DIR
 from geo.safe import md
 
@@ -44,13 +44,14 @@ found = folder_counties(folder)
 if found.empty:
     st.info(t("batch_folder_empty", lang))
     ui.stop()
-labels = {r.adcode: f"{r.name or r.adcode}（{r.adcode}）" + ("" if r.has_data else " ⚠")
+labels = {r.adcode: f"{r.name or r.adcode}{paren(r.adcode, lang)}" + ("" if r.has_data else " ⚠")
           for r in found.itertuples(index=False)}
 picked = st.multiselect(t("batch_pick", lang), list(labels), default=list(labels),
                         format_func=lambda c: labels[c])
 gaps = found[~found["has_data"] & found["adcode"].isin(picked)]
 if len(gaps):
-    st.warning(t("batch_gaps", lang) + "；".join(f"{md(r.name)}（{md(r.adcode)}）：{md(r.missing)}"
+    st.warning(t("batch_gaps", lang) + t("list_semicolon", lang).join(
+        f"{md(r.name)}{paren(md(r.adcode), lang)}{t('colon', lang)}{md(r.missing)}"
                                                   for r in gaps.itertuples(index=False)))
 
 with st.expander(t("batch_settings", lang), expanded=False):
@@ -77,7 +78,7 @@ if st.button(t("batch_start", lang), type="primary", disabled=not picked):
             rows.append({"adcode": s["adcode"], "name": s.get("name", ""), "status": STATUS[s["status"]],
                          "seconds": s.get("seconds"),
                          "reason": (s.get("reason_zh") if zh else s.get("reason_en")) or ""})
-            bar.progress(e.done / e.total, text=f"{e.done}/{e.total} · {s.get('name', '')}（{s['adcode']}）"
+            bar.progress(e.done / e.total, text=f"{e.done}/{e.total} · {s.get('name', '')}{paren(s['adcode'], lang)}"
                                                 f"{STATUS[s['status']]}")
             live.dataframe(pd.DataFrame(rows).rename(columns=COLUMNS), hide_index=True, width="stretch")
         elif e.kind == "stage":
@@ -119,7 +120,7 @@ table["status"] = table["status"].map(STATUS)
 st.dataframe(fmt.table(table[list(COLUMNS)]).rename(columns=COLUMNS), hide_index=True, width="stretch")
 failed = done["counties"][done["counties"]["status"] == "failed"]
 for r in failed.itertuples(index=False):
-    with st.expander(f"✗ {md(r.name or r.adcode)}（{r.adcode}）"):  # the code: summary.xlsx 技术细节
+    with st.expander(f"✗ {md(r.name or r.adcode)}{paren(r.adcode, lang)}"):  # the code: summary.xlsx 技术细节
         st.text(r.reason_zh if zh else r.reason_en)
 if done["note"]:
     st.caption(done["note"])

@@ -54,12 +54,13 @@ st.subheader(t("policy_title", lang))
 st.caption(t("policy_caption", lang))
 documents = st.cache_data(load_documents)()
 prows = ui.policy().table()
+zh = lang == "zh"
 terms = {r["name"].rpartition(".")[2]: r["zh"] if lang == "zh" else r["en"] for r in prows}
 st.dataframe(
     [{t("policy_col_meaning", lang): r["zh"] if lang == "zh" else r["en"],
       t("policy_col_value", lang): policy_value(r["value"], lang, r["name"]),
       t("policy_col_unit", lang): unit_label(r["unit"], lang),
-      t("policy_col_source", lang): policy_source(r["source"], documents, lang, terms),
+      t("policy_col_source", lang): policy_source(r["source_zh" if zh else "source"], documents, lang, terms),
       t("policy_col_changed", lang): enum_label("bool", bool(r["overridden"]), lang),
       t("policy_col_name", lang): r["name"]} for r in prows],
     width="stretch", hide_index=True)

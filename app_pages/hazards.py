@@ -13,7 +13,7 @@ from childplan.store import Store, StoreError, store_path
 from childplan.workflows import PatrolPdf
 from geo.exports import csv_bytes, export_table, xlsx_bytes
 from geo.hazards import FOUR_ONES_STATES, analyse_hazards, attach_checklist, four_ones_counts
-from geo.i18n import facility_label, t, water_label
+from geo.i18n import facility_label, paren, t, water_label
 from geo.maps_hazards import build_hazard_map, filter_hazards
 from geo.offline import localise_map
 from geo.patrol import (
@@ -102,7 +102,7 @@ c1, c2, c3 = st.columns([2, 2, 3])
 town_opts = [""] + sorted(set(segments.loc[segments["score"] > 0, "township_code"]) - {""})
 township = c1.selectbox(t("hz_filter_township", lang), town_opts,
                         format_func=lambda c: t("hz_all", lang) if not c else
-                        f"{tnames.get(c, c)}（{c}）")
+                        tnames.get(c, c) + paren(c, lang))
 chief_opts = [""] + sorted(set(spots["chief"]))
 chief = c2.selectbox(t("hz_filter_chief", lang), chief_opts,
                      format_func=lambda c: t("hz_all", lang) if not c else c)
@@ -126,7 +126,7 @@ cols = st.columns(4)
 for col, state in zip(cols, FOUR_ONES_STATES, strict=False):
     col.metric(t(f"hz_state_{state}", lang), states[state])
 
-st.caption(f"{t('hz_water_metric', lang)}：{t('metric_' + analysis.metric, lang)}")
+st.caption(f"{t('hz_water_metric', lang)}{t('colon', lang)}{t('metric_' + analysis.metric, lang)}")
 
 # --- map ------------------------------------------------------------------------------
 m = build_hazard_map(data, segments, spots, lang=lang, chief=chief or None,
@@ -186,8 +186,8 @@ if len(spots_f):
         st.dataframe(hist, width="stretch", hide_index=True)
 
 # --- flood season ------------------------------------------------------------------------
-with st.expander(f"{t('hz_flood', lang)}（{t('hz_flood_institutions', lang)} "
-                 f"{flood_f['facility_id'].nunique()} · {t('hz_flood_pairs', lang)} {len(flood_f)}）",
+with st.expander(t("hz_flood", lang) + paren(f"{t('hz_flood_institutions', lang)} "
+                 f"{flood_f['facility_id'].nunique()} · {t('hz_flood_pairs', lang)} {len(flood_f)}", lang),
                  expanded=False):
     ft = flood_table(flood_f, lang=lang)
     if analysis.metric != "straight":  # on the ground: the route's metres and minutes
@@ -222,7 +222,7 @@ if len(welfare):
 
 # --- safety-knowledge activities (003 §13) -------------------------------------------------
 if analysis.activities is not None:
-    with st.expander(t("hz_safety_activities", lang) + f"（{len(analysis.activities)}）",
+    with st.expander(t("hz_safety_activities", lang) + paren(len(analysis.activities), lang),
                      expanded=False):
         acts = analysis.activities
         if township:
@@ -247,7 +247,7 @@ c1.download_button(t("hz_spots_csv", lang),
 sheets = patrol_sheets(spots, lang=lang, buffer_m=pol.buffer_m)
 c2.download_button((t("ha_pg_patrol_lists_xlsx", lang)),
                    xlsx_bytes(sheets, headers={c: f"{t('hz_patrol_title', lang)} · {c} · {data.name}"
-                                               for c in sheets}),
+                                               for c in sheets}, text_dates=True),
                    file_name=f"patrol_lists_{data.adcode}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 c3.download_button((t("ha_pg_flood_season_list_csv", lang)),

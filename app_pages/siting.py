@@ -18,11 +18,20 @@ from childplan.workflows import (
 from geo import fmt
 from geo.exports import to_xlsx_bytes, write_gpkg
 from geo.fmt import num
-from geo.i18n import enum_label, facility_label, figure_label, localise_headers, localise_table, t
+from geo.i18n import (
+    enum_label,
+    facility_label,
+    figure_label,
+    localise_headers,
+    localise_table,
+    policy_source,
+    t,
+)
 from geo.maps_plans import build_siting_map
 from geo.offline import localise_map
 from geo.safe import md
 from geo.travel_maps import add_travel_layers
+from optimization.policy import load_documents
 
 lang = ui.lang()
 zh = lang == "zh"
@@ -34,17 +43,14 @@ def _pct(x: float) -> str:
 key = ui.data_key()
 data = ui.county_for(key)
 st.title(f"{md(data.name)} · {t('nav_siting', lang)}")
-st.caption("004 二(一)：常住儿童 100 人以上的村应设立儿童之家，不足 100 人的村可联合建立区域性儿童之家，"
-           "依托村（社区）民政工作站或村小、幼儿园，充分利用学校少年宫、妇女之家、农家书屋，避免重复建设。"
-           if zh else "004 二(一): villages with 100+ children should have their own home; smaller "
-           "villages may share a regional one hosted by a service station, school or kindergarten, "
-           "reusing youth palaces, women's homes and libraries rather than building twice.")
+rule_ref = policy_source("004 二(一)", st.cache_data(load_documents)(), lang)  # 吉民发〔2018〕41号 二(一)
+st.caption(t("siting_rule_caption", lang).format(ref=rule_ref))
 
 pol = ui.policy().siting
 with st.expander("规则与参数" if zh else "Rules and parameters", expanded=False):
     c1, c2, c3, c4 = st.columns(4)
     ui.override("siting.own_home_threshold", int(c1.number_input(
-        "单独设立的儿童数门槛（004 二(一)）" if zh else "Own-home threshold (children)", 1, 2000,
+        t("siting_threshold_input", lang).format(ref=rule_ref), 1, 2000,
         int(pol.own_home_threshold))))
     ui.override("siting.travel_cap_m", float(c2.number_input(
         "最大服务距离（米）" if zh else "Travel cap (m)", 200.0, 20000.0,
@@ -149,7 +155,7 @@ else:
     cols[5].metric(figure_label("mean_distance_m", lang),
                    num(child_weighted_mean_distance(assignments)),
                    help=figure_label("mean_distance_m", lang))
-st.caption(f"{t('metric_used', lang)}：{t('metric_' + res.metric, lang)}")
+st.caption(f"{t('metric_used', lang)}{t('colon', lang)}{t('metric_' + res.metric, lang)}")
 gap_shown = s.gap_tolerance if s.status == "optimal" else s.gap
 st.caption(t("siting_status_line", lang).format(
     status=enum_label("solver_status", s.status, lang),

@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 from childplan import ui
 from geo import fmt
 from geo.exports import csv_bytes, export_table, to_xlsx_bytes
-from geo.i18n import enum_label, localise_table, t
+from geo.i18n import enum_label, localise_table, paren, t
 from geo.maps_plans import build_staffing_map
 from geo.offline import localise_map
 from geo.safe import md
@@ -68,10 +68,10 @@ cols[2].metric(t("staff_supervisors", lang),
                f"{int(tot.loc['supervisor', 'required'])} / {int(tot.loc['supervisor', 'assigned'])}")
 cols[3].metric(t("staff_hours", lang),
                fmt.num(plan.directors["person_hours_per_month"].mean(), 1) if len(plan.directors) else "-")
-st.caption(f"{t('solver_status_label', lang)}：{enum_label('solver_status', plan.stats.status, lang)}")
+st.caption(f"{t('solver_status_label', lang)}{t('colon', lang)}{enum_label('solver_status', plan.stats.status, lang)}")
 used = tables["staffing"]["metric"].iloc[0] if len(tables["staffing"]) else "straight"
-st.caption(f"{t('metric_used', lang)}：{t('metric_' + used, lang)}"
-           + ("" if used == "straight" else f"（{t('staff_metric_note', lang)}）"))
+st.caption(f"{t('metric_used', lang)}{t('colon', lang)}{t('metric_' + used, lang)}"
+           + ("" if used == "straight" else paren(t("staff_metric_note", lang), lang)))
 st.caption(t("staff_national", lang).format(
     directors=fmt.num(pol.national_directors_2019), supervisors=fmt.num(pol.national_supervisors_2019),
     d_share=fmt.num(tot.loc["director", "required_share_of_national_pct"], 3) + "%",

@@ -728,7 +728,7 @@ def cmd_policy(args) -> int:
         mark = " *" if row["overridden"] else ""
         value = json.dumps(row["value"], ensure_ascii=False)
         _print(f"{row['name']} = {value} [{row['unit']}]{mark}\n    {row['zh']} / {row['en']}"
-               f"\n    source: {row['source']}")
+               f"\n    依据：{row['source_zh']}\n    source: {row['source']}")
     return 0
 
 

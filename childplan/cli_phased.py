@@ -98,6 +98,26 @@ def _persons(args, data):
     return pc
 
 
+def _print_phased_zh(res, out) -> None:
+    """The plan by year in Chinese words: where the counts come from, each year, the status."""
+    from childplan.cli import _print
+    from geo.fmt import num, pct, yuan
+    from geo.i18n import enum_label, t
+
+    _print(t("cli_phased_projected" if res.projected else "cli_phased_layer_counts", "zh"))
+    for r in res.by_year.itertuples(index=False):
+        _print(t("cli_phased_year", "zh").format(
+            year=r.year, budget=yuan(r.budget_yuan, "zh"), spent=yuan(r.spent_yuan, "zh"),
+            opened=num(r.homes_opened), open=num(r.homes_open), covered=num(r.children_covered),
+            children=num(r.children), coverage=pct(r.coverage_pct / 100, 2), directors=num(r.directors)))
+    s = res.plan.stats
+    status = enum_label("solver_status", s.status, "zh")
+    # a gap only for a proven plan: otherwise coverage or cost may still be open, not just distance
+    line = (t("siting_status_line", "zh").format(status=status, gap=f"{s.gap_tolerance:.4%}")
+            if s.status == "optimal" else t("solver_status_label", "zh") + t("colon", "zh") + status)
+    _print(line + t("cli_written_to", "zh").format(out=out))
+
+
 def site_phased(args) -> int:
     """Solve the phased plan; write phased_homes.csv, phased_years.csv, phased_training.csv."""
     from childplan.cli import _load, _out, _policy, _print, _require_ok
@@ -122,8 +142,10 @@ def site_phased(args) -> int:
     for name, frame in tables.items():
         write_csv(frame, out / f"{name}.csv")
     s = res.plan.stats
-    _print("各年度儿童数按名单推算 / counts projected from the person lists" if res.projected
-           else "未提供名单：各年度沿用村图层的儿童数 / no person list: the layer's counts every year")
+    if lang == "zh":  # Chinese first; the English lines follow for logs
+        _print_phased_zh(res, out)
+    _print("counts projected from the person lists" if res.projected
+           else "no person list: the layer's counts every year")
     for r in res.by_year.itertuples(index=False):
         _print(f"{r.year}: budget {r.budget_yuan:,} yuan, spent {r.spent_yuan:,}, "
                f"{r.homes_opened} homes opened ({r.homes_open} open), children covered "

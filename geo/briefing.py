@@ -352,6 +352,10 @@ def source_citations(policy, lang: str = "zh", documents=None) -> list[str]:
         code, art = m.group(1), m.group(2)
         if art.startswith("§"):
             art = f"第{art[1:]}项" if lang == "zh" else f"item {art[1:]}"
+        elif lang != "zh":
+            from geo.i18n import articles_en
+
+            art = articles_en(art)
         if art not in arts.setdefault(code, []):
             arts[code].append(art)
     out = []

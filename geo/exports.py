@@ -164,8 +164,8 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[str, str]
         Print in landscape, fitted to the page width, header row repeated.
     text_dates : bool
         Also write columns of ISO ``YYYY-MM-DD`` text as Excel dates (date and datetime
-        values always are). Off by default: the patrol lists keep their dates as the text
-        tests/test_hazards.py reads.
+        values always are; empty cells stay empty). The patrol lists turn it on for their
+        最近检查日期; off by default, so a text column that merely looks like dates stays text.
 
     Cells are typed (:func:`_cell_type`): integers with ``#,##0``, other numbers with as many
     places as the column needs, dates as dates, codes as text.

@@ -877,7 +877,11 @@ def localise_table(frame, lang: str = "zh", enums: dict[str, str] | None = None)
 UNIT_WORDS: dict[str, tuple[str, str]] = {
     "activities": ("次", "activities"), "added share multiplier": ("增加的份额倍数", "added share multiplier"),
     "added weight per child": ("每名儿童增加的权重", "added weight per child"),
-    "children": ("名儿童", "children"), "children (0 = no limit)": ("名儿童（0 表示不限）", "children (0 = no limit)"),
+    "children": ("名儿童", "children"),
+    "children (all children served by the home, its own village included)": (
+        "名儿童（该儿童之家服务的全部儿童，含本村）",
+        "children (all children the home serves, its own village's included)"),
+    "children (0 = no limit)": ("名儿童（0 表示不限）", "children (0 = no limit)"),
     "children-equivalents per facility": ("每处机构折合儿童数", "child equivalents per institution"),
     "children-equivalents per raster unit": ("每个栅格单位折合儿童数", "child equivalents per grid unit"),
     "contacts per target child per month": ("每名服务对象每月联系次数", "contacts per target child per month"),
@@ -904,6 +908,7 @@ UNIT_WORDS: dict[str, tuple[str, str]] = {
     "weight per child": ("每名儿童权重", "weight per child"),
     "yuan per director per year": ("元/人·年", "yuan per director per year"),
     "yuan per home": ("元/处", "yuan per home"),
+    "yuan per home; children": ("元/处；名儿童", "yuan per home; children"),
     "yuan per unit": ("元/单位", "yuan per unit"),
 }
 
@@ -1011,6 +1016,8 @@ def policy_source(source: str, documents: dict | None = None, lang: str = "zh",
     text = re.sub(r"[,;]\s*(?=[)）])", "", text)
     text = re.sub(r"\(\s*\)|（\s*）", "", text)
     text = re.sub(r"§(\d+(?:\(\d+\))?(?:[–-]\d+)?)", (lambda m: f"第{m[1]}项") if lang == "zh" else r"item \1", text)
+    if lang != "zh":
+        text = articles_en(text)
     if documents:
         def ref(m):
             d = documents.get(m[1])
@@ -1020,12 +1027,40 @@ def policy_source(source: str, documents: dict | None = None, lang: str = "zh",
 
         text = re.sub(r"(?<![\d,.])\b(00\d)\b(?![\d,])", ref, text)
     terms = terms or {}
+    text = re.sub(r"\b(?:siting|staffing|hazards|funding|travel|data)\.(?=[a-z]+_)", "", text)
     text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b",
                   lambda m: f"“{terms[m[0]]}”" if m[0] in terms else value_word(m[0], lang), text)
     if lang == "zh":
         for en, zh in _SOURCE_WORDS:
             text = text.replace(en, zh)
     return text.strip(" ,;")
+
+
+_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+
+
+def _cn_number(word: str) -> int:
+    """一 … 九十九 as a number (the parts and items of a Chinese document)."""
+    if "十" not in word:
+        return _CN_DIGITS[word]
+    tens, _, units = word.partition("十")
+    return _CN_DIGITS.get(tens, 1) * 10 + (_CN_DIGITS[units] if units else 0)
+
+
+def articles_en(text: str) -> str:
+    """A document's parts and items in English: ``二(一)`` -> ``section 2(1)``, ``二(二)1`` -> ``section 2(2)1``.
+
+    >>> articles_en("吉民发〔2018〕41号 二(一); 001 三(二)、二(二)2")
+    '吉民发〔2018〕41号 section 2(1); 001 section 3(2)、section 2(2)2'
+    """
+    import re
+
+    def one(m):
+        item = f"({_cn_number(m[2])})" if m[2] else ""
+        return f"section {_cn_number(m[1])}{item}{m[3]}"
+
+    return re.sub(r"(?<![\u4e00-\u9fff])([一二三四五六七八九十]+)(?:\(([一二三四五六七八九十]+)\))?(\d*)"
+                  r"(?![\u4e00-\u9fff])", one, text)
 
 
 #: Recurring words of the policy file's sources in Chinese (the rest of a source is quoted as is).
@@ -1089,6 +1124,13 @@ T.update({
                          "cost {cost}; villages covered {coverage} ({uncovered} uncovered); "
                          "child-weighted mean distance {mean} m"),
     "cli_written_to": ("；文件已写入 {out}", "; written to {out}"),
+    "cli_phased_projected": ("各年度儿童数按名单推算", "counts projected from the person lists"),
+    "cli_phased_layer_counts": ("未提供名单：各年度沿用村图层的儿童数",
+                                "no person list: the layer's counts every year"),
+    "cli_phased_year": ("{year}年：预算 {budget}，支出 {spent}；当年新开儿童之家 {opened} 处（运行中 {open} 处）；"
+                        "覆盖儿童 {covered} / {children} 名（{coverage}）；儿童主任 {directors} 名",
+                        "{year}: budget {budget}, spent {spent}; {opened} homes opened ({open} open); "
+                        "children covered {covered} / {children} ({coverage}); directors {directors}"),
     "siting_status_line": ("求解状态：{status} · 与最优的差距 ≤ {gap}",
                            "Status: {status} · within {gap} of the optimum"),
     "siting_tech_line": ("求解器 {solver} · 目标值 {objective} · 下界 {bound} · "
@@ -1309,9 +1351,9 @@ T.update({
                             "should each have their own children's home; {without} of them have "
                             "none yet"),
     "brief_rec_own_home": ("优先在尚无儿童之家的 {n} 个百人以上村单独设立儿童之家，按“五有”标准建设"
-                           "（004 二(一)(三)）",
+                           "（吉民发〔2018〕41号 二(一)、二(三)）",
                            "First set up a children's home in the {n} large villages without one, "
-                           "to the 'five haves' standard (004 2(1)(3))"),
+                           "to the 'five haves' standard (吉民发〔2018〕41号 sections 2(1), 2(3))"),
 })
 
 # --- the validation report (geo/report.py Report.to_frame): a problem's kind in words ------------
@@ -1425,11 +1467,12 @@ T.update({
     "sc_pg_download_comparison_xlsx": ("下载对比 XLSX", "Download comparison XLSX"),
 })
 T.update({
-    "ha_pg_caption": ("003 §13–14：发挥河湖长制平台作用，加强对人口集中居住地区河湖明渠的巡查，"
+    "ha_pg_caption": ("三年行动方案第13–14项：发挥河湖长制平台作用，加强对人口集中居住地区河湖明渠的巡查，"
                       "因地制宜设置隔离防护设施，"
                       "推进危险点“四个一”（警示牌、救生圈、救生绳、救生杆）建设；汛期排查涉儿童机构周边水域；"
                       "每年至少开展一次安全知识进村（社区）活动。",
-                      "003 §13–14: use the river/lake-chief platform to patrol rivers, lakes and open channels "
+                      "Three-year action plan, items 13–14: use the river/lake-chief platform to patrol rivers, "
+                      "lakes and open channels "
                       "near where people live, with barriers where fit; a warning sign, a life buoy, a rescue "
                       "rope and a rescue pole at every danger spot; in the flood season inspect the water "
                       "around children's institutions; one safety-knowledge activity per village per year."),
@@ -1452,4 +1495,23 @@ T.update({
     "sc_pg_maps_same_county": ("地图只在当前区县与方案区县相同时显示。",
                                "Maps show when the county in use is the scenarios' county."),
 })
+# --- punctuation around words: full-width in Chinese, ASCII with a space in English ---------------
+T.update({
+    "colon": ("：", ": "),
+    "paren": ("（{x}）", " ({x})"),
+    "list_semicolon": ("；", "; "),
+    "siting_rule_caption": ("{ref}：常住儿童 100 人以上的村应设立儿童之家，不足 100 人的村可联合建立区域性儿童之家，"
+                            "依托村（社区）民政工作站或村小、幼儿园，充分利用学校少年宫、妇女之家、农家书屋，避免重复建设。",
+                            "{ref}: villages with 100+ children should have their own home; smaller villages may "
+                            "share a regional one hosted by a service station, school or kindergarten, reusing "
+                            "youth palaces, women's homes and libraries rather than building twice."),
+    "siting_threshold_input": ("单独设立的儿童数门槛（{ref}）", "Own-home threshold (children)"),
+})
+
+
+def paren(text: object, lang: str = "zh") -> str:
+    """``text`` in brackets after a word: ``（500109）`` in Chinese, `` (500109)`` in English."""
+    return t("paren", lang).format(x=text)
+
+
 T.setdefault("brief_big_villages", ("{threshold} 人以上村（应单独设立）", "villages with {threshold}+ children"))

@@ -530,7 +530,8 @@ def write_hazard_files(data, policy, out_dir, lang: str = "zh", checks=None, *,
     synthetic = bool(spots.get("is_synthetic", pd.Series(False)).any())
     mark = f" · {t('synthetic_mark', lang)}" if synthetic else ""
     headers = {c: f"{t('hz_patrol_title', lang)} · {c} · {data.name}{mark}" for c in sheets}
-    paths["patrol_xlsx"] = write_xlsx(sheets, out / "patrol_lists.xlsx", headers=headers)
+    paths["patrol_xlsx"] = write_xlsx(sheets, out / "patrol_lists.xlsx", headers=headers,
+                                      text_dates=True)  # 最近检查日期 as an Excel date
     paths["patrol_csv"] = write_csv(patrol_table(spots, lang=lang, buffer_m=hp.buffer_m),
                                     out / "patrol_lists.csv")
     paths["flood_season"] = write_csv(export_table(flood_table(analysis.flood, lang=lang), lang,

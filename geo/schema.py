@@ -308,7 +308,7 @@ VILLAGES = LayerSchema(
                aliases=("重病重残", "重病/重残儿童数", "重病或重残儿童数", "重病或重残儿童人数",
                         "重病重残儿童人数", "重病、重残儿童数", "重病或重残儿童"), default=0),
         Column("dibao_tekun", "count", False, "低保特困家庭儿童数",
-               "children of 低保/特困 families",
+               "children of Dibao/Tekun (低保/特困) families",
                aliases=("低保特困", "低保/特困儿童数", "低保特困家庭儿童人数", "低保、特困家庭儿童数",
                         "低保或特困家庭儿童数"), default=0),
         Column("difficulty_other", "count", False, "其他困境儿童数",

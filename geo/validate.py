@@ -823,7 +823,7 @@ def _check_village_counts(frame: pd.DataFrame, ctx: _Ctx, bad: set[int], bounds=
                     f"困境儿童各类合计 {diff} 大于常住儿童数 {res}",
                     f"children in difficulty ({diff}) exceed resident children ({res})",
                     "核对孤儿、事实无人抚养、重病重残、低保特困、其他困境各列",
-                    "check the orphan, unsupported, illness/disability, 低保/特困 and other columns")
+                    "check the orphan, unsupported, illness/disability, Dibao/Tekun (低保/特困) and other columns")
             bad.add(i)
         ka = r.key_attention or 0
         if ka > lb + diff:

@@ -358,13 +358,17 @@ _SECTIONS: dict[str, type[_Section]] = {
 
 @dataclass(frozen=True)
 class Param:
-    """Documentation of one parameter: its unit, source citation and meaning (zh/en)."""
+    """Documentation of one parameter: its unit, source citation and meaning (zh/en).
+
+    ``source`` is the citation with its note in English, ``source_zh`` the same in Chinese.
+    """
 
     name: str
     unit: str
     source: str
     zh: str
     en: str
+    source_zh: str = ""
 
 
 class Policy(BaseModel):
@@ -406,7 +410,7 @@ class Policy(BaseModel):
         return _build(values, self.params, merged, origin)
 
     def table(self) -> list[dict[str, Any]]:
-        """Rows (name, value, unit, source, zh, en, overridden) for display and export."""
+        """Rows (name, value, unit, source, source_zh, zh, en, overridden) for display and export."""
         rows = []
         for name, p in self.params.items():
             rows.append(
@@ -415,6 +419,7 @@ class Policy(BaseModel):
                     "value": _plain(self.value(name)),
                     "unit": p.unit,
                     "source": p.source,
+                    "source_zh": p.source_zh or p.source,
                     "zh": p.zh,
                     "en": p.en,
                     "overridden": name in self.overrides,
@@ -571,8 +576,8 @@ def load_policy(
             name = f"{section}.{key}"
             if not isinstance(entry, dict) or "value" not in entry:
                 raise PolicyError(
-                    f"{path}: 参数 {name} 需要 value、unit、source、zh、en 字段 / "
-                    f"parameter {name} needs value, unit, source, zh and en"
+                    f"{path}: 参数 {name} 需要 value、unit、source、source_zh、zh、en 字段 / "
+                    f"parameter {name} needs value, unit, source, source_zh, zh and en"
                 )
             if not str(entry.get("source", "")).strip():
                 raise PolicyError(
@@ -583,6 +588,7 @@ def load_policy(
                 name=name,
                 unit=str(entry.get("unit", "")),
                 source=str(entry["source"]),
+                source_zh=str(entry.get("source_zh", "")),
                 zh=str(entry.get("zh", "")),
                 en=str(entry.get("en", "")),
             )

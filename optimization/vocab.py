@@ -125,7 +125,7 @@ TARGET_SHORT_LABELS: dict[str, tuple[str, str]] = {
     "orphan": ("孤儿", "orphan"),
     "unsupported": ("事实无人抚养", "unsupported"),
     "illness_disability": ("重病重残", "illness/disability"),
-    "dibao_tekun": ("低保特困", "低保/特困"),
+    "dibao_tekun": ("低保特困", "Dibao/Tekun (低保/特困)"),
     "difficulty_other": ("其他困境", "other"),
 }
 

@@ -10,6 +10,7 @@ import csv
 import math
 import shutil
 import subprocess
+from datetime import datetime
 
 import geopandas as gpd
 import numpy as np
@@ -595,7 +596,10 @@ def test_run_hazards_exports_read_back_row_by_row(tmp_path, policy):
             assert r["周边常住儿童数（500 米内）"] == s["children_exposed"]
             if s["spot_id"] == first:
                 assert r["“四个一”状态"] == "齐全"
-                assert r["最近检查日期"] == "2026-05-20"
+                # a real date in Excel, shown as 2026-05-20 (the CSV keeps the text)
+                assert r["最近检查日期"] == datetime(2026, 5, 20)
+                cell = ws.cell(row=rows.index(row) + 1, column=header.index("最近检查日期") + 1)
+                assert cell.is_date and cell.number_format == "yyyy-mm-dd"
             else:
                 assert r["“四个一”状态"] == "未检查"
     # no personal column anywhere

@@ -131,3 +131,20 @@ def test_carry_over_follows_the_policy_unless_given(monkeypatch):
         with pytest.raises(RuntimeError):
             wp.run_phased(data, policy, [2025, 2026], [100_000, 100_000], carry_over=given)
     assert seen == [False, True, False]
+
+
+def test_site_years_prints_chinese_first_then_english(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["site", "--years", "2025", "2026", "--budget-per-year", "100000", "300000",
+                 "--solver", "highs", "--out", str(out)]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip()]
+    years = pd.read_csv(out / "phased_years.csv", encoding="utf-8-sig")
+    zh = [i for i, ln in enumerate(lines) if ln.startswith(("2025年：", "2026年："))]
+    en = [i for i, ln in enumerate(lines) if ln.startswith(("2025: ", "2026: "))]
+    assert len(zh) == len(en) == 2 and max(zh) < min(en)
+    assert lines[0] == "未提供名单：各年度沿用村图层的儿童数"
+    first = lines[zh[0]]
+    # the figures of the written table, in the Chinese office's way (千分位, 元)
+    assert f"预算 {100000:,} 元" in first and f"支出 {int(years.loc[0, '当年支出（元）']):,} 元" in first
+    assert f"当年新开儿童之家 {int(years.loc[0, '当年新开儿童之家']):,} 处" in first
+    assert any(ln.startswith("求解状态：已找到最优方案（已证明）") for ln in lines[:min(en)])

@@ -97,7 +97,8 @@ def test_broken_policy_files(tmp_path):
         load_policy(bad)
     nosrc = tmp_path / "q.toml"
     nosrc.write_text(DEFAULT_POLICY_FILE.read_text(encoding="utf-8").replace(
-        'source = "004 二(一) (DOMAIN §Facilities, 004 §2(1))"', 'source = ""'),
+        'source = "004 二(一) (villages with 100 or more children should set up a children\'s home; '
+        'DOMAIN §Facilities)"', 'source = ""'),
         encoding="utf-8")
     with pytest.raises(PolicyError, match="siting.own_home_threshold has no source"):
         load_policy(nosrc)

@@ -22,7 +22,7 @@ from tests.e2e.conftest import PROBE, map_frame, settle, shot
 
 pytestmark = pytest.mark.e2e
 
-THRESHOLD_LABEL = "单独设立的儿童数门槛（004 二(一)）"
+THRESHOLD_LABEL = "单独设立的儿童数门槛（吉民发〔2018〕41号 二(一)）"
 
 
 def nav(page, title):

