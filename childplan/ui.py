@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.i18n import paren, t
+from geo.i18n import t
 from geo.layers import (
     DEFAULT_ADCODE,
     CountyData,
@@ -125,7 +125,9 @@ def sidebar() -> str:
         codes = demo_adcodes()
         options = [c for c in codes if c == DEFAULT_ADCODE] + [c for c in codes
                                                               if c != DEFAULT_ADCODE]
-        labels = {code: demo_name(code) + paren(code, lg) for code in options}
+        # one label in both languages (a place name and its code): the closed box keeps the
+        # label it was drawn with when the language changes, so it must not depend on it
+        labels = {code: f"{demo_name(code)} · {code}" for code in options}
         if st.session_state.get(_UPLOAD_KEY):
             options = options + ["upload"]
             labels["upload"] = t("uploaded", lg)
