@@ -1139,7 +1139,7 @@ def facility_facts(facilities: pd.DataFrame, townships: pd.DataFrame | None = No
     out["f_f_township"] = [tw.get(c, "") for c in tcodes]
     out.attrs["labels"] = [t("id_f_name", lang), t("id_f_kind", lang), t("id_f_status", lang),
                            t("id_f_capacity", lang), t("id_f_village", lang),
-                           t("townships", lang)]
+                           t("hz_township", lang)]
     return out
 
 
