@@ -15,6 +15,7 @@ from geo import safe
 from geo.briefing import BriefingMeta
 from geo.i18n import facility_label, t
 from geo.maps import (
+    HIDDEN_LAYERS,
     MEASURES,
     build_county_map,
     find_facilities,
@@ -36,12 +37,11 @@ st.title(f"{md(data.name)} · {t('nav_map', lang)}")
 if data.synthetic_layers():
     st.caption("⚠️ " + t("synthetic_note", lang))
 
-c1, c2, c3 = st.columns([2, 3, 2])
+c1, c3 = st.columns([2, 2])
 measure = c1.selectbox(t("measure", lang), MEASURES, format_func=lambda k: t(k, lang))
-all_layers = ["county", "townships", "waterways", "villages", "facilities", "crossings"]
-layers = c2.multiselect(
-    t("layer_picker", lang), all_layers, default=all_layers[:5], format_func=lambda k: t(k, lang)
-)
+# One layer panel: the map's own layer control (in the page language; the legend follows its
+# ticks). Every layer is drawn; the crossings start unticked (geo.maps.HIDDEN_LAYERS).
+layers = ["county", "townships", "waterways", "crossings", "reaches", "villages", "facilities"]
 basemap = c3.selectbox(
     t("basemap", lang), ["none", "osm"],
     format_func=lambda k: t("basemap_none" if k == "none" else "basemap_osm", lang),
@@ -122,21 +122,22 @@ view = st.session_state.get(VIEW)
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def danger_reaches(data_key: tuple, overrides_json: str):
-    """The ranked danger reaches (lines) of the hazards analysis, for the village panel."""
+    """The danger reaches of the top danger spots (lines), drawn and in the village panel."""
     from geo.hazards import analyse_hazards
 
     an = analyse_hazards(ui.county_for(data_key), ui.policy_from_json(overrides_json))
     return an.reaches[an.reaches["reach_id"].isin(set(an.spots["reach_id"]))]
 
 
-# the village panel also names the home of the siting plan in force and the danger reaches
-# near the village (within the exposure distance of the hazards policy)
+# the danger reaches of the hazards page (its top spots) are drawn; the village panel also
+# names the home of the siting plan in force and counts the reaches near the village (within
+# the exposure distance of the hazards policy)
 plan = {}
 siting_done = ui.last_result("siting")
 if siting_done:
     res = ui.solve_siting(*siting_done)
     plan.update(homes=res.homes, assignments=res.assignments)
-if len(data.waterways) and "villages" in layers:
+if len(data.waterways):
     plan.update(reaches=danger_reaches(ui.data_key(), ui.overrides_key()),
                 near_m=float(ui.policy().hazards.buffer_m))
 m = build_county_map(
@@ -219,7 +220,8 @@ else:
 c1, c2 = st.columns(2)
 with c1:
     ui.snapshot_buttons(f"{data.name} · {t('nav_map', lang)}", layers=tuple(
-        x for x in layers if x != "crossings"), measure=measure, key="map_snapshot",
+        x for x in layers if x not in HIDDEN_LAYERS + ("reaches",)), measure=measure,
+        key="map_snapshot",
         bounds=view_box)
 with c2:
     with st.expander(t("brief_meta", lang)):

@@ -1515,3 +1515,22 @@ def paren(text: object, lang: str = "zh") -> str:
 
 
 T.setdefault("brief_big_villages", ("{threshold} 人以上村（应单独设立）", "villages with {threshold}+ children"))
+T.update({  # identify on the map (issue 17): facilities, danger reaches, several features at once
+    "id_hits": ("此处有 {n} 个要素", "{n} features here"),
+    "id_f_name": ("名称", "Name"),
+    "id_f_kind": ("类型", "Kind"),
+    "id_f_status": ("状态", "Status"),
+    "id_f_capacity": ("容量（儿童）", "Capacity (children)"),
+    "id_f_village": ("所在村（社区）", "Village"),
+    "id_none": ("—", "—"),
+    "id_r_unnamed": ("（未命名）", "(unnamed)"),
+    "id_r_length": ("长度", "Length"),
+    "id_r_score": ("风险分值（最高河段）", "Risk score (highest segment)"),
+    "id_r_why": ("为何危险", "Why it is risky"),
+    "id_r_why_text": ("{m} 米内常住儿童 {children} 人，其中留守 {left}、困境 {diff}；"
+                      "学校/幼儿园/儿童之家 {fac} 处",
+                      "{children} resident children within {m} m ({left} left-behind, "
+                      "{diff} in difficulty); {fac} schools/kindergartens/children's homes"),
+    "id_r_villages": ("{m} 米内的村（社区）", "Villages within {m} m"),
+    "id_r_more": ("等 {n} 个", "… {n} in all"),
+})

@@ -20,6 +20,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo import safe
+from geo.hazards import _chainage
 from geo.i18n import column_label, enum_label, facility_label, t, water_label
 from geo.labels import deconflict, text_box
 from geo.schema import FACILITY_STATUS
@@ -37,9 +38,11 @@ __all__ = [
     "break_labels",
     "build_county_map",
     "class_breaks",
+    "facility_facts",
     "facility_symbol",
     "has_synthetic",
     "policy_classes",
+    "reach_facts",
     "township_label_plan",
     "township_labels",
     "village_measure",
@@ -364,6 +367,26 @@ class Legend(MacroElement):
                 return div;
             };
             legend.addTo(map);
+            // the legend lists only what is drawn: an item follows its layer's tick
+            var groups = {};
+            {% for key, n in this.layer_pairs %}groups[{{ key }}] = {{ n }};
+            {% endfor %}
+            var sync = function() {
+                var div = legend.getContainer();
+                div.querySelectorAll('[data-cp-layer]').forEach(function(el) {
+                    var g = groups[el.getAttribute('data-cp-layer')];
+                    el.style.display = (!g || map.hasLayer(g)) ? '' : 'none';
+                });
+                div.querySelectorAll('.cp-lg-section').forEach(function(sec) {
+                    var items = sec.querySelectorAll('.cp-lg-item');
+                    var any = !items.length || Array.prototype.some.call(items, function(i) {
+                        return i.style.display !== 'none';
+                    });
+                    sec.style.display = any ? '' : 'none';
+                });
+            };
+            map.on('overlayadd overlayremove', sync);
+            sync();
             var north = L.control({position: 'topleft'});
             north.onAdd = function() {
                 var div = L.DomUtil.create('div', 'cp-north');
@@ -391,9 +414,13 @@ class Legend(MacroElement):
     )
 
     def __init__(self, html: str, north: str, synthetic: str | None,
-                 background: str = _BASEMAP_BG, bounds=None, fit: bool = True):
+                 background: str = _BASEMAP_BG, bounds=None, fit: bool = True,
+                 layer_names=()):
         super().__init__()
         self._name = "Legend"
+        # folium's own variable names of the layers the items follow (never data)
+        self.layer_pairs = [(safe.script_json(str(i)), n) for i, n in enumerate(layer_names)
+                            if n.replace("_", "").isalnum()]
         self.bounds = bounds
         self.fit = fit
         self.html = safe.text(html)
@@ -411,22 +438,36 @@ class Legend(MacroElement):
 def add_legend(m: folium.Map, sections: list[tuple[str, list[tuple[str, str]]]], *,
                lang: str = "zh", synthetic: bool = False, bounds=None,
                fit: bool = True) -> folium.Map:
-    """Add a legend: ``sections`` = [(title, [(swatch, label), ...]), ...].
+    """Add a legend: ``sections`` = [(title, [(swatch, label[, layer]), ...]), ...].
 
     Titles and labels are raw text (a county or scenario name may be among them) and are
     escaped; a swatch is markup made by :func:`geo.safe.html` (``_dot``, ``_line``, ``_box``).
+    An item given a ``layer`` (a folium layer of ``m``, e.g. its FeatureGroup) shows only
+    while that layer is ticked in the layer control; a section whose items are all hidden
+    hides with them.
     """
     parts = [safe.html("<b>{}</b>", t("legend", lang))]
+    names: list[str] = []
     for title, items in sections:
-        parts.append(safe.html("<div style='margin-top:4px;font-weight:600'>{}</div>", title))
-        for swatch, label in items:
-            parts.append(safe.html("<div>{} {}</div>", swatch, label))
+        body = [safe.html("<div style='margin-top:4px;font-weight:600'>{}</div>", title)]
+        for item in items:
+            swatch, label = item[0], item[1]
+            layer = item[2] if len(item) > 2 else None
+            if layer is None:
+                body.append(safe.html("<div class='cp-lg-item'>{} {}</div>", swatch, label))
+                continue
+            if layer.get_name() not in names:
+                names.append(layer.get_name())
+            body.append(safe.html("<div class='cp-lg-item' data-cp-layer='{}'>{} {}</div>",
+                                  names.index(layer.get_name()), swatch, label))
+        parts.append(safe.html("<div class='cp-lg-section'>{}</div>", safe.Markup("").join(body)))
     mark = None
     if synthetic:
         mark = safe.text(t("synthetic_mark", "zh") + ("" if lang == "zh" else
                                                       " · synthetic data"))
     north = safe.html("▲<br>{}", t("north", lang))
-    Legend(safe.Markup("").join(parts), north, mark, bounds=bounds, fit=fit).add_to(m)
+    Legend(safe.Markup("").join(parts), north, mark, bounds=bounds, fit=fit,
+           layer_names=names).add_to(m)
     return m
 
 
@@ -447,11 +488,20 @@ def _box(fill: str, border: str) -> safe.Markup:
 
 
 class IdentifyPanel(MacroElement):
-    """Identify: a click on a feature of ``layer`` shows its facts in a panel on the map.
+    """Identify: a click on a feature of ``layer`` shows its facts in the map's one panel.
+
+    Every layer given an ``IdentifyPanel`` shares one panel (top left, under the north
+    arrow). A click lists *everything under it* in the layers of all panels: the features
+    whose symbol the click falls on (a circle's radius or an icon's half size, plus 3 px; a
+    line within half its width plus 4 px), ordered by ``order`` (villages 0, facilities 1,
+    danger reaches 2), nearest first. When the first of them is in a ``report`` layer (the
+    villages) but another feature took the click (a home's square drawn over its village),
+    that village is clicked in turn once the click is done, so the page hears of the village
+    the planner meant (:func:`streamlit_folium.st_folium`'s ``last_active_drawing``).
 
     ``fields`` are property names of the layer's features, whose strings
-    :func:`geo.safe.geojson` has escaped; ``labels`` (raw text, escaped here) head them. The
-    panel (top left, under the north arrow) stays until closed or another feature is clicked.
+    :func:`geo.safe.geojson` has escaped; ``labels``, ``title`` and ``many`` (raw text,
+    escaped here) head them. The panel stays until closed or another click.
     """
 
     _template = Template(
@@ -460,49 +510,131 @@ class IdentifyPanel(MacroElement):
         (function() {
             var map = {{ this._parent.get_name() }};
             var layer = {{ this.layer.get_name() }};
-            var fields = {{ this.fields_js }}, labels = {{ this.labels_js }};
-            var title = {{ this.title_js }};
-            var div = null;
-            var panel = L.control({position: 'topleft'});
-            panel.onAdd = function() {
-                div = L.DomUtil.create('div', 'cp-identify');
-                div.style.cssText = 'display:none;background:rgba(255,255,255,0.96);'
-                    + 'padding:6px 10px;border-radius:4px;font:12px/1.5 sans-serif;'
-                    + 'box-shadow:0 1px 4px #888;max-height:50vh;overflow:auto;min-width:190px';
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            panel.addTo(map);
-            layer.on('click', function(e) {
-                var p = ((e.layer || e.propagatedFrom || {}).feature || {}).properties || {};
-                var rows = fields.map(function(f, i) {
-                    var v = p[f] === null || p[f] === undefined ? '' : String(p[f]);
-                    return '<tr><th style="text-align:left;padding-right:10px;color:#555;'
-                        + 'font-weight:600">' + labels[i] + '</th><td>' + v + '</td></tr>';
-                }).join('');
-                div.innerHTML = '<div style="display:flex;justify-content:space-between;'
-                    + 'font-weight:700;margin-bottom:3px"><span>' + title + '</span>'
-                    + '<a href="#" class="cp-identify-close" style="text-decoration:none;'
-                    + 'color:#555;margin-left:12px">×</a></div><table>' + rows + '</table>';
-                div.style.display = 'block';
-                div.querySelector('.cp-identify-close').onclick = function(ev) {
-                    ev.preventDefault();
-                    div.style.display = 'none';
+            var reg = map._cpIdentify;
+            if (!reg) {
+                reg = map._cpIdentify = {sources: [], div: null, busy: false, last: null,
+                                         many: {{ this.many_js }}};
+                var panel = L.control({position: 'topleft'});
+                panel.onAdd = function() {
+                    var div = L.DomUtil.create('div', 'cp-identify');
+                    div.style.cssText = 'display:none;background:rgba(255,255,255,0.96);'
+                        + 'padding:6px 10px;border-radius:4px;font:12px/1.5 sans-serif;'
+                        + 'box-shadow:0 1px 4px #888;max-height:50vh;overflow:auto;'
+                        + 'min-width:190px;max-width:340px';
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    reg.div = div;
+                    return div;
                 };
-            });
+                panel.addTo(map);
+                reg.dist = function(l, pt) {  // screen distance of a click to a feature, or null
+                    if (l.getLatLng) {
+                        var r = l.getRadius ? l.getRadius() : 0;
+                        var ic = l.options && l.options.icon && l.options.icon.options;
+                        if (!l.getRadius && ic && ic.iconSize) {
+                            var s = ic.iconSize;
+                            r = Math.max(s[0] || s.x || 0, s[1] || s.y || 0) / 2;
+                        }
+                        var d = map.latLngToContainerPoint(l.getLatLng()).distanceTo(pt);
+                        return d <= r + 3 ? d : null;
+                    }
+                    if (l.getLatLngs) {
+                        var best = Infinity;
+                        var walk = function(ll) {
+                            if (!ll.length) return;
+                            if (ll[0].lat === undefined) { ll.forEach(walk); return; }
+                            for (var i = 1; i < ll.length; i++) {
+                                best = Math.min(best, L.LineUtil.pointToSegmentDistance(pt,
+                                    map.latLngToContainerPoint(ll[i - 1]),
+                                    map.latLngToContainerPoint(ll[i])));
+                            }
+                        };
+                        walk(l.getLatLngs());
+                        return best <= (l.options.weight || 3) / 2 + 4 ? best : null;
+                    }
+                    return null;
+                };
+                reg.item = function(h, head) {
+                    var p = (h.l.feature || {}).properties || {};
+                    var rows = h.s.fields.map(function(f, i) {
+                        var v = p[f] === null || p[f] === undefined ? '' : String(p[f]);
+                        return '<tr><th style="text-align:left;padding-right:10px;color:#555;'
+                            + 'font-weight:600;vertical-align:top">' + h.s.labels[i]
+                            + '</th><td>' + v + '</td></tr>';
+                    }).join('');
+                    return '<div class="cp-identify-item" data-kind="' + h.s.kind + '"'
+                        + (head ? ' style="border-top:1px solid #ccc;margin-top:5px;'
+                           + 'padding-top:3px"><div style="font-weight:700">' + h.s.title
+                           + '</div>' : '>') + '<table>' + rows + '</table></div>';
+                };
+                reg.show = function(hits) {
+                    var div = reg.div;
+                    var many = hits.length > 1;
+                    var head = many ? reg.many[0] + String(hits.length) + reg.many[1]
+                                    : hits[0].s.title;
+                    div.innerHTML = '<div style="display:flex;justify-content:space-between;'
+                        + 'font-weight:700;margin-bottom:3px"><span>' + head + '</span>'
+                        + '<a href="#" class="cp-identify-close" style="text-decoration:none;'
+                        + 'color:#555;margin-left:12px">×</a></div>'
+                        + hits.map(function(h) { return reg.item(h, many); }).join('');
+                    div.style.display = 'block';
+                    div.querySelector('.cp-identify-close').onclick = function(ev) {
+                        ev.preventDefault();
+                        div.style.display = 'none';
+                    };
+                };
+                reg.open = function(e) {
+                    if (reg.busy) return;
+                    var oe = e.originalEvent;
+                    if (oe && oe === reg.last) return;  // one click, seen once
+                    reg.last = oe;
+                    var clicked = e.layer || e.propagatedFrom || e.sourceTarget;
+                    var pt = (oe && oe.clientX !== undefined) ? map.mouseEventToContainerPoint(oe)
+                        : map.latLngToContainerPoint(e.latlng || clicked.getLatLng());
+                    var hits = [];
+                    reg.sources.forEach(function(s) {
+                        if (!map.hasLayer(s.layer)) return;
+                        s.layer.eachLayer(function(l) {
+                            var d = l === clicked ? -1 : reg.dist(l, pt);
+                            if (d !== null) hits.push({s: s, l: l, d: d});
+                        });
+                    });
+                    if (!hits.length) return;
+                    hits.sort(function(a, b) { return (a.s.order - b.s.order) || (a.d - b.d); });
+                    reg.show(hits);
+                    var first = hits[0];
+                    if (first.s.report && first.l !== clicked && first.l.getLatLng) {
+                        setTimeout(function() {  // after every handler of this click
+                            reg.busy = true;
+                            try { first.l.fire('click', {latlng: first.l.getLatLng()}, true); }
+                            finally { reg.busy = false; }
+                        }, 0);
+                    }
+                };
+            }
+            reg.sources.push({layer: layer, fields: {{ this.fields_js }},
+                              labels: {{ this.labels_js }}, title: {{ this.title_js }},
+                              kind: {{ this.kind_js }}, order: {{ this.order }},
+                              report: {{ 'true' if this.report else 'false' }}});
+            layer.on('click', reg.open);
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, layer, fields, labels, *, title: str = ""):
+    def __init__(self, layer, fields, labels, *, title: str = "", order: int = 0,
+                 report: bool = False, kind: str = "", many: str = "{n}"):
         super().__init__()
         self._name = "IdentifyPanel"
         self.layer = layer
+        self.order = int(order)
+        self.report = bool(report)
         self.fields_js = safe.script_json([str(f) for f in fields])
         self.labels_js = safe.script_json([str(safe.text(x)) for x in labels])
         self.title_js = safe.script_json(str(safe.text(title)))
+        self.kind_js = safe.script_json(str(safe.text(kind)))
+        before, _, after = str(many).partition("{n}")  # "此处有 {n} 个要素"
+        self.many_js = safe.script_json([str(safe.text(before)), str(safe.text(after))])
 
 
 class _NoAttributionPrefix(MacroElement):
@@ -617,6 +749,219 @@ def _round_coords(fc: dict, decimals: int = 5) -> dict:
     return fc
 
 
+#: Layers of the county map unticked at first (one tick in the map's layer control away).
+HIDDEN_LAYERS = ("crossings",)
+#: Colour of the danger reaches on the county map (a line: never confused with the villages).
+REACH_COLOUR = "#e6550d"
+
+
+class _Drawn:
+    """What the layer helpers of :func:`build_county_map` collect: legend, panels, 示意."""
+
+    def __init__(self, lang: str, hidden):
+        self.lang = lang
+        self.hidden = tuple(hidden)
+        self.legend: list[tuple[str, list[tuple]]] = []
+        self.panels: list[IdentifyPanel] = []
+        self.synthetic = False
+
+    def group(self, m, key: str, label: str, *, show: bool | None = None):
+        """A FeatureGroup for the layer control, ticked unless ``key`` is hidden."""
+        fg = folium.FeatureGroup(name=safe.layer_name(label),
+                                 show=(key not in self.hidden) if show is None else show)
+        fg.add_to(m)
+        return fg
+
+    def panel(self, layer, facts: pd.DataFrame, title: str, order: int, kind: str,
+              report: bool = False):
+        self.panels.append(IdentifyPanel(layer, list(facts.columns), facts.attrs["labels"],
+                                         title=title, order=order, kind=kind, report=report,
+                                         many=t("id_hits", self.lang)))
+
+
+def _draw_townships(m, data, d: _Drawn, first_zoom: float) -> None:
+    lang = d.lang
+    tw = data.townships.copy()
+    v = data.villages
+    totals = v.groupby(v["village_code"].str[:9])["resident_children"].sum()
+    tw["children"] = tw["township_code"].map(totals).fillna(0).astype(int)
+    fg = d.group(m, "townships", t("townships", lang))
+    folium.GeoJson(
+        _round_coords(_features(tw, ["township_code", "name", "children"])),
+        style_function=lambda f: {"color": "#8d8d8d", "weight": 1, "fillColor": "#fbfaf5",
+                                  "fillOpacity": 0.55},
+        highlight_function=lambda f: {"weight": 2.5, "color": "#555"},
+        tooltip=safe.geojson_tooltip(
+            fields=["name", "township_code", "children"],
+            aliases=[t("townships", lang), "代码" if lang == "zh" else "Code",
+                     t("resident_children", lang)],
+        ),
+        name="townships",
+    ).add_to(fg)
+    add_township_labels(m, tw, first_zoom, metric_crs=data.metric_crs, parent=fg)
+    d.synthetic |= has_synthetic(data.townships)
+    d.legend.append((t("townships", lang), [(_box("#fbfaf5", "#8d8d8d"),
+                                             t("townships", lang), fg)]))
+
+
+def _draw_county(m, data, d: _Drawn) -> None:
+    fg = d.group(m, "county", t("county", d.lang))
+    folium.GeoJson(
+        _round_coords(_features(data.county, ["adcode", "name"])),
+        style_function=lambda f: {"color": "#222", "weight": 3, "fill": False},
+        name="county",
+    ).add_to(fg)
+    d.legend.append((t("county", d.lang), [(_line("#222"), data.name, fg)]))
+
+
+def _draw_waterways(m, data, d: _Drawn) -> None:
+    lang = d.lang
+    w = data.waterways.copy()
+    w["kind_label"] = [water_label(k, lang) for k in w["kind"]]
+    fg = d.group(m, "waterways", t("waterways", lang))
+    folium.GeoJson(
+        _round_coords(_features(w, ["water_id", "name", "kind", "kind_label"])),
+        style_function=lambda f: {
+            "color": _WATER,
+            "weight": 4 if f["properties"]["kind"] == "river" else (
+                1.5 if f["properties"]["kind"] in ("stream", "canal") else 1),
+            "fillColor": _WATER_FILL, "fillOpacity": 0.8,
+            "dashArray": "4 3" if f["properties"]["kind"] == "canal" else None,
+        },
+        tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
+                                     aliases=[t("waterways", lang), ""]),
+        name="waterways",
+    ).add_to(fg)
+    d.synthetic |= has_synthetic(data.waterways)
+    d.legend.append((t("waterways", lang), [(_line(_WATER, 4), t("river", lang), fg),
+                                            (_line(_WATER, 2), t("water_lines", lang), fg),
+                                            (_box(_WATER_FILL, _WATER), t("water_areas", lang),
+                                             fg)]))
+
+
+def _draw_crossings(m, data, d: _Drawn) -> None:
+    fg = d.group(m, "crossings", t("crossings", d.lang))
+    for g in data.crossings.geometry:
+        folium.CircleMarker([g.y, g.x], radius=3, color="#333", weight=1, fill=True,
+                            fill_color="#fff", fill_opacity=1).add_to(fg)
+    d.synthetic |= has_synthetic(data.crossings)
+    d.legend.append((t("crossings", d.lang), [(_dot("#fff", 7), t("crossings", d.lang), fg)]))
+
+
+def _draw_reaches(m, data, reaches, near_m: float, d: _Drawn) -> None:
+    """The danger reaches as lines; a click lists their facts (:func:`reach_facts`)."""
+    lang = d.lang
+    r = reaches.copy()
+    facts = reach_facts(r, data.villages, near_m, lang, metric_crs=data.metric_crs)
+    for c in facts.columns:
+        r[c] = facts[c]
+    fg = d.group(m, "reaches", t("hz_reaches", lang))
+    gj = folium.GeoJson(
+        _round_coords(_features(r, ["reach_id", *facts.columns])),
+        style_function=lambda f: {"color": REACH_COLOUR, "weight": 5, "opacity": 0.9},
+        highlight_function=lambda f: {"weight": 8},
+        tooltip=safe.geojson_tooltip(fields=["f_r_name", "f_r_chainage"],
+                                     aliases=[t("hz_reaches", lang), ""]),
+        name="reaches",
+    )
+    gj.add_to(fg)
+    d.panel(gj, facts, t("hz_reaches", lang), order=2, kind="reach")
+    d.synthetic |= has_synthetic(r)
+    d.legend.append((t("hz_reaches", lang), [(_line(REACH_COLOUR, 5), t("hz_reaches", lang),
+                                              fg)]))
+
+
+def _village_classes(v: pd.DataFrame, breaks) -> list:
+    """Colour each village (``v["colour"]``) by its value; the legend items of the classes."""
+    if breaks:  # classes that follow the policy in force
+        cls, pal, names = policy_classes(v["value"], breaks)
+        v["colour"] = [pal[c] for c in cls]
+        return [(_dot(c, 6 + 2 * i), n) for i, (c, n) in enumerate(zip(pal, names, strict=True))]
+    qs = class_breaks(v["value"])
+    off = len(_SEQ) - len(qs)
+    v["colour"] = [_SEQ[_classify(x, qs) + off] for x in v["value"]]
+    lows = [0.0] + [q + 1 for q in qs[:-1]]
+    return [(_dot(_SEQ[i + off], 6 + 2 * i), f"{lo:,.0f}–{q:,.0f}")
+            for i, (lo, q) in enumerate(zip(lows, qs, strict=True))]
+
+
+def _draw_villages(m, data, d: _Drawn, measure: str, breaks, plan: dict) -> None:
+    lang = d.lang
+    v = data.villages.copy()
+    v["value"] = village_measure(v, measure)
+    vmax = max(float(v["value"].max()), 1.0)
+    v["radius"] = [3.0 + 9.0 * math.sqrt(x / vmax) for x in v["value"]]
+    items = _village_classes(v, breaks)
+    facts = village_facts(v, data.townships, lang, metric_crs=data.metric_crs, **plan)
+    for c in facts.columns:
+        v[c] = facts[c]
+    v["value_text"] = [f"{int(x):,}" for x in v["value"]]
+    fc = _features(v, ["village_code", "name", "value_text", "radius", "colour",
+                       *facts.columns])
+    fg = d.group(m, "villages", t("villages", lang))
+    gj = folium.GeoJson(
+        _round_coords(fc),
+        marker=folium.CircleMarker(radius=5, weight=1, color="#444", fill=True,
+                                   fill_opacity=0.9),
+        style_function=lambda f: {"radius": f["properties"]["radius"],
+                                  "fillColor": f["properties"]["colour"],
+                                  "color": "#444", "weight": 0.8, "fillOpacity": 0.9},
+        # hover: the name and the measure drawn (once); click: every fact of the village
+        tooltip=safe.geojson_tooltip(fields=["name", "value_text"],
+                                     aliases=[t("villages", lang), t(measure, lang)]),
+        name="villages",
+    )
+    gj.add_to(fg)
+    d.panel(gj, facts, t("villages", lang), order=0, kind="village", report=True)
+    d.synthetic |= has_synthetic(data.villages)
+    d.legend.append((f"{t('villages', lang)}：{t(measure, lang)}" if lang == "zh"
+                     else f"{t('villages', lang)}: {t(measure, lang)}",
+                     [(sw, label, fg) for sw, label in items]))
+
+
+def _draw_facilities(m, data, d: _Drawn, facility_kinds) -> None:
+    """One layer per facility kind, each its own shape; the common ones unticked at first."""
+    lang = d.lang
+    f = data.facilities
+    kinds = [k for k in FACILITY_KINDS if k in set(f["kind"])]
+    if facility_kinds is not None:
+        kinds = [k for k in kinds if k in facility_kinds]
+    facts_all = facility_facts(f, data.townships, data.villages, lang)
+    items = []
+    for kind in kinds:
+        sub = f[f["kind"] == kind].copy()
+        sub["kind_label"] = _facility_labels(sub, kind, lang)
+        sub["built"] = _built(sub)
+        facts = facts_all.loc[sub.index]
+        for c in facts.columns:
+            sub[c] = facts[c]
+        fg = d.group(m, kind, facility_label(kind, lang), show=kind in _SHOWN_FACILITIES)
+        # one shape per kind (FACILITY_SHAPES); planned, under construction or closed:
+        # the same shape hollow
+        for built in (True, False):
+            part = sub[sub["built"] == built]
+            if not len(part):
+                continue
+            sym, px = facility_symbol(kind, built=built), _facility_px(kind)
+            gj = folium.GeoJson(
+                _round_coords(_features(part, ["facility_id", "name", "kind_label", "built",
+                                               *facts.columns])),
+                marker=folium.Marker(icon=safe.div_icon(
+                    sym, icon_size=(px, px), icon_anchor=(px // 2, px // 2),
+                    class_name="cp-facility")),
+                tooltip=safe.geojson_tooltip(fields=["name", "kind_label"], aliases=["", ""]),
+                name=f"facilities_{kind}" + ("" if built else "_not_built"),
+            )
+            gj.add_to(fg)
+            facts.attrs = facts_all.attrs
+            d.panel(gj, facts, t("facilities", lang), order=1, kind="facility")
+        items.append((facility_symbol(kind, size=13, inline=True), facility_label(kind, lang),
+                      fg))  # the legend lists a kind while it is ticked
+    d.synthetic |= has_synthetic(f)
+    if items:
+        d.legend.append((t("facilities", lang), items))
+
+
 def build_county_map(
     data,
     *,
@@ -631,12 +976,14 @@ def build_county_map(
     assignments: pd.DataFrame | None = None,
     reaches=None,
     near_m: float | None = None,
+    hidden: tuple[str, ...] = HIDDEN_LAYERS,
 ) -> folium.Map:
     """The county overview map: boundary, townships, waterways, villages and facilities.
 
-    A click on a village shows its facts (counts by category, designations) in a panel
-    (:class:`IdentifyPanel`), in Chinese or English; township names are deconflicted for the
-    first view (:func:`township_labels`).
+    One layer panel: Leaflet's layer control, in the page language, lists every layer drawn
+    (``layers``; each facility kind its own); the legend lists only the ticked ones. A click
+    lists the facts of every village, facility and danger reach under it in one panel
+    (:class:`IdentifyPanel`); township names are deconflicted (:func:`add_township_labels`).
 
     Parameters
     ----------
@@ -645,7 +992,8 @@ def build_county_map(
     measure : str
         What villages are sized and coloured by (one of :data:`MEASURES`).
     layers : tuple of str
-        Layers to draw (each becomes a toggleable group in the layer control).
+        Layers to draw: ``county``, ``townships``, ``waterways``, ``crossings``,
+        ``reaches`` (with ``reaches`` given), ``villages``, ``facilities``.
     facility_kinds : tuple of str, optional
         Facility kinds to draw (default: all present).
     lang : {"zh", "en"}
@@ -656,13 +1004,16 @@ def build_county_map(
         Lower edges of the village classes, from the policy in force
         (:func:`geo.snapshot.policy_breaks`); without them the classes are quintiles.
     fit : bool
-        Fit the county once the frame has its size (False: the caller sets the view, e.g.
-        the one the planner had before a rerun).
+        Fit the county once the frame has its size (False: the caller sets the view).
     homes, assignments : DataFrame, optional
-        The siting plan in force: the village panel then also names the home that serves
-        the village and its distance (:func:`village_facts`).
+        The siting plan in force: the village panel names the home that serves the village
+        and its distance (:func:`village_facts`).
     reaches : GeoDataFrame, optional
-        The danger reaches (lines); with ``near_m`` the panel counts those nearby.
+        The danger reaches (lines, :func:`geo.hazards.merge_reaches`); with ``near_m`` the
+        village panel counts those nearby, and with ``"reaches"`` in ``layers`` they are
+        drawn and identified (:func:`reach_facts`).
+    hidden : tuple of str
+        Layers drawn but unticked at first (default: the crossings).
 
     Returns
     -------
@@ -670,162 +1021,28 @@ def build_county_map(
     """
     bounds_src = data.county if len(data.county) else data.villages
     m = base_map(bounds_src.total_bounds, tiles=tiles)
-    first_zoom = web_zoom(bounds_src.to_crs(4326).total_bounds)
-    legend: list[tuple[str, list[tuple[str, str]]]] = []
-    panels: list[IdentifyPanel] = []  # added last: under the north arrow
-    shown_synthetic = False
-
+    d = _Drawn(lang, hidden)
     if "townships" in layers and len(data.townships):
-        tw = data.townships.copy()
-        v = data.villages
-        totals = v.groupby(v["village_code"].str[:9])["resident_children"].sum()
-        tw["children"] = tw["township_code"].map(totals).fillna(0).astype(int)
-        fg = folium.FeatureGroup(name=safe.layer_name(t("townships", lang)), show=True)
-        folium.GeoJson(
-            _round_coords(_features(tw, ["township_code", "name", "children"])),
-            style_function=lambda f: {"color": "#8d8d8d", "weight": 1, "fillColor": "#fbfaf5",
-                                      "fillOpacity": 0.55},
-            highlight_function=lambda f: {"weight": 2.5, "color": "#555"},
-            tooltip=safe.geojson_tooltip(
-                fields=["name", "township_code", "children"],
-                aliases=[t("townships", lang), "代码" if lang == "zh" else "Code",
-                         t("resident_children", lang)],
-            ),
-            name="townships",
-        ).add_to(fg)
-        fg.add_to(m)
-        add_township_labels(m, tw, first_zoom, metric_crs=data.metric_crs, parent=fg)
-        shown_synthetic |= has_synthetic(data.townships)
-        legend.append((t("townships", lang), [(_box("#fbfaf5", "#8d8d8d"),
-                                                t("townships", lang))]))
-
+        _draw_townships(m, data, d, web_zoom(bounds_src.to_crs(4326).total_bounds))
     if "county" in layers and len(data.county):
-        fg = folium.FeatureGroup(name=safe.layer_name(t("county", lang)), show=True)
-        folium.GeoJson(
-            _round_coords(_features(data.county, ["adcode", "name"])),
-            style_function=lambda f: {"color": "#222", "weight": 3, "fill": False},
-            name="county",
-        ).add_to(fg)
-        fg.add_to(m)
-        legend.append((t("county", lang), [(_line("#222"), data.name)]))
-
+        _draw_county(m, data, d)
     if "waterways" in layers and len(data.waterways):
-        w = data.waterways.copy()
-        w["kind_label"] = [water_label(k, lang) for k in w["kind"]]
-        fg = folium.FeatureGroup(name=safe.layer_name(t("waterways", lang)), show=True)
-        folium.GeoJson(
-            _round_coords(_features(w, ["water_id", "name", "kind", "kind_label"])),
-            style_function=lambda f: {
-                "color": _WATER,
-                "weight": 4 if f["properties"]["kind"] == "river" else (
-                    1.5 if f["properties"]["kind"] in ("stream", "canal") else 1),
-                "fillColor": _WATER_FILL, "fillOpacity": 0.8,
-                "dashArray": "4 3" if f["properties"]["kind"] == "canal" else None,
-            },
-            tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
-                                          aliases=[t("waterways", lang), ""]),
-            name="waterways",
-        ).add_to(fg)
-        fg.add_to(m)
-        shown_synthetic |= has_synthetic(data.waterways)
-        legend.append((t("waterways", lang), [(_line(_WATER, 4), t("river", lang)),
-                                              (_line(_WATER, 2), t("water_lines", lang)),
-                                              (_box(_WATER_FILL, _WATER), t("water_areas", lang))]))
-
+        _draw_waterways(m, data, d)
     if "crossings" in layers and len(data.crossings):
-        fg = folium.FeatureGroup(name=safe.layer_name(t("crossings", lang)), show=True)
-        for g in data.crossings.geometry:
-            folium.CircleMarker([g.y, g.x], radius=3, color="#333", weight=1, fill=True,
-                                fill_color="#fff", fill_opacity=1).add_to(fg)
-        fg.add_to(m)
-
+        _draw_crossings(m, data, d)
+    if "reaches" in layers and reaches is not None and len(reaches) and near_m is not None:
+        _draw_reaches(m, data, reaches, near_m, d)
     if "villages" in layers and len(data.villages):
-        v = data.villages.copy()
-        v["value"] = village_measure(v, measure)
-        vmax = max(float(v["value"].max()), 1.0)
-        v["radius"] = [3.0 + 9.0 * math.sqrt(x / vmax) for x in v["value"]]
-        if breaks:  # classes that follow the policy in force
-            cls, pal, names = policy_classes(v["value"], breaks)
-            v["colour"] = [pal[c] for c in cls]
-            items = [(_dot(c, 6 + 2 * i), n) for i, (c, n) in enumerate(zip(pal, names,
-                                                                             strict=True))]
-        else:
-            qs = class_breaks(v["value"])
-            off = len(_SEQ) - len(qs)
-            v["colour"] = [_SEQ[_classify(x, qs) + off] for x in v["value"]]
-            lows = [0.0] + [q + 1 for q in qs[:-1]]
-            items = [(_dot(_SEQ[i + off], 6 + 2 * i), f"{lo:,.0f}–{q:,.0f}")
-                     for i, (lo, q) in enumerate(zip(lows, qs, strict=True))]
-        facts = village_facts(v, data.townships, lang, homes=homes, assignments=assignments,
-                              reaches=reaches, near_m=near_m, metric_crs=data.metric_crs)
-        for c in facts.columns:
-            v[c] = facts[c]
-        v["value_text"] = [f"{int(x):,}" for x in v["value"]]
-        fc = _features(v, ["village_code", "name", "value_text", "radius", "colour",
-                           *facts.columns])
-        fg = folium.FeatureGroup(name=safe.layer_name(t("villages", lang)), show=True)
-        gj = folium.GeoJson(
-            _round_coords(fc),
-            marker=folium.CircleMarker(radius=5, weight=1, color="#444", fill=True,
-                                       fill_opacity=0.9),
-            style_function=lambda f: {"radius": f["properties"]["radius"],
-                                      "fillColor": f["properties"]["colour"],
-                                      "color": "#444", "weight": 0.8, "fillOpacity": 0.9},
-            # hover: the name and the measure drawn (once); click: every fact of the village
-            tooltip=safe.geojson_tooltip(fields=["name", "value_text"],
-                                         aliases=[t("villages", lang), t(measure, lang)]),
-            name="villages",
-        )
-        gj.add_to(fg)
-        fg.add_to(m)
-        panels.append(IdentifyPanel(gj, list(facts.columns), facts.attrs["labels"],
-                                    title=t("villages", lang)))
-        shown_synthetic |= has_synthetic(data.villages)
-        legend.append((f"{t('villages', lang)}：{t(measure, lang)}" if lang == "zh"
-                       else f"{t('villages', lang)}: {t(measure, lang)}", items))
-
+        plan = {"homes": homes, "assignments": assignments, "reaches": reaches,
+                "near_m": near_m}
+        _draw_villages(m, data, d, measure, breaks, plan)
     if "facilities" in layers and len(data.facilities):
-        f = data.facilities
-        kinds = [k for k in FACILITY_KINDS if k in set(f["kind"])]
-        if facility_kinds is not None:
-            kinds = [k for k in kinds if k in facility_kinds]
-        items = []
-        for kind in kinds:
-            sub = f[f["kind"] == kind].copy()
-            sub["kind_label"] = _facility_labels(sub, kind, lang)
-            sub["built"] = _built(sub)
-            fg = folium.FeatureGroup(name=safe.layer_name(facility_label(kind, lang)),
-                                     show=kind in _SHOWN_FACILITIES)
-            # one shape per kind (FACILITY_SHAPES); planned, under construction or closed:
-            # the same shape hollow
-            for built in (True, False):
-                part = sub[sub["built"] == built]
-                if not len(part):
-                    continue
-                sym, px = facility_symbol(kind, built=built), _facility_px(kind)
-                folium.GeoJson(
-                    _round_coords(_features(part, ["facility_id", "name", "kind_label",
-                                                   "built"])),
-                    marker=folium.Marker(icon=safe.div_icon(
-                        sym, icon_size=(px, px), icon_anchor=(px // 2, px // 2),
-                        class_name="cp-facility")),
-                    tooltip=safe.geojson_tooltip(fields=["name", "kind_label"],
-                                                  aliases=["", ""]),
-                    name=f"facilities_{kind}" + ("" if built else "_not_built"),
-                ).add_to(fg)
-            fg.add_to(m)
-            if kind in _SHOWN_FACILITIES:  # the legend lists only what is drawn at first
-                items.append((facility_symbol(kind, size=13, inline=True),
-                              facility_label(kind, lang)))
-        shown_synthetic |= has_synthetic(f)
-        if items:
-            legend.append((t("facilities", lang), items))
-
+        _draw_facilities(m, data, d, facility_kinds)
     folium.LayerControl(collapsed=True).add_to(m)
     minx, miny, maxx, maxy = bounds_src.total_bounds
-    add_legend(m, legend, lang=lang, synthetic=shown_synthetic,
+    add_legend(m, d.legend, lang=lang, synthetic=d.synthetic,
                bounds=[[float(miny), float(minx)], [float(maxy), float(maxx)]], fit=fit)
-    for p in panels:
+    for p in d.panels:  # added last: under the north arrow
         p.add_to(m)
     return m
 
@@ -878,6 +1095,110 @@ def village_facts(villages: pd.DataFrame, townships: pd.DataFrame | None = None,
                                                              metric_crs)]
         labels.append(t("id_reaches_near", lang).format(m=f"{float(near_m):,.0f}"))
     out.attrs["labels"] = labels
+    return out
+
+
+def facility_facts(facilities: pd.DataFrame, townships: pd.DataFrame | None = None,
+                   villages: pd.DataFrame | None = None, lang: str = "zh") -> pd.DataFrame:
+    """One row of display text per facility: name, kind, status, capacity, village, township.
+
+    Kind and status in words. Column names are ``f_f_*`` keys (never the villages'
+    ``f_name``); ``.attrs["labels"]`` holds their headers in ``lang``. A facility with no status
+    is taken as running (现有); one with no capacity shows ``—``. Raw text (:mod:`geo.safe`
+    escapes it).
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"name": ["甲村儿童之家"], "kind": ["children_home"],
+    ...                   "status": ["planned"], "capacity": [60.0],
+    ...                   "village_code": ["500109001001"], "township_code": ["500109001"]})
+    >>> facility_facts(f).iloc[0].tolist()
+    ['甲村儿童之家', '儿童之家', '拟建', '60', '500109001001', '']
+    """
+    def col(name):
+        return (facilities[name] if name in facilities.columns
+                else pd.Series(None, index=facilities.index, dtype=object))
+
+    tw = ({} if townships is None or not len(townships) else
+          dict(zip(townships["township_code"].astype(str), townships["name"].astype(str),
+                   strict=False)))
+    vn = ({} if villages is None or not len(villages) else
+          dict(zip(villages["village_code"].astype(str), villages["name"].astype(str),
+                   strict=False)))
+    none = t("id_none", lang)
+    out = pd.DataFrame(index=facilities.index)
+    out["f_f_name"] = facilities["name"].fillna("").astype(str)
+    out["f_f_kind"] = [facility_label(k, lang) for k in facilities["kind"]]
+    out["f_f_status"] = [enum_label("status", s if isinstance(s, str) and s else "existing",
+                                    lang) for s in col("status")]
+    out["f_f_capacity"] = [none if pd.isna(c) else f"{int(round(float(c))):,}"
+                           for c in pd.to_numeric(col("capacity"), errors="coerce")]
+    vcodes = col("village_code").fillna("").astype(str)
+    out["f_f_village"] = [vn.get(c, c) if c else none for c in vcodes]
+    tcodes = [str(tc) if isinstance(tc, str) and tc else (vc[:9] if vc else "")
+              for tc, vc in zip(col("township_code"), vcodes, strict=True)]
+    out["f_f_township"] = [tw.get(c, "") for c in tcodes]
+    out.attrs["labels"] = [t("id_f_name", lang), t("id_f_kind", lang), t("id_f_status", lang),
+                           t("id_f_capacity", lang), t("id_f_village", lang),
+                           t("hz_township", lang)]
+    return out
+
+
+def reach_facts(reaches, villages, near_m: float, lang: str = "zh", *,
+                metric_crs=None, most: int = 8) -> pd.DataFrame:
+    """One row of display text per danger reach, for the identify panel.
+
+    Water kind in words, name, chainage, length, rank, peak score, why it is risky, the
+    villages within ``near_m`` metres and the chief. ``reaches`` are
+    :func:`geo.hazards.merge_reaches` rows (any CRS); the villages near are those within
+    ``near_m`` of the reach's line, nearest first, at most ``most`` named (then "等 N 个").
+    Column names are ``f_r_*``; ``.attrs["labels"]`` holds the headers. Raw text.
+    """
+    zh = lang == "zh"
+    crs = metric_crs if metric_crs is not None else reaches.crs
+    lines = gpd.GeoSeries(reaches.geometry, crs=reaches.crs).to_crs(crs).reset_index(drop=True)
+    near: list[list[str]] = [[] for _ in range(len(lines))]
+    if villages is not None and len(villages):
+        pts = gpd.GeoSeries(villages.geometry, crs=villages.crs).to_crs(crs)
+        names = villages["name"].astype(str).to_numpy()
+        ri, vi = pts.sindex.query(lines, predicate="dwithin", distance=float(near_m))
+        dist = pts.iloc[vi].distance(lines.iloc[ri], align=False).to_numpy()
+        for k in np.lexsort((dist, ri)):
+            near[ri[k]].append(names[vi[k]])
+    sep = "、" if zh else ", "
+    m_text = f"{float(near_m):,.0f}"
+
+    def listed(ns):
+        if not ns:
+            return t("sc_pg_none", lang)
+        text = sep.join(ns[:most])
+        return text if len(ns) <= most else f"{text} {t('id_r_more', lang).format(n=len(ns))}"
+
+    def num_col(name):
+        return pd.to_numeric(reaches[name], errors="coerce").fillna(0).to_numpy() if (
+            name in reaches.columns) else np.zeros(len(reaches))
+
+    out = pd.DataFrame(index=reaches.index)
+    out["f_r_name"] = [str(n) if isinstance(n, str) and n.strip() else t("id_r_unnamed", lang)
+                       for n in reaches["name"]]
+    out["f_r_kind"] = [water_label(k, lang) for k in reaches["kind"]]
+    a = _chainage(num_col("start_m").astype(float))
+    b = _chainage(num_col("end_m").astype(float))
+    out["f_r_chainage"] = [f"{x}～{y}" for x, y in zip(a, b, strict=True)]
+    out["f_r_length"] = [f"{x:,.0f} {'米' if zh else 'm'}" for x in num_col("length_m")]
+    out["f_r_rank"] = [f"{int(x):,}" for x in num_col("rank")]
+    out["f_r_score"] = [f"{x:,.1f}" for x in num_col("peak_score")]
+    out["f_r_why"] = [t("id_r_why_text", lang).format(
+        m=m_text, children=f"{int(c):,}", left=f"{int(lb):,}", diff=f"{int(df):,}",
+        fac=f"{int(fc):,}") for c, lb, df, fc in zip(
+        num_col("children_within"), num_col("left_behind_within"),
+        num_col("difficulty_within"), num_col("facilities_within"), strict=True)]
+    out["f_r_villages"] = [listed(ns) for ns in near]
+    out["f_r_chief"] = (reaches["chief"].fillna("").astype(str).replace("", t("id_none", lang))
+                        if "chief" in reaches.columns else t("id_none", lang))
+    out.attrs["labels"] = [t("hz_river", lang), t("hz_kind", lang), t("hz_reach", lang),
+                           t("id_r_length", lang), t("hz_rank", lang), t("id_r_score", lang),
+                           t("id_r_why", lang), t("id_r_villages", lang).format(m=m_text),
+                           t("hz_chief", lang)]
     return out
 
 

@@ -151,8 +151,9 @@ def test_click_on_a_village_shows_its_facts_escaped():
     tw = DEMO.townships.set_index("township_code")["name"]["500109001"]
     assert props["f_township"] == tw
     html = m.get_root().render()
-    panel = _children(m, maps.IdentifyPanel)[0]
-    assert panel.layer is gj and json.loads(str(panel.labels_js))[3] == "常住儿童"
+    panel = next(p for p in _children(m, maps.IdentifyPanel) if p.layer is gj)
+    assert panel.report and panel.order == 0  # villages: listed first, told to the page
+    assert json.loads(str(panel.labels_js))[3] == "常住儿童"
     assert "cp-identify" in html and str(panel.fields_js) in html
 
 

@@ -1,10 +1,12 @@
 """Facilities drawn as distinct shapes by kind (issue 17), the legend with the same shapes."""
 import dataclasses
+import json
 import re
 
 import folium
 
 from geo import maps
+from geo.i18n import facility_label
 from geo.layers import load_demo
 
 DEMO = load_demo("500109")
@@ -55,7 +57,18 @@ def test_legend_draws_the_same_shapes_only_for_what_is_shown():
     for kind in maps._SHOWN_FACILITIES:
         pts = maps._POLYGONS[maps.FACILITY_SHAPES[kind]]
         assert f"points='{pts}'" in legend, kind
-    assert f"fill='{maps.FACILITY_COLOURS['primary_school']}'" not in legend  # off at first
+    # every kind is in the legend, each item following its layer's tick: the layers ticked at
+    # first are the four shown kinds (the browser hides the rest, tests/e2e/test_map_identify)
+    leg = next(x for x in _walk(m) if isinstance(x, maps.Legend))
+    groups = {x.get_name(): x for x in _walk(m) if isinstance(x, folium.FeatureGroup)}
+    by_index = {json.loads(str(k)): groups[n] for k, n in leg.layer_pairs}
+    items = re.findall(r"data-cp-layer='(\d+)'>(.*?)</div>", legend)
+    ticked = {label[label.rindex(">") + 1:].strip() for i, label in items
+              if by_index[i].show}
+    kinds = {facility_label(k) for k in maps.FACILITY_KINDS}
+    assert ticked & kinds == {facility_label(k) for k in maps._SHOWN_FACILITIES}
+    assert facility_label("primary_school") in {label[label.rindex(">") + 1:].strip()
+                                                for _, label in items}
     assert "&lt;svg" not in legend  # markup, not escaped text
 
 
