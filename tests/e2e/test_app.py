@@ -59,7 +59,7 @@ def test_switch_language_and_county(page, app_url):
     click_until(page, page.get_by_text("English", exact=True), "北碚区 · Map")
     # pick 长汀县 in the data-source select box
     page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").click()
-    page.get_by_role("option", name="长汀县 (350821)").click()  # in English: a space and ASCII brackets
+    page.get_by_role("option", name="长汀县 · 350821").click()  # one label in both languages
     page.get_by_text("长汀县 · Map").wait_for()
     data = load_demo("350821")
     frame = map_frame(page, f"() => !!window.map && ({COUNT_VILLAGE_MARKERS})() == "
