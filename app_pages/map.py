@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from childplan import ui
+from childplan.workflows_phased import county_in_year, year_view
 from geo import safe
 from geo.briefing import BriefingMeta
 from geo.i18n import facility_label, t
@@ -37,8 +38,20 @@ st.title(f"{md(data.name)} · {t('nav_map', lang)}")
 if data.synthetic_layers():
     st.caption("⚠️ " + t("synthetic_note", lang))
 
-c1, c3 = st.columns([2, 2])
+c1, c2, c3 = st.columns([2, 1, 2])
 measure = c1.selectbox(t("measure", lang), MEASURES, format_func=lambda k: t(k, lang))
+# a plan year of the 分年度计划 in force: that year's (projected) counts and its homes
+phased = ui.current_phased()
+map_year = None
+if phased is not None:
+    picked_year = c2.selectbox(t("map_year", lang), ["now", *map(int, phased.plan.years)],
+                               key="map_year", format_func=lambda y: t("map_year_now", lang)
+                               if y == "now" else t("map_year_y", lang).format(year=y))
+    map_year = None if picked_year == "now" else int(picked_year)
+if map_year is not None:
+    data_now = data
+    data = county_in_year(data_now, phased, map_year)
+    st.info(t("map_year_note", lang).format(year=map_year))
 # One layer panel: the map's own layer control (in the page language; the legend follows its
 # ticks). Every layer is drawn; the crossings start unticked (geo.maps.HIDDEN_LAYERS).
 layers = ["county", "townships", "waterways", "crossings", "reaches", "villages", "facilities"]
@@ -134,7 +147,10 @@ def danger_reaches(data_key: tuple, overrides_json: str):
 # the exposure distance of the hazards policy)
 plan = {}
 siting_done = ui.last_result("siting")
-if siting_done:
+if map_year is not None:  # that year's homes and who goes where (the plan by year)
+    year_homes, year_assign = year_view(data_now, phased, map_year)
+    plan.update(homes=year_homes, assignments=year_assign)
+elif siting_done:
     res = ui.solve_siting(*siting_done)
     plan.update(homes=res.homes, assignments=res.assignments)
 if len(data.waterways):
@@ -222,7 +238,7 @@ with c1:
     ui.snapshot_buttons(f"{data.name} · {t('nav_map', lang)}", layers=tuple(
         x for x in layers if x not in HIDDEN_LAYERS + ("reaches",)), measure=measure,
         key="map_snapshot",
-        bounds=view_box)
+        bounds=view_box, disabled=map_year is not None)  # exports show today's data only
 with c2:
     with st.expander(t("brief_meta", lang)):
         meta = BriefingMeta(
@@ -244,7 +260,7 @@ with c2:
                                      else ui.solve_staffing)
             st.rerun()
     if st.button(t("brief_make", lang), key="brief",
-                 disabled=bool(stale)):
+                 disabled=bool(stale) or map_year is not None):
         st.session_state["brief_wanted"] = True
     if st.session_state.get("brief_wanted") and not stale:
         if not data.report.ok:

@@ -253,3 +253,26 @@ def year_view(data: CountyData, result: PhasedResult,
     h["children_served"] = h["home_id"].map(load["children_served"]).fillna(0).to_numpy()
     h["villages_served"] = h["home_id"].map(load["villages_served"]).fillna(0).astype(int)
     return h.reset_index(drop=True), a
+
+
+def county_in_year(data: CountyData, result: PhasedResult, year: int) -> CountyData:
+    """The county as the phased plan projects it for ``year``.
+
+    Each village's counts (:data:`SCALED_COLUMNS`) come from the plan's year table, rounded to
+    whole children for the map and its tables (the model keeps the fractions); other layers
+    are unchanged.
+    """
+    from dataclasses import replace
+
+    year = int(year)
+    c = result.counts[result.counts["year"].astype(int) == year]
+    if not len(c):
+        raise ValueError(f"{year} is not a year of this plan ({list(result.plan.years)})")
+    c = c.assign(village_code=c["village_code"].astype(str)).set_index("village_code")
+    v = data.villages.copy()
+    codes = v["village_code"].astype(str)
+    for col in SCALED_COLUMNS:
+        if col in v.columns and col in c.columns:
+            got = codes.map(pd.to_numeric(c[col], errors="coerce")).round(0)
+            v[col] = got.where(got.notna(), v[col]).to_numpy()
+    return replace(data, villages=v)

@@ -143,7 +143,8 @@ SLOW_TESTS = {
     "test_siting_own_home.py": {"test_demo_county_155_homes_1620000_yuan"},
     "test_phased_app.py": {"test_phased_page_solves_three_years",
                            "test_phased_plan_is_saved_and_compared_as_scenarios_are",
-                           "test_year_view_matches_the_models_year_table"},
+                           "test_year_view_matches_the_models_year_table",
+                           "test_map_page_year_selector_shows_that_year_and_holds_the_exports"},
     "test_phased_cli.py": {"test_site_years_writes_the_three_tables_in_chinese"},
 }
 

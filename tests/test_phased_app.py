@@ -125,3 +125,29 @@ def test_year_view_matches_the_models_year_table():
         assert html.count("children_home") == 0  # kinds in words on the map, not codes
     with pytest.raises(ValueError):
         year_view(data, res, 2031)
+
+
+def test_map_page_year_selector_shows_that_year_and_holds_the_exports(app):
+    """After a phased solve the map page offers its years; a year shows that year's homes,
+    says so, and holds the snapshot and briefing (they use today's data only)."""
+    from geo.layers import load_demo
+
+    app.switch_page("app_pages/phased.py").run()
+    app.number_input(key="phased_budget").set_value(200000).run()
+    app.radio(key="phased_solver").set_value("highs").run()
+    app.button[0].click().run()
+    app.switch_page("app_pages/map.py").run()
+    assert not app.exception, [str(e.value)[:300] for e in app.exception]
+    year = app.selectbox(key="map_year")
+    assert year.options == ["现状（当前数据）", "2025年（分年度计划）", "2026年（分年度计划）",
+                            "2027年（分年度计划）"]
+    year.set_value(2025).run()
+    assert not app.exception, [str(e.value)[:300] for e in app.exception]
+    assert any("2025 年的儿童数" in i.value for i in app.info)
+    assert next(b for b in app.button if b.key == "brief").disabled
+    table = next(d.value for d in app.dataframe if "常住儿童" in "".join(d.value.columns))
+    col = next(c for c in table.columns if "常住儿童" in c)
+    # no person lists: that year's counts are the loaded ones
+    assert int(table[col].sum()) == int(load_demo("500109").villages["resident_children"].sum())
+    app.selectbox(key="map_year").set_value("now").run()
+    assert not next(b for b in app.button if b.key == "brief").disabled

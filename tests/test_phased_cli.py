@@ -148,3 +148,27 @@ def test_site_years_prints_chinese_first_then_english(tmp_path, capsys):
     assert f"预算 {100000:,} 元" in first and f"支出 {int(years.loc[0, '当年支出（元）']):,} 元" in first
     assert f"当年新开儿童之家 {int(years.loc[0, '当年新开儿童之家']):,} 处" in first
     assert any(ln.startswith("求解状态：已找到最优方案（已证明）") for ln in lines[:min(en)])
+
+
+def test_county_in_year_carries_the_projection_to_the_map(tmp_path):
+    """The map's year view: C1 halves in 2026 (two of its four listed children turn 18, worked
+    by hand above), rounded to whole children; C2 and unlisted villages keep their counts."""
+    from childplan.workflows_phased import county_in_year, run_phased
+    from optimization.policy import load_policy
+
+    f = _person_list(tmp_path)
+    pc = aggregate_persons([(f.name, f.read_bytes())], DEMO.villages, DEMO.townships,
+                           as_of=date(2025, 1, 1))
+    res = run_phased(DEMO, load_policy(), [2025, 2026, 2027], [200000], persons=pc,
+                     entry_rate=0.0, solver="highs")
+    base = DEMO.villages.set_index("village_code")
+    for year, factor in ((2025, 1.0), (2026, 0.5), (2027, 0.5)):
+        v = county_in_year(DEMO, res, year).villages.set_index("village_code")
+        for col in ("resident_children", "left_behind"):
+            assert v.loc[C1, col] == round(float(base.loc[C1, col]) * factor)
+            assert v.loc[C2, col] == float(base.loc[C2, col])
+        assert len(v) == len(base) and (v.index == base.index).all()
+    assert DEMO.villages.set_index("village_code").loc[C1, "resident_children"] == \
+        base.loc[C1, "resident_children"]  # the loaded county is not changed
+    with pytest.raises(ValueError):
+        county_in_year(DEMO, res, 2030)
