@@ -248,6 +248,10 @@ def year_view(data: CountyData, result: PhasedResult,
     a["home_lon"] = a["home_id"].map(pos["lon"]).where(served)
     a["home_lat"] = a["home_id"].map(pos["lat"]).where(served)
     a["own_home"] = served & (a["home_id"].map(pos["village_code"]).astype(str) == a["village_code"])
+    # the model's distance: metres straight or by road; for walk_min it holds minutes
+    a["metric"] = result.metric
+    if result.metric == "walk_min":
+        a["walk_min"] = a["distance_m"]
     load = a[served].groupby("home_id").agg(children_served=("resident_children", "sum"),
                                             villages_served=("village_code", "size"))
     h["children_served"] = h["home_id"].map(load["children_served"]).fillna(0).to_numpy()

@@ -420,11 +420,12 @@ T: dict[str, tuple[str, str]] = {
     "map_year": ("年度", "Year"),
     "map_year_now": ("现状（当前数据）", "Today (data as loaded)"),
     "map_year_y": ("{year}年（分年度计划）", "{year} (plan by year)"),
-    "map_year_note": ("地图与下表显示分年度计划中 {year} 年的儿童数（按名单推算时为预测值，取整）和当年开放的儿童之家；"
-                      "地图快照和简报只按当前数据生成，选“现状”后可用。",
+    "map_year_note": ("地图与下表显示分年度计划中 {year} 年的儿童数（按名单推算时为预测值，取整）；点击村点可见该年为其服务的"
+                      "儿童之家。地图快照和简报只按当前数据生成，选“现状”后可用。",
                       "The map and the table show the plan by year's children for {year} (projected "
-                      "when person lists were given, rounded) and the homes open that year; the map "
-                      "snapshot and the briefing use today's data only: choose 'Today' to make them."),
+                      "when person lists were given, rounded); a village's panel names the home serving "
+                      "it that year. The map snapshot and the briefing use today's data only: choose "
+                      "'Today' to make them."),
     "phased_map_year": ("年度", "Year"),
     "phased_map_caption": ("{year}年：开放的儿童之家 {homes} 所，覆盖 {villages} 个村（社区）、{children} 名儿童"
                            "（该年的儿童数）",
