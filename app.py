@@ -20,6 +20,7 @@ st.set_page_config(page_title="儿童关爱服务规划 · childplan", page_icon
 ensure_static_assets(Path(__file__).resolve().parent / "static" / "vendor")
 account = ui.login()  # None unless accounts are on ($CHILDPLAN_ACCOUNTS); stops until signed in
 lang = ui.sidebar()
+ui.uploader_words(lang)  # Streamlit's uploader button and size limit in the page's language
 ui.remember_widgets()  # widget values survive page changes (childplan/ui.py keep())
 # The plan's name is written again after the page ran (or as it stops, ui.stop): a change made
 # inside the page (an override, a save, an opened scenario) shows in the same run, not one later.

@@ -211,7 +211,7 @@ if clicked_code is not None:  # the table holds the village clicked on the map
         st.session_state.pop(CLICK, None)
         st.rerun()
 num = {c: st.column_config.NumberColumn(c, format="localized") for c in table.columns[3:8]}
-st.dataframe(table, hide_index=True, use_container_width=True, column_config=num,
+st.dataframe(table, hide_index=True, width="stretch", column_config=num,
              height=min(300, 35 * (len(table) + 1) + 3),  # no empty rows under a short list
              on_select="rerun", selection_mode="single-row", key=table_key)
 

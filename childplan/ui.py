@@ -26,6 +26,7 @@ from geo.layers import (
     load_county,
     load_demo,
 )
+from geo.safe import css_string
 
 __all__ = [
     "current_county",
@@ -140,6 +141,29 @@ def sidebar() -> str:
                               format_func=lambda c: labels.get(c, c))
         st.session_state[_SOURCE_KEY] = picked
     return lang()
+
+
+def uploader_words(lg: str) -> None:
+    """Draw the file uploader's button and size limit in the page's language.
+
+    Streamlit writes its button ("Upload") and its size limit ("200MB per file • CSV, …") in
+    English in every language. Our words from the catalogue replace them
+    (a style rule: the English text is hidden and not in the page's visible text, ours is
+    drawn in its place); the accepted formats are named by each uploader's own label.
+    """
+    mb = int(st.get_option("server.maxUploadSize"))
+    button = css_string(t("uploader_button", lg))
+    limit = css_string(t("uploader_limit", lg).format(mb=mb))
+    st.html(
+        "<style>"
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p,"
+        "[data-testid='stFileUploaderDropzoneInstructions'] span"
+        "{visibility:hidden;font-size:0;line-height:0}"
+        "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p::after"
+        f"{{content:{button};visibility:visible;font-size:0.875rem;line-height:1.6}}"
+        "[data-testid='stFileUploaderDropzoneInstructions'] span::after"
+        f"{{content:{limit};visibility:visible;font-size:0.875rem;line-height:1.6}}"
+        "</style>")
 
 
 # --- policy overrides shared by every page (a scenario saves them) --------------------------

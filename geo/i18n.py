@@ -420,8 +420,8 @@ T: dict[str, tuple[str, str]] = {
     "map_year": ("年度", "Year"),
     "map_year_now": ("现状（当前数据）", "Today (data as loaded)"),
     "map_year_y": ("{year}年（分年度计划）", "{year} (plan by year)"),
-    "map_year_note": ("地图与下表显示分年度计划中 {year} 年的儿童数（按名单推算时为预测值，取整）；点击村点可见该年为其服务的"
-                      "儿童之家。地图快照和简报只按当前数据生成，选“现状”后可用。",
+    "map_year_note": ("地图与下表显示分年度计划中 {year} 年的儿童数（按名单推算时为预测值，取整）；"
+                      "点击村点可见该年为其服务的儿童之家。地图快照和简报只按当前数据生成，选“现状”后可用。",
                       "The map and the table show the plan by year's children for {year} (projected "
                       "when person lists were given, rounded); a village's panel names the home serving "
                       "it that year. The map snapshot and the briefing use today's data only: choose "
@@ -1105,6 +1105,9 @@ T.update({
     "upload_base": ("未上传的图层取自", "Layers not uploaded come from"),
     "none_paren": ("（无）", "(none)"),
     "upload_check": ("检查并使用", "Check and use"),
+    # Streamlit's file uploader draws these two in English only (childplan.ui.uploader_words)
+    "uploader_button": ("选择文件", "Choose files"),
+    "uploader_limit": ("每个文件不超过 {mb} MB", "Up to {mb} MB per file"),
     "upload_checking": ("正在检查…", "Checking…"),
 })
 

@@ -14,7 +14,10 @@ to the helpers here, which escape every value, and only fixed markup written in 
 * :func:`tooltip`, :func:`div_icon`, :func:`geojson_tooltip`, :func:`geojson`,
   :func:`layer_name` — the folium objects the builders need, built from raw values;
 * :func:`script_json` — JSON that is safe inside ``<script>`` (``</script>``, ``<!--``,
-  U+2028/U+2029 cannot end the block or the string).
+  U+2028/U+2029 cannot end the block or the string);
+* :func:`css_string` — a quoted CSS string (``content: …``) in which every character but
+  ASCII letters and digits is a hex escape: nothing can end the string, the rule or
+  the ``<style>`` block.
 
 File names made from data (a patrol PDF per river chief) go through :func:`file_names`:
 nothing that climbs out of the folder, no reserved or invisible characters, and two names
@@ -36,6 +39,8 @@ Examples
 '<b>&lt;/script&gt;</b> 2.2 h'
 >>> file_names(["河长/甲", "河长_甲", "../x", "CON"])
 ['河长_甲', '河长_甲~2', '_x', '_CON']
+>>> css_string('上传"}</style>')
+'"\\004e0a\\004f20\\000022\\00007d\\00003c\\00002fstyle\\00003e"'
 >>> str(script_json({"a": "</script><!--\u2028"}))
 '{"a": "\\u003c/script\\u003e\\u003c!--\\u2028"}'
 """
@@ -51,6 +56,7 @@ from markupsafe import escape as _escape
 
 __all__ = [
     "Markup",
+    "css_string",
     "div_icon",
     "file_name",
     "file_names",
@@ -240,3 +246,16 @@ def file_names(names, *, default: str = "file", max_bytes: int = 150) -> list[st
         used.add(stem.lower())
         out.append(stem)
     return out
+
+
+def css_string(value) -> str:
+    """Return ``value`` as a double-quoted CSS string.
+
+    Every character but ``[A-Za-z0-9]`` is escaped as six hex digits (CSS 2.1 §4.1.3), so it
+    cannot close the string, the rule or the block. Spaces too: a space right after an escape
+    would be read as the escape's end.
+    """
+    out = []
+    for ch in str(value):
+        out.append(ch if (ch.isascii() and ch.isalnum()) else f"\\{ord(ch):06x}")
+    return '"' + "".join(out) + '"'

@@ -22,6 +22,8 @@ from tests.e2e.conftest import PROBE, map_frame, settle, shot
 
 pytestmark = pytest.mark.e2e
 
+XLSX_ENABLED = """() => [...document.querySelectorAll("[data-testid='stMain'] button")]
+    .some(b => b.innerText.trim() === '下载 XLSX' && !b.disabled)"""
 THRESHOLD_LABEL = "单独设立的儿童数门槛（吉民发〔2018〕41号 二(一)）"
 
 
@@ -235,15 +237,15 @@ def test_changed_override_marks_siting_stale_and_turns_exports_off(page, app_url
     settle(page, 90_000)  # a click during the page's own rerun is lost
     for attempt in range(2):  # a planner clicks again if the first click fell into a rerun
         page.get_by_role("button", name="重新求解").click()
-        try:
-            page.get_by_role("button", name="下载 XLSX").wait_for(timeout=180_000)
+        try:  # the stale page shows the button disabled: wait for it enabled, not for it
+            page.wait_for_function(XLSX_ENABLED, timeout=180_000)
             break
         except Exception:
             if attempt:
                 raise
             settle(page, 90_000)
-    page.wait_for_function("() => !document.body.innerText.includes('结果已过期')",
-                           timeout=120_000)
+    settle(page, 90_000)
+    assert "结果已过期" not in page.locator("[data-testid='stMain']").inner_text()
     assert page.get_by_role("button", name="下载 XLSX").is_enabled()
     assert page.blocked == []
 
