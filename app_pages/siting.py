@@ -34,7 +34,6 @@ from geo.travel_maps import add_travel_layers
 from optimization.policy import load_documents
 
 lang = ui.lang()
-zh = lang == "zh"
 
 
 def _pct(x: float) -> str:
@@ -47,13 +46,13 @@ rule_ref = policy_source("004 二(一)", st.cache_data(load_documents)(), lang) 
 st.caption(t("siting_rule_caption", lang).format(ref=rule_ref))
 
 pol = ui.policy().siting
-with st.expander("规则与参数" if zh else "Rules and parameters", expanded=False):
+with st.expander(t("ha_pg_rules_and_parameters", lang), expanded=False):
     c1, c2, c3, c4 = st.columns(4)
     ui.override("siting.own_home_threshold", int(c1.number_input(
         t("siting_threshold_input", lang).format(ref=rule_ref), 1, 2000,
         int(pol.own_home_threshold))))
     ui.override("siting.travel_cap_m", float(c2.number_input(
-        "最大服务距离（米）" if zh else "Travel cap (m)", 200.0, 20000.0,
+        t("siting_travel_cap_m", lang), 200.0, 20000.0,
         float(pol.travel_cap_m), step=250.0)))
     metrics = ("straight", "road_m", "walk_min")
     ui.override("siting.travel_metric", c2.radio(
@@ -62,26 +61,26 @@ with st.expander("规则与参数" if zh else "Rules and parameters", expanded=F
     ui.override("siting.travel_cap_min", float(c2.number_input(
         t("travel_cap_min", lang), 5.0, 240.0, float(pol.travel_cap_min), step=5.0)))
     ui.override("siting.default_capacity", int(c3.number_input(
-        "共建之家容量（0=不限）" if zh else "Capacity per home (0 = none)", 0, 5000,
+        t("siting_default_capacity", lang), 0, 5000,
         int(pol.default_capacity), step=10)))
     ui.override("siting.capacity_defaults_on", bool(c3.checkbox(
         t("capacity_defaults_on", lang), pol.capacity_defaults_on)))
     ui.override("siting.max_new_homes", int(c4.number_input(
-        "共建之家数量上限（-1=不限）" if zh else "Most shared homes (-1 = no budget)", -1, 5000,
+        t("siting_max_new_homes", lang), -1, 5000,
         int(pol.max_new_homes))))
     c1, c2, c3 = st.columns(3)
     ui.override("siting.stay_within_township", bool(c1.checkbox(
-        "只服务本乡镇的村" if zh else "Within the township only", pol.stay_within_township)))
+        t("siting_stay_within_township", lang), pol.stay_within_township)))
     ui.override("siting.rivers_are_barriers", bool(c2.checkbox(
-        "河流为阻隔（经桥梁通过）" if zh else "Rivers are barriers (cross at bridges)",
+        t("siting_rivers_are_barriers", lang),
         pol.rivers_are_barriers)))
     ui.override("siting.allow_new_build", bool(c3.checkbox(
-        "允许在村委会驻地新建" if zh else "Allow new builds", pol.allow_new_build)))
-    st.markdown("**建设（改造）成本，元** " if zh else "**Set-up cost by host kind, yuan**")
+        t("siting_allow_new_build", lang), pol.allow_new_build)))
+    st.markdown(t("siting_cost_by_kind_title", lang))
     costs = dict(pol.cost_yuan)
     cols = st.columns(4)
     for i, k in enumerate(costs):
-        label = ("新建" if zh else "new build") if k == "new_build" else facility_label(k, lang)
+        label = t("policy_key.new_build", lang) if k == "new_build" else facility_label(k, lang)
         costs[k] = float(cols[i % 4].number_input(label, 0.0, 5_000_000.0, float(costs[k]),
                                                   step=5000.0, key=f"cost_{k}"))
     ui.override("siting.cost_yuan", costs)
@@ -109,13 +108,13 @@ if st.session_state.get("siting_time_limit_s"):  # "continue solving" raised it
 
 candidates = data.facilities[data.facilities["kind"].isin(pol.host_kinds)]
 labels = dict(zip(candidates["facility_id"], candidates["name"], strict=True))
-with st.expander("必选、排除与锁定" if zh else "Must-open, never-open and locked", expanded=False):
+with st.expander(t("siting_locks_title", lang), expanded=False):
     for k in ("siting_must", "siting_never"):  # kept across pages; unknown ids dropped
         ui.keep(k, [])
         st.session_state[k] = [x for x in st.session_state[k] if x in labels]
-    must = st.multiselect("必须开设的场所" if zh else "Must open", list(labels),
+    must = st.multiselect(t("siting_must_open", lang), list(labels),
                           format_func=lambda k: labels.get(k, k), key="siting_must")
-    never = st.multiselect("不得开设的场所" if zh else "Never open", list(labels),
+    never = st.multiselect(t("siting_never_open", lang), list(labels),
                            format_func=lambda k: labels.get(k, k), key="siting_never")
     kept_locks = st.session_state.get("_kept_siting_locked") or {}
     locks = st.data_editor(pd.DataFrame({"village_code": pd.Series(list(kept_locks), dtype=str),
@@ -133,7 +132,7 @@ with st.expander(t("tech_details", lang), expanded=False):
     solver = st.radio(t("solver", lang), ["cbc", "highs"], horizontal=True,
                       key=ui.keep("siting_solver", "cbc"))
 want = (key, ui.overrides_key(), solver, options)
-button = "求解选址方案" if zh else "Solve siting"
+button = t("siting_solve", lang)
 if st.button(button, type="primary") or st.session_state.pop("siting_continue", False):
     ui.solve_with_status("siting", want, ui.solve_siting)  # siting errors are PlanningErrors
 done = ui.result_or_stop("siting", want, button)
@@ -143,12 +142,12 @@ plan, homes, assignments = res.plan, res.homes, res.assignments
 s = plan.stats
 cols = st.columns(6)
 counts = res.status_counts()
-cols[0].metric("已有" if zh else "Existing", int(counts.get("existing", 0)))
-cols[1].metric("改建" if zh else "Reuse", int(counts.get("reuse", 0)))
-cols[2].metric("新建" if zh else "New", int(counts.get("new", 0)))
-cols[3].metric("费用（元）" if zh else "Cost (yuan)", f"{plan.total_cost_yuan:,.0f}")
+cols[0].metric(t("siting_metric_existing", lang), int(counts.get("existing", 0)))
+cols[1].metric(t("siting_metric_reuse", lang), int(counts.get("reuse", 0)))
+cols[2].metric(t("siting_metric_new", lang), int(counts.get("new", 0)))
+cols[3].metric(t("siting_metric_cost", lang), f"{plan.total_cost_yuan:,.0f}")
 covered = res.coverage * 100  # 1 − uncovered/villages (uncovered villages carry home_id "")
-cols[4].metric("覆盖村比例" if zh else "Villages covered", f"{covered:.1f}%")
+cols[4].metric(t("siting_metric_covered", lang), f"{covered:.1f}%")
 if res.metric == "walk_min":  # the model's distances were minutes
     cols[5].metric(t("mean_walk_min", lang), f"{plan.mean_distance_m:,.1f}")
 else:
@@ -169,7 +168,7 @@ with st.expander(t("tech_details", lang), expanded=False):
         cost=_pct(s.cost_gap), dcost=_pct(s.decided_cost_gap), dist=_pct(s.distance_gap),
         ddist=_pct(s.decided_distance_gap), tol=_pct(s.gap_tolerance)))
 if len(plan.uncovered):
-    st.error(("未覆盖的村：" if zh else "Villages not covered: ") + "、".join(plan.uncovered))
+    st.error(t("siting_uncovered_prefix", lang) + "、".join(plan.uncovered))
 if s.capacitated or res.capacity_applied:
     st.caption(t("capacity_meaning", lang))
     if s.capacitated:
@@ -247,7 +246,7 @@ if show_access:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 c1, c2 = st.columns(2)
-c1.download_button("下载 XLSX" if zh else "Download XLSX",
+c1.download_button(t("download_xlsx", lang),
                    to_xlsx_bytes({"homes": homes[HOMES_COLUMNS + CAPACITY_COLUMNS
                                                  + ["name", "cost_yuan", "villages_served"]],
                                   "assignments": assignments[ASSIGNMENT_COLUMNS + ["name", "via"]
@@ -268,7 +267,7 @@ def gpkg_bytes(done_key):
         return p.read_bytes()
 
 
-c2.download_button("下载 GeoPackage" if zh else "Download GeoPackage", gpkg_bytes(done),
+c2.download_button(t("siting_download_gpkg", lang), gpkg_bytes(done),
                    file_name=f"siting_{data.adcode}.gpkg", mime="application/geopackage+sqlite3",
                    disabled=stale)
 

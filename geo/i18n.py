@@ -1546,3 +1546,23 @@ T.update({  # identify on the map (issue 17): facilities, danger reaches, severa
     "id_r_villages": ("{m} 米内的村（社区）", "Villages within {m} m"),
     "id_r_more": ("等 {n} 个", "… {n} in all"),
 })
+T.update({  # the siting page's rules, locks, figures and downloads
+    "siting_travel_cap_m": ("最大服务距离（米）", "Travel cap (m)"),
+    "siting_default_capacity": ("共建之家容量（0=不限）", "Capacity per home (0 = none)"),
+    "siting_max_new_homes": ("共建之家数量上限（-1=不限）", "Most shared homes (-1 = no budget)"),
+    "siting_stay_within_township": ("只服务本乡镇的村", "Within the township only"),
+    "siting_rivers_are_barriers": ("河流为阻隔（经桥梁通过）", "Rivers are barriers (cross at bridges)"),
+    "siting_allow_new_build": ("允许在村委会驻地新建", "Allow new builds"),
+    "siting_cost_by_kind_title": ("**建设（改造）成本，元** ", "**Set-up cost by host kind, yuan**"),
+    "siting_locks_title": ("必选、排除与锁定", "Must-open, never-open and locked"),
+    "siting_must_open": ("必须开设的场所", "Must open"),
+    "siting_never_open": ("不得开设的场所", "Never open"),
+    "siting_solve": ("求解选址方案", "Solve siting"),
+    "siting_metric_existing": ("已有", "Existing"),
+    "siting_metric_reuse": ("改建", "Reuse"),
+    "siting_metric_new": ("新建", "New"),
+    "siting_metric_cost": ("费用（元）", "Cost (yuan)"),
+    "siting_metric_covered": ("覆盖村比例", "Villages covered"),
+    "siting_uncovered_prefix": ("未覆盖的村：", "Villages not covered: "),
+    "siting_download_gpkg": ("下载 GeoPackage", "Download GeoPackage"),
+})
