@@ -572,7 +572,6 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
     from geo.snapshot import Overlay, figure_bytes, render_snapshot
 
     overlay = None
-    zh = lang == "zh"
     if overlay_key is not None and overlay_key[0] == "siting":
         res = solve_siting(*overlay_key[1])
         overlay = Overlay(homes=res.homes, assignments=res.assignments)
@@ -580,8 +579,8 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
         v = solve_staffing(*overlay_key[1]).plan.villages.set_index("village_code")
         colours = v["shortfall"].map(lambda g: "#d7263d" if g > 0 else "#5aae61")
         overlay = Overlay(village_colours=colours, village_legend=(
-            ("#d7263d", "缺儿童主任" if zh else "posts open"),
-            ("#5aae61", "已配齐" if zh else "fully staffed")))
+            ("#d7263d", t("snap_legend_posts_open", lang)),
+            ("#5aae61", t("snap_legend_fully_staffed", lang))))
     elif overlay_key is not None and overlay_key[0] == "hazards":
         from childplan.workflows import hazard_spots
 
@@ -589,7 +588,7 @@ def snapshot_bytes(data_key: tuple, title: str, lang: str, layers: tuple, measur
                                              policy_from_json(overlay_key[1])))
     elif overlay_key is not None and overlay_key[0] == "funding":
         values = pd.Series(dict(overlay_key[1]))
-        overlay = Overlay(township_values=values, township_title="元" if zh else "yuan")
+        overlay = Overlay(township_values=values, township_title=t("snap_legend_yuan", lang))
     fig = render_snapshot(county_for(data_key), title=title, lang=lang, layers=layers,
                           measure=measure, overlay=overlay, bounds=bounds, breaks=breaks)
     return figure_bytes(fig, fmt)
@@ -607,29 +606,27 @@ def snapshot_buttons(title: str, *, layers=("county", "townships", "waterways", 
     from geo.i18n import t
 
     lg = lang()
-    zh = lg == "zh"
     flag = f"{key}_wanted"
     view = None
     if bounds is not None:
         pick = st.radio(t("snap_extent", lg), ["county", "view"], horizontal=True,
                         key=f"{key}_extent", format_func=lambda k: t(f"snap_{k}", lg))
         view = bounds if pick == "view" else None
-    if st.button("导出地图快照（PNG/PDF）" if zh else "Export map snapshot (PNG/PDF)", key=key,
-                 disabled=disabled):
+    if st.button(t("snap_export_button", lg), key=key, disabled=disabled):
         st.session_state[flag] = True
     if st.session_state.get(flag) and not disabled:
         shown = title if view is None else f"{title} · {t('snap_view', lg)}"
         args = (data_key(), shown, lg, tuple(layers), measure, overlay_key)
-        with st.spinner("正在生成地图…" if zh else "Drawing the map…"):
+        with st.spinner(t("snap_drawing", lg)):
             from geo.snapshot import policy_breaks
 
             breaks = policy_breaks(policy(), measure)  # classes follow the policy in force
             png = snapshot_bytes(*args, "png", view, breaks)
             pdf = snapshot_bytes(*args, "pdf", view, breaks)
         c1, c2 = st.columns(2)
-        c1.download_button("下载 PNG" if zh else "Download PNG", png, file_name=f"{key}.png",
+        c1.download_button(t("snap_download_png", lg), png, file_name=f"{key}.png",
                            mime="image/png", key=f"{key}_png")
-        c2.download_button("下载 PDF" if zh else "Download PDF", pdf, file_name=f"{key}.pdf",
+        c2.download_button(t("snap_download_pdf", lg), pdf, file_name=f"{key}.pdf",
                            mime="application/pdf", key=f"{key}_pdf")
 
 
@@ -677,14 +674,13 @@ def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
     from geo.report import DataError
     from optimization.errors import PlanningError
 
-    zh = lang() == "zh"
-    with st.status("正在求解…" if zh else "Solving…", expanded=False) as status:
+    with st.status(t("solve_running", lang()), expanded=False) as status:
         try:
             out = solve(*want)
             inner = getattr(out, "plan", out)
             stats = getattr(inner, "stats", None)
             record_result(kind, want, status=getattr(stats, "status", ""))
-            status.update(label="完成" if zh else "Done", state="complete")
+            status.update(label=t("brief_made", lang()), state="complete")
         except DataError as exc:
             status.update(label=t("err_data_error", lang()), state="error")
             st.error(exc.report.summary(lang()))
@@ -692,7 +688,7 @@ def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
             status.update(label=t(f"err_{exc.kind}", lang()), state="error")
             st.error(exc.message(lang()))
         except expected as exc:
-            status.update(label="无可行方案" if zh else "No feasible plan", state="error")
+            status.update(label=t("err_infeasible", lang()), state="error")
             st.error(str(exc))
         except Exception as exc:  # shown, never a traceback
             status.update(label=str(exc)[:200], state="error")

@@ -351,7 +351,7 @@ def source_citations(policy, lang: str = "zh", documents=None) -> list[str]:
             continue
         code, art = m.group(1), m.group(2)
         if art.startswith("§"):
-            art = f"第{art[1:]}项" if lang == "zh" else f"item {art[1:]}"
+            art = t("brief_item", lang).format(n=art[1:])
         elif lang != "zh":
             from geo.i18n import articles_en
 

@@ -793,7 +793,7 @@ def _draw_townships(m, data, d: _Drawn, first_zoom: float) -> None:
         highlight_function=lambda f: {"weight": 2.5, "color": "#555"},
         tooltip=safe.geojson_tooltip(
             fields=["name", "township_code", "children"],
-            aliases=[t("townships", lang), "代码" if lang == "zh" else "Code",
+            aliases=[t("townships", lang), t("map_township_code", lang),
                      t("resident_children", lang)],
         ),
         name="townships",
@@ -1084,7 +1084,7 @@ def village_facts(villages: pd.DataFrame, townships: pd.DataFrame | None = None,
     for _, row in villages.iterrows():
         on = [enum_label("designation", k, lang) if lang == "zh" else VILLAGE_DESIGNATIONS[k][1]
               for k in VILLAGE_DESIGNATIONS if k in villages.columns and bool(row.get(k))]
-        marks.append("、".join(on) if on else ("无" if lang == "zh" else "none"))
+        marks.append("、".join(on) if on else t("sc_pg_none", lang))
     out["f_designations"] = marks
     labels.append(t("designations", lang))
     if homes is not None and assignments is not None:

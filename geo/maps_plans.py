@@ -117,13 +117,13 @@ def build_staffing_map(data, villages: pd.DataFrame, *, lang: str = "zh",
                             tooltip=safe.tooltip(tip)).add_to(fg)
     fg.add_to(m)
     lo = 0.0
-    items = [(_dot(_GAP, 10), "缺儿童主任（待招募）" if lang == "zh" else "posts left open")]
+    items = [(_dot(_GAP, 10), t("map_staff_legend_gap", lang))]
     for i, b in enumerate(breaks):
         items.append((_dot(_OK[i + offset], 7 + 2 * i),
-                      f"{lo:.0f}–{b:.0f} " + ("小时/月" if lang == "zh" else "h/month")))
+                      f"{lo:.0f}–{b:.0f} " + t("map_staff_legend_hours_unit", lang)))
         lo = b
     _township_names(m, data)
-    add_legend(m, [(("儿童主任配置与工作量" if lang == "zh" else "Directors and workload"), items)],
+    add_legend(m, [(t("map_staff_legend_title", lang), items)],
                lang=lang, synthetic=syn or has_synthetic(data.villages), bounds=_bounds(data))
     return m
 
@@ -227,18 +227,18 @@ def build_siting_map(data, homes: pd.DataFrame, assignments: pd.DataFrame, *, la
                                                     children=int(r.children_served))])),
         ).add_to(hg)
     hg.add_to(m)
-    items = [(_dot(_HOME_COLOURS["existing"], 11, "#fff"), "已有儿童之家" if zh else "existing home"),
+    items = [(_dot(_HOME_COLOURS["existing"], 11, "#fff"), t("map_home_legend_existing", lang)),
              (_dot(_HOME_COLOURS["reuse"], 11, "#fff"),
-              "利用现有设施改建" if zh else "reuse of a facility"),
-             (_dot(_HOME_COLOURS["new"], 11, "#fff"), "新建" if zh else "new build"),
-             (_dot("#ffffff", 7), "有自有儿童之家的村" if zh else "village with its own home"),
-             (_dot("#bbbbbb", 7), "共建共享的村" if zh else "village sharing a home"),
-             (_dot("#000000", 9), "未覆盖的村" if zh else "village not covered"),
+              t("map_home_legend_reuse", lang)),
+             (_dot(_HOME_COLOURS["new"], 11, "#fff"), t("policy_key.new_build", lang)),
+             (_dot("#ffffff", 7), t("map_home_legend_own_home", lang)),
+             (_dot("#bbbbbb", 7), t("map_home_legend_sharing", lang)),
+             (_dot("#000000", 9), t("map_home_legend_not_covered", lang)),
              (safe.html("<span style='display:inline-block;width:18px;border-top:2px dashed "
-                        "#555;vertical-align:middle'></span>"), "服务关系" if zh else "served by")]
+                        "#555;vertical-align:middle'></span>"), t("map_home_legend_served_by", lang))]
     _township_names(m, data)
     folium.LayerControl(collapsed=True).add_to(m)
-    add_legend(m, [("儿童之家选址" if zh else "Children's homes", items)], lang=lang,
+    add_legend(m, [(t("nav_siting", lang), items)], lang=lang,
                synthetic=syn or has_synthetic(data.villages) or has_synthetic(data.facilities),
                bounds=_bounds(data))
     return m

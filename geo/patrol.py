@@ -101,8 +101,8 @@ def reach_text(spots: pd.DataFrame, lang: str = "zh") -> list[str]:
     b = _chainage(spots["end_m"].to_numpy(float))
     out = []
     for x, y, length, n in zip(a, b, spots["length_m"], spots["n_segments"], strict=True):
-        out.append(f"{x}–{y}（{float(length):.0f} 米，{int(n)} 段）" if lang == "zh" else
-                   f"{x}–{y} ({float(length):.0f} m, {int(n)} segment{'s' if int(n) > 1 else ''})")
+        out.append(t("hz_reach_span", lang).format(x=x, y=y, length=float(length), n=int(n),
+                                                   s="s" if int(n) > 1 else ""))
     return out
 
 
@@ -462,8 +462,7 @@ def _write_patrol_pdf(data, analysis: HazardAnalysis, chief: str, target, *, lan
             fig.text(0.06, 0.05, t("hz_patrol_note", lang), fontsize=7, color="#333",
                      va="top", wrap=True)
             fig.text(0.94, 0.025, f"{p}/{n_pages}", fontsize=7, ha="right", color="#666")
-            fig.text(0.06, 0.025, "003 §14 · 河湖长制" if lang == "zh" else
-                     "003 §14 · river/lake-chief system", fontsize=6.5, color="#666")
+            fig.text(0.06, 0.025, t("hz_patrol_footer", lang), fontsize=6.5, color="#666")
             pdf.savefig(fig)
 
 

@@ -60,13 +60,15 @@ class Problem:
 
     def where(self, lang: str = "zh") -> str:
         """Human-readable location: file, row/feature, id, column."""
+        from geo.i18n import t
+
         parts = [Path(self.file).name if self.file else self.layer]
         if self.row is not None:
-            parts.append(f"第{self.row}行" if lang == "zh" else f"row {self.row}")
+            parts.append(t("report_where_row", lang).format(row=self.row))
         if self.feature_id:
             parts.append(f"[{self.feature_id}]")
         if self.column:
-            parts.append(f"列“{self.column}”" if lang == "zh" else f"column '{self.column}'")
+            parts.append(t("report_where_column", lang).format(column=self.column))
         return " ".join(parts)
 
     def text(self, lang: str = "zh") -> str:

@@ -203,7 +203,7 @@ def draw_map(ax, data, *, layers=("county", "townships", "waterways", "villages"
                         fontsize=6, color="#000", zorder=8)
         handles.append(Line2D([], [], marker="X", ls="", markerfacecolor="#000",
                               markeredgecolor="#ffcc00", markersize=7,
-                              label="溺水危险点（排名）" if lang == "zh" else "danger spot (rank)"))
+                              label=t("snap_legend_danger_spot", lang)))
     if extent is None:
         src = data.county if len(data.county) else data.villages
         minx, miny, maxx, maxy = src.to_crs(crs).total_bounds
