@@ -259,9 +259,10 @@ with c2:
                 ui.solve_with_status(k, want, ui.solve_siting if k == "siting"
                                      else ui.solve_staffing)
             st.rerun()
-    if st.button(t("brief_make", lang), key="brief",
-                 disabled=bool(stale) or map_year is not None):
-        st.session_state["brief_wanted"] = True
+    # the wish is recorded by the click's callback, before the page runs: a run that the map's
+    # own view report interrupts cannot lose it
+    st.button(t("brief_make", lang), key="brief", disabled=bool(stale) or map_year is not None,
+              on_click=st.session_state.__setitem__, args=("brief_wanted", True))
     if st.session_state.get("brief_wanted") and not stale:
         if not data.report.ok:
             st.error(data.report.summary(lang))
