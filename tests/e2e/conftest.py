@@ -186,3 +186,15 @@ def settle(page, timeout_ms: int = 30_000) -> None:
             return
         page.wait_for_timeout(400)
     raise AssertionError("the page never settled")
+
+
+def uploader_input(page, label):
+    """The file input of the uploader whose label matches ``label`` (a regex).
+
+    Never ``input[type=file]`` first: while the page is drawn the inputs appear in no fixed
+    order (on a fresh clone the first one found was the partial-count table's).
+    """
+    import re
+
+    return page.locator("[data-testid='stFileUploader']").filter(
+        has_text=re.compile(label)).locator("input[type=file]")

@@ -6,7 +6,7 @@ import pytest
 
 from geo.i18n import problem_label
 from geo.layers import load_demo
-from tests.e2e.conftest import click_until, map_frame, settle, shot
+from tests.e2e.conftest import click_until, map_frame, settle, shot, uploader_input
 
 pytestmark = pytest.mark.e2e
 
@@ -101,8 +101,8 @@ def test_data_page_shows_the_same_report_as_the_cli(page, app_url, tmp_path):
 
     page.goto(app_url + "/data")
     page.get_by_text("上传数据").wait_for()
-    # the first uploader takes the data files (the second one takes a column-mapping template)
-    page.locator("input[type=file]").first.set_input_files(str(csv))
+    # the data files' uploader, by its label (others take a mapping template, a partial table)
+    uploader_input(page, "上传本区县的数据文件").set_input_files(str(csv))
     page.get_by_text("villages.csv").first.wait_for()
     settle(page)  # the upload's rerun enables the button; under load it comes late
     check = page.get_by_role("button", name="检查并使用")

@@ -18,7 +18,7 @@ import subprocess
 import pytest
 
 from geo.layers import load_demo
-from tests.e2e.conftest import PROBE, map_frame, settle, shot
+from tests.e2e.conftest import PROBE, map_frame, settle, shot, uploader_input
 
 pytestmark = pytest.mark.e2e
 
@@ -174,7 +174,7 @@ def test_bad_uploads_leave_the_map_and_counts_and_a_partial_table_updates(page, 
                    "X1,甲,,abc,999,999\nX1,乙,,-5,,\n", encoding="utf-8")
     nav(page, "数据")
     page.get_by_text("上传数据").wait_for()
-    page.locator("input[type=file]").first.set_input_files(str(bad))
+    uploader_input(page, "上传本区县的数据文件").set_input_files(str(bad))
     page.get_by_text("villages.csv").first.wait_for()
     page.get_by_role("button", name="检查并使用").click()
     page.get_by_text("检查未通过，未切换数据").wait_for(timeout=120_000)
