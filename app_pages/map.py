@@ -94,7 +94,8 @@ elif len(hits) > 1:
     by_key = {h["key"]: h for h in hits}
     pick = s2.selectbox(t("village_search_pick", lang).format(n=f"{len(hits):,}"),
                         list(by_key), key=f"map_pick_{query}",
-                        format_func=lambda k: f"{by_key[k]['name']}（{by_key[k]['where']}）")
+                        format_func=lambda k: by_key[k]["name"]
+                        + t("paren", lang).format(x=by_key[k]["where"]))
     target = by_key[pick]
 # the villages the table lists for the search: those found and those of the facilities found
 search_rows = list(dict.fromkeys(h["village"] for h in hits if h["village"]))

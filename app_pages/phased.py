@@ -53,7 +53,8 @@ def _solve():
     from geo.report import DataError
     from optimization.errors import PlanningError
 
-    with st.status(t("phased_solve", lang), expanded=False) as box:
+    # the same box as the other solves: "正在求解…" until it ends ("完成" or the error)
+    with st.status(t("solve_running", lang), expanded=False) as box:
         try:
             pc = None
             if files:
@@ -66,13 +67,15 @@ def _solve():
             ui.record_result("phased", want, status=res.status, options={
                 "solver": solver, "years": [first, last], "budget_per_year": budget,
                 "carry_over": carry, "entry_rate": rate, "persons_digest": digest if files else ""})
-            box.update(state="complete")
+            box.update(label=t("brief_made", lang), state="complete")
         except DataError as exc:
             box.update(label=t("err_data_error", lang), state="error")
             st.error(exc.report.render(lang))
         except PlanningError as exc:
             box.update(label=t(f"err_{exc.kind}", lang), state="error")
             st.error(exc.message(lang))
+        except Exception as exc:  # shown, never a traceback (as ui.solve_with_status)
+            box.update(label=str(exc)[:200], state="error")
 
 
 if last < first:
@@ -90,14 +93,14 @@ if stale:
     st.warning(t("phased_stale", lang))
 
 s = res.plan.stats
-st.caption(f"{t('phased_status', lang)}：{enum_label('solver_status', s.status, lang)}")
+st.caption(f"{t('phased_status', lang)}{t('colon', lang)}{enum_label('solver_status', s.status, lang)}")
 cols = st.columns(3)
 cols[0].metric(t("phased_spent", lang), f"{int(res.by_year['spent_yuan'].sum()):,}")
 cols[1].metric(t("phased_homes_opened", lang),
                f"{int(res.by_year['homes_opened'].sum()):,}")
 cols[2].metric(t("phased_final_coverage", lang), f"{res.by_year['coverage_pct'].iloc[-1]:.2f}%")
 with st.expander(t("tech_details", lang), expanded=False):
-    st.caption(f"{t('phased_solve_time', lang)}：{s.seconds:,.2f}")
+    st.caption(f"{t('phased_solve_time', lang)}{t('colon', lang)}{s.seconds:,.2f}")
 st.caption(t("phased_projected" if res.projected else "phased_no_projection", lang))
 
 tables = phased_tables(res, lang)  # the download: numbers as numbers
