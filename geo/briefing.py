@@ -267,27 +267,16 @@ def briefing_recommendations(findings: list[Finding], policy) -> list[tuple[str,
         out.append(_both("brief_rec_own_home", n=n))
     if f.get("remote_small", {}).get("villages"):
         n = f["remote_small"]["villages"]
-        out.append((f"对 {n} 个周边无可共建场所的小村，依托村委会新建或以流动服务覆盖，避免重复建设",
-                    f"Serve the {n} small villages with no site nearby by a new build at the "
-                    f"village committee or a mobile service, avoiding duplicate construction"))
+        out.append(_both("brief_rec_remote_small", n=n))
     if f.get("directors", {}).get("to_recruit"):
-        n = f["directors"]["to_recruit"]
-        out.append((f"招募儿童主任 {n} 名，优先女性村（居）委会委员，初任培训合格后上岗（001 二(二)）",
-                    f"Recruit {n} child directors, female committee members first; trained "
-                    f"before they start (001 二(二))"))
+        out.append(_both("brief_rec_directors", n=f["directors"]["to_recruit"]))
     r = f.get("reaches", {})
     if r.get("reaches"):
-        out.append((f"汛期前由所在乡镇河长完成 {r['reaches']} 个危险河段“四个一”检查与补齐（003 第14项）",
-                    f"Before the flood season, have the township river chiefs check and complete "
-                    f"the 'four ones' at the {r['reaches']} danger reaches (003 item 14)"))
+        out.append(_both("brief_rec_reaches", n=r["reaches"]))
     if "directors" in f:
         sp = policy.staffing
-        out.append((f"儿童主任每月至少联系服务对象 {sp.contacts_per_month:g} 次、每 "
-                    f"{sp.home_visit_interval_months:g} 个月入户走访一次，重点关注儿童加密走访（003 第8项）",
-                    f"Child directors contact every service target at least "
-                    f"{sp.contacts_per_month:g} time(s) a month and visit at home every "
-                    f"{sp.home_visit_interval_months:g} months, key-attention cases more often "
-                    f"(003 item 8)"))
+        out.append(_both("brief_rec_visits", contacts=f"{sp.contacts_per_month:g}",
+                         months=f"{sp.home_visit_interval_months:g}"))
     return out[:4]
 
 

@@ -1366,6 +1366,22 @@ T.update({
                            "（吉民发〔2018〕41号 二(一)、二(三)）",
                            "First set up a children's home in the {n} large villages without one, "
                            "to the 'five haves' standard (吉民发〔2018〕41号 sections 2(1), 2(3))"),
+    # the other recommendations; sources by 文号 and article, or the plan's title and item
+    "brief_rec_remote_small": ("对 {n} 个周边无可共建场所的小村，依托村委会新建或以流动服务覆盖，避免重复建设",
+                               "Serve the {n} small villages with no site nearby by a new build at the "
+                               "village committee or a mobile service, avoiding duplicate construction"),
+    "brief_rec_directors": ("招募儿童主任 {n} 名，优先女性村（居）委会委员，初任培训合格后上岗"
+                            "（闽民童〔2019〕128号 二(二)）",
+                            "Recruit {n} child directors, female committee members first; trained "
+                            "before they start (闽民童〔2019〕128号 section 2(2))"),
+    "brief_rec_reaches": ("汛期前由所在乡镇河长完成 {n} 个危险河段“四个一”检查与补齐（三年行动方案第14项）",
+                          "Before the flood season, have the township river chiefs check and complete "
+                          "the 'four ones' at the {n} danger reaches (Three-year action plan, item 14)"),
+    "brief_rec_visits": ("儿童主任每月至少联系服务对象 {contacts} 次、每 {months} 个月入户走访一次，"
+                         "重点关注儿童加密走访（三年行动方案第8项）",
+                         "Child directors contact every service target at least {contacts} time(s) a "
+                         "month and visit at home every {months} months, key-attention cases more often "
+                         "(Three-year action plan, item 8)"),
 })
 
 # --- the validation report (geo/report.py Report.to_frame): a problem's kind in words ------------

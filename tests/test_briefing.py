@@ -231,3 +231,32 @@ def test_printed_map_classes_follow_the_policy_and_names_do_not_overlap(demo):
     names = [t for t in ax.texts if t.get_text() in set(data.townships["name"])]
     assert len(names) == len(data.townships)
     assert label_overlaps(names) == 0
+
+
+def test_recommendations_cite_documents_not_seed_numbers():
+    """Every recommendation names its source by 文号 or the plan's title and item (never the
+    seed file numbers 001/003), and the English ones hold no Chinese but the 文号."""
+    from geo.briefing import Finding, briefing_recommendations
+
+    findings = [Finding("own_home", {"without_home": 3}), Finding("remote_small", {"villages": 2}),
+                Finding("directors", {"to_recruit": 5}), Finding("reaches", {"reaches": 7})]
+    recs = briefing_recommendations(findings, load_policy())
+    assert len(recs) == 4  # at most four: the visit rule falls off behind the other four
+    zh = "\n".join(r[0] for r in recs)
+    en = "\n".join(r[1] for r in recs)
+    assert "3 个百人以上村" in zh and "2 个周边无可共建场所" in zh and "招募儿童主任 5 名" in zh
+    assert "闽民童〔2019〕128号 二(二)" in zh and "section 2(2)" in en
+    assert "7 个危险河段" in zh and "三年行动方案第14项" in zh and "item 14" in en
+    assert not re.search(r"\b00\d\b", zh + en)  # no seed numbers
+    # English: the only Chinese left are the documents' 文号
+    stripped = re.sub(r"[吉闽]民[发童]〔\d{4}〕\d+号", "", en)
+    assert not re.search(r"[\u4e00-\u9fff]", stripped), stripped
+    # the visit rule, when it fits, with the policy's numbers
+    visits = briefing_recommendations([Finding("directors", {})], load_policy())
+    sp = load_policy().staffing
+    assert visits == [(
+        f"儿童主任每月至少联系服务对象 {sp.contacts_per_month:g} 次、每 "
+        f"{sp.home_visit_interval_months:g} 个月入户走访一次，重点关注儿童加密走访（三年行动方案第8项）",
+        f"Child directors contact every service target at least {sp.contacts_per_month:g} time(s) a "
+        f"month and visit at home every {sp.home_visit_interval_months:g} months, key-attention cases "
+        "more often (Three-year action plan, item 8)")]
