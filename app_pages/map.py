@@ -154,6 +154,9 @@ if map_year is not None:  # that year's homes and who goes where (the plan by ye
 elif siting_done:
     res = ui.solve_siting(*siting_done)
     plan.update(homes=res.homes, assignments=res.assignments)
+staffing_done = ui.last_result("staffing")
+if staffing_done and map_year is None:  # each village's directors (counts, no names)
+    plan.update(staffing=ui.solve_staffing(*staffing_done).plan.villages)
 if len(data.waterways):
     plan.update(reaches=danger_reaches(ui.data_key(), ui.overrides_key()),
                 near_m=float(ui.policy().hazards.buffer_m))

@@ -976,6 +976,7 @@ def build_county_map(
     assignments: pd.DataFrame | None = None,
     reaches=None,
     near_m: float | None = None,
+    staffing: pd.DataFrame | None = None,
     hidden: tuple[str, ...] = HIDDEN_LAYERS,
 ) -> folium.Map:
     """The county overview map: boundary, townships, waterways, villages and facilities.
@@ -1012,6 +1013,9 @@ def build_county_map(
         The danger reaches (lines, :func:`geo.hazards.merge_reaches`); with ``near_m`` the
         village panel counts those nearby, and with ``"reaches"`` in ``layers`` they are
         drawn and identified (:func:`reach_facts`).
+    staffing : DataFrame, optional
+        The staffing plan in force, one row per village (``StaffingPlan.villages``): the
+        village panel gives its child directors needed and assigned (counts, never names).
     hidden : tuple of str
         Layers drawn but unticked at first (default: the crossings).
 
@@ -1034,7 +1038,7 @@ def build_county_map(
         _draw_reaches(m, data, reaches, near_m, d)
     if "villages" in layers and len(data.villages):
         plan = {"homes": homes, "assignments": assignments, "reaches": reaches,
-                "near_m": near_m}
+                "near_m": near_m, "staffing": staffing}
         _draw_villages(m, data, d, measure, breaks, plan)
     if "facilities" in layers and len(data.facilities):
         _draw_facilities(m, data, d, facility_kinds)
@@ -1054,7 +1058,8 @@ _FACT_COUNTS = ("resident_children", "left_behind", "difficulty", "targets", "ke
 def village_facts(villages: pd.DataFrame, townships: pd.DataFrame | None = None,
                   lang: str = "zh", *, homes: pd.DataFrame | None = None,
                   assignments: pd.DataFrame | None = None, reaches=None,
-                  near_m: float | None = None, metric_crs=None) -> pd.DataFrame:
+                  near_m: float | None = None, metric_crs=None,
+                  staffing: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row of display text per village: name, code, township, counts (千分位), designations.
 
     Column names are ``f_*`` keys; ``.attrs["labels"]`` holds their headers in ``lang`` (from
@@ -1090,6 +1095,13 @@ def village_facts(villages: pd.DataFrame, townships: pd.DataFrame | None = None,
     if homes is not None and assignments is not None:
         out["f_home"], out["f_home_m"] = _served_by(code, homes, assignments, lang)
         labels += [t("id_home", lang), t("id_home_distance", lang)]
+    if staffing is not None and len(staffing):
+        by = staffing.assign(village_code=staffing["village_code"].astype(str)).set_index(
+            "village_code")
+        out["f_directors"] = [
+            f"{int(by.at[c, 'directors_needed']):,} / {int(by.at[c, 'directors_assigned']):,}"
+            if c in by.index else "—" for c in code]
+        labels.append(t("staff_directors", lang))
     if reaches is not None and near_m is not None:
         out["f_reaches"] = [f"{n:,}" for n in _reaches_near(villages, reaches, near_m,
                                                              metric_crs)]

@@ -184,3 +184,25 @@ def test_one_layer_panel_the_legend_follows_the_ticks():
 def test_the_map_page_has_no_layer_picker_of_its_own():
     src = open("app_pages/map.py", encoding="utf-8").read()
     assert "multiselect" not in src and "layer_picker" not in src
+
+
+def test_a_village_panel_gives_its_directors_needed_and_assigned_without_names():
+    """With a staffing plan the village's panel says 儿童主任（需/配） n / m, from the plan's own
+    village table (hand-made here: 3 needed 2 assigned, 1 / 1, one village left out)."""
+    v = DEMO.villages
+    a, b, c = (str(v.iloc[i]["village_code"]) for i in range(3))
+    import pandas as pd
+
+    staffing = pd.DataFrame({"village_code": [a, b], "directors_needed": [3, 1],
+                             "directors_assigned": [2, 1],
+                             "person_code": ["P-secret-1", "P-secret-2"]})
+    html = maps.build_county_map(DEMO, staffing=staffing).get_root().render()
+    props = {p["village_code"]: p for p in _props(html, "village_code")
+             if "facility_id" not in p and "f_name" in p}
+    assert props[a]["f_directors"] == "3 / 2" and props[b]["f_directors"] == "1 / 1"
+    assert props[c]["f_directors"] == "—"  # not in the plan's table
+    # the panel's label, as the page's script carries it (JSON escapes), and no person code
+    assert json.dumps("儿童主任（需/配）")[1:-1] in html and "P-secret" not in html
+    # without a staffing plan the fact is not there at all
+    plain = maps.build_county_map(DEMO).get_root().render()
+    assert "f_directors" not in plain
