@@ -48,5 +48,7 @@ pages = [
 ]
 if account is not None and account.role == "township":  # one township: no county-wide pages
     pages = [p for p in pages if p.url_path in ("map", "siting", "staffing", "hazards")]
-st.navigation(pages).run()
+nav = st.navigation(pages)
+ui.note_page(nav.url_path)  # the map page restores its kept view only into a new map
+nav.run()
 ui.show_plan_name()  # pages that stop early do it through ui.stop()

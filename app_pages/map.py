@@ -128,7 +128,12 @@ if picked_rows and picked_rows[0] < len(table):
 # a newly found village or facility moves the view to it; otherwise the view is kept
 code = None if target is None else target["key"]
 if code is not None and code != st.session_state.get(TARGET):
-    st.session_state[VIEW] = {"center": [target["lat"], target["lon"]], "zoom": FOUND_ZOOM}
+    # a view to show. The map moves only when the center differs from the last one handed to
+    # it, so each new target is a hair apart (1e-9° ≈ 0.1 mm): a village found again moves too
+    n = st.session_state.get(f"{VIEW}_n", 0) + 1
+    st.session_state[f"{VIEW}_n"] = n
+    st.session_state[VIEW] = {"center": [target["lat"] + (n % 2) * 1e-9, target["lon"]],
+                              "zoom": FOUND_ZOOM}
 st.session_state[TARGET] = code
 view = st.session_state.get(VIEW)
 
@@ -160,11 +165,19 @@ if staffing_done and map_year is None:  # each village's directors (counts, no n
 if len(data.waterways):
     plan.update(reaches=danger_reaches(ui.data_key(), ui.overrides_key()),
                 near_m=float(ui.policy().hazards.buffer_m))
+# streamlit-folium builds the Leaflet map once per key: a new key per view redraws it.
+view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", measure, lang, basemap,
+                                     str(st.session_state.get("map_fit_n", 0)), *layers])
+# The map's script must not change with the view: streamlit-folium keys its component by a
+# hash of the script too, so a script that changed on the run after the map's first view
+# report (the fit dropped once a view was kept) made a new map, and undid the planner's first
+# click, pan or search after the page loaded. The fit is always in the script; in the browser
+# it is skipped when the page hands a view to restore (center/zoom below).
 m = build_county_map(
     data, measure=measure, layers=tuple(layers), lang=lang,
     tiles=None if basemap == "none" else "OpenStreetMap",
     breaks=policy_breaks(ui.policy(), measure),  # classes follow the policy in force
-    fit=view is None, **plan,
+    fit=True, **plan,
 )
 localise_map(m)
 ring = None
@@ -177,23 +190,28 @@ if target is not None:  # the found village, ringed (added without redrawing the
                       "<div style='width:30px;height:30px;margin:-15px 0 0 -15px;border:3px "
                       "solid #0057b8;border-radius:50%;pointer-events:none'></div>"),
                       icon_size=(0, 0))).add_to(ring)
-# streamlit-folium builds the Leaflet map once per key: a new key per view redraws it.
-view_key = "county_map_" + "_".join([data.adcode, ui.upload_digest() or "", measure, lang, basemap,
-                                     str(st.session_state.get("map_fit_n", 0)), *layers])
 # The view comes back (center, zoom, bounds) and is kept for the next run. The first report
 # arrives right after the map has fitted the county (one rerun, about a second after load).
+# The kept view is handed to the map only when it is news to it: a new map (another page
+# before, or another key) or a view the page chose (a search, a table row). A view the map
+# reported itself is not handed back: by the time this run reaches the browser the planner may
+# have moved on, and handing it back would undo that.
+drawn = f"map_drawn_{county_id}"
+push = view is not None and (ui.page_changed() or st.session_state.get(drawn) != view_key
+                             or not view.get("reported"))
 out = st_folium(m, height=620, use_container_width=True, key=view_key,
                 returned_objects=["center", "zoom", "bounds", "last_active_drawing",
                                   "last_object_clicked_count"],
-                center=None if view is None else view["center"],
-                zoom=None if view is None else view["zoom"], feature_group_to_add=ring)
+                center=view["center"] if push else None,
+                zoom=view["zoom"] if push else None, feature_group_to_add=ring)
+st.session_state[drawn] = view_key
 if out and out.get("center") and out != st.session_state.get(SEEN):
     # only a view the map reported anew (a pan or zoom): a stale report must not undo a search
     st.session_state[SEEN] = out
     c = out["center"]
     st.session_state[VIEW] = {"center": [float(c["lat"]), float(c["lng"])],
                               "zoom": out.get("zoom") or FOUND_ZOOM,
-                              "bounds": ui.view_bounds(out)}
+                              "bounds": ui.view_bounds(out), "reported": True}
 view_box = ui.view_bounds(out) or (st.session_state.get(VIEW) or {}).get("bounds")
 # a click on a village (a new click: the count grows) -> the table shows its row
 clicks = (out or {}).get("last_object_clicked_count") or 0

@@ -383,6 +383,20 @@ def plan_name_slot(slot) -> None:
     show_plan_name()
 
 
+_PAGE_NOW, _PAGE_BEFORE = "page_now", "page_before"
+
+
+def note_page(url_path: str) -> None:
+    """Record the page this run draws (app.py, before the page runs)."""
+    st.session_state[_PAGE_BEFORE] = st.session_state.get(_PAGE_NOW)
+    st.session_state[_PAGE_NOW] = url_path
+
+
+def page_changed() -> bool:
+    """True when this run draws another page than the run before (its elements are new)."""
+    return st.session_state.get(_PAGE_BEFORE) != st.session_state.get(_PAGE_NOW)
+
+
 def show_plan_name() -> None:
     """Write the plan's name into the sidebar slot (again after a page changed it)."""
     slot = st.session_state.get(_SLOT_KEY)

@@ -349,10 +349,13 @@ class Legend(MacroElement):
             var map = {{ this._parent.get_name() }};
             map.getContainer().style.background = {{ this.background_js }};
             {% if this.bounds and this.fit %}
-            // Fit once the frame has its final size (inside Streamlit the first size is 0).
+            // Fit once the frame has its final size (inside Streamlit the first size is 0),
+            // unless the page handed streamlit-folium a view to restore (its center): the
+            // script stays the same either way, so the component keeps its map.
             var fit = function() {
                 map.invalidateSize();
-                map.fitBounds({{ this.bounds_js }}, {padding: [12, 12]});
+                var given = window.__GLOBAL_DATA__ && window.__GLOBAL_DATA__.last_center;
+                if (!given) map.fitBounds({{ this.bounds_js }}, {padding: [12, 12]});
             };
             setTimeout(fit, 50);
             setTimeout(fit, 600);
