@@ -227,3 +227,41 @@ def test_the_first_pan_after_the_page_loads_is_kept(page, app_url):
     assert state["zoom"] == 15
     assert abs(state["lat"] - v.y) < 1e-6 and abs(state["lng"] - v.x) < 1e-6
     assert page.blocked == []
+
+
+def test_after_a_staffing_solve_a_village_panel_gives_its_directors(page, app_url):
+    """Solve staffing, then click a village on the map: 儿童主任（需/配） equals the plan's own
+    numbers for that village (run here through the same workflow), and no person is named."""
+    from childplan.workflows import run_staffing
+
+    plan = run_staffing(DATA, load_policy()).villages.set_index("village_code")
+    page.goto(app_url + "/staffing")
+    page.get_by_text("北碚区 · 人员配置").wait_for()
+    settle(page)
+    page.get_by_role("button", name="求解人员配置").click()
+    page.get_by_text("儿童主任（需/配）").first.wait_for(timeout=180_000)
+    settle(page, 120_000)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("地图", exact=True).click()
+    page.get_by_text(TITLE).wait_for()
+    frame = map_frame(page, "() => !!window.map && document.querySelectorAll('.cp-legend').length")
+    page.wait_for_timeout(2500)
+    settle(page)
+    page.locator("iframe[title*='streamlit_folium']").evaluate(
+        "e => e.scrollIntoView({block: 'end'})")
+    page.wait_for_timeout(500)
+    frame = map_frame(page, "() => !!window.map && document.querySelectorAll('.cp-legend').length")
+    pts = frame.evaluate(POINTS)
+    # a village whose circle has no other symbol within 18 px: the click lands on it alone
+    lone = [v for v in pts["vs"] if all(_px_dist(v, o) > 18 for o in pts["vs"] + pts["fs"]
+                                        if o is not v)]
+    assert lone
+    village = lone[0]
+    items = _click(page, frame, village)
+    rows = [i["rows"] for i in items if i["kind"] == "village"]
+    assert len(rows) == 1 and rows[0]["村代码"] == village["code"]
+    want = plan.loc[village["code"]]
+    assert rows[0]["儿童主任（需/配）"] == (f"{int(want['directors_needed']):,} / "
+                                          f"{int(want['directors_assigned']):,}")
+    assert "person" not in frame.locator(".cp-identify").inner_text().lower()
+    shot(page, "map_identify_directors_zh")
+    assert page.blocked == []
