@@ -47,7 +47,7 @@ if found.empty:
 labels = {r.adcode: f"{r.name or r.adcode}{paren(r.adcode, lang)}" + ("" if r.has_data else " ⚠")
           for r in found.itertuples(index=False)}
 picked = st.multiselect(t("batch_pick", lang), list(labels), default=list(labels),
-                        format_func=lambda c: labels[c])
+                        format_func=lambda c: labels[c], placeholder=t("choose_options", lang))
 gaps = found[~found["has_data"] & found["adcode"].isin(picked)]
 if len(gaps):
     st.warning(t("batch_gaps", lang) + t("list_semicolon", lang).join(

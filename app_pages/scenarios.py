@@ -173,7 +173,8 @@ if up is not None and st.button(t("sc_pg_import", lang)):
 st.subheader(t("sc_pg_compare_2_4_scenarios", lang))
 names = listing["name"].tolist() if not listing.empty else []
 picked = st.multiselect(t("sc_pg_scenarios", lang), names, max_selections=4,
-                        default=names[:2] if len(names) >= 2 else names)
+                        default=names[:2] if len(names) >= 2 else names,
+                        placeholder=t("choose_options", lang))
 if len(picked) < 2:
     st.info(t("sc_pg_pick_at_least_two", lang))
     ui.stop()

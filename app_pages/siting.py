@@ -108,23 +108,34 @@ if st.session_state.get("siting_time_limit_s"):  # "continue solving" raised it
 
 candidates = data.facilities[data.facilities["kind"].isin(pol.host_kinds)]
 labels = dict(zip(candidates["facility_id"], candidates["name"], strict=True))
+vlabel, slabel = ui.lock_labels(data, candidates, lang)  # unique labels, no ids shown
 with st.expander(t("siting_locks_title", lang), expanded=False):
     for k in ("siting_must", "siting_never"):  # kept across pages; unknown ids dropped
         ui.keep(k, [])
         st.session_state[k] = [x for x in st.session_state[k] if x in labels]
     must = st.multiselect(t("siting_must_open", lang), list(labels),
-                          format_func=lambda k: labels.get(k, k), key="siting_must")
+                          format_func=lambda k: slabel.get(k, k), key="siting_must",
+                          placeholder=t("choose_options", lang))
     never = st.multiselect(t("siting_never_open", lang), list(labels),
-                           format_func=lambda k: labels.get(k, k), key="siting_never")
+                           format_func=lambda k: slabel.get(k, k), key="siting_never",
+                           placeholder=t("choose_options", lang))
+    # locks picked by name from lists (a village "name（code）", a site "name（kind · village）"),
+    # never typed as codes; the model gets the ids
     kept_locks = st.session_state.get("_kept_siting_locked") or {}
-    locks = st.data_editor(pd.DataFrame({"village_code": pd.Series(list(kept_locks), dtype=str),
-                                         "site_id": pd.Series(list(kept_locks.values()),
-                                                              dtype=str)}),
-                           num_rows="dynamic",
-                           key="siting_locks_" + str(abs(hash(json.dumps(
-                               kept_locks, sort_keys=True))) % 10**8))
-locked = {str(r.village_code): str(r.site_id) for r in locks.dropna().itertuples(index=False)
-          if str(r.village_code).strip() and str(r.site_id).strip()}
+    vback, sback = {v: k for k, v in vlabel.items()}, {v: k for k, v in slabel.items()}
+    col_v, col_s = t("lock_village", lang), t("lock_site", lang)
+    st.caption(t("lock_help", lang))
+    locks = st.data_editor(
+        pd.DataFrame({col_v: pd.Series([vlabel.get(c, c) for c in kept_locks], dtype=str),
+                      col_s: pd.Series([slabel.get(i, i) for i in kept_locks.values()],
+                                       dtype=str)}),
+        num_rows="dynamic", hide_index=True, width="stretch",
+        column_config={col_v: st.column_config.SelectboxColumn(col_v, options=list(vback)),
+                       col_s: st.column_config.SelectboxColumn(col_s, options=list(sback))},
+        key="siting_locks_" + lang + str(abs(hash(json.dumps(kept_locks, sort_keys=True)))
+                                         % 10**8))
+locked = {vback[r[col_v]]: sback[r[col_s]] for _, r in locks.iterrows()
+          if r[col_v] in vback and r[col_s] in sback}
 st.session_state["_kept_siting_locked"] = locked
 options = json.dumps({"must_open": must, "never_open": never, "locked": locked},
                      sort_keys=True, ensure_ascii=False)
@@ -135,7 +146,7 @@ want = (key, ui.overrides_key(), solver, options)
 button = t("siting_solve", lang)
 if st.button(button, type="primary") or st.session_state.pop("siting_continue", False):
     ui.solve_with_status("siting", want, ui.solve_siting)  # siting errors are PlanningErrors
-done = ui.result_or_stop("siting", want, button)
+done = ui.result_or_stop("siting", want, button, preview="resident_children")
 stale = ui.stale_notice("siting", want, ui.solve_siting)  # 过期: exports off until re-solved
 res = ui.solve_siting(*done)
 plan, homes, assignments = res.plan, res.homes, res.assignments

@@ -53,7 +53,7 @@ want = (key, ui.overrides_key(), solver)
 button = t("staff_solve", lang)
 if st.button(button, type="primary"):
     ui.solve_with_status("staffing", want, solve)  # staffing errors are PlanningErrors
-done = ui.result_or_stop("staffing", want, button)
+done = ui.result_or_stop("staffing", want, button, preview="targets")
 stale = ui.stale_notice("staffing", want, solve)  # 过期: exports off until re-solved
 staffed = solve(*done)
 plan, tables = staffed.plan, staffed.tables

@@ -708,15 +708,63 @@ def solve_with_status(kind: str, want: tuple, solve, *, expected=()) -> None:
             status.update(label=str(exc)[:200], state="error")
 
 
-def result_or_stop(kind: str, want: tuple, button_label: str):
-    """The last ``kind`` result on this county; stop the page with a hint when there is none."""
+def result_or_stop(kind: str, want: tuple, button_label: str, *, preview: str | None = None):
+    """The last ``kind`` result on this county; stop the page with a hint when there is none.
+
+    ``preview`` (a village measure of :data:`geo.maps.MEASURES`): before the first solve the
+    page still shows the county — its villages sized and classed by that measure on the
+    policy's breaks, with the facilities — so the planner sees what the plan will work on.
+    """
     done = st.session_state.get(f"{kind}_done")
     if done and (done[0] != want[0]):
         done = None  # another county: nothing to show
     if not done:
         st.info(t("set_then_click", lang()).format(button=button_label))
+        if preview is not None:
+            preview_map(preview, key=f"{kind}_preview")
         stop()
     return done
+
+
+def lock_labels(data, candidates, lg: str) -> tuple[dict, dict]:
+    """Labels for the siting page's lock table, each unique.
+
+    Village code -> "name（code）"; site id -> "name（kind · village）", a number added when two
+    sites would still read the same. No site id is shown.
+    """
+    from geo.i18n import facility_label
+
+    paren = t("paren", lg)
+    vnames = dict(zip(data.villages["village_code"].astype(str), data.villages["name"].astype(str),
+                      strict=True))
+    vlabel = {c: n + paren.format(x=c) for c, n in vnames.items()}
+    slabel, seen = {}, {}
+    for r in candidates.itertuples(index=False):
+        where = vnames.get(str(r.village_code), "") if pd.notna(r.village_code) else ""
+        what = " · ".join(x for x in (facility_label(r.kind, lg), where) if x)
+        text = str(r.name) + paren.format(x=what)
+        seen[text] = seen.get(text, 0) + 1
+        slabel[str(r.facility_id)] = text if seen[text] == 1 else f"{text} #{seen[text]}"
+    return vlabel, slabel
+
+
+def preview_map(measure: str, *, key: str) -> None:
+    """The county map (villages by ``measure`` on the policy's classes, facilities), no plan."""
+    from streamlit_folium import st_folium
+
+    from geo.maps import build_county_map
+    from geo.offline import localise_map
+    from geo.snapshot import policy_breaks
+
+    lg = lang()
+    data = county_for(data_key())
+    m = build_county_map(data, measure=measure, lang=lg,
+                         layers=("county", "townships", "waterways", "villages", "facilities"),
+                         breaks=policy_breaks(policy(), measure))
+    localise_map(m)
+    st.caption(t("preview_map_caption", lg).format(measure=t(measure, lg)))
+    st_folium(m, height=520, use_container_width=True, returned_objects=[],
+              key=f"{key}_{data.adcode}_{upload_digest() or ''}_{measure}_{lg}")
 
 
 # --- 数据 page: update some villages' counts by code (childplan/partial.py) ---------------

@@ -1366,6 +1366,15 @@ T.update({
                            "（吉民发〔2018〕41号 二(一)、二(三)）",
                            "First set up a children's home in the {n} large villages without one, "
                            "to the 'five haves' standard (吉民发〔2018〕41号 sections 2(1), 2(3))"),
+    "preview_map_caption": ("尚未求解：图中为本县现状（村点按{measure}分级，及现有设施）",
+                            "Not solved yet: the county as it is (villages by {measure}, and the "
+                            "facilities)"),
+    "choose_options": ("请选择（可多选）", "Choose options"),
+    "lock_village": ("村（社区）", "Village"),
+    "lock_site": ("指定的承载场所", "Assigned host site"),
+    "lock_help": ("锁定：指定某村由某一场所服务（每行一村）；从列表中选择，无需输入代码",
+                  "Locks: a village served by a given site (one village a row); pick from the "
+                  "lists, no codes to type"),
     # the other recommendations; sources by 文号 and article, or the plan's title and item
     "brief_rec_remote_small": ("对 {n} 个周边无可共建场所的小村，依托村委会新建或以流动服务覆盖，避免重复建设",
                                "Serve the {n} small villages with no site nearby by a new build at the "
