@@ -175,12 +175,25 @@ def click_until(page, locator, expect_text: str, tries: int = 4) -> None:
     raise AssertionError(f"{expect_text!r} never appeared after {tries} clicks")
 
 
-def settle(page, timeout_ms: int = 30_000) -> None:
+# Streamlit marks its root with the script's state; its "Running…" widget is not drawn in this
+# app, and during a long solve no element is marked stale, so neither of those tells a run
+# under way from an idle page. The root's attribute does.
+BUSY = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    const state = app ? app.getAttribute('data-test-script-state') : 'initial';
+    return ['running', 'rerunRequested', 'initial'].includes(state)
+        || !!document.querySelector("[data-stale='true'], [data-testid='stStatusWidget']");
+}"""
+
+
+def settle(page, timeout_ms: int = 120_000) -> None:
     """Wait until Streamlit is idle: no run under way, no element drawn stale, for 1.2 s."""
     quiet = 0
     for _ in range(timeout_ms // 400):
-        busy = (page.locator("[data-testid='stStatusWidget']").count()
-                + page.locator("[data-stale='true']").count())
+        try:
+            busy = page.evaluate(BUSY)
+        except Exception:  # the page is navigating: not idle
+            busy = True
         quiet = 0 if busy else quiet + 1
         if quiet >= 3:
             return
