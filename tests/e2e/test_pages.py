@@ -199,7 +199,12 @@ def test_map_identify_search_table_and_kept_view(page, app_url):
     frame = map_frame(page, "() => !!window.map && Math.abs(window.map.getZoom() - 15) < 0.01")
     view = frame.evaluate(VIEW)
     assert abs(view["lat"] - row.geometry.y) < 1e-4 and abs(view["lng"] - row.geometry.x) < 1e-4
-    # identify: a real mouse click on the village opens its facts
+    # identify: a real mouse click on the village opens its facts. The frame is shown whole
+    # first: the first press into a frame whose foot is below the window scrolls the page a few
+    # pixels between press and release (the frame taking focus), and the click misses
+    page.locator("iframe[title*='streamlit_folium']").evaluate(
+        "e => e.scrollIntoView({block: 'end'})")
+    page.wait_for_timeout(500)
     pt = frame.evaluate(VILLAGE_PX, code)
     assert pt is not None
     ibox = page.locator("iframe[title*='streamlit_folium']").bounding_box()
