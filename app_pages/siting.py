@@ -244,11 +244,26 @@ if show_access:
         "within_min": t("within_min", lang), "resident_children": t("share_resident", lang),
         "left_behind": t("share_left_behind", lang), "difficulty": t("share_difficulty", lang)}),
         width="stretch", hide_index=True)
+    # on screen: names, kinds and yes/no in words, 千分位, no ids (the XLSX below keeps them)
+    names = {**dict(zip(homes["home_id"].astype(str), homes["name"].astype(str), strict=False)),
+             **dict(zip(data.facilities["facility_id"].astype(str),
+                        data.facilities["name"].astype(str), strict=False))}
+    shown_catch = catch.drop(columns="geometry").copy()
+    shown_catch.insert(0, "name", [names.get(str(h), "") for h in shown_catch["home_id"]])
+    shown_catch["metric"] = [t("metric_" + str(x), lang) for x in shown_catch["metric"]]
     st.subheader(t("catchments_title", lang))
-    st.dataframe(localise_headers(catch.drop(columns="geometry"), lang), width="stretch",
-                 hide_index=True)
+    st.dataframe(localise_headers(fmt.screen_table(shown_catch, drop=("home_id",)), lang),
+                 width="stretch", hide_index=True)
+    shown_inst = inst.copy()
+    shown_inst.insert(0, "from_name", [names.get(str(i), "") for i in shown_inst["from_id"]])
+    shown_inst.insert(2, "to_name", [names.get(str(i), "") for i in shown_inst["to_id"]])
+    for c in ("from_kind", "to_kind"):
+        shown_inst[c] = [facility_label(str(k), lang) for k in shown_inst[c]]
+    shown_inst["nearest"] = [enum_label("bool", bool(x), lang) for x in shown_inst["nearest"]]
+    shown_inst["metric"] = [t("metric_" + str(x), lang) for x in shown_inst["metric"]]
     st.subheader(t("institutions_title", lang))
-    st.dataframe(localise_headers(inst, lang), width="stretch", hide_index=True)
+    st.dataframe(localise_headers(fmt.screen_table(shown_inst, drop=("from_id", "to_id")), lang),
+                 width="stretch", hide_index=True)
     st.download_button(t("download_access_xlsx", lang),
                        to_xlsx_bytes({"access": access, "access_shares": shares,
                                       "catchments": pd.DataFrame(catch.drop(columns="geometry")),

@@ -647,10 +647,8 @@ HEADERS_ZH: dict[str, str] = {
 
 
 def localise_headers(frame, lang: str = "zh"):
-    """A copy of ``frame`` with Chinese headers where known (English: unchanged)."""
-    if lang != "zh":
-        return frame
-    return frame.rename(columns={c: HEADERS_ZH.get(c, c) for c in frame.columns})
+    """A copy of ``frame`` with the headers of ``lang`` where known (:func:`header_label`)."""
+    return frame.rename(columns={c: header_label(c, lang) for c in frame.columns})
 
 
 # --- exported tables: headers, enumeration cells, sheet names (geo.exports.export_table) -----
@@ -789,6 +787,22 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
 }
 for _code, _pair in SHEET_NAMES.items():
     T.setdefault(f"sheet.{_code}", _pair)
+
+
+# the siting page's accessibility tables (geo.travel.catchments, institution_times)
+HEADERS_ZH.update({
+    "villages_assigned": "服务村数", "children_assigned": "服务儿童数",
+    "villages_within_cap": "服务范围内村数", "children_within_cap": "服务范围内儿童数",
+    "cap_min": "服务范围（分钟）", "from_name": "机构", "from_kind": "机构类型",
+    "to_name": "前往", "to_kind": "前往类型", "straight_m": "直线距离（米）",
+    "nearest": "最近",
+})
+HEADERS_EN.update({
+    "villages_assigned": "Villages served", "children_assigned": "Children served",
+    "villages_within_cap": "Villages within the cap", "children_within_cap": "Children within the cap",
+    "cap_min": "Cap (min)", "from_name": "Institution", "from_kind": "Institution kind",
+    "to_name": "To", "to_kind": "Kind", "straight_m": "Straight line (m)", "nearest": "Nearest",
+})
 
 
 def header_label(column: str, lang: str = "zh") -> str:

@@ -76,3 +76,32 @@ def test_a_lock_picked_by_name_reaches_the_model_and_the_plan(tmp_path, monkeypa
     served = dict(zip(res.assignments["village_code"].astype(str),
                       res.assignments["home_id"].astype(str), strict=True))
     assert served[code] == fid
+
+
+@pytest.mark.parametrize("lang", ["中文", "English"])
+def test_the_accessibility_tables_on_screen_hold_words_not_codes(tmp_path, monkeypatch, lang):
+    """With 可达性 shown, the catchment and institution tables carry names, kinds and yes/no
+    in words and headers of the page's language: no snake_case header, no facility id."""
+    import re
+
+    monkeypatch.setenv("CHILDPLAN_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.chdir(REPO)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=240)
+    at.run()
+    at.radio(key="lang_radio").set_value(lang).run()
+    at.switch_page("app_pages/siting.py").run()
+    at.button[0].click().run()
+    from geo.i18n import t
+
+    label = t("show_access", "zh" if lang == "中文" else "en")
+    next(c for c in at.checkbox if c.label == label).check().run()
+    assert not at.exception
+    frames = [d.value for d in at.dataframe]
+    ids = set(DATA.facilities["facility_id"].astype(str))
+    snake = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+    assert len(frames) >= 5  # locks, homes, access shares, catchments, institutions
+    for f in frames:
+        assert not [c for c in f.columns if snake.match(str(c))], list(f.columns)
+        cells = {str(x) for x in f.astype(str).to_numpy().ravel()}
+        assert not cells & ids
+        assert not [x for x in cells if snake.match(x)], sorted(x for x in cells if snake.match(x))[:5]
