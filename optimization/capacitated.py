@@ -35,7 +35,10 @@ How optimality is proven
    the villages and capacities: no site in reach, a village larger than every reachable
    capacity, a component whose children exceed the capacity of all its sites.
 3. **Strong start**: a capacitated greedy (best cost-per-village prefix per site, lazy heap) and
-   a shift / swap / close / open local search (:mod:`optimization.capacitated_search`).
+   a shift / swap / close / open local search (:mod:`optimization.capacitated_search`); then,
+   on lexicographic blocks of :data:`CPSAT_PRIMAL_MIN_VILLAGES` villages or more, OR-Tools
+   CP-SAT on the opening cost alone for a cheaper plan (:func:`_primal_stage`; only its plan is
+   used, never its bound), on the others a large-neighbourhood search.
 4. **Lagrangian bound** (:mod:`optimization.capacitated_lagrange`): the assignment rows are
    relaxed; each site is then a 0/1 knapsack solved exactly by dynamic programming, so the bound
    is at least the LP bound with every knapsack cover cut. Subgradient optimisation; sites whose
@@ -43,10 +46,10 @@ How optimality is proven
    better than the incumbent, so the reported bound is ``min(incumbent, reduced-model bound)``.
    When bound and incumbent meet, no MILP is run.
 5. **MILP** on the reduced block (:mod:`optimization.capacitated_backends`: HiGHS in process,
-   CBC through PuLP, or OR-Tools CP-SAT when installed), warm-started from the incumbent.
-   Lexicographic blocks of up to :data:`COST_FIRST_MAX_VILLAGES` villages are proven on the
-   opening cost alone (a whole-number objective in gcd steps; :func:`_cost_stage`), then the
-   distance alone with the cost held (:func:`_distance_stage`).
+   CBC through PuLP, or OR-Tools CP-SAT), warm-started from the incumbent.
+   Lexicographic blocks are proven on the opening cost alone (a whole-number objective in gcd
+   steps; :func:`_cost_stage`), then the distance alone with the cost held
+   (:func:`_distance_stage`).
 
 The status follows the proven gap: ``optimal`` only when (incumbent − bound) is within the
 tolerance, whatever a solver says; otherwise ``feasible`` with the gap, and the open blocks
@@ -91,7 +94,7 @@ __all__ = [
     "solve_capacitated",
 ]
 
-#: Backends by name; ``cpsat`` needs the optional ``ortools`` package.
+#: Backends by name (``cpsat`` is OR-Tools CP-SAT, a dependency).
 SOLVERS = ("highs", "cbc", "cpsat")
 _MAX_LISTED = 30
 #: Blocks with at most this many pairs go straight to the MILP (the bound would cost more).
@@ -101,16 +104,28 @@ LNS_MIN_VILLAGES = 60
 #: Lexicographic blocks of up to COST_FIRST_MAX_VILLAGES villages go, past the search, to a
 #: MILP on the opening cost alone (then the distance stage), not on the weighted objective
 #: (docs/capacitated.md: on the 435-village block of the 500-village bench it finds plans
-#: ~1 M yuan cheaper in 60 s; on the 3,055-village block of the 5,000 bench its bound stayed
-#: far below the weighted MILP's: 48 % against 16.5 % block gap in 600 s).
+#: ~1 M yuan cheaper in 60 s; on the 3,055-village block of the 5,000 bench, HiGHS alone, 150 s:
+#: cost bound 6,791 against an incumbent of 7,286 (×10,000 yuan), 6.8 % — the weighted MILP's
+#: block gap was 15.4 % in the whole 600-s run). Stop 26 had it at 1,000 villages after a
+#: run with the old stage shares on a loaded machine (48 % block gap); with the shares below
+#: it is no longer needed: no limit.
 COST_FIRST = True
-COST_FIRST_MAX_VILLAGES = 1000
+COST_FIRST_MAX_VILLAGES = 10**9
 #: Share of a block's time kept after the cost MILP for the local search on its plan.
 COST_SEARCH_SHARE = 0.03
 #: Where each stage of a block ends, as shares of its time: construction + local search,
 #: large-neighbourhood search, Lagrangian bound, restricted (core) MILP; the proving MILP
 #: takes the rest.
-STAGE_ENDS = (0.1, 0.3, 0.5, 0.6)
+STAGE_ENDS = (0.05, 0.4, 0.45, 0.5)
+#: Lexicographic blocks with at least this many villages get, in the large-neighbourhood
+#: search's time, OR-Tools CP-SAT on the opening cost alone as the search for a cheaper plan
+#: (its portfolio of LNS workers finds much cheaper plans than ours; HiGHS still proves the
+#: bound). docs/capacitated.md: 500-village bench, 60 s: whole-plan gap 2.30 % → 1.52–1.85 %.
+CPSAT_PRIMAL = True
+CPSAT_PRIMAL_MIN_VILLAGES = 150
+#: CP-SAT's plan search stops once no cheaper plan has come for this many seconds (or a
+#: quarter of its time so far): on a block HiGHS closes quickly it must not burn the stage.
+CPSAT_STALL_S = 3.0
 
 
 # ----------------------------------------------------------------------------- errors
@@ -684,7 +699,10 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
     dbar = _lex_weight(blk.f, blk.pa, blk.pv, blk.n)[1] if lex else 0.0
     inc = cs.heuristic(blk, t0 + STAGE_ENDS[0] * budget) if search else None
     small = len(blk.pv) <= LAGRANGE_MIN_PAIRS
-    if inc is not None and not small and blk.n > LNS_MIN_VILLAGES and blk.p is None:
+    if (inc is not None and lex and CPSAT_PRIMAL and blk.n >= CPSAT_PRIMAL_MIN_VILLAGES
+            and _have_cpsat()):
+        inc = _primal_stage(blk, inc, t0 + STAGE_ENDS[1] * budget, threads, cs, solve_block)
+    elif inc is not None and not small and blk.n > LNS_MIN_VILLAGES and blk.p is None:
         def sub_solve(sub, start, end):
             out = solve_block(sub, "highs", start, None, None, end, 0.0, threads)
             return None if out.values is None else (out.is_open, out.assign)
@@ -768,6 +786,30 @@ def _lagrange_stage(blk: Block, inc, ub, tol, t0, budget, solver, gap_rel, lex, 
                 tol = _tolerance(blk, ub, gap_rel, lex, inc)
     fixed0, fixed1 = lag.refix(ub - tol)
     return inc, ub, tol, bound, fixed0, fixed1
+
+
+def _have_cpsat() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ortools") is not None
+
+
+def _primal_stage(blk: Block, inc, deadline, threads, cs, solve_block):
+    """A cheaper plan from CP-SAT on the opening cost alone, then the local search for distance.
+
+    Only the plan is taken (CP-SAT's bound is far weaker than HiGHS's here); returns the better
+    of it and ``inc`` on the block's own (lexicographic) objective.
+    """
+    idx = cs._Index(blk)
+    now = time.perf_counter()
+    out = solve_block(_cost_block(blk), "cpsat", inc, None, None,
+                      deadline - 0.1 * max(deadline - now, 0.0), 1.0 - 1e-6, threads,
+                      highs_options={"stall_s": CPSAT_STALL_S})
+    if out.values is None:
+        return inc
+    cand = cs.local_search(blk, idx, out.is_open, out.assign,
+                           max(deadline, time.perf_counter() + 0.05))
+    return cand if blk.objective(*cand) < blk.objective(*inc) else inc
 
 
 def _cost_block(blk: Block) -> Block:

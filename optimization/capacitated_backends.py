@@ -1,4 +1,4 @@
-"""MILP backends for one capacitated block: HiGHS (in process), CBC (PuLP), CP-SAT (optional).
+"""MILP backends for one capacitated block: HiGHS (in process), CBC (PuLP), CP-SAT (OR-Tools).
 
 :func:`block_arrays` builds the formulation of :mod:`optimization.capacitated` as arrays
 (columns ``y`` per site, then ``x`` per pair; rows named ``assign_v<i>``, ``link_v<i>_s<j>``,
@@ -350,7 +350,11 @@ def _cpsat(arr: BlockArrays, start, deadline, tol, threads, msg, options):
     sol.parameters.num_workers = int(threads or 2)
     sol.parameters.absolute_gap_limit = float(max(tol - err, 0.0))
     sol.parameters.log_search_progress = bool(msg)
-    st = sol.solve(model)
+    stall = options.get("stall_s")
+    if stall:
+        st = _cpsat_until_stall(sol, model, float(stall), cp_model)
+    else:
+        st = sol.solve(model)
     if st == cp_model.INFEASIBLE:
         return "infeasible", math.inf, None
     bound = float(sol.best_objective_bound) - err
@@ -358,3 +362,35 @@ def _cpsat(arr: BlockArrays, start, deadline, tol, threads, msg, options):
         return "no_solution", bound, None
     values = np.array([sol.value(x) for x in v], dtype=float)
     return ("optimal" if st == cp_model.OPTIMAL else "time_limit"), bound, values
+
+
+def _cpsat_until_stall(sol, model, stall_s: float, cp_model):
+    """Solve, but stop once no better plan has come for a while.
+
+    The while is ``stall_s`` seconds or a quarter of the time so far, whichever is longer;
+    used when CP-SAT is asked for plans, not for a proof.
+    """
+    import threading
+
+    t0 = time.perf_counter()
+    last = [t0]
+    done = threading.Event()
+
+    class _Seen(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self):
+            last[0] = time.perf_counter()
+
+    def watch():
+        while not done.wait(0.1):
+            now = time.perf_counter()
+            if now - last[0] > max(stall_s, 0.25 * (now - t0)):
+                sol.stop_search()
+                return
+
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
+    try:
+        return sol.solve(model, _Seen())
+    finally:
+        done.set()
+        th.join()

@@ -24,12 +24,7 @@ PMEDCAP = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "pmedc
 if not PMEDCAP.exists():
     PMEDCAP = Path("/work/shared/benchmarks/pmedcap1")
 
-try:
-    import ortools  # noqa: F401
-
-    SOLVERS = ["highs", "cbc", "cpsat"]
-except ImportError:  # CP-SAT is an optional backend
-    SOLVERS = ["highs", "cbc"]
+SOLVERS = ["highs", "cbc", "cpsat"]  # ortools is a dependency: CP-SAT is always there
 
 
 # ----------------------------------------------------------------------------- hand-checked
@@ -347,3 +342,44 @@ def test_search_bound_and_fixings_keep_the_optimum(monkeypatch):
         assert full.status == plain.status == "optimal"
         assert full.objective == pytest.approx(plain.objective)
         assert (full.site_load <= 150).all() and full.is_open[full.assignment].all()
+
+
+def test_cpsat_primal_stage_keeps_the_lexicographic_optimum(monkeypatch):
+    # Cost first, then children x distance (the product's objective), on blocks small enough to
+    # prove: with CP-SAT's plan as the start (thresholds lowered so every block takes that
+    # path) the proven (cost, distance) must equal the plain MILP's, and the stage must have
+    # run and handed on a plan that keeps every rule.
+    monkeypatch.setattr(capmod, "CPSAT_PRIMAL_MIN_VILLAGES", 1)
+    monkeypatch.setattr(capmod, "LAGRANGE_MIN_PAIRS", 0)
+    calls = []
+    real = capmod._primal_stage
+
+    def spy(blk, inc, *args):
+        out = real(blk, inc, *args)
+        assert blk.objective(*out) <= blk.objective(*inc) + 1e-9
+        load = np.bincount(blk.ps[out[1]], weights=blk.pl[out[1]], minlength=blk.m)
+        assert (load <= blk.q + 1e-9).all() and out[0][blk.ps[out[1]]].all()
+        calls.append(blk.n)
+        return out
+
+    monkeypatch.setattr(capmod, "_primal_stage", spy)
+    for seed in (21, 22, 23):
+        rng = np.random.default_rng(seed)
+        n, k = 18, 8
+        xy = rng.uniform(0, 5_000, (n, 2))
+        hosts = xy[rng.integers(0, n, k)] + rng.normal(0, 300, (k, 2))
+        sites = np.vstack([xy, hosts])
+        load = np.clip(np.round(rng.lognormal(np.log(60), 0.6, n)), 15, 140)
+        d = np.sqrt(((xy[:, None] - sites[None]) ** 2).sum(-1))
+        pv, ps = np.nonzero(d <= 3000)
+        prob = CapProblem.from_arrays(
+            village_load=load, site_cost=np.r_[np.full(n, 20.0), np.full(k, 3.0)],
+            site_capacity=150, pair_village=pv, pair_site=ps,
+            pair_cost=np.round(load[pv] * d[pv, ps] / 100), lexicographic=True)
+        before = len(calls)
+        full = solve_capacitated(prob, "highs", gap_rel=0.0, time_limit_s=120)
+        assert len(calls) > before
+        plain = solve_capacitated(prob, "highs", gap_rel=0.0, time_limit_s=120, lagrange=False,
+                                  search=False)
+        assert full.status == plain.status == "optimal"
+        assert (full.cost, full.distance) == pytest.approx((plain.cost, plain.distance))
