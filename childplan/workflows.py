@@ -72,7 +72,8 @@ class SitingResult(_Fields):
         ``straight``, ``road_m`` or ``walk_min`` (:mod:`geo.travel`): what the distances are.
     capacity_applied : bool
         The planner applied capacities beyond the data's (``siting.capacity_defaults_on`` or
-        ``siting.default_capacity`` > 0): homes.csv then carries :data:`CAPACITY_COLUMNS`.
+        ``siting.default_capacity`` > 0). homes.csv carries :data:`CAPACITY_COLUMNS` then, and
+        also whenever the data give a home a capacity (:attr:`homes_columns`).
     """
 
     plan: Any
@@ -85,8 +86,14 @@ class SitingResult(_Fields):
 
     @property
     def homes_columns(self) -> list[str]:
-        """homes.csv's columns: :data:`HOMES_COLUMNS`, plus the load against capacity."""
-        if self.capacity_applied:
+        """homes.csv's columns: :data:`HOMES_COLUMNS`, plus the load against capacity.
+
+        The load columns come whenever a capacity is set: applied by the planner, or in the
+        data (facilities.capacity) — so that an own home of 80 places serving its own 387
+        children is flagged ``own_beyond_capacity``, not left to read as an error.
+        """
+        cap = self.homes["capacity"] if "capacity" in self.homes.columns else pd.Series([])
+        if self.capacity_applied or bool((pd.to_numeric(cap, errors="coerce") > 0).any()):
             return HOMES_COLUMNS + CAPACITY_COLUMNS
         return list(HOMES_COLUMNS)
 

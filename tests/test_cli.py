@@ -32,13 +32,38 @@ def site_out(tmp_path_factory):
 def test_site_files_and_columns(site_out):
     homes = read(site_out / "homes.csv")
     a = read(site_out / "assignments.csv")
+    # the demo's facilities carry capacities, so the load against them is always written
     assert list(homes.columns) == ["home_id", "kind", "status", "lon", "lat", "children_served",
-                                   "capacity"]
+                                   "capacity", "load", "capacity_use", "own_children",
+                                   "own_beyond_capacity", "size", "capacity_source"]
     assert list(a.columns) == ["village_code", "resident_children", "home_id", "distance_m",
                                "own_home"]
     assert set(homes["status"]) <= {"existing", "reuse", "new"}
+    _check_load_against_capacity(homes, a)
     layers = {name for name, _ in pyogrio.list_layers(site_out / "siting.gpkg")}
     assert layers == {"homes", "assignments", "links"}
+
+
+def _check_load_against_capacity(homes, a):
+    # recomputed from assignments.csv: a home's load is every child it serves, its own
+    # children those of the village it is the own home of; a home whose own village alone
+    # exceeds its capacity is flagged (and takes no one else), every other keeps its capacity
+    a = a.assign(resident_children=pd.to_numeric(a["resident_children"]),
+                 own_home=a["own_home"].astype(str) == "True")
+    h = homes.set_index("home_id")
+    cap = pd.to_numeric(h["capacity"])
+    load = a.groupby("home_id")["resident_children"].sum().reindex(h.index).fillna(0)
+    own = a[a["own_home"]].groupby("home_id")["resident_children"].sum().reindex(h.index)
+    own = own.fillna(0)
+    assert (pd.to_numeric(h["load"]) == load).all()
+    assert (pd.to_numeric(h["children_served"]) == load).all()
+    assert (pd.to_numeric(h["own_children"]) == own).all()
+    beyond = (cap > 0) & (own > cap)
+    assert (h["own_beyond_capacity"].astype(str) == "True").eq(beyond).all()
+    assert beyond.sum() > 0  # the demo has own homes smaller than their village (e.g. 80/387)
+    served = a.groupby("home_id").size().reindex(h.index)
+    assert (served[beyond] == 1).all()  # a home beyond capacity takes no neighbours
+    assert (load[(cap > 0) & ~beyond] <= cap[(cap > 0) & ~beyond]).all()
 
 
 def test_site_invariants_checked_independently(site_out):

@@ -45,7 +45,9 @@ def site(tmp_path_factory):
 @pytest.mark.slow  # runs the CLI on the demo county
 def test_site_files_in_chinese_by_default(site):
     homes, a = read(site["zh"] / "homes.csv"), read(site["zh"] / "assignments.csv")
-    assert list(homes.columns) == ["儿童之家编号", "类型", "状态", "经度", "纬度", "服务儿童数", "容量"]
+    assert list(homes.columns) == ["儿童之家编号", "类型", "状态", "经度", "纬度", "服务儿童数", "容量",
+                                   "负荷（服务儿童，含本村）", "负荷/容量", "本村儿童数",
+                                   "本村儿童超出容量", "新建规格", "容量来源"]
     assert list(a.columns) == ["村代码", "常住儿童数", "儿童之家编号", "距离（米）", "自有儿童之家"]
     assert set(homes["状态"]) <= {"已有", "改建", "新建"} and "已有" in set(homes["状态"])
     assert all(re.search(r"[\u4e00-\u9fff]", k) for k in homes["类型"])
@@ -61,9 +63,16 @@ def test_site_files_in_chinese_by_default(site):
 def test_site_codes_and_english_hold_the_same_rows(site):
     zh, en, codes = (read(site[k] / "homes.csv") for k in ("zh", "en", "codes"))
     assert list(codes.columns) == ["home_id", "kind", "status", "lon", "lat", "children_served",
-                                   "capacity"]
+                                   "capacity", "load", "capacity_use", "own_children",
+                                   "own_beyond_capacity", "size", "capacity_source"]
     assert list(en.columns) == ["Home id", "Kind", "Status", "Longitude", "Latitude",
-                                "Children served", "Capacity"]
+                                "Children served", "Capacity",
+                                "Load (children served, own village included)",
+                                "Load / capacity", "Own village's children",
+                                "Own village beyond capacity", "New-build size", "Capacity from"]
+    # the flag and the capacity source are words, never True/False or codes
+    assert set(zh["本村儿童超出容量"]) == {"是", "否"}
+    assert set(en["Own village beyond capacity"]) == {"yes", "no"}
     assert set(codes["status"]) <= {"existing", "reuse", "new"}
     assert "village children's home" in set(en["Kind"])
     # same rows, same numbers; the words map one to one onto the codes
