@@ -123,6 +123,8 @@ def yuan(x, lang: str = "zh", *, wan: bool = False, decimals: int | None = None)
     >>> yuan(285440.48, wan=True), yuan(285440.48, "en", wan=True), yuan(None)
     ('28.54 万元', '28.54 × 10,000 yuan', '-')
     """
+    from geo.i18n import t  # the unit words live in the catalogue
+
     if _missing(x):
         return MISSING
     if wan:
@@ -130,9 +132,9 @@ def yuan(x, lang: str = "zh", *, wan: bool = False, decimals: int | None = None)
         text = num(float(x) / 10_000, d)
         if "." in text and set(text.split(".")[1]) == {"0"}:
             text = text.split(".")[0]  # a whole number of 万元: 800 万元
-        return f"{text} 万元" if lang == "zh" else f"{text} × 10,000 yuan"
+        return t("amount_wan_yuan", lang).format(x=text)
     text = num(x, 0 if decimals is None else decimals)
-    return f"{text} 元" if lang == "zh" else f"{text} yuan"
+    return t("amount_yuan", lang).format(x=text)
 
 
 def pct(x, decimals: int = 1) -> str:

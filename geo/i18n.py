@@ -1550,6 +1550,9 @@ T.update({
 T.update({
     "colon": ("：", ": "),
     "paren": ("（{x}）", " ({x})"),
+    # amounts (geo.fmt.yuan): whole yuan and 万元
+    "amount_yuan": ("{x} 元", "{x} yuan"),
+    "amount_wan_yuan": ("{x} 万元", "{x} × 10,000 yuan"),
     "list_semicolon": ("；", "; "),
     "siting_rule_caption": ("{ref}：常住儿童 100 人以上的村应设立儿童之家，不足 100 人的村可联合建立区域性儿童之家，"
                             "依托村（社区）民政工作站或村小、幼儿园，充分利用学校少年宫、妇女之家、农家书屋，避免重复建设。",
