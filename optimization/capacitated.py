@@ -123,6 +123,7 @@ STAGE_ENDS = (0.05, 0.4, 0.45, 0.5)
 #: bound). docs/capacitated.md: 500-village bench, 60 s: whole-plan gap 2.30 % → 1.52–1.85 %.
 CPSAT_PRIMAL = True
 CPSAT_PRIMAL_MIN_VILLAGES = 150
+CPSAT_PRIMAL_MAX_VILLAGES = 10**9
 #: CP-SAT's plan search stops once no cheaper plan has come for this many seconds (or a
 #: quarter of its time so far): on a block HiGHS closes quickly it must not burn the stage.
 CPSAT_STALL_S = 3.0
@@ -699,8 +700,8 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
     dbar = _lex_weight(blk.f, blk.pa, blk.pv, blk.n)[1] if lex else 0.0
     inc = cs.heuristic(blk, t0 + STAGE_ENDS[0] * budget) if search else None
     small = len(blk.pv) <= LAGRANGE_MIN_PAIRS
-    if (inc is not None and lex and CPSAT_PRIMAL and blk.n >= CPSAT_PRIMAL_MIN_VILLAGES
-            and _have_cpsat()):
+    if (inc is not None and lex and CPSAT_PRIMAL
+            and CPSAT_PRIMAL_MIN_VILLAGES <= blk.n <= CPSAT_PRIMAL_MAX_VILLAGES and _have_cpsat()):
         inc = _primal_stage(blk, inc, t0 + STAGE_ENDS[1] * budget, threads, cs, solve_block)
     elif inc is not None and not small and blk.n > LNS_MIN_VILLAGES and blk.p is None:
         def sub_solve(sub, start, end):

@@ -367,13 +367,13 @@ def _cpsat(arr: BlockArrays, start, deadline, tol, threads, msg, options):
 def _cpsat_until_stall(sol, model, stall_s: float, cp_model):
     """Solve, but stop once no better plan has come for a while.
 
-    The while is ``stall_s`` seconds or a quarter of the time so far, whichever is longer;
-    used when CP-SAT is asked for plans, not for a proof.
+    The while is ``stall_s`` seconds or a quarter of the time so far, whichever is longer,
+    counted from the first plan; used when CP-SAT is asked for plans, not for a proof.
     """
     import threading
 
     t0 = time.perf_counter()
-    last = [t0]
+    last = [None]  # the clock starts at the first plan: loading a large model takes seconds
     done = threading.Event()
 
     class _Seen(cp_model.CpSolverSolutionCallback):
@@ -383,7 +383,7 @@ def _cpsat_until_stall(sol, model, stall_s: float, cp_model):
     def watch():
         while not done.wait(0.1):
             now = time.perf_counter()
-            if now - last[0] > max(stall_s, 0.25 * (now - t0)):
+            if last[0] is not None and now - last[0] > max(stall_s, 0.25 * (now - t0)):
                 sol.stop_search()
                 return
 
