@@ -293,7 +293,7 @@ def _solve_and_write(job: CountyJob, data, out: Path, policy, solver: str, lang:
                "staffing_s": round(time.perf_counter() - t, 3)}
 
     t = time.perf_counter()
-    table(res.homes[HOMES_COLUMNS], out / "homes.csv", {"status": "action"})
+    table(res.homes[res.homes_columns], out / "homes.csv", {"status": "action"})  # as the CLI
     table(res.assignments[ASSIGNMENT_COLUMNS], out / "assignments.csv")
     layers = siting_layers(res)
     write_gpkg(layers, out / "siting.gpkg")

@@ -92,8 +92,7 @@ class SitingResult(_Fields):
         data (facilities.capacity) — so that an own home of 80 places serving its own 387
         children is flagged ``own_beyond_capacity``, not left to read as an error.
         """
-        cap = self.homes["capacity"] if "capacity" in self.homes.columns else pd.Series([])
-        if self.capacity_applied or bool((pd.to_numeric(cap, errors="coerce") > 0).any()):
+        if self.capacity_applied or bool((self.homes["capacity"] > 0).any()):
             return HOMES_COLUMNS + CAPACITY_COLUMNS
         return list(HOMES_COLUMNS)
 

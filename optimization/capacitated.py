@@ -101,16 +101,14 @@ _MAX_LISTED = 30
 LAGRANGE_MIN_PAIRS = 60
 #: Blocks with more villages get the large-neighbourhood search after the local search.
 LNS_MIN_VILLAGES = 60
-#: Lexicographic blocks of up to COST_FIRST_MAX_VILLAGES villages go, past the search, to a
-#: MILP on the opening cost alone (then the distance stage), not on the weighted objective
-#: (docs/capacitated.md: on the 435-village block of the 500-village bench it finds plans
-#: ~1 M yuan cheaper in 60 s; on the 3,055-village block of the 5,000 bench, HiGHS alone, 150 s:
-#: cost bound 6,791 against an incumbent of 7,286 (×10,000 yuan), 6.8 % — the weighted MILP's
-#: block gap was 15.4 % in the whole 600-s run). Stop 26 had it at 1,000 villages after a
-#: run with the old stage shares on a loaded machine (48 % block gap); with the shares below
-#: it is no longer needed: no limit.
+#: Lexicographic blocks go, past the search, to a MILP on the opening cost alone (then the
+#: distance stage), not on the weighted objective (docs/capacitated.md: on the 435-village
+#: block of the 500-village bench it finds plans ~1 M yuan cheaper in 60 s; on the
+#: 3,055-village block of the 5,000 bench, HiGHS alone, 150 s: cost bound 6,791 against an
+#: incumbent of 7,286 (×10,000 yuan), 6.8 %, where the weighted MILP's block gap was 15.4 % in
+#: the whole 600-s run). Stop 26 limited it to 1,000 villages after a run with the old stage
+#: shares on a loaded machine; with the shares below no limit is needed.
 COST_FIRST = True
-COST_FIRST_MAX_VILLAGES = 10**9
 #: Share of a block's time kept after the cost MILP for the local search on its plan.
 COST_SEARCH_SHARE = 0.03
 #: Where each stage of a block ends, as shares of its time: construction + local search,
@@ -120,7 +118,9 @@ STAGE_ENDS = (0.05, 0.4, 0.45, 0.5)
 #: Lexicographic blocks with at least this many villages get, in the large-neighbourhood
 #: search's time, OR-Tools CP-SAT on the opening cost alone as the search for a cheaper plan
 #: (its portfolio of LNS workers finds much cheaper plans than ours; HiGHS still proves the
-#: bound). docs/capacitated.md: 500-village bench, 60 s: whole-plan gap 2.30 % → 1.52–1.85 %.
+#: bound). docs/capacitated.md: 5,000-village bench, 600 s: 6.52 % → 2.66 % with the other
+#: changes of stop 28; on the 500-village bench the gain (2.30 → 2.30–2.52 %) is within noise.
+#: CPSAT_PRIMAL_MAX_VILLAGES bounds it from above (1,000 measured once at 2.47 %: not adopted).
 CPSAT_PRIMAL = True
 CPSAT_PRIMAL_MIN_VILLAGES = 150
 CPSAT_PRIMAL_MAX_VILLAGES = 10**9
@@ -701,7 +701,7 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
     inc = cs.heuristic(blk, t0 + STAGE_ENDS[0] * budget) if search else None
     small = len(blk.pv) <= LAGRANGE_MIN_PAIRS
     if (inc is not None and lex and CPSAT_PRIMAL
-            and CPSAT_PRIMAL_MIN_VILLAGES <= blk.n <= CPSAT_PRIMAL_MAX_VILLAGES and _have_cpsat()):
+            and CPSAT_PRIMAL_MIN_VILLAGES <= blk.n <= CPSAT_PRIMAL_MAX_VILLAGES):
         inc = _primal_stage(blk, inc, t0 + STAGE_ENDS[1] * budget, threads, cs, solve_block)
     elif inc is not None and not small and blk.n > LNS_MIN_VILLAGES and blk.p is None:
         def sub_solve(sub, start, end):
@@ -721,8 +721,7 @@ def _solve_one(prob, blk: Block, solver, deadline, gap_rel, threads, lagrange, s
         bound = _ceil(bound)
     n_fixed = 0 if fixed0 is None else int(fixed0.sum() + fixed1.sum())
     if not (ub - bound <= tol):
-        if (lex and COST_FIRST and not small and inc is not None
-                and blk.n <= COST_FIRST_MAX_VILLAGES):
+        if lex and COST_FIRST and not small and inc is not None:
             inc, ub, milp_bound = _cost_stage(blk, inc, ub, fixed0, fixed1, t0, deadline,
                                               solver, threads, msg, highs_options, cs,
                                               solve_block)
@@ -774,7 +773,7 @@ def _lagrange_stage(blk: Block, inc, ub, tol, t0, budget, solver, gap_rel, lex, 
     if ub - bound > tol:  # a restricted MILP on the relaxation's sites: a better incumbent
         core = lag.core() | inc[0]
         # the cost alone, in whole cost steps (see _cost_stage)
-        flat = lex and COST_FIRST and blk.n <= COST_FIRST_MAX_VILLAGES
+        flat = lex and COST_FIRST
         if (~core).any():
             out = solve_block(_cost_block(blk) if flat else blk, solver, inc, ~core, None,
                               t0 + STAGE_ENDS[3] * budget, 1.0 - 1e-6 if flat else tol,
@@ -789,12 +788,6 @@ def _lagrange_stage(blk: Block, inc, ub, tol, t0, budget, solver, gap_rel, lex, 
     return inc, ub, tol, bound, fixed0, fixed1
 
 
-def _have_cpsat() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("ortools") is not None
-
-
 def _primal_stage(blk: Block, inc, deadline, threads, cs, solve_block):
     """A cheaper plan from CP-SAT on the opening cost alone, then the local search for distance.
 
@@ -805,7 +798,7 @@ def _primal_stage(blk: Block, inc, deadline, threads, cs, solve_block):
     now = time.perf_counter()
     out = solve_block(_cost_block(blk), "cpsat", inc, None, None,
                       deadline - 0.1 * max(deadline - now, 0.0), 1.0 - 1e-6, threads,
-                      highs_options={"stall_s": CPSAT_STALL_S})
+                      stall_s=CPSAT_STALL_S)
     if out.values is None:
         return inc
     cand = cs.local_search(blk, idx, out.is_open, out.assign,

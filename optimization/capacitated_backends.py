@@ -157,13 +157,20 @@ def _start(blk, arr: BlockArrays, inc) -> np.ndarray | None:
 
 def solve_block(blk, solver: str, inc, fixed_closed, fixed_open, deadline: float, tol: float,
                 threads: int | None, msg: bool = False, highs_options: dict | None = None,
-                cost_cap: float | None = None) -> BlockOutcome:
-    """Solve the block's (reduced) MILP; stop at absolute gap ``tol`` or at ``deadline``."""
+                cost_cap: float | None = None, stall_s: float | None = None) -> BlockOutcome:
+    """Solve the block's (reduced) MILP; stop at absolute gap ``tol`` or at ``deadline``.
+
+    ``stall_s`` (CP-SAT only): also stop once no better plan has come for that long (a plan
+    search, not a proof: :func:`_cpsat_until_stall`).
+    """
     t0 = time.perf_counter()
     arr = block_arrays(blk, fixed_closed, fixed_open, cost_cap=cost_cap)
     start = _start(blk, arr, inc)
-    fn = {"highs": _highs, "cbc": _cbc, "cpsat": _cpsat}[solver]
-    status, bound, values = fn(arr, start, deadline, tol, threads, msg, highs_options or {})
+    if solver == "cpsat":
+        status, bound, values = _cpsat(arr, start, deadline, tol, threads, msg, stall_s)
+    else:
+        fn = {"highs": _highs, "cbc": _cbc}[solver]
+        status, bound, values = fn(arr, start, deadline, tol, threads, msg, highs_options or {})
     is_open = assign = None
     if values is not None:
         is_open, assign = _decode(blk, arr, values)
@@ -300,7 +307,7 @@ def _cbc(arr: BlockArrays, start, deadline, tol, threads, msg, options):
 # ----------------------------------------------------------------------------- CP-SAT
 
 
-def _cpsat(arr: BlockArrays, start, deadline, tol, threads, msg, options):
+def _cpsat(arr: BlockArrays, start, deadline, tol, threads, msg, stall_s=None):
     """OR-Tools CP-SAT on the same rows (coefficients must be whole numbers: costs rounded).
 
     The objective is rounded to whole units per coefficient; the bound returned is corrected by
@@ -350,9 +357,8 @@ def _cpsat(arr: BlockArrays, start, deadline, tol, threads, msg, options):
     sol.parameters.num_workers = int(threads or 2)
     sol.parameters.absolute_gap_limit = float(max(tol - err, 0.0))
     sol.parameters.log_search_progress = bool(msg)
-    stall = options.get("stall_s")
-    if stall:
-        st = _cpsat_until_stall(sol, model, float(stall), cp_model)
+    if stall_s:
+        st = _cpsat_until_stall(sol, model, float(stall_s), cp_model)
     else:
         st = sol.solve(model)
     if st == cp_model.INFEASIBLE:
