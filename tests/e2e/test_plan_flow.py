@@ -235,9 +235,12 @@ def test_changed_override_marks_siting_stale_and_turns_exports_off(page, app_url
     assert page.get_by_role("button", name="生成一页简报（PDF）").is_disabled()
     nav(page, "儿童之家选址")
     settle(page, 90_000)  # a click during the page's own rerun is lost
+    resolve = page.get_by_role("button", name="重新求解")
     for attempt in range(2):  # a planner clicks again if the first click fell into a rerun
-        page.get_by_role("button", name="重新求解").click()
-        try:  # the stale page shows the button disabled: wait for it enabled, not for it
+        try:  # on a slow machine the page may still be drawing: wait for the button first
+            resolve.wait_for(timeout=180_000)
+            resolve.click(timeout=60_000)
+            # the stale page shows the button disabled: wait for it enabled, not for it
             page.wait_for_function(XLSX_ENABLED, timeout=180_000)
             break
         except Exception:
